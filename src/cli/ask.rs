@@ -1,0 +1,325 @@
+//! `clauded ask`: one question, answered on stdout as it streams.
+
+use super::App;
+use super::output::{self, note};
+use crate::anthropic::ContentBlock;
+use crate::config::Overrides;
+use crate::engine::{self, TurnContext, TurnError, TurnEvent, TurnOptions};
+use crate::error::{Error, Result};
+use crate::store::{NewSession, Session, Store};
+use serde_json::json;
+use std::io::{IsTerminal, Read, Write};
+use tokio_util::sync::CancellationToken;
+
+/// `clauded ask` arguments.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Stdin, when it is not a terminal, is added after PROMPT (`git diff | clauded ask \"review this\"`).
+
+With --json, stdout carries one JSON object per line:
+  {\"type\":\"session\",\"session_id\",\"model\",\"new\"}   the session in use
+  {\"type\":\"start\",\"message_id\",\"model\"}             the answer began
+  {\"type\":\"text\",\"text\"}                            a piece of the answer
+  {\"type\":\"thinking\",\"text\"}                        a piece of extended thinking
+  {\"type\":\"done\",\"session_id\",\"message_id\",\"stop_reason\",\"usage\",\"cost_usd\"}
+  {\"type\":\"error\",\"error\":{\"type\",\"message\",\"status\",\"request_id\"},\"exit_code\"}")]
+pub struct Args {
+    /// The prompt; stdin is appended when piped.
+    pub prompt: Option<String>,
+    /// Model id (passed through unchecked).
+    #[arg(short, long)]
+    pub model: Option<String>,
+    /// System prompt.
+    #[arg(short, long)]
+    pub system: Option<String>,
+    /// Output token limit.
+    #[arg(long)]
+    pub max_tokens: Option<u32>,
+    /// Continue this session (id or unique prefix).
+    #[arg(long, conflicts_with = "continue_latest")]
+    pub session: Option<String>,
+    /// Continue the most recent session.
+    #[arg(short = 'c', long = "continue")]
+    pub continue_latest: bool,
+    /// Wait for the whole answer instead of streaming.
+    #[arg(long)]
+    pub no_stream: bool,
+    /// Print NDJSON events instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Do not store the exchange.
+    #[arg(long, conflicts_with_all = ["session", "continue_latest"])]
+    pub no_save: bool,
+}
+
+/// Runs `clauded ask`.
+pub async fn run(args: Args, quiet: bool) -> Result<()> {
+    let app = App::load(
+        &Overrides {
+            max_tokens: args.max_tokens,
+            system: args.system.clone(),
+            ..Default::default()
+        },
+        quiet,
+    )?;
+    let json_mode = args.json;
+    let result = ask(&app, args, quiet).await;
+    if json_mode && let Err(e) = &result {
+        let api = match e {
+            Error::Upstream(u) => u.api().cloned(),
+            _ => None,
+        };
+        let _ = output::print_ndjson(&json!({
+            "type": "error",
+            "error": {
+                "type": api.as_ref().map(|a| a.kind.clone()).unwrap_or_else(|| error_kind(e).into()),
+                "message": api.as_ref().map(|a| a.message.clone()).unwrap_or_else(|| e.to_string()),
+                "status": api.as_ref().and_then(|a| a.status),
+                "request_id": api.as_ref().and_then(|a| a.request_id.clone()),
+            },
+            "exit_code": e.exit_code(),
+        }));
+    }
+    result
+}
+
+fn error_kind(e: &Error) -> &'static str {
+    match e {
+        Error::MissingKey => "missing_api_key",
+        Error::Interrupted => "interrupted",
+        Error::Usage(_) => "usage_error",
+        Error::Upstream(u) if u.is_transport() => "connection_error",
+        _ => "error",
+    }
+}
+
+fn read_prompt(arg: Option<String>) -> Result<String> {
+    let mut parts = Vec::new();
+    if let Some(p) = arg.filter(|p| !p.trim().is_empty()) {
+        parts.push(p);
+    }
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        let mut buf = Vec::new();
+        stdin.lock().read_to_end(&mut buf)?;
+        let text =
+            String::from_utf8(buf).map_err(|_| Error::Usage("stdin is not UTF-8 text".into()))?;
+        if !text.trim().is_empty() {
+            parts.push(text.trim_end().to_owned());
+        }
+    }
+    if parts.is_empty() {
+        return Err(Error::Usage(
+            "nothing to ask: give a prompt (`clauded ask \"...\"`) or pipe text on stdin".into(),
+        ));
+    }
+    Ok(parts.join("\n\n"))
+}
+
+async fn ask(app: &App, args: Args, quiet: bool) -> Result<()> {
+    let prompt = tokio::task::spawn_blocking({
+        let p = args.prompt.clone();
+        move || read_prompt(p)
+    })
+    .await
+    .map_err(|e| Error::Other(e.to_string()))??;
+    let client = app.client()?;
+    let store = if args.no_save {
+        Store::open_in_memory()?
+    } else {
+        app.store()?
+    };
+    let (session, new) = pick_session(&store, &args, app).await?;
+    let opts = TurnOptions {
+        model: args.model.clone().unwrap_or_else(|| {
+            if new {
+                app.config.model.clone()
+            } else {
+                session.model.clone()
+            }
+        }),
+        system: args.system.clone().or_else(|| {
+            if new {
+                app.config.system.clone()
+            } else {
+                session.system_prompt.clone()
+            }
+        }),
+        max_tokens: app.config.max_tokens,
+        stream: !args.no_stream,
+    };
+    if args.json {
+        output::print_ndjson(
+            &json!({"type":"session","session_id": session.id, "model": opts.model, "new": new}),
+        )?;
+    }
+    let ctx = TurnContext {
+        client,
+        store,
+        source: "cli".into(),
+    };
+    let cancel = CancellationToken::new();
+    let watcher = tokio::spawn({
+        let c = cancel.clone();
+        async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                c.cancel();
+            }
+        }
+    });
+    let spinner = output::spinner(quiet || args.json, "waiting for Claude…");
+    let mut printer = Printer::new(args.json);
+    let result = engine::run_turn(
+        &ctx,
+        &session,
+        vec![ContentBlock::text(prompt)],
+        &opts,
+        &cancel,
+        &mut |ev| {
+            if !matches!(ev, TurnEvent::UserStored(_)) {
+                spinner.finish_and_clear();
+            }
+            printer.event(&ev);
+        },
+    )
+    .await;
+    watcher.abort();
+    spinner.finish_and_clear();
+    printer.end()?;
+    match result {
+        Ok(outcome) => {
+            let r = &outcome.response;
+            if args.json {
+                output::print_ndjson(&json!({
+                    "type": "done",
+                    "session_id": session.id,
+                    "message_id": outcome.message.as_ref().map(|m| m.id),
+                    "stop_reason": r.stop_reason,
+                    "usage": r.usage,
+                    "cost_usd": outcome.cost_usd,
+                }))?;
+            } else {
+                let saved = if args.no_save {
+                    "not saved".to_owned()
+                } else {
+                    format!("session {}", output::short(&session.id))
+                };
+                note(
+                    quiet || !std::io::stderr().is_terminal(),
+                    &format!(
+                        "{} · {saved}",
+                        output::usage_line(&r.usage, outcome.cost_usd)
+                    ),
+                );
+                if r.stop_reason.as_deref() == Some("max_tokens") {
+                    eprintln!(
+                        "warning: the answer hit the output limit ({} tokens); raise it with --max-tokens",
+                        opts.max_tokens
+                    );
+                }
+            }
+            Ok(())
+        }
+        Err(TurnError::Cancelled { .. }) => {
+            if !args.json {
+                note(quiet, "interrupted; the partial answer is saved");
+            }
+            Err(Error::Interrupted)
+        }
+        Err(TurnError::Upstream { error, .. }) => Err(Error::Upstream(error)),
+        Err(TurnError::Store(e)) => Err(e.into()),
+    }
+}
+
+async fn pick_session(store: &Store, args: &Args, app: &App) -> Result<(Session, bool)> {
+    if let Some(id) = &args.session {
+        let id = id.clone();
+        return Ok((store.call(move |s| s.resolve_session(&id)).await?, false));
+    }
+    if args.continue_latest {
+        return match store.call(|s| s.latest_session()).await? {
+            Some(s) => Ok((s, false)),
+            None => Err(Error::Usage(
+                "no session to continue yet: run `clauded ask` without -c first".into(),
+            )),
+        };
+    }
+    let model = args
+        .model
+        .clone()
+        .unwrap_or_else(|| app.config.model.clone());
+    let cwd = std::env::current_dir().ok();
+    let session = store
+        .call(move |s| {
+            let project = match cwd {
+                Some(dir) => s.project_for_dir(&dir)?,
+                None => None,
+            };
+            s.create_session(&NewSession {
+                project_id: project.map(|p| p.id),
+                model,
+                source: "cli".into(),
+                ..Default::default()
+            })
+        })
+        .await?;
+    Ok((session, true))
+}
+
+/// Writes turn events to stdout, as text or NDJSON.
+pub(super) struct Printer {
+    json: bool,
+    wrote: bool,
+    ends_with_newline: bool,
+    broken: bool,
+}
+
+impl Printer {
+    pub(super) fn new(json: bool) -> Self {
+        Self {
+            json,
+            wrote: false,
+            ends_with_newline: true,
+            broken: false,
+        }
+    }
+
+    pub(super) fn event(&mut self, ev: &TurnEvent) {
+        if self.broken {
+            return;
+        }
+        let r = match ev {
+            TurnEvent::Text(t) if self.json => {
+                output::print_ndjson(&json!({"type":"text","text":t}))
+            }
+            TurnEvent::Thinking(t) if self.json => {
+                output::print_ndjson(&json!({"type":"thinking","text":t}))
+            }
+            TurnEvent::Started { message_id, model } if self.json => {
+                output::print_ndjson(&json!({"type":"start","message_id":message_id,"model":model}))
+            }
+            TurnEvent::Text(t) => {
+                self.wrote = true;
+                self.ends_with_newline = t.ends_with('\n');
+                let mut out = std::io::stdout().lock();
+                out.write_all(t.as_bytes()).and_then(|_| out.flush())
+            }
+            _ => Ok(()),
+        };
+        // a closed stdout (`| head`) must not kill the turn: the answer is still stored
+        if r.is_err() {
+            self.broken = true;
+        }
+    }
+
+    pub(super) fn end(&mut self) -> std::io::Result<()> {
+        if !self.json && self.wrote && !self.ends_with_newline && !self.broken {
+            let mut out = std::io::stdout().lock();
+            writeln!(out)?;
+            out.flush()?;
+        }
+        self.wrote = false;
+        self.ends_with_newline = true;
+        Ok(())
+    }
+}

@@ -1,0 +1,128 @@
+//! `clauded auth`: store, inspect and remove the Anthropic API key.
+
+use super::App;
+use super::output;
+use crate::config::Overrides;
+use crate::error::{Error, Result};
+use crate::secrets::{ANTHROPIC_KEY, Backend, KeySource, redact};
+use serde_json::json;
+use std::io::{BufRead, IsTerminal};
+
+/// `clauded auth` subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Store a key (prompted without echo, or one line read from piped stdin).
+    Login,
+    /// Say which key is in use and where it comes from (redacted).
+    Status {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove the stored key.
+    Logout,
+}
+
+/// Runs `clauded auth`.
+pub async fn run(cmd: Command, quiet: bool) -> Result<()> {
+    let app = App::load(&Overrides::default(), quiet)?;
+    let secrets = app.secrets();
+    match cmd {
+        Command::Login => {
+            let key = tokio::task::spawn_blocking(read_key)
+                .await
+                .map_err(|e| Error::Other(e.to_string()))??;
+            if let Some(w) = secrets.fallback_warning() {
+                eprintln!("{w}");
+            }
+            let place = secrets.set(ANTHROPIC_KEY, &key)?;
+            output::note(
+                quiet,
+                &format!("stored key {} in the {place}", redact(&key)),
+            );
+            if app
+                .env
+                .get("ANTHROPIC_API_KEY")
+                .is_some_and(|v| !v.is_empty())
+            {
+                eprintln!(
+                    "note: ANTHROPIC_API_KEY is set and takes precedence over the stored key"
+                );
+            }
+            Ok(())
+        }
+        Command::Status { json } => {
+            let found = crate::secrets::anthropic_key(&app.env, &secrets)?;
+            let backend = match secrets.backend() {
+                Backend::Keyring => "keyring".to_owned(),
+                Backend::File { .. } => "file".to_owned(),
+            };
+            if json {
+                return Ok(output::print_json(&json!({
+                    "logged_in": found.is_some(),
+                    "source": found.as_ref().map(|(_, s)| s.to_string()),
+                    "key": found.as_ref().map(|(k, _)| redact(k)),
+                    "store": backend,
+                    "credentials_file": secrets.file(),
+                }))?);
+            }
+            match &found {
+                Some((key, source)) => println!("API key {} from the {source}", redact(key)),
+                None => println!("no API key: set ANTHROPIC_API_KEY or run `clauded auth login`"),
+            }
+            if let Backend::File { reason } = secrets.backend()
+                && !matches!(found, Some((_, KeySource::Env { .. })))
+            {
+                output::note(
+                    quiet,
+                    &format!(
+                        "secrets are kept in {} ({reason})",
+                        secrets.file().display()
+                    ),
+                );
+            }
+            if found.is_none() {
+                return Err(Error::MissingKey).or_else(|e| {
+                    // the message is already printed; only the exit code remains
+                    std::process::exit(e.exit_code().into())
+                });
+            }
+            Ok(())
+        }
+        Command::Logout => {
+            if secrets.delete(ANTHROPIC_KEY)? {
+                output::note(quiet, "removed the stored API key");
+            } else {
+                output::note(quiet, "no stored API key to remove");
+            }
+            if app
+                .env
+                .get("ANTHROPIC_API_KEY")
+                .is_some_and(|v| !v.is_empty())
+            {
+                eprintln!("note: ANTHROPIC_API_KEY is still set in the environment");
+            }
+            Ok(())
+        }
+    }
+}
+
+fn read_key() -> Result<String> {
+    let key = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password("Anthropic API key (input hidden): ")?
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        line
+    };
+    let key = key.trim().to_owned();
+    if key.is_empty() {
+        return Err(Error::Usage("no key given".into()));
+    }
+    if key.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Error::Usage(
+            "a key cannot contain spaces or control characters".into(),
+        ));
+    }
+    Ok(key)
+}

@@ -1,0 +1,372 @@
+//! `clauded chat`: an interactive conversation with line editing, history and slash commands.
+
+use super::App;
+use super::ask::Printer;
+use super::output::{self, dim, note};
+use crate::anthropic::{ContentBlock, Role};
+use crate::config::Overrides;
+use crate::engine::{self, TurnContext, TurnError, TurnEvent, TurnOptions};
+use crate::error::{Error, Result};
+use crate::store::{NewSession, Session, SessionFilter, SessionUpdate, Store};
+use rustyline::DefaultEditor;
+use rustyline::error::ReadlineError;
+use tokio_util::sync::CancellationToken;
+
+/// `clauded chat` arguments.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Inside the chat: /help, /model [NAME], /system [TEXT|-], /clear, /sessions, /resume ID, /exit.
+Ctrl-C stops the answer being written (what arrived is kept); Ctrl-D or /exit leaves.")]
+pub struct Args {
+    /// Resume this session (id or unique prefix).
+    #[arg(short, long, conflicts_with = "continue_latest")]
+    pub resume: Option<String>,
+    /// Resume the most recent session.
+    #[arg(short = 'c', long = "continue")]
+    pub continue_latest: bool,
+    /// Model id.
+    #[arg(short, long)]
+    pub model: Option<String>,
+    /// System prompt.
+    #[arg(short, long)]
+    pub system: Option<String>,
+    /// Output token limit.
+    #[arg(long)]
+    pub max_tokens: Option<u32>,
+}
+
+const HELP: &str = "\
+/help            this list
+/model [NAME]    show or change the model
+/system [TEXT]   show or set the system prompt (/system - clears it)
+/clear           start a new session
+/sessions        recent sessions
+/resume ID       switch to another session
+/exit            leave (Ctrl-D works too)";
+
+struct Chat {
+    app: App,
+    store: Store,
+    ctx: TurnContext,
+    session: Option<Session>,
+    model: String,
+    system: Option<String>,
+    quiet: bool,
+}
+
+/// Runs `clauded chat`.
+pub async fn run(args: Args, quiet: bool) -> Result<()> {
+    let app = App::load(
+        &Overrides {
+            max_tokens: args.max_tokens,
+            ..Default::default()
+        },
+        quiet,
+    )?;
+    let client = app.client()?;
+    let store = app.store()?;
+    let session = if let Some(id) = &args.resume {
+        let id = id.clone();
+        Some(store.call(move |s| s.resolve_session(&id)).await?)
+    } else if args.continue_latest {
+        Some(
+            store
+                .call(|s| s.latest_session())
+                .await?
+                .ok_or_else(|| Error::Usage("no session to continue yet".into()))?,
+        )
+    } else {
+        None
+    };
+    let model = args
+        .model
+        .clone()
+        .or_else(|| session.as_ref().map(|s| s.model.clone()))
+        .unwrap_or_else(|| app.config.model.clone());
+    let system = args
+        .system
+        .clone()
+        .or_else(|| session.as_ref().and_then(|s| s.system_prompt.clone()))
+        .or_else(|| app.config.system.clone());
+    let ctx = TurnContext {
+        client,
+        store: store.clone(),
+        source: "cli".into(),
+    };
+    let mut chat = Chat {
+        app,
+        store,
+        ctx,
+        session,
+        model,
+        system,
+        quiet,
+    };
+    chat.repl().await
+}
+
+impl Chat {
+    async fn repl(&mut self) -> Result<()> {
+        let mut rl = DefaultEditor::new()
+            .map_err(|e| Error::Other(format!("cannot start line editing: {e}")))?;
+        let history = self.app.config.paths.history_file();
+        if let Some(dir) = history.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let _ = rl.load_history(&history);
+        self.banner().await?;
+        loop {
+            let line = tokio::task::block_in_place(|| rl.readline("› "));
+            let line = match line {
+                Ok(l) => l,
+                Err(ReadlineError::Interrupted) => continue,
+                Err(ReadlineError::Eof) => break,
+                Err(e) => return Err(Error::Other(format!("cannot read input: {e}"))),
+            };
+            let text = line.trim();
+            if text.is_empty() {
+                continue;
+            }
+            let _ = rl.add_history_entry(text);
+            let _ = rl.save_history(&history);
+            if let Some(cmd) = text.strip_prefix('/') {
+                match self.command(cmd).await {
+                    Ok(true) => continue,
+                    Ok(false) => break,
+                    Err(e) => {
+                        super::report(&e);
+                        continue;
+                    }
+                }
+            }
+            if let Err(e) = self.turn(text.to_owned()).await {
+                super::report(&e);
+            }
+        }
+        Ok(())
+    }
+
+    async fn banner(&self) -> Result<()> {
+        let what = match &self.session {
+            Some(s) => format!(
+                "resuming {} ({} messages)",
+                output::short(&s.id),
+                s.message_count
+            ),
+            None => "new session".to_owned(),
+        };
+        note(
+            self.quiet,
+            &format!(
+                "clauded chat · {} · {what} · /help for commands, Ctrl-D to leave",
+                self.model
+            ),
+        );
+        if let Some(s) = &self.session {
+            let id = s.id.clone();
+            let msgs = self.store.call(move |st| st.messages(&id)).await?;
+            for m in msgs
+                .iter()
+                .rev()
+                .take(2)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+            {
+                let who = if m.role == Role::Assistant {
+                    "claude"
+                } else {
+                    "you"
+                };
+                let text = m.text();
+                let text: String = text.chars().take(400).collect();
+                eprintln!("{}", dim(&format!("{who}: {}", text.trim())));
+            }
+        }
+        Ok(())
+    }
+
+    /// Handles a slash command; false means leave.
+    async fn command(&mut self, cmd: &str) -> Result<bool> {
+        let (name, arg) = match cmd.split_once(char::is_whitespace) {
+            Some((n, a)) => (n, a.trim()),
+            None => (cmd, ""),
+        };
+        match name {
+            "exit" | "quit" | "q" => return Ok(false),
+            "help" | "?" => eprintln!("{HELP}"),
+            "model" if arg.is_empty() => eprintln!("model: {}", self.model),
+            "model" => {
+                self.model = arg.to_owned();
+                self.save_settings().await?;
+                note(false, &format!("model set to {arg}"));
+            }
+            "system" if arg.is_empty() => eprintln!(
+                "system prompt: {}",
+                self.system.as_deref().unwrap_or("(none)")
+            ),
+            "system" => {
+                self.system = (arg != "-").then(|| arg.to_owned());
+                self.save_settings().await?;
+                note(
+                    false,
+                    if arg == "-" {
+                        "system prompt cleared"
+                    } else {
+                        "system prompt set"
+                    },
+                );
+            }
+            "clear" | "new" => {
+                self.session = None;
+                note(false, "new session");
+            }
+            "sessions" => {
+                let list = self
+                    .store
+                    .call(|s| {
+                        s.sessions(&SessionFilter {
+                            limit: Some(10),
+                            ..Default::default()
+                        })
+                    })
+                    .await?;
+                for s in list {
+                    let mark = if self.session.as_ref().is_some_and(|c| c.id == s.id) {
+                        "*"
+                    } else {
+                        " "
+                    };
+                    eprintln!(
+                        "{mark} {}  {}  {:>3} msgs  {}",
+                        output::short(&s.id),
+                        output::when(&s.updated_at),
+                        s.message_count,
+                        s.title
+                    );
+                }
+            }
+            "resume" if !arg.is_empty() => {
+                let id = arg.to_owned();
+                let s = self.store.call(move |st| st.resolve_session(&id)).await?;
+                self.model = s.model.clone();
+                self.system = s.system_prompt.clone();
+                self.session = Some(s);
+                self.banner().await?;
+            }
+            _ => {
+                return Err(Error::Usage(format!(
+                    "unknown command /{name}; /help lists them"
+                )));
+            }
+        }
+        Ok(true)
+    }
+
+    async fn save_settings(&mut self) -> Result<()> {
+        if let Some(s) = &self.session {
+            let (id, up) = (
+                s.id.clone(),
+                SessionUpdate {
+                    model: Some(self.model.clone()),
+                    system_prompt: Some(self.system.clone()),
+                    ..Default::default()
+                },
+            );
+            self.session = Some(
+                self.store
+                    .call(move |st| st.update_session(&id, &up))
+                    .await?,
+            );
+        }
+        Ok(())
+    }
+
+    async fn turn(&mut self, text: String) -> Result<()> {
+        let session = match &self.session {
+            Some(s) => s.clone(),
+            None => {
+                let (model, system) = (self.model.clone(), self.system.clone());
+                let cwd = std::env::current_dir().ok();
+                let s = self
+                    .store
+                    .call(move |st| {
+                        let project = match cwd {
+                            Some(d) => st.project_for_dir(&d)?,
+                            None => None,
+                        };
+                        st.create_session(&NewSession {
+                            project_id: project.map(|p| p.id),
+                            model,
+                            system_prompt: system,
+                            source: "cli".into(),
+                            ..Default::default()
+                        })
+                    })
+                    .await?;
+                self.session = Some(s.clone());
+                s
+            }
+        };
+        let opts = TurnOptions {
+            model: self.model.clone(),
+            system: self.system.clone(),
+            max_tokens: self.app.config.max_tokens,
+            stream: true,
+        };
+        let cancel = CancellationToken::new();
+        let watcher = tokio::spawn({
+            let c = cancel.clone();
+            async move {
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    c.cancel();
+                }
+            }
+        });
+        let spinner = output::spinner(self.quiet, "thinking…");
+        let mut printer = Printer::new(false);
+        let result = engine::run_turn(
+            &self.ctx,
+            &session,
+            vec![ContentBlock::text(text)],
+            &opts,
+            &cancel,
+            &mut |ev| {
+                if matches!(ev, TurnEvent::Text(_)) {
+                    spinner.finish_and_clear();
+                }
+                printer.event(&ev);
+            },
+        )
+        .await;
+        watcher.abort();
+        spinner.finish_and_clear();
+        printer.end()?;
+        let id = session.id.clone();
+        self.session = Some(self.store.call(move |s| s.session(&id)).await?);
+        match result {
+            Ok(o) => {
+                let total = self
+                    .session
+                    .as_ref()
+                    .map(|s| s.total_cost)
+                    .unwrap_or_default();
+                note(
+                    self.quiet,
+                    &format!(
+                        "{} · session {}",
+                        output::usage_line(&o.response.usage, o.cost_usd),
+                        output::money(total)
+                    ),
+                );
+                Ok(())
+            }
+            Err(TurnError::Cancelled { .. }) => {
+                note(false, "^C: answer stopped; what arrived is saved");
+                Ok(())
+            }
+            Err(TurnError::Upstream { error, .. }) => Err(Error::Upstream(error)),
+            Err(TurnError::Store(e)) => Err(e.into()),
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! The command line: argument parsing, one module per subcommand, errors to exit codes.
+
+mod ask;
+mod auth;
+mod chat;
+mod config_cmd;
+mod generate;
+mod models;
+mod output;
+mod projects;
+mod serve;
+mod sessions;
+
+use crate::anthropic::Client;
+use crate::config::{Config, Env, Overrides};
+use crate::error::{Error, Result, exit};
+use crate::secrets::{self, KeySource, Secrets};
+use crate::store::Store;
+use clap::{CommandFactory, Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Shown under `--help`.
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0    success
+  1    unexpected failure (I/O, database)
+  2    usage error: bad arguments, unknown session or project
+  3    no API key, or invalid configuration
+  4    the Claude API returned an error (authentication, rate limit, overload, bad request)
+  5    the Claude API could not be reached, timed out, or cut the answer short
+  130  interrupted (Ctrl-C)";
+
+/// Claude in the terminal, and a local OpenAI-compatible daemon, on one SQLite store.
+#[derive(Debug, Parser)]
+#[command(name = "clauded", version, about, after_help = EXIT_CODES, propagate_version = true)]
+pub struct Cli {
+    /// Less output on stderr (no spinner, no usage lines).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// More log output on stderr (repeat for more).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Ask one question; reads stdin when it is not a terminal.
+    Ask(ask::Args),
+    /// Chat interactively.
+    Chat(chat::Args),
+    /// List, show, delete and export sessions.
+    #[command(subcommand)]
+    Sessions(sessions::Command),
+    /// List, add and remove projects.
+    #[command(subcommand)]
+    Projects(projects::Command),
+    /// List the models the API offers.
+    Models(models::Args),
+    /// Run the local API server.
+    Serve(serve::Args),
+    /// Store, check or remove the Anthropic API key.
+    #[command(subcommand)]
+    Auth(auth::Command),
+    /// Show or create the configuration.
+    #[command(subcommand)]
+    Config(config_cmd::Command),
+    /// Write shell completions or the man page.
+    #[command(subcommand, hide = true)]
+    Generate(generate::Command),
+}
+
+/// What every command can reach: configuration, the store, the key.
+pub struct App {
+    /// Environment lookups (process, then `.env`).
+    pub env: Env,
+    /// The effective configuration.
+    pub config: Config,
+    /// `--quiet`.
+    pub quiet: bool,
+}
+
+impl App {
+    /// Loads configuration with the given flag overrides.
+    pub fn load(overrides: &Overrides, quiet: bool) -> Result<Self> {
+        let env = Env::from_process();
+        let config = Config::load_from(&env, overrides)?;
+        Ok(Self { env, config, quiet })
+    }
+
+    /// Opens the database.
+    pub fn store(&self) -> Result<Store> {
+        Ok(Store::open(&self.config.database)?)
+    }
+
+    /// The secret store (probing the keyring as configured).
+    pub fn secrets(&self) -> Secrets {
+        Secrets::open(&self.config.paths, self.config.keyring)
+    }
+
+    /// The API key and where it came from, or the missing-key error.
+    pub fn api_key(&self) -> Result<(String, KeySource)> {
+        secrets::anthropic_key(&self.env, &self.secrets())?.ok_or(Error::MissingKey)
+    }
+
+    /// A client with the configured key.
+    pub fn client(&self) -> Result<Client> {
+        let (key, _) = self.api_key()?;
+        Ok(Client::new(self.config.client_config(key))?)
+    }
+}
+
+/// Parses arguments, runs the command, and turns the outcome into an exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(cli.verbose, cli.quiet);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(exit::FAILURE);
+        }
+    };
+    let result = runtime.block_on(run(cli));
+    // don't wait for lingering blocking reads (stdin) at exit
+    runtime.shutdown_background();
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Error::Interrupted) => ExitCode::from(exit::INTERRUPTED),
+        Err(e) => {
+            report(&e);
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+/// Prints an error and its hint on stderr.
+pub fn report(e: &Error) {
+    eprintln!("error: {e}");
+    if let Some(h) = e.hint() {
+        eprintln!("hint: {h}");
+    }
+}
+
+fn init_tracing(verbose: u8, quiet: bool) {
+    let default = match (quiet, verbose) {
+        (true, _) => "error",
+        (_, 0) => "warn",
+        (_, 1) => "info,clauded=debug",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CLAUDED_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(verbose > 0)
+        .without_time()
+        .try_init();
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> Result<()> {
+    let quiet = cli.quiet;
+    match cli.command {
+        Command::Ask(a) => ask::run(a, quiet).await,
+        Command::Chat(a) => chat::run(a, quiet).await,
+        Command::Sessions(c) => sessions::run(c, quiet).await,
+        Command::Projects(c) => projects::run(c, quiet).await,
+        Command::Models(a) => models::run(a, quiet).await,
+        Command::Serve(a) => serve::run(a, quiet).await,
+        Command::Auth(c) => auth::run(c, quiet).await,
+        Command::Config(c) => config_cmd::run(c, quiet).await,
+        Command::Generate(c) => generate::run(c, Cli::command()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,125 @@
+//! Terminal output: dim notes on stderr, the spinner, JSON, tables, and money.
+
+use crate::anthropic::Usage;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
+use std::io::{IsTerminal, Write};
+use std::time::Duration;
+
+/// True when stderr is a terminal that accepts colour.
+pub fn stderr_styled() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+/// Wraps text in the dim style when stderr is styled.
+pub fn dim(text: &str) -> String {
+    if stderr_styled() {
+        format!("\x1b[2m{text}\x1b[0m")
+    } else {
+        text.to_owned()
+    }
+}
+
+/// Prints a dim note on stderr unless quiet.
+pub fn note(quiet: bool, text: &str) {
+    if !quiet {
+        eprintln!("{}", dim(text));
+    }
+}
+
+/// A spinner on stderr, hidden when stderr is not a terminal or with `--quiet`.
+pub fn spinner(quiet: bool, message: &str) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    pb.set_style(
+        ProgressStyle::with_template("{spinner} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner())
+            .tick_chars("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏ "),
+    );
+    pb.set_message(message.to_owned());
+    pb.enable_steady_tick(Duration::from_millis(80));
+    pb
+}
+
+/// Dollars with enough digits for small amounts.
+pub fn money(usd: f64) -> String {
+    if usd == 0.0 {
+        "$0".into()
+    } else if usd < 0.01 {
+        format!("${usd:.4}")
+    } else {
+        format!("${usd:.2}")
+    }
+}
+
+/// `25 in · 89 out · $0.0012`.
+pub fn usage_line(u: &Usage, cost: f64) -> String {
+    let mut s = format!("{} in · {} out", u.total_input(), u.output_tokens);
+    if u.cache_read_input_tokens > 0 {
+        s.push_str(&format!(" ({} cached)", u.cache_read_input_tokens));
+    }
+    s.push_str(&format!(" · {}", money(cost)));
+    s
+}
+
+/// Prints one JSON document on stdout.
+pub fn print_json<T: Serialize>(value: &T) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value)?;
+    writeln!(out)
+}
+
+/// Prints one NDJSON line on stdout and flushes.
+pub fn print_ndjson(value: &serde_json::Value) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer(&mut out, value)?;
+    writeln!(out)?;
+    out.flush()
+}
+
+/// Prints rows as aligned columns; the last column is not padded.
+pub fn print_table(header: &[&str], rows: &[Vec<String>]) -> std::io::Result<()> {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for r in rows {
+        for (i, c) in r.iter().enumerate() {
+            widths[i] = widths[i].max(c.chars().count());
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    let line = |cells: Vec<String>| {
+        let n = cells.len();
+        cells
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| {
+                if i + 1 == n {
+                    c
+                } else {
+                    let pad = widths[i] - c.chars().count();
+                    format!("{c}{}  ", " ".repeat(pad))
+                }
+            })
+            .collect::<String>()
+    };
+    writeln!(
+        out,
+        "{}",
+        line(header.iter().map(|h| h.to_string()).collect())
+    )?;
+    for r in rows {
+        writeln!(out, "{}", line(r.clone()))?;
+    }
+    Ok(())
+}
+
+/// The first eight characters of an id.
+pub fn short(id: &str) -> &str {
+    id.get(..8).unwrap_or(id)
+}
+
+/// `2026-11-22T10:36:00.123Z` as `2026-11-22 10:36`.
+pub fn when(ts: &str) -> String {
+    ts.get(..16).unwrap_or(ts).replace('T', " ")
+}

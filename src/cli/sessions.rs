@@ -1,0 +1,287 @@
+//! `clauded sessions`: list, show, delete and export stored sessions.
+
+use super::App;
+use super::output::{self, money, short, when};
+use crate::anthropic::{ContentBlock, Role, ToolResultContent};
+use crate::config::Overrides;
+use crate::error::Result;
+use crate::store::{SessionFilter, StoredMessage};
+use serde_json::json;
+use std::io::Write;
+
+/// `clauded sessions` subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// List sessions, most recent first.
+    #[command(alias = "ls")]
+    List {
+        /// Only this project's (id, prefix or name).
+        #[arg(short, long)]
+        project: Option<String>,
+        /// At most this many.
+        #[arg(short = 'n', long, default_value_t = 50)]
+        limit: usize,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a session's conversation.
+    Show {
+        /// Session id or unique prefix.
+        id: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a session and its messages.
+    #[command(alias = "delete")]
+    Rm {
+        /// Session id or unique prefix.
+        id: String,
+    },
+    /// Export a session as Markdown or JSON.
+    Export {
+        /// Session id or unique prefix.
+        id: String,
+        /// Output format.
+        #[arg(short, long, value_enum, default_value_t = Format::Md)]
+        format: Format,
+        /// Write to this file instead of stdout.
+        #[arg(short, long)]
+        output: Option<std::path::PathBuf>,
+    },
+}
+
+/// Export formats.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Format {
+    /// Markdown transcript.
+    Md,
+    /// JSON: the session and its messages.
+    Json,
+}
+
+/// Runs `clauded sessions`.
+pub async fn run(cmd: Command, quiet: bool) -> Result<()> {
+    let app = App::load(&Overrides::default(), quiet)?;
+    let store = app.store()?;
+    match cmd {
+        Command::List {
+            project,
+            limit,
+            json,
+        } => {
+            let list = store
+                .call(move |s| {
+                    let project_id = match project {
+                        Some(p) => Some(s.resolve_project(&p)?.id),
+                        None => None,
+                    };
+                    s.sessions(&SessionFilter {
+                        project_id,
+                        limit: Some(limit),
+                    })
+                })
+                .await?;
+            if json {
+                return Ok(output::print_json(&list)?);
+            }
+            if list.is_empty() {
+                output::note(
+                    quiet,
+                    "no sessions yet: start one with `clauded chat` or `clauded ask`",
+                );
+                return Ok(());
+            }
+            let rows: Vec<Vec<String>> = list
+                .iter()
+                .map(|s| {
+                    vec![
+                        short(&s.id).to_owned(),
+                        when(&s.updated_at),
+                        s.message_count.to_string(),
+                        s.total_tokens.to_string(),
+                        money(s.total_cost),
+                        s.model.clone(),
+                        s.title.clone(),
+                    ]
+                })
+                .collect();
+            Ok(output::print_table(
+                &["ID", "UPDATED", "MSGS", "TOKENS", "COST", "MODEL", "TITLE"],
+                &rows,
+            )?)
+        }
+        Command::Show { id, json } => {
+            let (session, messages) = store
+                .call(move |s| {
+                    let sess = s.resolve_session(&id)?;
+                    let msgs = s.messages(&sess.id)?;
+                    Ok((sess, msgs))
+                })
+                .await?;
+            if json {
+                return Ok(output::print_json(
+                    &json!({"session": session, "messages": messages}),
+                )?);
+            }
+            let mut out = std::io::stdout().lock();
+            writeln!(
+                out,
+                "{}",
+                output::dim(&format!(
+                    "session {} · {} · {} messages · {} tokens · {}",
+                    session.id,
+                    session.model,
+                    session.message_count,
+                    session.total_tokens,
+                    money(session.total_cost)
+                ))
+            )?;
+            for m in &messages {
+                let who = match m.role {
+                    Role::User => "you".to_owned(),
+                    Role::Assistant => format!("claude ({})", m.model.as_deref().unwrap_or("?")),
+                };
+                writeln!(
+                    out,
+                    "\n{}",
+                    output::dim(&format!("── {who} · {}", when(&m.created_at)))
+                )?;
+                writeln!(out, "{}", render_blocks(m, false).trim_end())?;
+            }
+            Ok(())
+        }
+        Command::Rm { id } => {
+            let s = store.call(move |s| s.resolve_session(&id)).await?;
+            let sid = s.id.clone();
+            store.call(move |st| st.delete_session(&sid)).await?;
+            output::note(quiet, &format!("deleted session {} ({})", s.id, s.title));
+            Ok(())
+        }
+        Command::Export {
+            id,
+            format,
+            output: path,
+        } => {
+            let (session, messages) = store
+                .call(move |s| {
+                    let sess = s.resolve_session(&id)?;
+                    let msgs = s.messages(&sess.id)?;
+                    Ok((sess, msgs))
+                })
+                .await?;
+            let text = match format {
+                Format::Json => {
+                    serde_json::to_string_pretty(&json!({"session": session, "messages": messages}))
+                        .map_err(|e| crate::error::Error::Other(e.to_string()))?
+                }
+                Format::Md => {
+                    let mut md = format!(
+                        "# {}\n\n- session: `{}`\n- model: `{}`\n- created: {}\n- messages: {}\n- tokens: {}\n- cost: {}\n",
+                        if session.title.is_empty() {
+                            "Untitled session"
+                        } else {
+                            &session.title
+                        },
+                        session.id,
+                        session.model,
+                        session.created_at,
+                        session.message_count,
+                        session.total_tokens,
+                        money(session.total_cost)
+                    );
+                    if let Some(sp) = &session.system_prompt {
+                        md.push_str(&format!("\n> **System:** {}\n", sp.replace('\n', "\n> ")));
+                    }
+                    for m in &messages {
+                        let who = if m.role == Role::User {
+                            "User"
+                        } else {
+                            "Claude"
+                        };
+                        md.push_str(&format!(
+                            "\n## {who}\n\n{}\n",
+                            render_blocks(m, true).trim_end()
+                        ));
+                    }
+                    md
+                }
+            };
+            match path {
+                Some(p) => {
+                    std::fs::write(&p, text + "\n")?;
+                    output::note(quiet, &format!("wrote {}", p.display()));
+                }
+                None => {
+                    let mut out = std::io::stdout().lock();
+                    writeln!(out, "{text}")?;
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// A message's blocks as readable text (Markdown when `md`).
+fn render_blocks(m: &StoredMessage, md: bool) -> String {
+    let mut s = String::new();
+    for b in &m.content {
+        match b {
+            ContentBlock::Text { text, .. } => s.push_str(text),
+            ContentBlock::Thinking { thinking, .. } if md => s.push_str(&format!(
+                "<details><summary>Thinking</summary>\n\n{thinking}\n\n</details>"
+            )),
+            ContentBlock::Thinking { .. } | ContentBlock::RedactedThinking { .. } => continue,
+            ContentBlock::Image { .. } => s.push_str("[image]"),
+            ContentBlock::ToolUse { name, input, .. } => {
+                if md {
+                    s.push_str(&format!(
+                        "**Tool call `{name}`**\n\n```json\n{input:#}\n```"
+                    ))
+                } else {
+                    s.push_str(&format!("→ {name} {input}"))
+                }
+            }
+            ContentBlock::ToolResult {
+                content, is_error, ..
+            } => {
+                let body = match content {
+                    Some(ToolResultContent::Text(t)) => t.clone(),
+                    Some(ToolResultContent::Blocks(bs)) => bs
+                        .iter()
+                        .filter_map(|b| match b {
+                            ContentBlock::Text { text, .. } => Some(text.as_str()),
+                            _ => None,
+                        })
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                    None => String::new(),
+                };
+                let label = if is_error == &Some(true) {
+                    "Tool error"
+                } else {
+                    "Tool result"
+                };
+                if md {
+                    s.push_str(&format!("**{label}**\n\n```\n{body}\n```"))
+                } else {
+                    s.push_str(&format!("← {body}"))
+                }
+            }
+            ContentBlock::Other(v) => s.push_str(&format!(
+                "[{}]",
+                v.get("type").and_then(|t| t.as_str()).unwrap_or("block")
+            )),
+        }
+        s.push_str("\n\n");
+    }
+    if m.stop_reason.as_deref() == Some("cancelled") {
+        s.push_str(if md {
+            "*(interrupted)*\n"
+        } else {
+            "(interrupted)\n"
+        });
+    }
+    s
+}

@@ -1,0 +1,680 @@
+//! Configuration and paths: defaults < TOML file < `.env` < environment < flags.
+
+use crate::anthropic::{DEFAULT_BASE_URL, DEFAULT_MODEL};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Configuration failures.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The config file is not valid TOML or has wrong types.
+    #[error("invalid config file {path}: {message}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// An environment value does not parse.
+    #[error("invalid value for {name}: {message}")]
+    Value {
+        /// The variable.
+        name: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// No home directory to put files in.
+    #[error("cannot find a home directory; set CLAUDED_HOME")]
+    NoHome,
+    /// Reading or writing a file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+}
+
+/// Where every file lives.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Paths {
+    /// `config.toml` and the credentials file.
+    pub config_dir: PathBuf,
+    /// The database and workspaces.
+    pub data_dir: PathBuf,
+    /// The chat history file.
+    pub state_dir: PathBuf,
+}
+
+impl Paths {
+    /// `<config>/config.toml`.
+    pub fn config_file(&self) -> PathBuf {
+        self.config_dir.join("config.toml")
+    }
+
+    /// `<config>/credentials.toml`, the 0600 fallback for secrets.
+    pub fn credentials_file(&self) -> PathBuf {
+        self.config_dir.join("credentials.toml")
+    }
+
+    /// `<state>/history`, the chat line history.
+    pub fn history_file(&self) -> PathBuf {
+        self.state_dir.join("history")
+    }
+
+    /// `<data>/clauded.db`.
+    pub fn default_database(&self) -> PathBuf {
+        self.data_dir.join("clauded.db")
+    }
+
+    /// Works out the paths from `CLAUDED_HOME`, `CLAUDE_CONFIG_DIR` and the platform's rules.
+    pub fn resolve(env: &Env) -> Result<Self, Error> {
+        if let Some(home) = env.get("CLAUDED_HOME").filter(|h| !h.is_empty()) {
+            let home = PathBuf::from(home);
+            return Ok(Self {
+                config_dir: home.clone(),
+                data_dir: home.clone(),
+                state_dir: home,
+            });
+        }
+        let mut paths = platform_paths(env)?;
+        if let Some(dir) = env.get("CLAUDE_CONFIG_DIR").filter(|h| !h.is_empty()) {
+            paths.config_dir = PathBuf::from(dir);
+        }
+        Ok(paths)
+    }
+}
+
+#[cfg(not(windows))]
+fn platform_paths(env: &Env) -> Result<Paths, Error> {
+    // XDG on Linux and macOS alike: command-line users expect ~/.config
+    let home = env
+        .get("HOME")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| directories::BaseDirs::new().map(|b| b.home_dir().to_owned()))
+        .ok_or(Error::NoHome)?;
+    let xdg = |var: &str, rel: &str| {
+        env.get(var)
+            .filter(|v| Path::new(v).is_absolute())
+            .map(PathBuf::from)
+            .unwrap_or_else(|| home.join(rel))
+            .join("clauded")
+    };
+    Ok(Paths {
+        config_dir: xdg("XDG_CONFIG_HOME", ".config"),
+        data_dir: xdg("XDG_DATA_HOME", ".local/share"),
+        state_dir: xdg("XDG_STATE_HOME", ".local/state"),
+    })
+}
+
+#[cfg(windows)]
+fn platform_paths(_env: &Env) -> Result<Paths, Error> {
+    let dirs = directories::ProjectDirs::from("", "", "clauded").ok_or(Error::NoHome)?;
+    Ok(Paths {
+        config_dir: dirs.config_dir().to_owned(),
+        data_dir: dirs.data_dir().to_owned(),
+        state_dir: dirs.data_local_dir().to_owned(),
+    })
+}
+
+/// Environment lookups: the process environment first, then `.env` in the working directory.
+#[derive(Debug, Clone, Default)]
+pub struct Env {
+    vars: HashMap<String, String>,
+    dotenv: HashMap<String, String>,
+}
+
+/// Where a setting came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// Built in.
+    Default,
+    /// The config file.
+    File,
+    /// `.env` in the working directory.
+    Dotenv,
+    /// The process environment.
+    Env,
+    /// A command-line flag.
+    Flag,
+}
+
+impl Env {
+    /// The real process environment plus `./.env`.
+    pub fn from_process() -> Self {
+        let dotenv = dotenvy::from_path_iter(".env")
+            .map(|it| it.filter_map(Result::ok).collect())
+            .unwrap_or_default();
+        Self {
+            vars: std::env::vars().collect(),
+            dotenv,
+        }
+    }
+
+    /// An environment from explicit maps (tests).
+    pub fn from_maps(vars: HashMap<String, String>, dotenv: HashMap<String, String>) -> Self {
+        Self { vars, dotenv }
+    }
+
+    /// A value and where it came from.
+    pub fn lookup(&self, name: &str) -> Option<(&str, Source)> {
+        self.vars
+            .get(name)
+            .map(|v| (v.as_str(), Source::Env))
+            .or_else(|| self.dotenv.get(name).map(|v| (v.as_str(), Source::Dotenv)))
+    }
+
+    /// A value.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.lookup(name).map(|(v, _)| v)
+    }
+
+    /// The first of several names that is set and not empty, with its name.
+    pub fn first(&self, names: &[&'static str]) -> Option<(&str, Source, &'static str)> {
+        names.iter().find_map(|n| {
+            self.lookup(n)
+                .filter(|(v, _)| !v.is_empty())
+                .map(|(v, s)| (v, s, *n))
+        })
+    }
+}
+
+/// Every environment name clauded reads.
+pub const ENV_NAMES: &[&str] = &[
+    "CLAUDED_HOME",
+    "CLAUDE_CONFIG_DIR",
+    "ANTHROPIC_API_KEY",
+    "ANTHROPIC_BASE_URL",
+    "CLAUDE_API_BASE_URL",
+    "CLAUDE_DEFAULT_MODEL",
+    "DATABASE_URL",
+    "HOST",
+    "PORT",
+    "WORKSPACE_DIR",
+    "TMP_DIR",
+    "CLAUDED_KEYRING",
+    "CLAUDED_MAX_RETRIES",
+];
+
+/// The config file's shape; every key optional.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// API base URL.
+    pub base_url: Option<String>,
+    /// Default model.
+    pub model: Option<String>,
+    /// Default output token limit.
+    pub max_tokens: Option<u32>,
+    /// Default system prompt.
+    pub system: Option<String>,
+    /// Database path or `sqlite://` URL.
+    pub database: Option<String>,
+    /// Server address.
+    pub host: Option<String>,
+    /// Server port.
+    pub port: Option<u16>,
+    /// Where agent runs clone repositories.
+    pub workspace_dir: Option<String>,
+    /// Scratch space.
+    pub tmp_dir: Option<String>,
+    /// Retries before the first byte.
+    pub max_retries: Option<u32>,
+    /// First backoff in milliseconds.
+    pub initial_backoff_ms: Option<u64>,
+    /// Backoff cap in milliseconds.
+    pub max_backoff_ms: Option<u64>,
+    /// Connect timeout in seconds.
+    pub connect_timeout_secs: Option<u64>,
+    /// Idle (between reads) timeout in seconds.
+    pub idle_timeout_secs: Option<u64>,
+    /// How long the upstream model list is cached, in seconds.
+    pub models_cache_secs: Option<u64>,
+    /// `auto` (probe the OS keyring) or `file`.
+    pub keyring: Option<String>,
+}
+
+/// Flags that override everything else.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// `--model`.
+    pub model: Option<String>,
+    /// `--max-tokens`.
+    pub max_tokens: Option<u32>,
+    /// `--system`.
+    pub system: Option<String>,
+    /// `--db`.
+    pub database: Option<String>,
+    /// `--host`.
+    pub host: Option<String>,
+    /// `--port`.
+    pub port: Option<u16>,
+}
+
+/// How secrets are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyringMode {
+    /// Use the OS keyring when a probe shows it works, else the file.
+    Auto,
+    /// Always the 0600 file.
+    File,
+}
+
+/// The effective configuration.
+#[derive(Debug, Clone, Serialize)]
+pub struct Config {
+    /// Where files live.
+    pub paths: Paths,
+    /// API base URL.
+    pub base_url: String,
+    /// Default model.
+    pub model: String,
+    /// Default output token limit.
+    pub max_tokens: u32,
+    /// Default system prompt.
+    pub system: Option<String>,
+    /// The SQLite file.
+    pub database: PathBuf,
+    /// Server address.
+    pub host: String,
+    /// Server port.
+    pub port: u16,
+    /// Agent workspaces.
+    pub workspace_dir: PathBuf,
+    /// Scratch space.
+    pub tmp_dir: PathBuf,
+    /// Retries before the first byte.
+    pub max_retries: u32,
+    /// First backoff.
+    pub initial_backoff_ms: u64,
+    /// Backoff cap.
+    pub max_backoff_ms: u64,
+    /// Connect timeout.
+    pub connect_timeout_secs: u64,
+    /// Idle timeout.
+    pub idle_timeout_secs: u64,
+    /// Model list cache lifetime.
+    pub models_cache_secs: u64,
+    /// Secret storage.
+    pub keyring: KeyringMode,
+    /// Where each setting came from.
+    pub sources: std::collections::BTreeMap<&'static str, Source>,
+}
+
+/// Default output token limit.
+pub const DEFAULT_MAX_TOKENS: u32 = 8192;
+/// Default server port (the iOS app's).
+pub const DEFAULT_PORT: u16 = 8000;
+
+impl Config {
+    /// Loads from the real environment and files.
+    pub fn load(overrides: &Overrides) -> Result<Self, Error> {
+        Self::load_from(&Env::from_process(), overrides)
+    }
+
+    /// Loads with an explicit environment.
+    pub fn load_from(env: &Env, ov: &Overrides) -> Result<Self, Error> {
+        let paths = Paths::resolve(env)?;
+        let file = read_file_config(&paths.config_file())?;
+        let mut sources = std::collections::BTreeMap::new();
+
+        // one setting: flag > env (process, then .env) > file > default
+        macro_rules! pick {
+            ($key:literal, $flag:expr, $envs:expr, $file:expr, $default:expr, $parse:expr) => {{
+                if let Some(v) = $flag {
+                    sources.insert($key, Source::Flag);
+                    v
+                } else if let Some((raw, src, name)) = env.first($envs) {
+                    sources.insert($key, src);
+                    $parse(raw).map_err(|message: String| Error::Value {
+                        name: name.into(),
+                        message,
+                    })?
+                } else if let Some(v) = $file {
+                    sources.insert($key, Source::File);
+                    v
+                } else {
+                    sources.insert($key, Source::Default);
+                    $default
+                }
+            }};
+        }
+        let text = |s: &str| Ok::<String, String>(s.to_owned());
+        let number = |s: &str| {
+            s.trim()
+                .parse::<u64>()
+                .map_err(|e| format!("{s:?} is not a number ({e})"))
+        };
+
+        let base_url = pick!(
+            "base_url",
+            None::<String>,
+            &["ANTHROPIC_BASE_URL", "CLAUDE_API_BASE_URL"],
+            file.base_url.clone(),
+            DEFAULT_BASE_URL.to_owned(),
+            text
+        );
+        let model = pick!(
+            "model",
+            ov.model.clone(),
+            &["CLAUDE_DEFAULT_MODEL"],
+            file.model.clone(),
+            DEFAULT_MODEL.to_owned(),
+            text
+        );
+        let database_raw = pick!(
+            "database",
+            ov.database.clone(),
+            &["DATABASE_URL"],
+            file.database.clone(),
+            paths.default_database().to_string_lossy().into_owned(),
+            text
+        );
+        let database = database_path(&database_raw).map_err(|message| Error::Value {
+            name: "DATABASE_URL".into(),
+            message,
+        })?;
+        let host = pick!(
+            "host",
+            ov.host.clone(),
+            &["HOST"],
+            file.host.clone(),
+            "127.0.0.1".to_owned(),
+            text
+        );
+        let port = pick!(
+            "port",
+            ov.port,
+            &["PORT"],
+            file.port,
+            DEFAULT_PORT,
+            |s: &str| {
+                s.trim()
+                    .parse::<u16>()
+                    .map_err(|e| format!("{s:?} is not a port number ({e})"))
+            }
+        );
+        let workspace_dir = PathBuf::from(pick!(
+            "workspace_dir",
+            None::<String>,
+            &["WORKSPACE_DIR"],
+            file.workspace_dir.clone(),
+            paths
+                .data_dir
+                .join("workspaces")
+                .to_string_lossy()
+                .into_owned(),
+            text
+        ));
+        let tmp_dir = PathBuf::from(pick!(
+            "tmp_dir",
+            None::<String>,
+            &["TMP_DIR"],
+            file.tmp_dir.clone(),
+            std::env::temp_dir()
+                .join("clauded")
+                .to_string_lossy()
+                .into_owned(),
+            text
+        ));
+        let max_retries = pick!(
+            "max_retries",
+            None::<u32>,
+            &["CLAUDED_MAX_RETRIES"],
+            file.max_retries,
+            2,
+            |s: &str| number(s).map(|n| n.min(20) as u32)
+        );
+        let keyring = pick!(
+            "keyring",
+            None::<KeyringMode>,
+            &["CLAUDED_KEYRING"],
+            file.keyring
+                .as_deref()
+                .map(parse_keyring)
+                .transpose()
+                .map_err(|message| Error::File {
+                    path: paths.config_file(),
+                    message,
+                })?,
+            KeyringMode::Auto,
+            parse_keyring
+        );
+        let max_tokens = ov
+            .max_tokens
+            .or(file.max_tokens)
+            .unwrap_or(DEFAULT_MAX_TOKENS);
+        let system = ov.system.clone().or(file.system.clone());
+        Ok(Self {
+            base_url,
+            model,
+            max_tokens,
+            system,
+            database,
+            host,
+            port,
+            workspace_dir,
+            tmp_dir,
+            max_retries,
+            initial_backoff_ms: file.initial_backoff_ms.unwrap_or(500),
+            max_backoff_ms: file.max_backoff_ms.unwrap_or(8_000),
+            connect_timeout_secs: file.connect_timeout_secs.unwrap_or(10),
+            idle_timeout_secs: file.idle_timeout_secs.unwrap_or(300),
+            models_cache_secs: file.models_cache_secs.unwrap_or(24 * 3600),
+            keyring,
+            sources,
+            paths,
+        })
+    }
+
+    /// The client settings (without a key).
+    pub fn client_config(&self, api_key: String) -> crate::anthropic::ClientConfig {
+        crate::anthropic::ClientConfig {
+            base_url: self.base_url.clone(),
+            api_key,
+            max_retries: self.max_retries,
+            initial_backoff: Duration::from_millis(self.initial_backoff_ms),
+            max_backoff: Duration::from_millis(self.max_backoff_ms),
+            connect_timeout: Duration::from_secs(self.connect_timeout_secs),
+            idle_timeout: Duration::from_secs(self.idle_timeout_secs),
+            beta: vec![],
+        }
+    }
+}
+
+fn parse_keyring(s: &str) -> Result<KeyringMode, String> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "auto" | "keyring" | "" => Ok(KeyringMode::Auto),
+        "file" | "off" | "none" => Ok(KeyringMode::File),
+        other => Err(format!(
+            "{other:?} is not a keyring mode (use auto or file)"
+        )),
+    }
+}
+
+/// A SQLite path from a plain path or a `sqlite://` / `sqlite:` URL.
+pub fn database_path(raw: &str) -> Result<PathBuf, String> {
+    let raw = raw.trim();
+    let path = if let Some(rest) = raw.strip_prefix("sqlite://") {
+        rest
+    } else if let Some(rest) = raw.strip_prefix("sqlite:") {
+        rest
+    } else if raw.contains("://") {
+        return Err(format!(
+            "only SQLite is supported for now: give a file path or a sqlite:// URL, not {:?}",
+            raw.split("://").next().unwrap_or_default()
+        ));
+    } else {
+        raw
+    };
+    let path = path.split('?').next().unwrap_or_default();
+    if path.is_empty() {
+        return Err("the database path is empty".into());
+    }
+    Ok(PathBuf::from(path))
+}
+
+fn read_file_config(path: &Path) -> Result<FileConfig, Error> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => toml::from_str(&text).map_err(|e| Error::File {
+            path: path.to_owned(),
+            message: e.to_string().trim().to_owned(),
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(FileConfig::default()),
+        Err(source) => Err(Error::Io {
+            path: path.to_owned(),
+            source,
+        }),
+    }
+}
+
+/// A commented starter config file.
+pub const CONFIG_TEMPLATE: &str = r#"# clauded configuration. Every key is optional; environment variables and flags win.
+# The API key is not kept here: use ANTHROPIC_API_KEY or `clauded auth login`.
+
+# base_url = "https://api.anthropic.com"     # ANTHROPIC_BASE_URL / CLAUDE_API_BASE_URL
+# model = "claude-sonnet-4-5"                 # CLAUDE_DEFAULT_MODEL, --model
+# max_tokens = 8192                           # --max-tokens
+# system = "You are a concise assistant."     # --system
+# database = "/path/to/clauded.db"            # DATABASE_URL (path or sqlite:// URL), --db
+# host = "127.0.0.1"                          # HOST, --host
+# port = 8000                                 # PORT, --port
+# workspace_dir = "/path/to/workspaces"       # WORKSPACE_DIR
+# tmp_dir = "/tmp/clauded"                    # TMP_DIR
+# max_retries = 2                             # CLAUDED_MAX_RETRIES
+# initial_backoff_ms = 500
+# max_backoff_ms = 8000
+# connect_timeout_secs = 10
+# idle_timeout_secs = 300
+# models_cache_secs = 86400
+# keyring = "auto"                            # auto or file; CLAUDED_KEYRING
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)], dotenv: &[(&str, &str)]) -> Env {
+        let m = |p: &[(&str, &str)]| {
+            p.iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        Env::from_maps(m(pairs), m(dotenv))
+    }
+
+    #[test]
+    fn layers_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().to_str().unwrap();
+        std::fs::write(
+            dir.path().join("config.toml"),
+            "model = \"from-file\"\nport = 9000\nbase_url = \"http://file\"\n",
+        )
+        .unwrap();
+        let e = env(
+            &[("CLAUDED_HOME", home), ("CLAUDE_DEFAULT_MODEL", "from-env")],
+            &[("CLAUDE_DEFAULT_MODEL", "from-dotenv"), ("PORT", "9100")],
+        );
+        let c = Config::load_from(&e, &Overrides::default()).unwrap();
+        assert_eq!(c.model, "from-env");
+        assert_eq!(c.port, 9100, ".env beats the file");
+        assert_eq!(c.base_url, "http://file");
+        assert_eq!(c.sources["port"], Source::Dotenv);
+        let c = Config::load_from(
+            &e,
+            &Overrides {
+                model: Some("flag".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(c.model, "flag");
+        assert_eq!(c.database, dir.path().join("clauded.db"));
+    }
+
+    #[test]
+    fn clauded_home_moves_everything() {
+        let e = env(
+            &[
+                ("CLAUDED_HOME", "/h"),
+                ("HOME", "/home/u"),
+                ("CLAUDE_CONFIG_DIR", "/cc"),
+            ],
+            &[],
+        );
+        let p = Paths::resolve(&e).unwrap();
+        assert_eq!(p.config_dir, PathBuf::from("/h"));
+        assert_eq!(p.history_file(), PathBuf::from("/h/history"));
+        let e = env(&[("HOME", "/home/u"), ("CLAUDE_CONFIG_DIR", "/cc")], &[]);
+        let p = Paths::resolve(&e).unwrap();
+        assert_eq!(p.config_dir, PathBuf::from("/cc"));
+        #[cfg(not(windows))]
+        assert_eq!(p.data_dir, PathBuf::from("/home/u/.local/share/clauded"));
+    }
+
+    #[test]
+    fn base_url_alias_and_database_url() {
+        let e = env(
+            &[
+                ("CLAUDED_HOME", "/h"),
+                ("CLAUDE_API_BASE_URL", "http://alias"),
+                ("DATABASE_URL", "sqlite:///tmp/x.db"),
+            ],
+            &[],
+        );
+        let c = Config::load_from(&e, &Overrides::default()).unwrap();
+        assert_eq!(c.base_url, "http://alias");
+        assert_eq!(c.database, PathBuf::from("/tmp/x.db"));
+        assert!(
+            database_path("postgres://u@h/db")
+                .unwrap_err()
+                .contains("only SQLite")
+        );
+        assert_eq!(
+            database_path("sqlite:rel.db?mode=rwc").unwrap(),
+            PathBuf::from("rel.db")
+        );
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        let e = env(&[("CLAUDED_HOME", "/h"), ("PORT", "eighty")], &[]);
+        let err = Config::load_from(&e, &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("PORT") && err.contains("eighty"), "{err}");
+    }
+
+    #[test]
+    fn bad_config_file_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("config.toml"), "modle = 1\n").unwrap();
+        let e = env(&[("CLAUDED_HOME", dir.path().to_str().unwrap())], &[]);
+        let err = Config::load_from(&e, &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("config.toml") && err.contains("modle"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn template_parses() {
+        let stripped: String = CONFIG_TEMPLATE
+            .lines()
+            .map(|l| l.trim_start_matches("# "))
+            .filter(|l| !l.starts_with("clauded") && !l.starts_with("The API"))
+            .map(|l| l.split("   #").next().unwrap_or(l).to_owned() + "\n")
+            .collect();
+        let parsed: FileConfig = toml::from_str(&stripped).unwrap();
+        assert_eq!(parsed.port, Some(8000));
+    }
+}

@@ -1,0 +1,15 @@
+//! clauded: Claude in the terminal and as a local OpenAI-compatible daemon, on one SQLite store.
+//!
+//! Layers, lowest first: [`anthropic`], [`store`], [`config`], [`secrets`] and [`pricing`];
+//! then [`engine`]; then the front ends ([`cli`]). A module never imports one above it.
+
+pub mod anthropic;
+pub mod cli;
+pub mod config;
+pub mod engine;
+pub mod error;
+pub mod pricing;
+pub mod secrets;
+pub mod store;
+
+pub use error::{Error, Result};

@@ -1,0 +1,34 @@
+//! Numbered migrations embedded in the binary, each applied in its own transaction.
+
+use super::{Error, Result};
+use rusqlite::Connection;
+use std::path::Path;
+
+/// The migrations in order; never edit one that has landed, add the next.
+const MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("migrations/0001_init.sql"))];
+
+/// Brings the schema up to date; `PRAGMA user_version` counts applied migrations.
+pub(super) fn run(conn: &mut Connection, path: Option<&Path>) -> Result<()> {
+    let known = MIGRATIONS.len() as i64;
+    let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if current > known {
+        return Err(Error::TooNew {
+            path: path.map(Path::to_owned).unwrap_or_default(),
+            found: current,
+            known,
+        });
+    }
+    for (i, (name, sql)) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        // another process may have migrated while we waited for the lock
+        let now: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if now > i as i64 {
+            continue;
+        }
+        tx.execute_batch(sql)
+            .map_err(|e| Error::Corrupt(format!("migration {name} failed: {e}")))?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}

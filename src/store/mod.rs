@@ -1,0 +1,667 @@
+//! The embedded SQLite store: projects, sessions, messages, the event log and the request log.
+//!
+//! One file, opened in WAL mode with a busy timeout, so the CLI and a running server can share
+//! it. Methods are blocking; async callers run them on the blocking pool (see [`Store::call`]).
+
+mod migrate;
+mod model;
+
+pub use model::*;
+
+use crate::anthropic::{ContentBlock, Role, Usage};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+/// Store failures.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// SQLite said no.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The file or its folder could not be made.
+    #[error("cannot open the database at {path}: {source}")]
+    Open {
+        /// The database path.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file belongs to a newer clauded.
+    #[error(
+        "the database at {path} has schema version {found}, newer than this clauded knows ({known}); upgrade clauded"
+    )]
+    TooNew {
+        /// The database path.
+        path: PathBuf,
+        /// Its version.
+        found: i64,
+        /// Ours.
+        known: i64,
+    },
+    /// A row the caller named does not exist.
+    #[error("{kind} not found: {id}")]
+    NotFound {
+        /// What was looked for.
+        kind: &'static str,
+        /// The id given.
+        id: String,
+    },
+    /// A prefix matched several rows.
+    #[error("{kind} id {prefix:?} is ambiguous: it matches {count} ids; give more characters")]
+    Ambiguous {
+        /// What was looked for.
+        kind: &'static str,
+        /// The prefix given.
+        prefix: String,
+        /// How many matched.
+        count: usize,
+    },
+    /// A stored JSON column did not parse.
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    /// The blocking task died.
+    #[error("database task failed: {0}")]
+    Task(String),
+}
+
+/// Result alias.
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// A handle to the database. Cheap to clone; one connection per process, serialised.
+#[derive(Clone)]
+pub struct Store {
+    conn: Arc<Mutex<Connection>>,
+    path: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+/// The current time as stored: RFC 3339 UTC with milliseconds, which sorts as text.
+pub fn now() -> String {
+    jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
+}
+
+impl Store {
+    /// Opens (creating if needed, mode 0600) and migrates the database at `path`.
+    pub fn open(path: &Path) -> Result<Self> {
+        let open_err = |source| Error::Open {
+            path: path.to_owned(),
+            source,
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(open_err)?;
+        }
+        create_private_file(path).map_err(open_err)?;
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        Self::setup(conn, Some(path.to_owned()))
+    }
+
+    /// A private in-memory database, for tests.
+    pub fn open_in_memory() -> Result<Self> {
+        Self::setup(Connection::open_in_memory()?, None)
+    }
+
+    fn setup(conn: Connection, path: Option<PathBuf>) -> Result<Self> {
+        conn.busy_timeout(Duration::from_secs(10))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let mut conn = conn;
+        migrate::run(&mut conn, path.as_deref())?;
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+            path,
+        })
+    }
+
+    /// The database file, if not in memory.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        // a panic while holding the lock leaves a usable connection; keep going
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs blocking store work on the blocking pool.
+    pub async fn call<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Store) -> Result<T> + Send + 'static,
+    {
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || f(&store))
+            .await
+            .map_err(|e| Error::Task(e.to_string()))?
+    }
+
+    /// A write transaction that takes the write lock at once, so two processes never
+    /// deadlock upgrading read locks (the busy timeout then covers the wait).
+    fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    // ---- projects ----
+
+    /// Adds a project.
+    pub fn create_project(&self, new: &NewProject) -> Result<Project> {
+        let id = new.id.clone().unwrap_or_else(new_id);
+        let at = now();
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO projects (id, name, description, path, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+                params![id, new.name, new.description, new.path, at],
+            )?;
+            Ok(())
+        })?;
+        self.project(&id)
+    }
+
+    /// All projects, newest first.
+    pub fn projects(&self) -> Result<Vec<Project>> {
+        let conn = self.conn();
+        let mut st = conn.prepare(&format!(
+            "{PROJECT_SELECT} ORDER BY p.created_at DESC, p.id"
+        ))?;
+        let rows = st.query_map([], Project::from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// One project by id.
+    pub fn project(&self, id: &str) -> Result<Project> {
+        let conn = self.conn();
+        conn.query_row(
+            &format!("{PROJECT_SELECT} WHERE p.id = ?1"),
+            [id],
+            Project::from_row,
+        )
+        .optional()?
+        .ok_or_else(|| not_found("project", id))
+    }
+
+    /// A project by exact id, unique id prefix, or exact name.
+    pub fn resolve_project(&self, id_or_name: &str) -> Result<Project> {
+        let id = self.resolve_id("projects", "project", id_or_name, Some("name"))?;
+        self.project(&id)
+    }
+
+    /// The project sessions fall into when none is named; made on first use.
+    pub fn default_project(&self) -> Result<Project> {
+        let at = now();
+        self.write(|tx| {
+            tx.execute(
+                "INSERT OR IGNORE INTO projects (id, name, description, path, created_at, updated_at)
+                 VALUES (?1, 'Default', 'Sessions without a project', NULL, ?2, ?2)",
+                params![DEFAULT_PROJECT_ID, at],
+            )?;
+            Ok(())
+        })?;
+        self.project(DEFAULT_PROJECT_ID)
+    }
+
+    /// The project whose path holds `dir` (the deepest one), if any.
+    pub fn project_for_dir(&self, dir: &Path) -> Result<Option<Project>> {
+        let mut best: Option<Project> = None;
+        for p in self.projects()? {
+            if let Some(path) = p.path.as_deref().map(Path::new)
+                && dir.starts_with(path)
+                && best
+                    .as_ref()
+                    .and_then(|b| b.path.as_ref())
+                    .is_none_or(|b| path.starts_with(b))
+            {
+                best = Some(p);
+            }
+        }
+        Ok(best)
+    }
+
+    /// Deletes a project and its sessions. True if it existed.
+    pub fn delete_project(&self, id: &str) -> Result<bool> {
+        self.write(|tx| Ok(tx.execute("DELETE FROM projects WHERE id = ?1", [id])? > 0))
+    }
+
+    // ---- sessions ----
+
+    /// Adds a session; `project_id` None means the default project.
+    pub fn create_session(&self, new: &NewSession) -> Result<Session> {
+        let project_id = match &new.project_id {
+            Some(p) => self.project(p)?.id,
+            None => self.default_project()?.id,
+        };
+        let id = new.id.clone().unwrap_or_else(new_id);
+        let at = now();
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO sessions (id, project_id, title, model, system_prompt, source, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+                params![id, project_id, new.title, new.model, new.system_prompt, new.source, at],
+            )?;
+            Ok(())
+        })?;
+        self.session(&id)
+    }
+
+    /// One session by exact id.
+    pub fn session(&self, id: &str) -> Result<Session> {
+        let conn = self.conn();
+        conn.query_row(
+            &format!("{SESSION_SELECT} WHERE s.id = ?1"),
+            [id],
+            Session::from_row,
+        )
+        .optional()?
+        .ok_or_else(|| not_found("session", id))
+    }
+
+    /// A session by exact id or unique prefix.
+    pub fn resolve_session(&self, id_or_prefix: &str) -> Result<Session> {
+        let id = self.resolve_id("sessions", "session", id_or_prefix, None)?;
+        self.session(&id)
+    }
+
+    /// The most recently active session, if any.
+    pub fn latest_session(&self) -> Result<Option<Session>> {
+        let conn = self.conn();
+        Ok(conn
+            .query_row(
+                &format!("{SESSION_SELECT} ORDER BY s.updated_at DESC, s.rowid DESC LIMIT 1"),
+                [],
+                Session::from_row,
+            )
+            .optional()?)
+    }
+
+    /// Sessions, most recently active first.
+    pub fn sessions(&self, filter: &SessionFilter) -> Result<Vec<Session>> {
+        let conn = self.conn();
+        let mut st = conn.prepare(&format!(
+            "{SESSION_SELECT} WHERE (?1 IS NULL OR s.project_id = ?1)
+             ORDER BY s.updated_at DESC, s.rowid DESC LIMIT ?2"
+        ))?;
+        let limit = filter.limit.map(|l| l as i64).unwrap_or(-1);
+        let rows = st.query_map(params![filter.project_id, limit], Session::from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Changes a session's settings; `None` fields stay.
+    pub fn update_session(&self, id: &str, up: &SessionUpdate) -> Result<Session> {
+        let n = self.write(|tx| {
+            Ok(tx.execute(
+                "UPDATE sessions SET
+                    title = COALESCE(?2, title),
+                    model = COALESCE(?3, model),
+                    system_prompt = CASE WHEN ?4 THEN ?5 ELSE system_prompt END,
+                    status = COALESCE(?6, status),
+                    updated_at = ?7
+                 WHERE id = ?1",
+                params![
+                    id,
+                    up.title,
+                    up.model,
+                    up.system_prompt.is_some(),
+                    up.system_prompt.clone().flatten(),
+                    up.status,
+                    now()
+                ],
+            )?)
+        })?;
+        if n == 0 {
+            return Err(not_found("session", id));
+        }
+        self.session(id)
+    }
+
+    /// Deletes a session with its messages and events. True if it existed.
+    pub fn delete_session(&self, id: &str) -> Result<bool> {
+        self.write(|tx| Ok(tx.execute("DELETE FROM sessions WHERE id = ?1", [id])? > 0))
+    }
+
+    /// Totals over all sessions.
+    pub fn session_stats(&self) -> Result<SessionStats> {
+        let conn = self.conn();
+        Ok(conn.query_row(
+            "SELECT (SELECT COUNT(*) FROM sessions),
+                    (SELECT COUNT(*) FROM sessions WHERE status = 'running'),
+                    (SELECT COUNT(*) FROM messages),
+                    (SELECT COALESCE(SUM(input_tokens + output_tokens + cache_creation_tokens + cache_read_tokens), 0) FROM messages),
+                    (SELECT COALESCE(SUM(cost_usd), 0) FROM messages)",
+            [],
+            |r| {
+                Ok(SessionStats {
+                    total_sessions: r.get(0)?,
+                    running_sessions: r.get(1)?,
+                    total_messages: r.get(2)?,
+                    total_tokens: r.get(3)?,
+                    total_cost: r.get(4)?,
+                })
+            },
+        )?)
+    }
+
+    // ---- messages ----
+
+    /// Appends a message and bumps the session's activity time.
+    pub fn add_message(&self, session_id: &str, new: &NewMessage) -> Result<StoredMessage> {
+        let content =
+            serde_json::to_string(&new.content).map_err(|e| Error::Corrupt(e.to_string()))?;
+        let at = now();
+        let id = self.write(|tx| {
+            tx.execute(
+                "INSERT INTO messages (session_id, role, content, model, stop_reason, input_tokens,
+                    output_tokens, cache_creation_tokens, cache_read_tokens, cost_usd, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                params![
+                    session_id,
+                    new.role.as_str(),
+                    content,
+                    new.model,
+                    new.stop_reason,
+                    new.usage.input_tokens as i64,
+                    new.usage.output_tokens as i64,
+                    new.usage.cache_creation_input_tokens as i64,
+                    new.usage.cache_read_input_tokens as i64,
+                    new.cost_usd,
+                    at
+                ],
+            )?;
+            let id = tx.last_insert_rowid();
+            tx.execute(
+                "UPDATE sessions SET updated_at = ?2 WHERE id = ?1",
+                params![session_id, at],
+            )?;
+            Ok(id)
+        })?;
+        Ok(StoredMessage {
+            id,
+            session_id: session_id.to_owned(),
+            role: new.role,
+            content: new.content.clone(),
+            model: new.model.clone(),
+            stop_reason: new.stop_reason.clone(),
+            usage: new.usage,
+            cost_usd: new.cost_usd,
+            created_at: at,
+        })
+    }
+
+    /// A session's messages in order.
+    pub fn messages(&self, session_id: &str) -> Result<Vec<StoredMessage>> {
+        let conn = self.conn();
+        let mut st = conn.prepare(
+            "SELECT id, session_id, role, content, model, stop_reason, input_tokens, output_tokens,
+                    cache_creation_tokens, cache_read_tokens, cost_usd, created_at
+             FROM messages WHERE session_id = ?1 ORDER BY id",
+        )?;
+        let rows = st.query_map([session_id], |r| {
+            let role: String = r.get(2)?;
+            let content: String = r.get(3)?;
+            Ok((
+                role,
+                content,
+                StoredMessage {
+                    id: r.get(0)?,
+                    session_id: r.get(1)?,
+                    role: Role::User,
+                    content: vec![],
+                    model: r.get(4)?,
+                    stop_reason: r.get(5)?,
+                    usage: Usage {
+                        input_tokens: r.get::<_, i64>(6)? as u64,
+                        output_tokens: r.get::<_, i64>(7)? as u64,
+                        cache_creation_input_tokens: r.get::<_, i64>(8)? as u64,
+                        cache_read_input_tokens: r.get::<_, i64>(9)? as u64,
+                    },
+                    cost_usd: r.get(10)?,
+                    created_at: r.get(11)?,
+                },
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (role, content, mut m) = row?;
+            m.role = if role == "assistant" {
+                Role::Assistant
+            } else {
+                Role::User
+            };
+            m.content = serde_json::from_str::<Vec<ContentBlock>>(&content)
+                .map_err(|e| Error::Corrupt(format!("message {}: {e}", m.id)))?;
+            out.push(m);
+        }
+        Ok(out)
+    }
+
+    // ---- events ----
+
+    /// Appends an event to a session's log; returns its id.
+    pub fn append_event(
+        &self,
+        session_id: &str,
+        kind: &str,
+        data: &serde_json::Value,
+    ) -> Result<i64> {
+        let at = now();
+        let data = data.to_string();
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO events (session_id, kind, data, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![session_id, kind, data, at],
+            )?;
+            Ok(tx.last_insert_rowid())
+        })
+    }
+
+    /// A session's events with an id above `after`, in order.
+    pub fn events(&self, session_id: &str, after: Option<i64>) -> Result<Vec<Event>> {
+        let conn = self.conn();
+        let mut st = conn.prepare(
+            "SELECT id, session_id, kind, data, created_at FROM events
+             WHERE session_id = ?1 AND id > ?2 ORDER BY id",
+        )?;
+        let rows = st.query_map(params![session_id, after.unwrap_or(0)], |r| {
+            let data: String = r.get(3)?;
+            Ok(Event {
+                id: r.get(0)?,
+                session_id: r.get(1)?,
+                kind: r.get(2)?,
+                data: serde_json::from_str(&data).unwrap_or(serde_json::Value::String(data)),
+                created_at: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    // ---- request log and cache ----
+
+    /// Records one upstream exchange.
+    pub fn log_request(&self, entry: &RequestLogEntry) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO request_log (created_at, source, endpoint, session_id, model, status,
+                    latency_ms, input_tokens, output_tokens, cost_usd, upstream_request_id, error)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                params![
+                    now(),
+                    entry.source,
+                    entry.endpoint,
+                    entry.session_id,
+                    entry.model,
+                    entry.status,
+                    entry.latency_ms as i64,
+                    entry.input_tokens as i64,
+                    entry.output_tokens as i64,
+                    entry.cost_usd,
+                    entry.upstream_request_id,
+                    entry.error
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The most recent request-log rows, newest first.
+    pub fn recent_requests(&self, limit: usize) -> Result<Vec<RequestLogEntry>> {
+        let conn = self.conn();
+        let mut st = conn.prepare(
+            "SELECT source, endpoint, session_id, model, status, latency_ms, input_tokens,
+                    output_tokens, cost_usd, upstream_request_id, error
+             FROM request_log ORDER BY id DESC LIMIT ?1",
+        )?;
+        let rows = st.query_map([limit as i64], |r| {
+            Ok(RequestLogEntry {
+                source: r.get(0)?,
+                endpoint: r.get(1)?,
+                session_id: r.get(2)?,
+                model: r.get(3)?,
+                status: r.get(4)?,
+                latency_ms: r.get::<_, i64>(5)? as u64,
+                input_tokens: r.get::<_, i64>(6)? as u64,
+                output_tokens: r.get::<_, i64>(7)? as u64,
+                cost_usd: r.get(8)?,
+                upstream_request_id: r.get(9)?,
+                error: r.get(10)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// A cached value no older than `max_age`.
+    pub fn cache_get(&self, key: &str, max_age: Duration) -> Result<Option<String>> {
+        let conn = self.conn();
+        let oldest = unix_now() - max_age.as_secs() as i64;
+        Ok(conn
+            .query_row(
+                "SELECT value FROM cache WHERE key = ?1 AND stored_at >= ?2",
+                params![key, oldest],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Stores a cached value.
+    pub fn cache_put(&self, key: &str, value: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO cache (key, value, stored_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value, stored_at = excluded.stored_at",
+                params![key, value, unix_now()],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn resolve_id(
+        &self,
+        table: &str,
+        kind: &'static str,
+        given: &str,
+        name_col: Option<&str>,
+    ) -> Result<String> {
+        let conn = self.conn();
+        let exact: Option<String> = conn
+            .query_row(
+                &format!("SELECT id FROM {table} WHERE id = ?1"),
+                [given],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(id) = exact {
+            return Ok(id);
+        }
+        if let Some(col) = name_col {
+            let mut st = conn.prepare(&format!("SELECT id FROM {table} WHERE {col} = ?1"))?;
+            let ids: Vec<String> = st
+                .query_map([given], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            match ids.len() {
+                1 => return Ok(ids[0].clone()),
+                0 => {}
+                count => {
+                    return Err(Error::Ambiguous {
+                        kind,
+                        prefix: given.to_owned(),
+                        count,
+                    });
+                }
+            }
+        }
+        if given.is_empty() {
+            return Err(not_found(kind, given));
+        }
+        let escaped = given
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let mut st = conn.prepare(&format!(
+            "SELECT id FROM {table} WHERE id LIKE ?1 || '%' ESCAPE '\\' LIMIT 10"
+        ))?;
+        let ids: Vec<String> = st
+            .query_map([escaped], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        match ids.len() {
+            0 => Err(not_found(kind, given)),
+            1 => Ok(ids[0].clone()),
+            count => Err(Error::Ambiguous {
+                kind,
+                prefix: given.to_owned(),
+                count,
+            }),
+        }
+    }
+}
+
+fn not_found(kind: &'static str, id: &str) -> Error {
+    Error::NotFound {
+        kind,
+        id: id.to_owned(),
+    }
+}
+
+/// A fresh random id.
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+fn unix_now() -> i64 {
+    jiff::Timestamp::now().as_second()
+}
+
+fn create_private_file(path: &Path) -> std::io::Result<()> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.create(true).append(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    opts.open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

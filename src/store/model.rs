@@ -1,0 +1,278 @@
+//! Row types of the store.
+
+use crate::anthropic::{ContentBlock, Role, Usage};
+use serde::Serialize;
+
+/// The id of the project that holds sessions created without one.
+pub const DEFAULT_PROJECT_ID: &str = "default";
+
+pub(super) const PROJECT_SELECT: &str =
+    "SELECT p.id, p.name, p.description, p.path, p.created_at, p.updated_at,
+        (SELECT COUNT(*) FROM sessions s WHERE s.project_id = p.id)
+    FROM projects p";
+
+pub(super) const SESSION_SELECT: &str = "SELECT s.id, s.project_id, s.title, s.model, s.system_prompt, s.status,
+        s.source, s.created_at, s.updated_at,
+        (SELECT COUNT(*) FROM messages m WHERE m.session_id = s.id),
+        (SELECT COALESCE(SUM(input_tokens + output_tokens + cache_creation_tokens + cache_read_tokens), 0)
+            FROM messages m WHERE m.session_id = s.id),
+        (SELECT COALESCE(SUM(cost_usd), 0) FROM messages m WHERE m.session_id = s.id)
+    FROM sessions s";
+
+/// A project.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Project {
+    /// Its id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Free text.
+    pub description: String,
+    /// A directory it stands for, if any.
+    pub path: Option<String>,
+    /// RFC 3339 UTC.
+    pub created_at: String,
+    /// RFC 3339 UTC.
+    pub updated_at: String,
+    /// How many sessions it holds.
+    pub session_count: i64,
+}
+
+impl Project {
+    pub(super) fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: r.get(0)?,
+            name: r.get(1)?,
+            description: r.get(2)?,
+            path: r.get(3)?,
+            created_at: r.get(4)?,
+            updated_at: r.get(5)?,
+            session_count: r.get(6)?,
+        })
+    }
+}
+
+/// What a new project needs.
+#[derive(Debug, Clone, Default)]
+pub struct NewProject {
+    /// A chosen id, or None for a random one.
+    pub id: Option<String>,
+    /// Its name.
+    pub name: String,
+    /// Free text.
+    pub description: String,
+    /// A directory.
+    pub path: Option<String>,
+}
+
+/// A session with its running totals.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Session {
+    /// Its id.
+    pub id: String,
+    /// Its project.
+    pub project_id: String,
+    /// A short title.
+    pub title: String,
+    /// The model its turns use.
+    pub model: String,
+    /// The system prompt, if any.
+    pub system_prompt: Option<String>,
+    /// `idle`, `running`, `completed` or `error`.
+    pub status: String,
+    /// Which front end made it (`cli`, `api`, ...).
+    pub source: String,
+    /// RFC 3339 UTC.
+    pub created_at: String,
+    /// RFC 3339 UTC, bumped by every message.
+    pub updated_at: String,
+    /// Messages stored.
+    pub message_count: i64,
+    /// Tokens over all messages.
+    pub total_tokens: i64,
+    /// Cost in US dollars over all messages.
+    pub total_cost: f64,
+}
+
+impl Session {
+    pub(super) fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: r.get(0)?,
+            project_id: r.get(1)?,
+            title: r.get(2)?,
+            model: r.get(3)?,
+            system_prompt: r.get(4)?,
+            status: r.get(5)?,
+            source: r.get(6)?,
+            created_at: r.get(7)?,
+            updated_at: r.get(8)?,
+            message_count: r.get(9)?,
+            total_tokens: r.get(10)?,
+            total_cost: r.get(11)?,
+        })
+    }
+}
+
+/// What a new session needs.
+#[derive(Debug, Clone, Default)]
+pub struct NewSession {
+    /// A chosen id, or None for a random one.
+    pub id: Option<String>,
+    /// Its project, or None for the default one.
+    pub project_id: Option<String>,
+    /// A short title.
+    pub title: String,
+    /// The model.
+    pub model: String,
+    /// The system prompt.
+    pub system_prompt: Option<String>,
+    /// Which front end makes it.
+    pub source: String,
+}
+
+/// Changes to a session; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct SessionUpdate {
+    /// New title.
+    pub title: Option<String>,
+    /// New model.
+    pub model: Option<String>,
+    /// New system prompt (`Some(None)` clears it).
+    pub system_prompt: Option<Option<String>>,
+    /// New status.
+    pub status: Option<String>,
+}
+
+/// Which sessions to list.
+#[derive(Debug, Clone, Default)]
+pub struct SessionFilter {
+    /// Only this project's.
+    pub project_id: Option<String>,
+    /// At most this many.
+    pub limit: Option<usize>,
+}
+
+/// Totals over the whole store.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SessionStats {
+    /// Sessions stored.
+    pub total_sessions: i64,
+    /// Sessions with a turn running.
+    pub running_sessions: i64,
+    /// Messages stored.
+    pub total_messages: i64,
+    /// Tokens over all messages.
+    pub total_tokens: i64,
+    /// Dollars over all messages.
+    pub total_cost: f64,
+}
+
+/// A message to store.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    /// Who wrote it.
+    pub role: Role,
+    /// Its blocks.
+    pub content: Vec<ContentBlock>,
+    /// The model that wrote it (assistant turns).
+    pub model: Option<String>,
+    /// Why it stopped (assistant turns; `cancelled` or `error` for a partial one).
+    pub stop_reason: Option<String>,
+    /// Its token counts.
+    pub usage: Usage,
+    /// Its cost in dollars.
+    pub cost_usd: f64,
+}
+
+impl NewMessage {
+    /// A user message.
+    pub fn user(content: Vec<ContentBlock>) -> Self {
+        Self {
+            role: Role::User,
+            content,
+            model: None,
+            stop_reason: None,
+            usage: Usage::default(),
+            cost_usd: 0.0,
+        }
+    }
+}
+
+/// A stored message.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredMessage {
+    /// Increasing id.
+    pub id: i64,
+    /// Its session.
+    pub session_id: String,
+    /// Who wrote it.
+    pub role: Role,
+    /// Its blocks.
+    pub content: Vec<ContentBlock>,
+    /// The model.
+    pub model: Option<String>,
+    /// Why it stopped.
+    pub stop_reason: Option<String>,
+    /// Its token counts.
+    pub usage: Usage,
+    /// Its cost in dollars.
+    pub cost_usd: f64,
+    /// RFC 3339 UTC.
+    pub created_at: String,
+}
+
+impl StoredMessage {
+    /// All text blocks joined.
+    pub fn text(&self) -> String {
+        self.content
+            .iter()
+            .filter_map(|b| match b {
+                ContentBlock::Text { text, .. } => Some(text.as_str()),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+            .join("")
+    }
+}
+
+/// One row of a session's event log.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Event {
+    /// Increasing id (the SSE `id:` of replays).
+    pub id: i64,
+    /// Its session.
+    pub session_id: String,
+    /// What happened.
+    pub kind: String,
+    /// The details.
+    pub data: serde_json::Value,
+    /// RFC 3339 UTC.
+    pub created_at: String,
+}
+
+/// One upstream exchange.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct RequestLogEntry {
+    /// Which front end (`cli`, `openai`, `ios`, ...).
+    pub source: String,
+    /// Which upstream endpoint.
+    pub endpoint: String,
+    /// The session, if any.
+    pub session_id: Option<String>,
+    /// The model asked for.
+    pub model: Option<String>,
+    /// The upstream HTTP status, if one came.
+    pub status: Option<i64>,
+    /// Time to the end of the answer.
+    pub latency_ms: u64,
+    /// Input tokens (cached included).
+    pub input_tokens: u64,
+    /// Output tokens.
+    pub output_tokens: u64,
+    /// Dollars.
+    pub cost_usd: f64,
+    /// The upstream `request-id`.
+    pub upstream_request_id: Option<String>,
+    /// The error, if it failed.
+    pub error: Option<String>,
+}
