@@ -1,0 +1,494 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[clauded] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'clauded'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'clauded'= {
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand ask 'Ask one question; reads stdin when it is not a terminal'
+            cand chat 'Chat interactively'
+            cand sessions 'List, show, delete and export sessions'
+            cand projects 'List, add and remove projects'
+            cand models 'List the models the API offers'
+            cand serve 'Run the local API server'
+            cand auth 'Store, check or remove the Anthropic API key'
+            cand config 'Show or create the configuration'
+            cand generate 'Write shell completions or the man page'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'clauded;ask'= {
+            cand -m 'Model id (passed through unchecked)'
+            cand --model 'Model id (passed through unchecked)'
+            cand -s 'System prompt'
+            cand --system 'System prompt'
+            cand --max-tokens 'Output token limit'
+            cand --session 'Continue this session (id or unique prefix)'
+            cand -c 'Continue the most recent session'
+            cand --continue 'Continue the most recent session'
+            cand --no-stream 'Wait for the whole answer instead of streaming'
+            cand --json 'Print NDJSON events instead of text'
+            cand --no-save 'Do not store the exchange'
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'clauded;chat'= {
+            cand -r 'Resume this session (id or unique prefix)'
+            cand --resume 'Resume this session (id or unique prefix)'
+            cand -m 'Model id'
+            cand --model 'Model id'
+            cand -s 'System prompt'
+            cand --system 'System prompt'
+            cand --max-tokens 'Output token limit'
+            cand -c 'Resume the most recent session'
+            cand --continue 'Resume the most recent session'
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'clauded;sessions'= {
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand list 'List sessions, most recent first'
+            cand show 'Print a session''s conversation'
+            cand rm 'Delete a session and its messages'
+            cand export 'Export a session as Markdown or JSON'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'clauded;sessions;list'= {
+            cand -p 'Only this project''s (id, prefix or name)'
+            cand --project 'Only this project''s (id, prefix or name)'
+            cand -n 'At most this many'
+            cand --limit 'At most this many'
+            cand --json 'Print JSON'
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'clauded;sessions;show'= {
+            cand --json 'Print JSON'
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'clauded;sessions;rm'= {
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'clauded;sessions;export'= {
+            cand -f 'Output format'
+            cand --format 'Output format'
+            cand -o 'Write to this file instead of stdout'
+            cand --output 'Write to this file instead of stdout'
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'clauded;sessions;help'= {
+            cand list 'List sessions, most recent first'
+            cand show 'Print a session''s conversation'
+            cand rm 'Delete a session and its messages'
+            cand export 'Export a session as Markdown or JSON'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'clauded;sessions;help;list'= {
+        }
+        &'clauded;sessions;help;show'= {
+        }
+        &'clauded;sessions;help;rm'= {
+        }
+        &'clauded;sessions;help;export'= {
+        }
+        &'clauded;sessions;help;help'= {
+        }
+        &'clauded;projects'= {
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand list 'List projects'
+            cand add 'Add a project'
+            cand rm 'Remove a project and its sessions'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'clauded;projects;list'= {
+            cand --json 'Print JSON'
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'clauded;projects;add'= {
+            cand -p 'A directory it stands for (sessions started inside it join the project)'
+            cand --path 'A directory it stands for (sessions started inside it join the project)'
+            cand -d 'A description'
+            cand --description 'A description'
+            cand --json 'Print JSON'
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'clauded;projects;rm'= {
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'clauded;projects;help'= {
+            cand list 'List projects'
+            cand add 'Add a project'
+            cand rm 'Remove a project and its sessions'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'clauded;projects;help;list'= {
+        }
+        &'clauded;projects;help;add'= {
+        }
+        &'clauded;projects;help;rm'= {
+        }
+        &'clauded;projects;help;help'= {
+        }
+        &'clauded;models'= {
+            cand --refresh 'Ask the API again instead of using the cached list'
+            cand --json 'Print JSON'
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'clauded;serve'= {
+            cand --host 'Address to bind'
+            cand --port 'Port to bind'
+            cand --db 'Database path or sqlite:// URL'
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'clauded;auth'= {
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand login 'Store a key (prompted without echo, or one line read from piped stdin)'
+            cand status 'Say which key is in use and where it comes from (redacted)'
+            cand logout 'Remove the stored key'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'clauded;auth;login'= {
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'clauded;auth;status'= {
+            cand --json 'Print JSON'
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'clauded;auth;logout'= {
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'clauded;auth;help'= {
+            cand login 'Store a key (prompted without echo, or one line read from piped stdin)'
+            cand status 'Say which key is in use and where it comes from (redacted)'
+            cand logout 'Remove the stored key'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'clauded;auth;help;login'= {
+        }
+        &'clauded;auth;help;status'= {
+        }
+        &'clauded;auth;help;logout'= {
+        }
+        &'clauded;auth;help;help'= {
+        }
+        &'clauded;config'= {
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand path 'Print the paths of every file clauded reads or writes'
+            cand show 'Print the effective configuration and where each value came from (secrets redacted)'
+            cand init 'Write a commented config file'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'clauded;config;path'= {
+            cand --json 'Print JSON'
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'clauded;config;show'= {
+            cand --json 'Print JSON'
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'clauded;config;init'= {
+            cand --force 'Overwrite an existing file'
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'clauded;config;help'= {
+            cand path 'Print the paths of every file clauded reads or writes'
+            cand show 'Print the effective configuration and where each value came from (secrets redacted)'
+            cand init 'Write a commented config file'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'clauded;config;help;path'= {
+        }
+        &'clauded;config;help;show'= {
+        }
+        &'clauded;config;help;init'= {
+        }
+        &'clauded;config;help;help'= {
+        }
+        &'clauded;generate'= {
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand completions 'Completions for bash, zsh, fish, elvish and PowerShell'
+            cand man 'Man pages: clauded.1 and one per subcommand'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'clauded;generate;completions'= {
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'clauded;generate;man'= {
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'clauded;generate;help'= {
+            cand completions 'Completions for bash, zsh, fish, elvish and PowerShell'
+            cand man 'Man pages: clauded.1 and one per subcommand'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'clauded;generate;help;completions'= {
+        }
+        &'clauded;generate;help;man'= {
+        }
+        &'clauded;generate;help;help'= {
+        }
+        &'clauded;help'= {
+            cand ask 'Ask one question; reads stdin when it is not a terminal'
+            cand chat 'Chat interactively'
+            cand sessions 'List, show, delete and export sessions'
+            cand projects 'List, add and remove projects'
+            cand models 'List the models the API offers'
+            cand serve 'Run the local API server'
+            cand auth 'Store, check or remove the Anthropic API key'
+            cand config 'Show or create the configuration'
+            cand generate 'Write shell completions or the man page'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'clauded;help;ask'= {
+        }
+        &'clauded;help;chat'= {
+        }
+        &'clauded;help;sessions'= {
+            cand list 'List sessions, most recent first'
+            cand show 'Print a session''s conversation'
+            cand rm 'Delete a session and its messages'
+            cand export 'Export a session as Markdown or JSON'
+        }
+        &'clauded;help;sessions;list'= {
+        }
+        &'clauded;help;sessions;show'= {
+        }
+        &'clauded;help;sessions;rm'= {
+        }
+        &'clauded;help;sessions;export'= {
+        }
+        &'clauded;help;projects'= {
+            cand list 'List projects'
+            cand add 'Add a project'
+            cand rm 'Remove a project and its sessions'
+        }
+        &'clauded;help;projects;list'= {
+        }
+        &'clauded;help;projects;add'= {
+        }
+        &'clauded;help;projects;rm'= {
+        }
+        &'clauded;help;models'= {
+        }
+        &'clauded;help;serve'= {
+        }
+        &'clauded;help;auth'= {
+            cand login 'Store a key (prompted without echo, or one line read from piped stdin)'
+            cand status 'Say which key is in use and where it comes from (redacted)'
+            cand logout 'Remove the stored key'
+        }
+        &'clauded;help;auth;login'= {
+        }
+        &'clauded;help;auth;status'= {
+        }
+        &'clauded;help;auth;logout'= {
+        }
+        &'clauded;help;config'= {
+            cand path 'Print the paths of every file clauded reads or writes'
+            cand show 'Print the effective configuration and where each value came from (secrets redacted)'
+            cand init 'Write a commented config file'
+        }
+        &'clauded;help;config;path'= {
+        }
+        &'clauded;help;config;show'= {
+        }
+        &'clauded;help;config;init'= {
+        }
+        &'clauded;help;generate'= {
+            cand completions 'Completions for bash, zsh, fish, elvish and PowerShell'
+            cand man 'Man pages: clauded.1 and one per subcommand'
+        }
+        &'clauded;help;generate;completions'= {
+        }
+        &'clauded;help;generate;man'= {
+        }
+        &'clauded;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

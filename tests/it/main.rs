@@ -1,0 +1,8 @@
+//! Integration tests: the binary end to end, and the library against the fake upstream.
+
+mod support;
+
+mod cli_ask;
+mod cli_chat;
+mod cli_misc;
+mod client;

@@ -1,0 +1,121 @@
+//! Shared test support: the fake Anthropic server and isolated homes for the binary.
+
+pub mod fake_anthropic;
+
+pub use fake_anthropic::{Delivery, FakeAnthropic, Reply, text_events};
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// A temporary `CLAUDED_HOME` with a fake upstream, for driving the binary.
+pub struct Home {
+    pub dir: tempfile::TempDir,
+    pub fake: FakeAnthropic,
+    pub key: Option<String>,
+}
+
+/// A finished run of the binary.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl std::fmt::Debug for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+impl Home {
+    /// A fresh home, a fresh fake, a test key, fast retries.
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("config.toml"),
+            "initial_backoff_ms = 10\nmax_backoff_ms = 50\nconnect_timeout_secs = 5\nidle_timeout_secs = 20\n",
+        )
+        .unwrap();
+        Self {
+            dir,
+            fake: FakeAnthropic::start(),
+            key: Some("sk-ant-test-0123456789abcdef".into()),
+        }
+    }
+
+    /// The home folder.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The database file.
+    pub fn db(&self) -> PathBuf {
+        self.path().join("clauded.db")
+    }
+
+    /// A command for the binary with a clean, isolated environment.
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_clauded"));
+        c.args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.path())
+            .env("CLAUDED_HOME", self.path())
+            .env("CLAUDED_KEYRING", "file")
+            .env("ANTHROPIC_BASE_URL", self.fake.url())
+            .env("NO_COLOR", "1")
+            .current_dir(self.path());
+        if let Some(k) = &self.key {
+            c.env("ANTHROPIC_API_KEY", k);
+        }
+        c
+    }
+
+    /// Runs with `stdin` as input (None: an empty, non-terminal stdin).
+    pub fn run(&self, args: &[&str], stdin: Option<&str>) -> Run {
+        run_cmd(self.cmd(args), stdin)
+    }
+
+    /// Runs and asserts exit 0.
+    pub fn ok(&self, args: &[&str], stdin: Option<&str>) -> Run {
+        let r = self.run(args, stdin);
+        assert_eq!(r.code, 0, "{args:?} failed:\n{r:?}");
+        r
+    }
+
+    /// `--json` output parsed.
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        let r = self.ok(args, None);
+        serde_json::from_str(&r.stdout)
+            .unwrap_or_else(|e| panic!("{args:?} printed no JSON ({e}):\n{r:?}"))
+    }
+}
+
+/// Runs a prepared command to the end.
+pub fn run_cmd(mut c: Command, stdin: Option<&str>) -> Run {
+    c.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    {
+        let mut si = child.stdin.take().unwrap();
+        if let Some(s) = stdin {
+            si.write_all(s.as_bytes()).unwrap();
+        }
+    }
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = child.wait_with_output().unwrap();
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
