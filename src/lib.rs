@@ -8,8 +8,10 @@ pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod error;
+pub mod openai;
 pub mod pricing;
 pub mod secrets;
+pub mod server;
 pub mod store;
 
 pub use error::{Error, Result};

@@ -147,6 +147,7 @@ async fn ask(app: &App, args: Args, quiet: bool) -> Result<()> {
         }),
         max_tokens: app.config.max_tokens,
         stream: !args.no_stream,
+        history: None,
     };
     if args.json {
         output::print_ndjson(

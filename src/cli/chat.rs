@@ -313,6 +313,7 @@ impl Chat {
             system: self.system.clone(),
             max_tokens: self.app.config.max_tokens,
             stream: true,
+            history: None,
         };
         let cancel = CancellationToken::new();
         let watcher = tokio::spawn({

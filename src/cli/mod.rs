@@ -116,7 +116,11 @@ impl App {
 /// Parses arguments, runs the command, and turns the outcome into an exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing(cli.verbose, cli.quiet);
+    init_tracing(
+        cli.verbose,
+        cli.quiet,
+        matches!(cli.command, Command::Serve(_)),
+    );
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -149,21 +153,27 @@ pub fn report(e: &Error) {
     }
 }
 
-fn init_tracing(verbose: u8, quiet: bool) {
+fn init_tracing(verbose: u8, quiet: bool, serving: bool) {
     let default = match (quiet, verbose) {
         (true, _) => "error",
+        (_, 0) if serving => "warn,clauded::http=info",
         (_, 0) => "warn",
         (_, 1) => "info,clauded=debug",
         _ => "debug",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("CLAUDED_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_target(verbose > 0)
-        .without_time()
-        .try_init();
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    // a daemon's log wants timestamps; a terminal command's warnings do not
+    let _ = if serving {
+        builder.try_init()
+    } else {
+        builder.without_time().try_init()
+    };
 }
 
 /// Runs a parsed command line.

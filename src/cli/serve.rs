@@ -1,37 +1,104 @@
 //! `clauded serve`: the local API server.
 
+use crate::anthropic::Client;
 use crate::config::Overrides;
 use crate::error::{Error, Result};
+use crate::server::{self, AppState, ServerOptions};
+use std::net::IpAddr;
 
 /// `clauded serve` arguments.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Address to bind.
+    /// Address to bind (HOST; default 127.0.0.1).
     #[arg(long)]
     pub host: Option<String>,
-    /// Port to bind.
+    /// Port to bind (PORT; default 8000; 0 picks a free one).
     #[arg(long)]
     pub port: Option<u16>,
-    /// Database path or sqlite:// URL.
+    /// Database path or sqlite:// URL (DATABASE_URL).
     #[arg(long)]
     pub db: Option<String>,
+    /// Require `Authorization: Bearer TOKEN` (or x-api-key) on every route but /health.
+    #[arg(long, env = "CLAUDED_SERVER_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Another allowed CORS origin (repeatable; `*` for any). Loopback origins are always allowed.
+    #[arg(long = "cors-origin", env = "ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+    /// Listen on a non-loopback address without a token.
+    #[arg(long)]
+    pub allow_unauthenticated: bool,
+    /// Add the demo projects and sessions (idempotent).
+    #[arg(long)]
+    pub demo: bool,
 }
 
 /// Runs `clauded serve`.
 pub async fn run(args: Args, quiet: bool) -> Result<()> {
     let app = super::App::load(
         &Overrides {
-            host: args.host,
+            host: args.host.clone(),
             port: args.port,
-            database: args.db,
+            database: args.db.clone(),
             ..Default::default()
         },
         quiet,
     )?;
-    Err(Error::Other(format!(
-        "the server is not built yet (it would listen on {}:{} with {})",
-        app.config.host,
-        app.config.port,
-        app.config.database.display()
-    )))
+    let c = &app.config;
+    let ip: IpAddr = match c.host.as_str() {
+        "localhost" => IpAddr::from([127, 0, 0, 1]),
+        h => h
+            .trim_matches(['[', ']'])
+            .parse()
+            .map_err(|_| Error::Usage(format!("--host {h:?} is not an IP address")))?,
+    };
+    let token = args.token.clone().filter(|t| !t.is_empty());
+    if !ip.is_loopback() && token.is_none() && !args.allow_unauthenticated {
+        return Err(Error::Usage(format!(
+            "refusing to listen on {ip} without authentication: set --token (or CLAUDED_SERVER_TOKEN), \
+             or pass --allow-unauthenticated if the network is trusted"
+        )));
+    }
+    let store = app.store()?;
+    if args.demo {
+        let model = c.model.clone();
+        let added = store.call(move |s| server::demo::seed(s, &model)).await?;
+        super::output::note(quiet, &format!("demo data: {added} rows added"));
+    }
+    let key = crate::secrets::anthropic_key(&app.env, &app.secrets())
+        .ok()
+        .flatten();
+    let has_key = key.is_some();
+    let client = Client::new(c.client_config(key.map(|(k, _)| k).unwrap_or_default()))?;
+    let mut options = ServerOptions::from_config(c);
+    options.token = token;
+    options.cors_origins = args
+        .cors_origins
+        .iter()
+        .map(|o| o.trim().to_owned())
+        .filter(|o| !o.is_empty())
+        .collect();
+    let state = AppState::new(store, client, has_key, options);
+    let listener = tokio::net::TcpListener::bind((ip, c.port))
+        .await
+        .map_err(|e| Error::Other(format!("cannot listen on {ip}:{}: {e}", c.port)))?;
+    let addr = listener.local_addr()?;
+    let host = if addr.is_ipv6() {
+        format!("[{}]", addr.ip())
+    } else {
+        addr.ip().to_string()
+    };
+    eprintln!(
+        "clauded {} listening on http://{host}:{}",
+        env!("CARGO_PKG_VERSION"),
+        addr.port()
+    );
+    eprintln!("database: {}", c.database.display());
+    if !has_key {
+        eprintln!(
+            "no server API key: clients must send `Authorization: Bearer sk-ant-...` (or run `clauded auth login`)"
+        );
+    }
+    server::serve(listener, state, server::shutdown_signal()).await?;
+    eprintln!("stopped");
+    Ok(())
 }

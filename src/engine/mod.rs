@@ -1,8 +1,10 @@
 //! The engine: conversations over the Claude client and the store, shared by every front end.
 
+mod completion;
 mod models;
 mod turn;
 
+pub use completion::{Completion, complete, open_completion};
 pub use models::{ModelList, ModelListSource, list_models};
 pub use turn::{
     TurnContext, TurnError, TurnEvent, TurnOptions, TurnOutcome, history_params, run_turn,

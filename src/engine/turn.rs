@@ -35,6 +35,9 @@ pub struct TurnOptions {
     pub max_tokens: u32,
     /// Stream the answer (else one request and one event at the end).
     pub stream: bool,
+    /// The conversation so far as the client sent it, used instead of the stored history
+    /// (the stored messages still grow by the new user turn and the answer).
+    pub history: Option<Vec<MessageParam>>,
 }
 
 /// What a turn reports while it runs.
@@ -133,7 +136,11 @@ pub async fn run_turn(
         let sid = sid.clone();
         move |s| s.messages(&sid)
     });
-    let mut messages = history_params(&history.await?);
+    let stored_history = history.await?;
+    let mut messages = match &opts.history {
+        Some(h) => h.clone(),
+        None => history_params(&stored_history),
+    };
     let user_text: String = user
         .iter()
         .filter_map(|b| match b {
@@ -203,7 +210,6 @@ pub async fn run_turn(
         r = drive(ctx, &req, opts.stream, &mut acc, &mut request_id, on_event) => r,
     };
     let cancelled = cancel.is_cancelled() && result.is_err();
-    let latency_ms = started.elapsed().as_millis() as u64;
 
     let (response, stop_override, error) = match result {
         Ok(m) => (m, None, None),
@@ -250,13 +256,13 @@ pub async fn run_turn(
                 .await?,
         )
     };
-    log_request(
+    log_exchange(
         ctx,
-        &sid,
+        Some(&sid),
         &model,
         &response.usage,
         cost_usd,
-        latency_ms,
+        started,
         request_id,
         error.as_ref(),
         cancelled,
@@ -333,14 +339,15 @@ async fn drive(
     Ok(acc.snapshot())
 }
 
+/// Writes one request-log row; a failure to write is logged, never fatal.
 #[allow(clippy::too_many_arguments)]
-async fn log_request(
+pub(super) async fn log_exchange(
     ctx: &TurnContext,
-    sid: &str,
+    sid: Option<&str>,
     model: &str,
     usage: &Usage,
     cost_usd: f64,
-    latency_ms: u64,
+    started: Instant,
     request_id: Option<String>,
     error: Option<&anthropic::Error>,
     cancelled: bool,
@@ -348,13 +355,13 @@ async fn log_request(
     let entry = RequestLogEntry {
         source: ctx.source.clone(),
         endpoint: "/v1/messages".into(),
-        session_id: Some(sid.to_owned()),
+        session_id: sid.map(str::to_owned),
         model: Some(model.to_owned()),
         status: match error {
             None => Some(200),
             Some(e) => e.api().and_then(|a| a.status).map(i64::from),
         },
-        latency_ms,
+        latency_ms: started.elapsed().as_millis() as u64,
         input_tokens: usage.total_input(),
         output_tokens: usage.output_tokens,
         cost_usd,

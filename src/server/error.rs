@@ -1,0 +1,160 @@
+//! API errors in OpenAI's body shape: `{"error":{"message","type","param","code"}}`.
+
+use crate::anthropic;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+/// An error answer.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// `error.type`.
+    pub kind: String,
+    /// `error.message`.
+    pub message: String,
+    /// `error.param`.
+    pub param: Option<String>,
+    /// `error.code`.
+    pub code: Option<String>,
+    /// `retry-after` seconds to forward.
+    pub retry_after: Option<u64>,
+    /// Extra top-level fields (the iOS app's `session_id`).
+    pub extra: Vec<(String, Value)>,
+    /// Tell the OpenAI SDKs not to retry (the server already did).
+    pub no_retry: bool,
+}
+
+impl ApiError {
+    /// An error with a status, type and message.
+    pub fn new(status: StatusCode, kind: &str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            kind: kind.into(),
+            message: message.into(),
+            param: None,
+            code: None,
+            retry_after: None,
+            extra: vec![],
+            no_retry: false,
+        }
+    }
+
+    /// 400 `invalid_request_error`.
+    pub fn bad_request(message: impl Into<String>, param: Option<&str>) -> Self {
+        let mut e = Self::new(StatusCode::BAD_REQUEST, "invalid_request_error", message);
+        e.param = param.map(str::to_owned);
+        e
+    }
+
+    /// 404 `not_found_error`.
+    pub fn not_found(what: &str, id: &str) -> Self {
+        let mut e = Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found_error",
+            format!("{what} not found: {id}"),
+        );
+        e.code = Some("not_found".into());
+        e
+    }
+
+    /// 401 with a message that says how to provide a key.
+    pub fn no_key() -> Self {
+        let mut e = Self::new(
+            StatusCode::UNAUTHORIZED,
+            "authentication_error",
+            "no Anthropic API key: send `Authorization: Bearer sk-ant-...`, or start the server with ANTHROPIC_API_KEY set (or after `clauded auth login`)",
+        );
+        e.code = Some("invalid_api_key".into());
+        e
+    }
+
+    /// 500 for a failure of ours; the details go to the log, not the client.
+    pub fn internal(what: impl std::fmt::Display) -> Self {
+        tracing::error!("internal error: {what}");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "api_error",
+            "internal server error; see the server log",
+        )
+    }
+
+    /// Adds a top-level field.
+    pub fn with(mut self, key: &str, value: Value) -> Self {
+        self.extra.push((key.into(), value));
+        self
+    }
+
+    /// The body.
+    pub fn body(&self) -> Value {
+        let mut v = json!({"error": {
+            "message": self.message,
+            "type": self.kind,
+            "param": self.param,
+            "code": self.code,
+        }});
+        for (k, val) in &self.extra {
+            v[k] = val.clone();
+        }
+        v
+    }
+}
+
+impl From<&anthropic::Error> for ApiError {
+    fn from(e: &anthropic::Error) -> Self {
+        let mut out = match e {
+            anthropic::Error::Api(a) => {
+                let status = a
+                    .status
+                    .and_then(|s| StatusCode::from_u16(s).ok())
+                    .unwrap_or(StatusCode::BAD_GATEWAY);
+                let mut out = ApiError::new(status, &a.kind, a.message.clone());
+                out.code = match a.kind.as_str() {
+                    "authentication_error" => Some("invalid_api_key".into()),
+                    "not_found_error" => Some("model_not_found".into()),
+                    "rate_limit_error" => Some("rate_limit_exceeded".into()),
+                    "overloaded_error" => Some("overloaded".into()),
+                    _ => None,
+                };
+                out.retry_after = a.retry_after.map(|d| d.as_secs_f64().ceil() as u64);
+                out
+            }
+            anthropic::Error::Timeout { .. } => ApiError::new(
+                StatusCode::GATEWAY_TIMEOUT,
+                "timeout_error",
+                format!("upstream timed out: {e}"),
+            ),
+            other => ApiError::new(
+                StatusCode::BAD_GATEWAY,
+                "api_error",
+                format!("upstream failed: {other}"),
+            ),
+        };
+        out.no_retry = true;
+        out
+    }
+}
+
+impl From<crate::store::Error> for ApiError {
+    fn from(e: crate::store::Error) -> Self {
+        match &e {
+            crate::store::Error::NotFound { kind, id } => ApiError::not_found(kind, id),
+            _ => ApiError::internal(e),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut r = (self.status, axum::Json(self.body())).into_response();
+        if let Some(s) = self.retry_after {
+            r.headers_mut().insert("retry-after", HeaderValue::from(s));
+        }
+        if self.no_retry {
+            r.headers_mut()
+                .insert("x-should-retry", HeaderValue::from_static("false"));
+        }
+        r
+    }
+}

@@ -1,0 +1,115 @@
+//! The HTTP server: `/health` and `/v1/*` (the OpenAI-compatible API and the iOS app's backend).
+//!
+//! [`router`] builds the service and [`serve`] runs it on a pre-bound listener until a shutdown
+//! future resolves, so tests run it in-process on port 0.
+
+// An ApiError is made at most once per failed request; boxing it would buy nothing.
+#![allow(clippy::result_large_err)]
+
+pub mod demo;
+mod error;
+mod extract;
+mod layers;
+mod routes;
+mod sse;
+mod state;
+
+pub use error::ApiError;
+pub use state::{AppState, ServerOptions};
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use std::future::Future;
+use tower::Layer;
+
+/// Every route with its layers: CORS and the request log outside, then the iOS path quirks
+/// (rewritten before routing), then auth.
+pub fn router(state: AppState) -> Router {
+    let inner = Router::new()
+        .route("/health", get(routes::health::health))
+        .route("/v1/models", get(routes::models::list))
+        .route("/v1/models/capabilities", get(routes::models::capabilities))
+        .route("/v1/models/{id}", get(routes::models::one))
+        .route("/v1/chat/completions", post(routes::chat::completions))
+        .route(
+            "/v1/chat/completions/{session_id}",
+            axum::routing::delete(routes::chat::stop),
+        )
+        .route(
+            "/v1/chat/completions/{session_id}/status",
+            get(routes::chat::status),
+        )
+        .route(
+            "/v1/projects",
+            get(routes::projects::list).post(routes::projects::create),
+        )
+        .route(
+            "/v1/projects/{id}",
+            get(routes::projects::one).delete(routes::projects::remove),
+        )
+        .route(
+            "/v1/sessions",
+            get(routes::sessions::list).post(routes::sessions::create),
+        )
+        .route("/v1/sessions/stats", get(routes::sessions::stats))
+        .route(
+            "/v1/sessions/{id}",
+            get(routes::sessions::one).delete(routes::sessions::remove),
+        )
+        .route(
+            "/v1/sessions/{id}/messages",
+            get(routes::sessions::messages).post(routes::sessions::post_message),
+        )
+        .fallback(routes::not_found)
+        .method_not_allowed_fallback(routes::method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            layers::auth,
+        ))
+        .layer(DefaultBodyLimit::max(state.options().max_body_bytes))
+        .with_state(state.clone());
+    let rewritten = tower::util::MapRequestLayer::new(layers::rewrite_path).layer(inner);
+    Router::new()
+        .fallback_service(rewritten)
+        .layer(axum::middleware::from_fn(layers::log_request))
+        .layer(layers::cors(state.options()))
+}
+
+/// Serves until `shutdown` resolves; open streams then get a final frame and `[DONE]`.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state.clone());
+    let stop = state.shutdown_token();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            stop.cancel();
+        })
+        .await
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}

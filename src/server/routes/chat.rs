@@ -1,0 +1,426 @@
+//! `POST /v1/chat/completions` in its two modes, plus turn status and stop.
+//!
+//! Stateless (OpenAI): the body is the whole conversation; errors before the first byte are
+//! HTTP errors, after it an error frame and `[DONE]`. Session (iOS): the server keeps the
+//! history; every frame carries `session_id` and `project_id`; a failure on a stream is a 200
+//! with a visible text chunk, because the app never reads the status.
+
+use super::{session_json, success, unix_now};
+use crate::anthropic::{ContentBlock, Role};
+use crate::engine::{self, TurnContext, TurnError, TurnEvent, TurnOptions};
+use crate::openai::{
+    ChatRequest, ChunkTranslator, finish_reason, to_anthropic, to_openai_response,
+};
+use crate::server::AppState;
+use crate::server::error::ApiError;
+use crate::server::extract::{ApiJson, parse};
+use crate::server::layers::CallerKey;
+use crate::server::sse::{self, Frame, FrameTx};
+use crate::server::state::TurnGuard;
+use crate::store::{self, NewProject, NewSession, Session};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use serde_json::{Value, json};
+
+/// Both modes on one route.
+pub async fn completions(
+    State(st): State<AppState>,
+    Extension(key): Extension<CallerKey>,
+    ApiJson(body): ApiJson<Value>,
+) -> Response {
+    let session_mode = body.get("session_id").is_some_and(|v| !v.is_null())
+        || body.get("project_id").is_some_and(|v| !v.is_null());
+    let stream = body.get("stream").and_then(Value::as_bool).unwrap_or(false);
+    let req: ChatRequest = match parse(body) {
+        Ok(r) => r,
+        Err(e) if session_mode && stream => return error_stream(&st, &e.message, None, None),
+        Err(e) => return e.into_response(),
+    };
+    if session_mode {
+        session_chat(st, key, req).await
+    } else {
+        match stateless(st, key, req).await {
+            Ok(r) => r,
+            Err(e) => e.into_response(),
+        }
+    }
+}
+
+fn error_frame(e: &ApiError) -> Frame {
+    Frame::Json(
+        json!({"error": {"message": e.message, "type": e.kind, "param": e.param, "code": e.code}}),
+    )
+}
+
+async fn stateless(st: AppState, key: CallerKey, req: ChatRequest) -> Result<Response, ApiError> {
+    let opts = st.options();
+    let mapped = to_anthropic(&req, &opts.model, opts.max_tokens)
+        .map_err(|e| ApiError::bad_request(e.message, Some(&e.param)))?;
+    let client = st
+        .client_for(key.0.as_deref())
+        .ok_or_else(ApiError::no_key)?;
+    let ctx = TurnContext {
+        client,
+        store: st.store().clone(),
+        source: "openai".into(),
+    };
+    let created = unix_now();
+    if !req.stream.unwrap_or(false) {
+        let msg = engine::complete(&ctx, &mapped.request)
+            .await
+            .map_err(|e| ApiError::from(&e))?;
+        return Ok(Json(to_openai_response(&msg, mapped.json_mode, created)).into_response());
+    }
+    let mut comp = engine::open_completion(&ctx, &mapped.request)
+        .await
+        .map_err(|e| ApiError::from(&e))?;
+    let (tx, resp) = sse::channel(opts.keepalive);
+    let shutdown = st.shutdown_token();
+    let mut tr = ChunkTranslator::new(
+        &mapped.request.model,
+        created,
+        req.include_usage(),
+        mapped.json_mode,
+    );
+    tokio::spawn(async move {
+        let mut error = None;
+        let mut cancelled = false;
+        loop {
+            tokio::select! {
+                biased;
+                _ = tx.closed() => {
+                    cancelled = true;
+                    break;
+                }
+                _ = shutdown.cancelled() => {
+                    let e = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "api_error", "the server is shutting down");
+                    let _ = tx.send(error_frame(&e));
+                    let _ = tx.send(Frame::Done);
+                    cancelled = true;
+                    break;
+                }
+                ev = comp.next() => match ev {
+                    Some(Ok(ev)) => {
+                        for c in tr.on_event(&ev) {
+                            let _ = tx.send(Frame::Json(c));
+                        }
+                    }
+                    Some(Err(e)) => {
+                        let _ = tx.send(error_frame(&ApiError::from(&e)));
+                        let _ = tx.send(Frame::Done);
+                        error = Some(e);
+                        break;
+                    }
+                    None => {
+                        for c in tr.finish() {
+                            let _ = tx.send(Frame::Json(c));
+                        }
+                        let _ = tx.send(Frame::Done);
+                        break;
+                    }
+                }
+            }
+        }
+        comp.finish(error.as_ref(), cancelled).await;
+    });
+    Ok(resp)
+}
+
+/// A 200 stream that shows an error as assistant text, for clients that ignore the status.
+fn error_stream(
+    st: &AppState,
+    message: &str,
+    session_id: Option<&str>,
+    project_id: Option<&str>,
+) -> Response {
+    let (tx, resp) = sse::channel(st.options().keepalive);
+    let mut tr = ChunkTranslator::new(&st.options().model, unix_now(), false, false)
+        .with_field("session_id", json!(session_id))
+        .with_field("project_id", json!(project_id));
+    for c in tr.text(&format!("⚠️ {message}")) {
+        let _ = tx.send(Frame::Json(c));
+    }
+    for c in tr.finish() {
+        let _ = tx.send(Frame::Json(c));
+    }
+    let _ = tx.send(Frame::Done);
+    resp
+}
+
+/// Finds the session, or creates it (with the id and project the client named).
+async fn session_for(st: &AppState, req: &ChatRequest) -> Result<Session, ApiError> {
+    let (sid, pid) = (req.session_id.clone(), req.project_id.clone());
+    let model = req
+        .model
+        .clone()
+        .unwrap_or_else(|| st.options().model.clone());
+    let system = req.system_prompt.clone();
+    Ok(st
+        .store()
+        .call(move |s| {
+            if let Some(id) = &sid {
+                match s.session(id) {
+                    Ok(found) => return Ok(found),
+                    Err(store::Error::NotFound { .. }) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            let project_id = match pid {
+                Some(p) => {
+                    if let Err(store::Error::NotFound { .. }) = s.project(&p) {
+                        s.create_project(&NewProject {
+                            id: Some(p.clone()),
+                            name: p.clone(),
+                            ..Default::default()
+                        })?;
+                    }
+                    Some(p)
+                }
+                None => None,
+            };
+            s.create_session(&NewSession {
+                id: sid,
+                project_id,
+                model,
+                system_prompt: system,
+                source: "api".into(),
+                ..Default::default()
+            })
+        })
+        .await?)
+}
+
+async fn session_chat(st: AppState, key: CallerKey, req: ChatRequest) -> Response {
+    let stream = req.stream.unwrap_or(false);
+    let fail = |st: &AppState, e: ApiError, sid: Option<&str>, pid: Option<&str>| {
+        if stream {
+            error_stream(st, &e.message, sid, pid)
+        } else {
+            e.with("session_id", json!(sid))
+                .with("project_id", json!(pid))
+                .into_response()
+        }
+    };
+    let Some(client) = st.client_for(key.0.as_deref()) else {
+        return fail(
+            &st,
+            ApiError::no_key(),
+            req.session_id.as_deref(),
+            req.project_id.as_deref(),
+        );
+    };
+    let session = match session_for(&st, &req).await {
+        Ok(s) => s,
+        Err(e) => return fail(&st, e, req.session_id.as_deref(), req.project_id.as_deref()),
+    };
+    let (sid, pid) = (session.id.clone(), session.project_id.clone());
+    let mapped = match to_anthropic(&req, &session.model, st.options().max_tokens) {
+        Ok(m) => m,
+        Err(e) => {
+            return fail(
+                &st,
+                ApiError::bad_request(e.message, Some(&e.param)),
+                Some(&sid),
+                Some(&pid),
+            );
+        }
+    };
+    let mut messages = mapped.request.messages;
+    let user = match messages.pop() {
+        Some(m) if m.role == Role::User => m.content,
+        _ => {
+            let e = ApiError::bad_request("the last message must be the user's", Some("messages"));
+            return fail(&st, e, Some(&sid), Some(&pid));
+        }
+    };
+    let client_sent_history = req.messages.iter().any(|m| m.role == "assistant");
+    let opts = TurnOptions {
+        model: mapped.request.model,
+        system: match mapped.request.system {
+            Some(crate::anthropic::System::Text(t)) => Some(t),
+            _ => session.system_prompt.clone(),
+        },
+        max_tokens: mapped.request.max_tokens,
+        stream: true,
+        history: client_sent_history.then_some(messages),
+    };
+    let Some(guard) = st.begin_turn(&sid) else {
+        return busy(&sid).into_response();
+    };
+    let ctx = TurnContext {
+        client,
+        store: st.store().clone(),
+        source: "ios".into(),
+    };
+    run_session_turn(st, ctx, session, user, opts, stream, guard).await
+}
+
+/// 409 for a second turn on a busy session.
+pub fn busy(session_id: &str) -> ApiError {
+    let mut e = ApiError::new(
+        StatusCode::CONFLICT,
+        "session_busy",
+        format!(
+            "session {session_id} is already answering; wait, or stop it with DELETE /v1/chat/completions/{session_id}"
+        ),
+    );
+    e.code = Some("session_busy".into());
+    e.with("session_id", json!(session_id))
+}
+
+fn usage_frame(session: &Session, u: &crate::anthropic::Usage, cost: f64) -> Frame {
+    Frame::Json(json!({
+        "object": "usage",
+        "input_tokens": u.total_input(), "output_tokens": u.output_tokens,
+        "prompt_tokens": u.total_input(), "completion_tokens": u.output_tokens,
+        "total_tokens": u.total(), "total_cost": cost,
+        "session_id": session.id, "project_id": session.project_id,
+    }))
+}
+
+/// Runs a session turn, streamed as OpenAI chunks with the iOS fields, or as one JSON body.
+/// The turn runs in its own task: a disconnect or DELETE cancels it, and what arrived is kept.
+pub(crate) async fn run_session_turn(
+    st: AppState,
+    ctx: TurnContext,
+    session: Session,
+    user: Vec<ContentBlock>,
+    opts: TurnOptions,
+    stream: bool,
+    guard: TurnGuard,
+) -> Response {
+    let created = unix_now();
+    let (sid, pid) = (session.id.clone(), session.project_id.clone());
+    let mut tr = ChunkTranslator::new(&opts.model, created, false, false)
+        .with_field("session_id", json!(sid))
+        .with_field("project_id", json!(pid));
+    if !stream {
+        let task = tokio::spawn(async move {
+            let cancel = guard.cancel.clone();
+            let r = engine::run_turn(&ctx, &session, user, &opts, &cancel, &mut |_| {}).await;
+            drop(guard);
+            r
+        });
+        return match task.await {
+            Ok(Ok(o)) => {
+                let u = o.response.usage;
+                Json(json!({
+                    "id": format!("chatcmpl-{}", o.response.id),
+                    "object": "chat.completion",
+                    "created": created,
+                    "model": o.response.model,
+                    "choices": [{"index": 0, "message": {"role": "assistant", "content": o.response.text()},
+                                 "finish_reason": finish_reason(o.response.stop_reason.as_deref()), "logprobs": null}],
+                    "usage": {"prompt_tokens": u.total_input(), "completion_tokens": u.output_tokens,
+                              "input_tokens": u.total_input(), "output_tokens": u.output_tokens,
+                              "total_tokens": u.total(), "total_cost": o.cost_usd},
+                    "session_id": sid, "project_id": pid,
+                }))
+                .into_response()
+            }
+            Ok(Err(TurnError::Upstream { error, .. })) => ApiError::from(&error)
+                .with("session_id", json!(sid))
+                .with("project_id", json!(pid))
+                .into_response(),
+            Ok(Err(TurnError::Cancelled { .. })) => {
+                ApiError::new(StatusCode::CONFLICT, "cancelled", "the turn was stopped")
+                    .with("session_id", json!(sid))
+                    .into_response()
+            }
+            Ok(Err(TurnError::Store(e))) => ApiError::from(e).into_response(),
+            Err(e) => ApiError::internal(e).into_response(),
+        };
+    }
+    let (tx, resp) = sse::channel(st.options().keepalive);
+    tokio::spawn(async move {
+        let cancel = guard.cancel.clone();
+        let watcher = {
+            let (tx, c) = (tx.clone(), cancel.clone());
+            tokio::spawn(async move {
+                tx.closed().await;
+                c.cancel();
+            })
+        };
+        let result = {
+            let send = |tx: &FrameTx, frames: Vec<Value>| {
+                for f in frames {
+                    let _ = tx.send(Frame::Json(f));
+                }
+            };
+            let mut on_event = |ev: TurnEvent| {
+                if let TurnEvent::Text(t) = ev {
+                    send(&tx, tr.text(&t));
+                }
+            };
+            engine::run_turn(&ctx, &session, user, &opts, &cancel, &mut on_event).await
+        };
+        watcher.abort();
+        let send_all = |frames: Vec<Value>| {
+            for f in frames {
+                let _ = tx.send(Frame::Json(f));
+            }
+        };
+        match result {
+            Ok(o) => {
+                tr.set_stop_reason(o.response.stop_reason.clone());
+                send_all(tr.finish());
+                let _ = tx.send(usage_frame(&session, &o.response.usage, o.cost_usd));
+            }
+            Err(TurnError::Cancelled { .. }) => {
+                if st.shutdown_token().is_cancelled() {
+                    send_all(
+                        tr.text("\n\n⚠️ the server is shutting down; the answer so far is saved"),
+                    );
+                }
+                send_all(tr.finish());
+            }
+            Err(TurnError::Upstream { error, partial }) => {
+                let sep = if partial.is_some() { "\n\n" } else { "" };
+                send_all(tr.text(&format!("{sep}⚠️ {}", ApiError::from(&error).message)));
+                send_all(tr.finish());
+            }
+            Err(TurnError::Store(e)) => {
+                tracing::error!("store failed during a turn: {e}");
+                send_all(tr.text("⚠️ the server could not store this turn; see its log"));
+                send_all(tr.finish());
+            }
+        }
+        let _ = tx.send(Frame::Done);
+        drop(guard);
+    });
+    resp
+}
+
+/// `GET /v1/chat/completions/{session_id}/status`.
+pub async fn status(
+    State(st): State<AppState>,
+    Path(sid): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id = sid.clone();
+    let s = st.store().call(move |s| s.session(&id)).await?;
+    let running = st.is_running(&s.id);
+    Ok(Json(json!({
+        "session_id": s.id,
+        "project_id": s.project_id,
+        "model": s.model,
+        "is_running": running,
+        "status": if running { "running" } else { "idle" },
+        "message_count": s.message_count,
+        "total_tokens": s.total_tokens,
+        "total_cost": s.total_cost,
+        "created_at": s.created_at,
+        "updated_at": s.updated_at,
+        "enabled_servers": [],
+        "enabled_tools": [],
+        "priority": [],
+        "session": session_json(&s, running),
+    })))
+}
+
+/// `DELETE /v1/chat/completions/{session_id}`: stops a running turn; idempotent.
+pub async fn stop(State(st): State<AppState>, Path(sid): Path<String>) -> Json<Value> {
+    let was_running = st.stop_turn(&sid);
+    success(json!({"session_id": sid, "status": "stopped", "was_running": was_running}))
+}

@@ -1,0 +1,91 @@
+//! `GET /v1/models`, `/v1/models/{id}`, `/v1/models/capabilities`.
+
+use crate::anthropic::ModelInfo;
+use crate::engine;
+use crate::pricing;
+use crate::server::AppState;
+use crate::server::error::ApiError;
+use crate::server::layers::CallerKey;
+use axum::extract::{Path, State};
+use axum::{Extension, Json};
+use serde_json::{Value, json};
+
+async fn models(st: &AppState, key: &CallerKey) -> Vec<ModelInfo> {
+    let client = st.client_for(key.0.as_deref());
+    engine::list_models(
+        client.as_ref(),
+        st.store(),
+        st.options().models_cache,
+        false,
+    )
+    .await
+    .models
+}
+
+fn created(m: &ModelInfo) -> i64 {
+    m.created_at
+        .parse::<jiff::Timestamp>()
+        .map(|t| t.as_second())
+        .unwrap_or(0)
+}
+
+fn openai_model(m: &ModelInfo) -> Value {
+    json!({"id": m.id, "object": "model", "created": created(m), "owned_by": "anthropic", "display_name": m.display_name})
+}
+
+/// The OpenAI list shape.
+pub async fn list(State(st): State<AppState>, Extension(key): Extension<CallerKey>) -> Json<Value> {
+    let data: Vec<Value> = models(&st, &key).await.iter().map(openai_model).collect();
+    Json(json!({"object": "list", "data": data}))
+}
+
+/// One model; ids are passed through, so any `claude-*` id is answered.
+pub async fn one(
+    State(st): State<AppState>,
+    Extension(key): Extension<CallerKey>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    if let Some(m) = models(&st, &key).await.iter().find(|m| m.id == id) {
+        return Ok(Json(openai_model(m)));
+    }
+    if id.starts_with("claude") {
+        return Ok(Json(
+            json!({"id": id, "object": "model", "created": 0, "owned_by": "anthropic"}),
+        ));
+    }
+    let mut e = ApiError::not_found("model", &id);
+    e.code = Some("model_not_found".into());
+    Err(e)
+}
+
+/// What the iOS app's new-session screen needs (never empty).
+pub async fn capabilities(
+    State(st): State<AppState>,
+    Extension(key): Extension<CallerKey>,
+) -> Json<Value> {
+    let caps: Vec<Value> = models(&st, &key)
+        .await
+        .iter()
+        .map(|m| {
+            let price = pricing::price(&m.id);
+            let max = st.options().max_tokens;
+            let name = if m.display_name.is_empty() {
+                m.id.clone()
+            } else {
+                m.display_name.clone()
+            };
+            json!({
+                "id": m.id,
+                "name": name,
+                "description": format!("{name} by Anthropic"),
+                "maxTokens": max, "max_tokens": max,
+                "contextWindow": 200000, "context_window": 200000,
+                "supportsStreaming": true, "supports_streaming": true,
+                "supportsTools": true, "supports_tools": true,
+                "supportsVision": true, "supports_vision": true,
+                "pricing": {"input": price.map(|p| p.input), "output": price.map(|p| p.output)},
+            })
+        })
+        .collect();
+    Json(json!({"models": caps, "data": caps}))
+}

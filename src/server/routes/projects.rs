@@ -1,0 +1,82 @@
+//! `/v1/projects`.
+
+use super::{project_json, success};
+use crate::server::AppState;
+use crate::server::error::ApiError;
+use crate::server::extract::ApiJson;
+use crate::store::NewProject;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// A bare array of projects.
+pub async fn list(State(st): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let list = st.store().call(|s| s.projects()).await?;
+    Ok(Json(Value::Array(list.iter().map(project_json).collect())))
+}
+
+/// `POST /v1/projects` body.
+#[derive(Deserialize)]
+pub struct NewProjectBody {
+    name: String,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    path: Option<String>,
+    #[serde(default)]
+    id: Option<String>,
+}
+
+/// Creates a project.
+pub async fn create(
+    State(st): State<AppState>,
+    ApiJson(b): ApiJson<NewProjectBody>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    if b.name.trim().is_empty() {
+        return Err(ApiError::bad_request(
+            "name must not be empty",
+            Some("name"),
+        ));
+    }
+    if let Some(id) = &b.id {
+        let id2 = id.clone();
+        if st.store().call(move |s| s.project(&id2)).await.is_ok() {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "conflict_error",
+                format!("project {id} exists"),
+            ));
+        }
+    }
+    let new = NewProject {
+        id: b.id,
+        name: b.name,
+        description: b.description.unwrap_or_default(),
+        path: b.path.filter(|p| !p.is_empty()),
+    };
+    let p = st.store().call(move |s| s.create_project(&new)).await?;
+    Ok((StatusCode::CREATED, Json(project_json(&p))))
+}
+
+/// One project.
+pub async fn one(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let p = st.store().call(move |s| s.project(&id)).await?;
+    Ok(Json(project_json(&p)))
+}
+
+/// Deletes a project and its sessions; 200 `{"success":true}`.
+pub async fn remove(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id2 = id.clone();
+    if !st.store().call(move |s| s.delete_project(&id2)).await? {
+        return Err(ApiError::not_found("project", &id));
+    }
+    Ok(success(json!({"id": id})))
+}

@@ -1,0 +1,155 @@
+//! What every handler shares: the store, the upstream client, options, running turns.
+
+use crate::anthropic::Client;
+use crate::config::Config;
+use crate::store::Store;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
+
+/// How the server behaves.
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    /// Required bearer token (or `x-api-key`) for every route but health and turn status.
+    pub token: Option<String>,
+    /// Extra allowed CORS origins; `*` allows any.
+    pub cors_origins: Vec<String>,
+    /// Largest accepted request body.
+    pub max_body_bytes: usize,
+    /// Interval of SSE keep-alive comments.
+    pub keepalive: Duration,
+    /// Default model.
+    pub model: String,
+    /// Default output limit.
+    pub max_tokens: u32,
+    /// Model list cache lifetime.
+    pub models_cache: Duration,
+}
+
+impl ServerOptions {
+    /// Options from the configuration.
+    pub fn from_config(c: &Config) -> Self {
+        Self {
+            token: None,
+            cors_origins: vec![],
+            max_body_bytes: 32 * 1024 * 1024,
+            keepalive: Duration::from_secs(15),
+            model: c.model.clone(),
+            max_tokens: c.max_tokens,
+            models_cache: Duration::from_secs(c.models_cache_secs),
+        }
+    }
+}
+
+struct Inner {
+    store: Store,
+    client: Client,
+    has_own_key: bool,
+    options: ServerOptions,
+    started: Instant,
+    running: Mutex<HashMap<String, CancellationToken>>,
+    shutdown: CancellationToken,
+}
+
+/// Shared server state. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+/// A running turn's registration; leaving the map happens on drop.
+pub struct TurnGuard {
+    state: AppState,
+    session_id: String,
+    /// Cancels the turn (DELETE, disconnect, shutdown).
+    pub cancel: CancellationToken,
+}
+
+impl Drop for TurnGuard {
+    fn drop(&mut self) {
+        self.state.running().remove(&self.session_id);
+    }
+}
+
+impl AppState {
+    /// State over a store and a client; `has_own_key` says whether the client's key is real.
+    pub fn new(store: Store, client: Client, has_own_key: bool, options: ServerOptions) -> Self {
+        Self(Arc::new(Inner {
+            store,
+            client,
+            has_own_key,
+            options,
+            started: Instant::now(),
+            running: Mutex::new(HashMap::new()),
+            shutdown: CancellationToken::new(),
+        }))
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.0.store
+    }
+
+    /// The options.
+    pub fn options(&self) -> &ServerOptions {
+        &self.0.options
+    }
+
+    /// Seconds since start.
+    pub fn uptime(&self) -> u64 {
+        self.0.started.elapsed().as_secs()
+    }
+
+    /// Cancelled when the server shuts down.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.0.shutdown.clone()
+    }
+
+    /// The client for a request: the caller's key if it sent one, else the server's.
+    pub fn client_for(&self, caller_key: Option<&str>) -> Option<Client> {
+        match caller_key {
+            Some(k) => Some(self.0.client.with_api_key(k)),
+            None if self.0.has_own_key => Some(self.0.client.clone()),
+            None => None,
+        }
+    }
+
+    fn running(&self) -> std::sync::MutexGuard<'_, HashMap<String, CancellationToken>> {
+        self.0.running.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Registers a turn for a session; None when one is already running.
+    pub fn begin_turn(&self, session_id: &str) -> Option<TurnGuard> {
+        let mut map = self.running();
+        if map.contains_key(session_id) {
+            return None;
+        }
+        let cancel = self.0.shutdown.child_token();
+        map.insert(session_id.to_owned(), cancel.clone());
+        Some(TurnGuard {
+            state: self.clone(),
+            session_id: session_id.to_owned(),
+            cancel,
+        })
+    }
+
+    /// Cancels a session's running turn; true if there was one.
+    pub fn stop_turn(&self, session_id: &str) -> bool {
+        match self.running().get(session_id) {
+            Some(c) => {
+                c.cancel();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// True while a session has a turn running.
+    pub fn is_running(&self, session_id: &str) -> bool {
+        self.running().contains_key(session_id)
+    }
+
+    /// How many turns run now.
+    pub fn running_count(&self) -> usize {
+        self.running().len()
+    }
+}
