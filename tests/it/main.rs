@@ -6,3 +6,4 @@ mod cli_ask;
 mod cli_chat;
 mod cli_misc;
 mod client;
+mod server_routes;

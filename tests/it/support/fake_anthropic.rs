@@ -420,8 +420,53 @@ async fn serve_conn(mut sock: TcpStream, state: Arc<Mutex<State>>) {
             )
             .await
         }
+        Reply::Events(ev) if !streaming => write_json(&mut sock, 200, &[], &fold(&ev)).await,
         Reply::Events(ev) => stream(&mut sock, &ev, &scripted.delivery, &state).await,
     }
+}
+
+/// A non-streaming body for scripted events: text and tool_use blocks, stop reason, usage.
+fn fold(events: &[(String, Value)]) -> Value {
+    let mut msg = json!({"id":"msg_fake01","type":"message","role":"assistant","model":"claude-test","content":[],
+        "stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":0,"output_tokens":0}});
+    let mut partial: Vec<String> = Vec::new();
+    for (_, d) in events {
+        match d["type"].as_str() {
+            Some("message_start") => {
+                msg["id"] = d["message"]["id"].clone();
+                msg["usage"] = d["message"]["usage"].clone();
+            }
+            Some("content_block_start") => {
+                msg["content"]
+                    .as_array_mut()
+                    .unwrap()
+                    .push(d["content_block"].clone());
+                partial.push(String::new());
+            }
+            Some("content_block_delta") => {
+                let i = d["index"].as_u64().unwrap() as usize;
+                if let Some(t) = d["delta"]["text"].as_str() {
+                    let cur = msg["content"][i]["text"].as_str().unwrap_or("").to_owned();
+                    msg["content"][i]["text"] = json!(cur + t);
+                }
+                if let Some(p) = d["delta"]["partial_json"].as_str() {
+                    partial[i].push_str(p);
+                }
+            }
+            Some("content_block_stop") => {
+                let i = d["index"].as_u64().unwrap() as usize;
+                if !partial[i].is_empty() {
+                    msg["content"][i]["input"] = serde_json::from_str(&partial[i]).unwrap();
+                }
+            }
+            Some("message_delta") => {
+                msg["stop_reason"] = d["delta"]["stop_reason"].clone();
+                msg["usage"]["output_tokens"] = d["usage"]["output_tokens"].clone();
+            }
+            _ => {}
+        }
+    }
+    msg
 }
 
 async fn stream(

@@ -1,6 +1,7 @@
 //! Shared test support: the fake Anthropic server and isolated homes for the binary.
 
 pub mod fake_anthropic;
+pub mod server;
 
 pub use fake_anthropic::{Delivery, FakeAnthropic, Reply, text_events};
 

@@ -1,0 +1,157 @@
+//! The server in-process on port 0, over a temp database and the fake upstream.
+
+use super::FakeAnthropic;
+use clauded::anthropic::{Client, ClientConfig};
+use clauded::server::{AppState, ServerOptions};
+use clauded::store::Store;
+use std::time::Duration;
+
+/// A running server; stop it with [`TestServer::stop`] (or let it drop).
+pub struct TestServer {
+    pub base: String,
+    pub fake: FakeAnthropic,
+    pub dir: tempfile::TempDir,
+    pub store: Store,
+    pub http: reqwest::Client,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    handle: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+/// How to start a test server.
+pub struct Setup {
+    pub has_key: bool,
+    pub max_retries: u32,
+    pub options: ServerOptions,
+}
+
+impl Default for Setup {
+    fn default() -> Self {
+        Self {
+            has_key: true,
+            max_retries: 0,
+            options: ServerOptions {
+                token: None,
+                cors_origins: vec![],
+                max_body_bytes: 1024 * 1024,
+                keepalive: Duration::from_secs(15),
+                model: "claude-sonnet-4-5".into(),
+                max_tokens: 1024,
+                models_cache: Duration::from_secs(60),
+            },
+        }
+    }
+}
+
+impl TestServer {
+    /// With the server's own key and default options.
+    pub async fn start() -> Self {
+        Self::start_with(Setup::default()).await
+    }
+
+    /// With a setup.
+    pub async fn start_with(setup: Setup) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let fake = FakeAnthropic::start();
+        let store = Store::open(&dir.path().join("clauded.db")).unwrap();
+        let client = Client::new(ClientConfig {
+            base_url: fake.url(),
+            api_key: if setup.has_key {
+                "sk-ant-server-key-000000".into()
+            } else {
+                String::new()
+            },
+            max_retries: setup.max_retries,
+            initial_backoff: Duration::from_millis(5),
+            max_backoff: Duration::from_millis(20),
+            ..Default::default()
+        })
+        .unwrap();
+        let state = AppState::new(store.clone(), client, setup.has_key, setup.options);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let handle = tokio::spawn(clauded::server::serve(listener, state, async {
+            let _ = rx.await;
+        }));
+        Self {
+            base,
+            fake,
+            dir,
+            store,
+            http: reqwest::Client::new(),
+            stop: Some(tx),
+            handle: Some(handle),
+        }
+    }
+
+    /// `base + path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// GET, returning status and JSON.
+    pub async fn get(&self, path: &str) -> (u16, serde_json::Value) {
+        let r = self.http.get(self.url(path)).send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    /// POST JSON, returning status and JSON.
+    pub async fn post(&self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+        let r = self
+            .http
+            .post(self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    /// DELETE, returning status and JSON.
+    pub async fn delete(&self, path: &str) -> (u16, serde_json::Value) {
+        let r = self.http.delete(self.url(path)).send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    /// Signals shutdown and waits for the server to finish.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(h) = self.handle.take() {
+            tokio::time::timeout(Duration::from_secs(10), h)
+                .await
+                .expect("the server shut down in time")
+                .unwrap()
+                .unwrap();
+        }
+    }
+}
+
+/// The `data:` payloads of an SSE body, in order (comments skipped).
+pub fn sse_data(body: &str) -> Vec<String> {
+    body.split("\n\n")
+        .filter_map(|frame| {
+            let data: Vec<&str> = frame
+                .lines()
+                .filter_map(|l| l.strip_prefix("data: "))
+                .collect();
+            (!data.is_empty()).then(|| data.join("\n"))
+        })
+        .collect()
+}
+
+/// The JSON frames of an SSE body, and whether it ended with `[DONE]`.
+pub fn sse_json(body: &str) -> (Vec<serde_json::Value>, bool) {
+    let data = sse_data(body);
+    let done = data.last().map(|d| d == "[DONE]").unwrap_or(false);
+    let frames = data
+        .iter()
+        .filter(|d| *d != "[DONE]")
+        .map(|d| serde_json::from_str(d).unwrap_or_else(|e| panic!("frame is not JSON ({e}): {d}")))
+        .collect();
+    (frames, done)
+}
