@@ -6,4 +6,6 @@ mod cli_ask;
 mod cli_chat;
 mod cli_misc;
 mod client;
+mod server_faults;
 mod server_routes;
+mod shared_store;
