@@ -6,6 +6,7 @@ mod cli_ask;
 mod cli_chat;
 mod cli_misc;
 mod client;
+mod openai_sdk;
 mod server_faults;
 mod server_routes;
 mod shared_store;

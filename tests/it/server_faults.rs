@@ -26,7 +26,9 @@ async fn wait_until(mut f: impl FnMut() -> bool) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_disconnects_cancels_the_turn_and_the_partial_answer_is_stored() {
     let s = TestServer::start().await;
-    s.fake.push(slow("one two three four five six seven eight nine ten eleven twelve"));
+    s.fake.push(slow(
+        "one two three four five six seven eight nine ten eleven twelve",
+    ));
     let r = s
         .http
         .post(s.url("/v1/chat/completions"))
@@ -37,12 +39,20 @@ async fn a_client_that_disconnects_cancels_the_turn_and_the_partial_answer_is_st
     let mut body = r.bytes_stream();
     let mut seen = String::new();
     while !seen.contains("\"content\":\"one") {
-        seen.push_str(&String::from_utf8_lossy(&body.next().await.unwrap().unwrap()));
+        seen.push_str(&String::from_utf8_lossy(
+            &body.next().await.unwrap().unwrap(),
+        ));
     }
     drop(body);
     wait_until(|| s.fake.disconnects() == 1).await;
     let store = s.store.clone();
-    wait_until(|| store.messages("sess-drop").map(|m| m.len() == 2).unwrap_or(false)).await;
+    wait_until(|| {
+        store
+            .messages("sess-drop")
+            .map(|m| m.len() == 2)
+            .unwrap_or(false)
+    })
+    .await;
     let msgs = s.store.messages("sess-drop").unwrap();
     assert_eq!(msgs[1].stop_reason.as_deref(), Some("cancelled"));
     let kept = msgs[1].text();
@@ -56,7 +66,8 @@ async fn a_client_that_disconnects_cancels_the_turn_and_the_partial_answer_is_st
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn delete_stops_a_running_turn_closes_its_stream_and_is_idempotent() {
     let s = TestServer::start().await;
-    s.fake.push(slow("a b c d e f g h i j k l m n o p q r s t u v w x y z"));
+    s.fake
+        .push(slow("a b c d e f g h i j k l m n o p q r s t u v w x y z"));
     let http = s.http.clone();
     let url = s.url("/v1/chat/completions");
     let reader = tokio::spawn(async move {
@@ -75,56 +86,112 @@ async fn delete_stops_a_running_turn_closes_its_stream_and_is_idempotent() {
     assert_eq!(st["is_running"], json!(true));
 
     // a second turn on the same session is refused while the first runs
-    let (code, busy) = s.post("/v1/chat/completions", json!({"session_id":"sess-stop","messages":[{"role":"user","content":"again"}]})).await;
+    let (code, busy) = s
+        .post(
+            "/v1/chat/completions",
+            json!({"session_id":"sess-stop","messages":[{"role":"user","content":"again"}]}),
+        )
+        .await;
     assert_eq!(code, 409);
     assert_eq!(busy["error"]["type"], json!("session_busy"));
 
     let (code, r) = s.delete("/v1/chat/completions/sess-stop").await;
-    assert_eq!((code, r["success"].clone(), r["was_running"].clone()), (200, json!(true), json!(true)));
-    let body = tokio::time::timeout(Duration::from_secs(5), reader).await.unwrap().unwrap();
+    assert_eq!(
+        (code, r["success"].clone(), r["was_running"].clone()),
+        (200, json!(true), json!(true))
+    );
+    let body = tokio::time::timeout(Duration::from_secs(5), reader)
+        .await
+        .unwrap()
+        .unwrap();
     let (frames, done) = sse_json(&body);
     assert!(done, "the stream closed with [DONE]");
-    assert_eq!(frames.last().unwrap()["choices"][0]["finish_reason"], json!("stop"));
+    assert_eq!(
+        frames.last().unwrap()["choices"][0]["finish_reason"],
+        json!("stop")
+    );
     let (code, r) = s.delete("/v1/chat/completions/sess-stop").await;
     assert_eq!((code, r["was_running"].clone()), (200, json!(false)));
     let (code, _) = s.delete("/v1/chat/completions/never-existed").await;
     assert_eq!(code, 200);
     let msgs = s.store.messages("sess-stop").unwrap();
-    assert_eq!(msgs.last().unwrap().stop_reason.as_deref(), Some("cancelled"));
+    assert_eq!(
+        msgs.last().unwrap().stop_reason.as_deref(),
+        Some("cancelled")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_ends_open_streams_with_a_final_frame_and_done() {
     let s = TestServer::start().await;
-    s.fake.push(slow("long long long long long long long long long long long long long long"));
-    s.fake.push(slow("also long long long long long long long long long long long long"));
+    s.fake.push(slow(
+        "long long long long long long long long long long long long long long",
+    ));
+    s.fake.push(slow(
+        "also long long long long long long long long long long long long",
+    ));
     let open = |body: serde_json::Value| {
         let (http, url) = (s.http.clone(), s.url("/v1/chat/completions"));
-        tokio::spawn(async move { http.post(url).json(&body).send().await.unwrap().text().await.unwrap() })
+        tokio::spawn(async move {
+            http.post(url)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        })
     };
-    let ios = open(json!({"project_id":"p","messages":[{"role":"user","content":"x"}],"stream":true}));
+    let ios =
+        open(json!({"project_id":"p","messages":[{"role":"user","content":"x"}],"stream":true}));
     let oai = open(json!({"messages":[{"role":"user","content":"y"}],"stream":true}));
     wait_until(|| s.fake.message_requests().len() == 2).await;
     tokio::time::sleep(Duration::from_millis(250)).await;
     s.stop().await;
-    let ios = tokio::time::timeout(Duration::from_secs(5), ios).await.unwrap().unwrap();
+    let ios = tokio::time::timeout(Duration::from_secs(5), ios)
+        .await
+        .unwrap()
+        .unwrap();
     let (frames, done) = sse_json(&ios);
     assert!(done);
-    let text: String = frames.iter().filter_map(|f| f["choices"][0]["delta"]["content"].as_str()).collect();
+    let text: String = frames
+        .iter()
+        .filter_map(|f| f["choices"][0]["delta"]["content"].as_str())
+        .collect();
     assert!(text.contains("shutting down"), "{text}");
-    let oai = tokio::time::timeout(Duration::from_secs(5), oai).await.unwrap().unwrap();
+    let oai = tokio::time::timeout(Duration::from_secs(5), oai)
+        .await
+        .unwrap()
+        .unwrap();
     let (frames, done) = sse_json(&oai);
     assert!(done);
-    assert!(frames.last().unwrap()["error"]["message"].as_str().unwrap().contains("shutting down"));
+    assert!(
+        frames.last().unwrap()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("shutting down")
+    );
 }
 
 #[tokio::test]
 async fn overload_then_success_is_retried_by_the_server() {
-    let s = TestServer::start_with(Setup { max_retries: 2, ..Default::default() }).await;
-    s.fake.push(Reply::error(529, "overloaded_error", "Overloaded").header("retry-after-ms", "10"));
-    s.fake.push(Reply::error(429, "rate_limit_error", "slow").header("retry-after", "0"));
+    let s = TestServer::start_with(Setup {
+        max_retries: 2,
+        ..Default::default()
+    })
+    .await;
+    s.fake
+        .push(Reply::error(529, "overloaded_error", "Overloaded").header("retry-after-ms", "10"));
+    s.fake
+        .push(Reply::error(429, "rate_limit_error", "slow").header("retry-after", "0"));
     s.fake.push(Reply::text("third time"));
-    let (st, r) = s.post("/v1/chat/completions", json!({"messages":[{"role":"user","content":"hi"}]})).await;
+    let (st, r) = s
+        .post(
+            "/v1/chat/completions",
+            json!({"messages":[{"role":"user","content":"hi"}]}),
+        )
+        .await;
     assert_eq!(st, 200, "{r}");
     assert_eq!(r["choices"][0]["message"]["content"], json!("third time"));
     assert_eq!(s.fake.message_requests().len(), 3);
@@ -133,7 +200,12 @@ async fn overload_then_success_is_retried_by_the_server() {
 #[tokio::test]
 async fn a_dropped_upstream_mid_stream_is_an_error_in_both_modes() {
     let s = TestServer::start().await;
-    let cut = || Reply::text("this answer gets cut off").delivered(Delivery { drop_after: Some(5), ..Default::default() });
+    let cut = || {
+        Reply::text("this answer gets cut off").delivered(Delivery {
+            drop_after: Some(5),
+            ..Default::default()
+        })
+    };
     s.fake.push(cut());
     s.fake.push(cut());
     let body = s
@@ -148,12 +220,19 @@ async fn a_dropped_upstream_mid_stream_is_an_error_in_both_modes() {
         .unwrap();
     let (frames, done) = sse_json(&body);
     assert!(done);
-    assert!(frames.last().unwrap()["error"]["message"].as_str().unwrap().contains("ended before"));
+    assert!(
+        frames.last().unwrap()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("ended before")
+    );
 
     let body = s
         .http
         .post(s.url("/v1/chat/completions"))
-        .json(&json!({"session_id":"cut","messages":[{"role":"user","content":"hi"}],"stream":true}))
+        .json(
+            &json!({"session_id":"cut","messages":[{"role":"user","content":"hi"}],"stream":true}),
+        )
         .send()
         .await
         .unwrap()
@@ -162,10 +241,17 @@ async fn a_dropped_upstream_mid_stream_is_an_error_in_both_modes() {
         .unwrap();
     let (frames, done) = sse_json(&body);
     assert!(done);
-    let text: String = frames.iter().filter_map(|f| f["choices"][0]["delta"]["content"].as_str()).collect();
+    let text: String = frames
+        .iter()
+        .filter_map(|f| f["choices"][0]["delta"]["content"].as_str())
+        .collect();
     assert!(text.starts_with("this") && text.contains("⚠️"), "{text}");
     let msgs = s.store.messages("cut").unwrap();
-    assert_eq!(msgs[1].stop_reason.as_deref(), Some("error"), "the partial answer is stored");
+    assert_eq!(
+        msgs[1].stop_reason.as_deref(),
+        Some("error"),
+        "the partial answer is stored"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -189,7 +275,11 @@ async fn concurrent_streams_on_different_sessions() {
     for (i, t) in tasks.into_iter().enumerate() {
         let (frames, done) = sse_json(&t.await.unwrap());
         assert!(done);
-        assert!(frames.iter().all(|f| f["session_id"] == json!(format!("c{i}"))));
+        assert!(
+            frames
+                .iter()
+                .all(|f| f["session_id"] == json!(format!("c{i}")))
+        );
     }
     assert_eq!(s.store.session_stats().unwrap().total_messages, 2 * n);
 }

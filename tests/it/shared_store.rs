@@ -17,7 +17,9 @@ async fn cli(s: &TestServer, args: &[&str], stdin: Option<&str>) -> Run {
         .env("ANTHROPIC_API_KEY", "sk-ant-cli-key-0000000000")
         .current_dir(s.dir.path());
     let stdin = stdin.map(str::to_owned);
-    tokio::task::spawn_blocking(move || run_cmd(c, stdin.as_deref())).await.unwrap()
+    tokio::task::spawn_blocking(move || run_cmd(c, stdin.as_deref()))
+        .await
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -36,16 +38,37 @@ async fn a_phone_session_continues_in_the_terminal() {
     assert_eq!(list[0]["source"], json!("api"));
 
     s.fake.push(Reply::text("hello from the terminal"));
-    let run = cli(&s, &["chat", "--resume", &sid], Some("continued in the terminal\n")).await;
+    let run = cli(
+        &s,
+        &["chat", "--resume", &sid],
+        Some("continued in the terminal\n"),
+    )
+    .await;
     assert_eq!(run.code, 0, "{run:?}");
     assert!(run.stdout.contains("hello from the terminal"));
     let up = s.fake.message_requests().pop().unwrap();
-    let texts: Vec<String> = up.body["messages"].as_array().unwrap().iter().map(|m| content_text(&m["content"])).collect();
-    assert_eq!(texts, ["started on iOS", "hello from the phone", "continued in the terminal"]);
+    let texts: Vec<String> = up.body["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| content_text(&m["content"]))
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            "started on iOS",
+            "hello from the phone",
+            "continued in the terminal"
+        ]
+    );
     assert_eq!(up.body["model"], json!("claude-haiku-4-5"));
 
     let (_, msgs) = s.get(&format!("/v1/sessions/{sid}/messages")).await;
-    assert_eq!(msgs.as_array().unwrap().len(), 4, "the phone sees the terminal's turn");
+    assert_eq!(
+        msgs.as_array().unwrap().len(),
+        4,
+        "the phone sees the terminal's turn"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -60,12 +83,18 @@ async fn a_terminal_session_continues_from_the_app() {
 
     s.fake.push(Reply::text("app answer"));
     let (st, r) = s
-        .post("/v1/chat/completions", json!({"session_id": sid, "messages":[{"role":"user","content":"from the app"}]}))
+        .post(
+            "/v1/chat/completions",
+            json!({"session_id": sid, "messages":[{"role":"user","content":"from the app"}]}),
+        )
         .await;
     assert_eq!(st, 200, "{r}");
     assert_eq!(r["choices"][0]["message"]["content"], json!("app answer"));
     let up = s.fake.message_requests().pop().unwrap();
     assert_eq!(up.body["messages"].as_array().unwrap().len(), 3);
     let show = cli(&s, &["sessions", "show", &sid], None).await;
-    assert!(show.stdout.contains("from the app") && show.stdout.contains("app answer"), "{show:?}");
+    assert!(
+        show.stdout.contains("from the app") && show.stdout.contains("app answer"),
+        "{show:?}"
+    );
 }

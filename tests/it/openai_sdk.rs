@@ -1,0 +1,165 @@
+//! The official `openai` Python SDK against the server (installed by tests/run.sh).
+
+use crate::support::server::TestServer;
+use crate::support::{Reply, text_events};
+use serde_json::json;
+use std::path::PathBuf;
+
+/// The Python with the SDK: `$CLAUDED_PYTHON`, else `.test-env/venv/bin/python`.
+pub fn python() -> PathBuf {
+    if let Some(p) = std::env::var_os("CLAUDED_PYTHON") {
+        return p.into();
+    }
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".test-env/venv/bin/python");
+    assert!(
+        p.exists(),
+        "the openai SDK is not installed: run tests/run.sh (it makes .test-env/venv)"
+    );
+    p
+}
+
+fn tool_events() -> Vec<(String, serde_json::Value)> {
+    vec![
+        (
+            "message_start".into(),
+            json!({"type":"message_start","message":{"id":"msg_tools","type":"message","role":"assistant","model":"claude-sonnet-4-5","content":[],"usage":{"input_tokens":30,"output_tokens":1}}}),
+        ),
+        (
+            "content_block_start".into(),
+            json!({"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}),
+        ),
+        (
+            "content_block_delta".into(),
+            json!({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Checking."}}),
+        ),
+        (
+            "content_block_stop".into(),
+            json!({"type":"content_block_stop","index":0}),
+        ),
+        (
+            "content_block_start".into(),
+            json!({"type":"content_block_start","index":1,"content_block":{"type":"tool_use","id":"toolu_W","name":"get_weather","input":{}}}),
+        ),
+        (
+            "content_block_delta".into(),
+            json!({"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"{\"city\": "}}),
+        ),
+        (
+            "content_block_delta".into(),
+            json!({"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"\"Paris\"}"}}),
+        ),
+        (
+            "content_block_stop".into(),
+            json!({"type":"content_block_stop","index":1}),
+        ),
+        (
+            "content_block_start".into(),
+            json!({"type":"content_block_start","index":2,"content_block":{"type":"tool_use","id":"toolu_T","name":"get_time","input":{}}}),
+        ),
+        (
+            "content_block_stop".into(),
+            json!({"type":"content_block_stop","index":2}),
+        ),
+        (
+            "message_delta".into(),
+            json!({"type":"message_delta","delta":{"stop_reason":"tool_use"},"usage":{"output_tokens":40}}),
+        ),
+        ("message_stop".into(), json!({"type":"message_stop"})),
+    ]
+}
+
+fn json_tool_events() -> Vec<(String, serde_json::Value)> {
+    vec![
+        (
+            "message_start".into(),
+            json!({"type":"message_start","message":{"id":"msg_json","type":"message","role":"assistant","model":"claude-sonnet-4-5","content":[],"usage":{"input_tokens":30,"output_tokens":1}}}),
+        ),
+        (
+            "content_block_start".into(),
+            json!({"type":"content_block_start","index":0,"content_block":{"type":"tool_use","id":"toolu_J","name":"json_tool_call","input":{}}}),
+        ),
+        (
+            "content_block_delta".into(),
+            json!({"type":"content_block_delta","index":0,"delta":{"type":"input_json_delta","partial_json":"{\"a\": 1}"}}),
+        ),
+        (
+            "content_block_stop".into(),
+            json!({"type":"content_block_stop","index":0}),
+        ),
+        (
+            "message_delta".into(),
+            json!({"type":"message_delta","delta":{"stop_reason":"tool_use"},"usage":{"output_tokens":5}}),
+        ),
+        ("message_stop".into(), json!({"type":"message_stop"})),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_official_python_sdk() {
+    let python = python();
+    let s = TestServer::start().await;
+    let f = &s.fake;
+    f.set_models(&["claude-sonnet-4-5", "claude-haiku-4-5"]);
+    f.push(Reply::text("Hello from fake"));
+    f.push(Reply::text("streamed hello world"));
+    f.push(Reply::text("usage please"));
+    f.push(Reply::Events(tool_events()));
+    f.push(Reply::text("It is 18C in Paris."));
+    f.push(Reply::Events(json_tool_events()));
+    f.push(Reply::error(
+        401,
+        "authentication_error",
+        "invalid x-api-key",
+    ));
+    f.push(
+        Reply::error(
+            429,
+            "rate_limit_error",
+            "Number of requests has exceeded your rate limit",
+        )
+        .header("retry-after", "3"),
+    );
+    f.push(Reply::error(404, "not_found_error", "model: nope"));
+    f.push(Reply::error(529, "overloaded_error", "Overloaded"));
+    let mut cut = text_events("claude-sonnet-4-5", "partial answer");
+    cut.truncate(5);
+    cut.push((
+        "error".into(),
+        json!({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}),
+    ));
+    f.push(Reply::Events(cut));
+
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/compat/openai_sdk.py");
+    let out = tokio::process::Command::new(&python)
+        .arg(&script)
+        .arg(&s.base)
+        .env("OPENAI_LOG", "")
+        .output()
+        .await
+        .expect("python runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "SDK suite failed:\n{stdout}\n{stderr}"
+    );
+    assert!(stdout.contains("13 passed, 0 failed"), "{stdout}");
+
+    let reqs = f.message_requests();
+    assert_eq!(
+        reqs.len(),
+        11,
+        "one upstream request per case: no retry storms"
+    );
+    assert!(
+        reqs.iter()
+            .all(|r| r.header("x-api-key") == Some("sk-ant-from-the-sdk-0000")),
+        "the SDK's sk-ant- key is used upstream"
+    );
+    let round_trip = &reqs[4].body["messages"];
+    assert_eq!(round_trip[1]["content"][0]["type"], json!("tool_use"));
+    assert_eq!(
+        round_trip[2]["content"][0],
+        json!({"type":"tool_result","tool_use_id":"toolu_W","content":"18C and sunny"})
+    );
+}
