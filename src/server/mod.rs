@@ -82,8 +82,14 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    use axum::serve::ListenerExt;
     let app = router(state.clone());
     let stop = state.shutdown_token();
+    // SSE frames are small writes: without TCP_NODELAY, Nagle and delayed ACKs hold the
+    // second frame ~40 ms (measured in benches/ttft.rs)
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown.await;
