@@ -263,9 +263,13 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             break
         }
         'clauded;serve' {
-            [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'Address to bind')
-            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Port to bind')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database path or sqlite:// URL')
+            [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'Address to bind (HOST; default 127.0.0.1)')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Port to bind (PORT; default 8000; 0 picks a free one)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database path or sqlite:// URL (DATABASE_URL)')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Require `Authorization: Bearer TOKEN` (or x-api-key) on every route but /health')
+            [CompletionResult]::new('--cors-origin', '--cors-origin', [CompletionResultType]::ParameterName, 'Another allowed CORS origin (repeatable; `*` for any). Loopback origins are always allowed')
+            [CompletionResult]::new('--allow-unauthenticated', '--allow-unauthenticated', [CompletionResultType]::ParameterName, 'Listen on a non-loopback address without a token')
+            [CompletionResult]::new('--demo', '--demo', [CompletionResultType]::ParameterName, 'Add the demo projects and sessions (idempotent)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')

@@ -236,9 +236,13 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --version 'Print version'
         }
         &'clauded;serve'= {
-            cand --host 'Address to bind'
-            cand --port 'Port to bind'
-            cand --db 'Database path or sqlite:// URL'
+            cand --host 'Address to bind (HOST; default 127.0.0.1)'
+            cand --port 'Port to bind (PORT; default 8000; 0 picks a free one)'
+            cand --db 'Database path or sqlite:// URL (DATABASE_URL)'
+            cand --token 'Require `Authorization: Bearer TOKEN` (or x-api-key) on every route but /health'
+            cand --cors-origin 'Another allowed CORS origin (repeatable; `*` for any). Loopback origins are always allowed'
+            cand --allow-unauthenticated 'Listen on a non-loopback address without a token'
+            cand --demo 'Add the demo projects and sessions (idempotent)'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'

@@ -130,9 +130,13 @@ complete -c clauded -n "__fish_clauded_using_subcommand models" -s q -l quiet -d
 complete -c clauded -n "__fish_clauded_using_subcommand models" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand models" -s h -l help -d 'Print help'
 complete -c clauded -n "__fish_clauded_using_subcommand models" -s V -l version -d 'Print version'
-complete -c clauded -n "__fish_clauded_using_subcommand serve" -l host -d 'Address to bind' -r
-complete -c clauded -n "__fish_clauded_using_subcommand serve" -l port -d 'Port to bind' -r
-complete -c clauded -n "__fish_clauded_using_subcommand serve" -l db -d 'Database path or sqlite:// URL' -r
+complete -c clauded -n "__fish_clauded_using_subcommand serve" -l host -d 'Address to bind (HOST; default 127.0.0.1)' -r
+complete -c clauded -n "__fish_clauded_using_subcommand serve" -l port -d 'Port to bind (PORT; default 8000; 0 picks a free one)' -r
+complete -c clauded -n "__fish_clauded_using_subcommand serve" -l db -d 'Database path or sqlite:// URL (DATABASE_URL)' -r
+complete -c clauded -n "__fish_clauded_using_subcommand serve" -l token -d 'Require `Authorization: Bearer TOKEN` (or x-api-key) on every route but /health' -r
+complete -c clauded -n "__fish_clauded_using_subcommand serve" -l cors-origin -d 'Another allowed CORS origin (repeatable; `*` for any). Loopback origins are always allowed' -r
+complete -c clauded -n "__fish_clauded_using_subcommand serve" -l allow-unauthenticated -d 'Listen on a non-loopback address without a token'
+complete -c clauded -n "__fish_clauded_using_subcommand serve" -l demo -d 'Add the demo projects and sessions (idempotent)'
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -s h -l help -d 'Print help'

@@ -45,16 +45,7 @@ impl Accumulator {
                     msg.stop_sequence = delta.stop_sequence.clone();
                 }
                 if let Some(u) = usage {
-                    // cumulative: the last value wins, never a sum
-                    let m = &mut msg.usage;
-                    m.output_tokens = u.output_tokens.unwrap_or(m.output_tokens);
-                    m.input_tokens = u.input_tokens.unwrap_or(m.input_tokens);
-                    m.cache_creation_input_tokens = u
-                        .cache_creation_input_tokens
-                        .unwrap_or(m.cache_creation_input_tokens);
-                    m.cache_read_input_tokens = u
-                        .cache_read_input_tokens
-                        .unwrap_or(m.cache_read_input_tokens);
+                    msg.usage.merge_delta(u);
                 }
             }
             StreamEvent::MessageStop => self.done = true,

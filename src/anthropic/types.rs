@@ -259,6 +259,18 @@ pub struct Usage {
 }
 
 impl Usage {
+    /// Folds a `message_delta` usage in: its values are cumulative, so the last one wins.
+    pub fn merge_delta(&mut self, d: &DeltaUsage) {
+        self.output_tokens = d.output_tokens.unwrap_or(self.output_tokens);
+        self.input_tokens = d.input_tokens.unwrap_or(self.input_tokens);
+        self.cache_creation_input_tokens = d
+            .cache_creation_input_tokens
+            .unwrap_or(self.cache_creation_input_tokens);
+        self.cache_read_input_tokens = d
+            .cache_read_input_tokens
+            .unwrap_or(self.cache_read_input_tokens);
+    }
+
     /// All input tokens, cached or not.
     pub fn total_input(&self) -> u64 {
         self.input_tokens + self.cache_creation_input_tokens + self.cache_read_input_tokens
@@ -312,14 +324,19 @@ pub struct Message {
 impl Message {
     /// All text blocks joined.
     pub fn text(&self) -> String {
-        self.content
-            .iter()
-            .filter_map(|b| match b {
-                ContentBlock::Text { text, .. } => Some(text.as_str()),
-                _ => None,
-            })
-            .collect()
+        text_of(&self.content)
     }
+}
+
+/// The text blocks of a block list, joined.
+pub fn text_of(blocks: &[ContentBlock]) -> String {
+    blocks
+        .iter()
+        .filter_map(|b| match b {
+            ContentBlock::Text { text, .. } => Some(text.as_str()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The `delta` of a `content_block_delta` event.

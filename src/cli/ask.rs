@@ -159,34 +159,8 @@ async fn ask(app: &App, args: Args, quiet: bool) -> Result<()> {
         store,
         source: "cli".into(),
     };
-    let cancel = CancellationToken::new();
-    let watcher = tokio::spawn({
-        let c = cancel.clone();
-        async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                c.cancel();
-            }
-        }
-    });
-    let spinner = output::spinner(quiet || args.json, "waiting for Claude…");
-    let mut printer = Printer::new(args.json);
-    let result = engine::run_turn(
-        &ctx,
-        &session,
-        vec![ContentBlock::text(prompt)],
-        &opts,
-        &cancel,
-        &mut |ev| {
-            if !matches!(ev, TurnEvent::UserStored(_)) {
-                spinner.finish_and_clear();
-            }
-            printer.event(&ev);
-        },
-    )
-    .await;
-    watcher.abort();
-    spinner.finish_and_clear();
-    printer.end()?;
+    let result =
+        terminal_turn(&ctx, &session, prompt, &opts, quiet || args.json, args.json).await?;
     match result {
         Ok(outcome) => {
             let r = &outcome.response;
@@ -267,8 +241,49 @@ async fn pick_session(store: &Store, args: &Args, app: &App) -> Result<(Session,
     Ok((session, true))
 }
 
+/// Runs one turn for the terminal: a spinner on stderr until the answer starts, the answer on
+/// stdout as it streams (text or NDJSON), and Ctrl-C cancelling the turn, not the program.
+pub(super) async fn terminal_turn(
+    ctx: &TurnContext,
+    session: &Session,
+    text: String,
+    opts: &TurnOptions,
+    quiet: bool,
+    json: bool,
+) -> Result<std::result::Result<engine::TurnOutcome, TurnError>> {
+    let cancel = CancellationToken::new();
+    let watcher = tokio::spawn({
+        let c = cancel.clone();
+        async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                c.cancel();
+            }
+        }
+    });
+    let spinner = output::spinner(quiet, "waiting for Claude…");
+    let mut printer = Printer::new(json);
+    let result = engine::run_turn(
+        ctx,
+        session,
+        vec![ContentBlock::text(text)],
+        opts,
+        &cancel,
+        &mut |ev| {
+            if !matches!(ev, TurnEvent::UserStored(_)) {
+                spinner.finish_and_clear();
+            }
+            printer.event(&ev);
+        },
+    )
+    .await;
+    watcher.abort();
+    spinner.finish_and_clear();
+    printer.end()?;
+    Ok(result)
+}
+
 /// Writes turn events to stdout, as text or NDJSON.
-pub(super) struct Printer {
+struct Printer {
     json: bool,
     wrote: bool,
     ends_with_newline: bool,
@@ -276,7 +291,7 @@ pub(super) struct Printer {
 }
 
 impl Printer {
-    pub(super) fn new(json: bool) -> Self {
+    fn new(json: bool) -> Self {
         Self {
             json,
             wrote: false,
@@ -285,7 +300,7 @@ impl Printer {
         }
     }
 
-    pub(super) fn event(&mut self, ev: &TurnEvent) {
+    fn event(&mut self, ev: &TurnEvent) {
         if self.broken {
             return;
         }
@@ -313,7 +328,7 @@ impl Printer {
         }
     }
 
-    pub(super) fn end(&mut self) -> std::io::Result<()> {
+    fn end(&mut self) -> std::io::Result<()> {
         if !self.json && self.wrote && !self.ends_with_newline && !self.broken {
             let mut out = std::io::stdout().lock();
             writeln!(out)?;

@@ -1,16 +1,15 @@
 //! `clauded chat`: an interactive conversation with line editing, history and slash commands.
 
 use super::App;
-use super::ask::Printer;
+use super::ask::terminal_turn;
 use super::output::{self, dim, note};
-use crate::anthropic::{ContentBlock, Role};
+use crate::anthropic::Role;
 use crate::config::Overrides;
-use crate::engine::{self, TurnContext, TurnError, TurnEvent, TurnOptions};
+use crate::engine::{TurnContext, TurnError, TurnOptions};
 use crate::error::{Error, Result};
 use crate::store::{NewSession, Session, SessionFilter, SessionUpdate, Store};
 use rustyline::DefaultEditor;
 use rustyline::error::ReadlineError;
-use tokio_util::sync::CancellationToken;
 
 /// `clauded chat` arguments.
 #[derive(Debug, clap::Args)]
@@ -315,34 +314,7 @@ impl Chat {
             stream: true,
             history: None,
         };
-        let cancel = CancellationToken::new();
-        let watcher = tokio::spawn({
-            let c = cancel.clone();
-            async move {
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    c.cancel();
-                }
-            }
-        });
-        let spinner = output::spinner(self.quiet, "thinking…");
-        let mut printer = Printer::new(false);
-        let result = engine::run_turn(
-            &self.ctx,
-            &session,
-            vec![ContentBlock::text(text)],
-            &opts,
-            &cancel,
-            &mut |ev| {
-                if matches!(ev, TurnEvent::Text(_)) {
-                    spinner.finish_and_clear();
-                }
-                printer.event(&ev);
-            },
-        )
-        .await;
-        watcher.abort();
-        spinner.finish_and_clear();
-        printer.end()?;
+        let result = terminal_turn(&self.ctx, &session, text, &opts, self.quiet, false).await?;
         let id = session.id.clone();
         self.session = Some(self.store.call(move |s| s.session(&id)).await?);
         match result {

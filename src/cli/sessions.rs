@@ -5,7 +5,7 @@ use super::output::{self, money, short, when};
 use crate::anthropic::{ContentBlock, Role, ToolResultContent};
 use crate::config::Overrides;
 use crate::error::Result;
-use crate::store::{SessionFilter, StoredMessage};
+use crate::store::{Session, SessionFilter, Store, StoredMessage};
 use serde_json::json;
 use std::io::Write;
 
@@ -113,13 +113,7 @@ pub async fn run(cmd: Command, quiet: bool) -> Result<()> {
             )?)
         }
         Command::Show { id, json } => {
-            let (session, messages) = store
-                .call(move |s| {
-                    let sess = s.resolve_session(&id)?;
-                    let msgs = s.messages(&sess.id)?;
-                    Ok((sess, msgs))
-                })
-                .await?;
+            let (session, messages) = load(&store, id).await?;
             if json {
                 return Ok(output::print_json(
                     &json!({"session": session, "messages": messages}),
@@ -164,13 +158,7 @@ pub async fn run(cmd: Command, quiet: bool) -> Result<()> {
             format,
             output: path,
         } => {
-            let (session, messages) = store
-                .call(move |s| {
-                    let sess = s.resolve_session(&id)?;
-                    let msgs = s.messages(&sess.id)?;
-                    Ok((sess, msgs))
-                })
-                .await?;
+            let (session, messages) = load(&store, id).await?;
             let text = match format {
                 Format::Json => {
                     serde_json::to_string_pretty(&json!({"session": session, "messages": messages}))
@@ -221,6 +209,17 @@ pub async fn run(cmd: Command, quiet: bool) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// A session (by id or prefix) with its messages.
+async fn load(store: &Store, id: String) -> Result<(Session, Vec<StoredMessage>)> {
+    Ok(store
+        .call(move |s| {
+            let sess = s.resolve_session(&id)?;
+            let msgs = s.messages(&sess.id)?;
+            Ok((sess, msgs))
+        })
+        .await?)
 }
 
 /// A message's blocks as readable text (Markdown when `md`).

@@ -141,14 +141,7 @@ pub async fn run_turn(
         Some(h) => h.clone(),
         None => history_params(&stored_history),
     };
-    let user_text: String = user
-        .iter()
-        .filter_map(|b| match b {
-            ContentBlock::Text { text, .. } => Some(text.as_str()),
-            _ => None,
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
+    let user_text = anthropic::text_of(&user);
     let stored_user = ctx
         .store
         .call({

@@ -230,15 +230,7 @@ impl ChunkTranslator {
                     self.stop_reason = delta.stop_reason.clone();
                 }
                 if let Some(u) = usage {
-                    let m = &mut self.usage;
-                    m.output_tokens = u.output_tokens.unwrap_or(m.output_tokens);
-                    m.input_tokens = u.input_tokens.unwrap_or(m.input_tokens);
-                    m.cache_creation_input_tokens = u
-                        .cache_creation_input_tokens
-                        .unwrap_or(m.cache_creation_input_tokens);
-                    m.cache_read_input_tokens = u
-                        .cache_read_input_tokens
-                        .unwrap_or(m.cache_read_input_tokens);
+                    self.usage.merge_delta(u);
                 }
             }
             StreamEvent::MessageStop | StreamEvent::Ping | StreamEvent::Error { .. } => {}

@@ -224,14 +224,7 @@ pub struct StoredMessage {
 impl StoredMessage {
     /// All text blocks joined.
     pub fn text(&self) -> String {
-        self.content
-            .iter()
-            .filter_map(|b| match b {
-                ContentBlock::Text { text, .. } => Some(text.as_str()),
-                _ => None,
-            })
-            .collect::<Vec<_>>()
-            .join("")
+        crate::anthropic::text_of(&self.content)
     }
 }
 

@@ -209,15 +209,8 @@ async fn a_dropped_upstream_mid_stream_is_an_error_in_both_modes() {
     s.fake.push(cut());
     s.fake.push(cut());
     let body = s
-        .http
-        .post(s.url("/v1/chat/completions"))
-        .json(&json!({"messages":[{"role":"user","content":"hi"}],"stream":true}))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .chat_body(json!({"messages":[{"role":"user","content":"hi"}],"stream":true}))
+        .await;
     let (frames, done) = sse_json(&body);
     assert!(done);
     assert!(
@@ -228,17 +221,10 @@ async fn a_dropped_upstream_mid_stream_is_an_error_in_both_modes() {
     );
 
     let body = s
-        .http
-        .post(s.url("/v1/chat/completions"))
-        .json(
-            &json!({"session_id":"cut","messages":[{"role":"user","content":"hi"}],"stream":true}),
+        .chat_body(
+            json!({"session_id":"cut","messages":[{"role":"user","content":"hi"}],"stream":true}),
         )
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .await;
     let (frames, done) = sse_json(&body);
     assert!(done);
     let text: String = frames

@@ -303,16 +303,7 @@ async fn stateless_stream_follows_the_chunk_rules() {
     );
 
     s.fake.push(Reply::text("again"));
-    let body = s
-        .http
-        .post(s.url("/v1/chat/completions"))
-        .json(&json!({"messages":[{"role":"user","content":"hi"}],"stream":true,"stream_options":{"include_usage":true}}))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let body = s.chat_body(json!({"messages":[{"role":"user","content":"hi"}],"stream":true,"stream_options":{"include_usage":true}})).await;
     let (frames, _) = sse_json(&body);
     let usage = frames.last().unwrap();
     assert_eq!(usage["choices"], json!([]));
@@ -474,15 +465,8 @@ async fn a_mid_stream_error_is_a_frame_then_done() {
     ));
     s.fake.push(Reply::Events(ev));
     let body = s
-        .http
-        .post(s.url("/v1/chat/completions"))
-        .json(&json!({"messages":[{"role":"user","content":"hi"}],"stream":true}))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .chat_body(json!({"messages":[{"role":"user","content":"hi"}],"stream":true}))
+        .await;
     let (frames, done) = sse_json(&body);
     assert!(done);
     let err = frames.last().unwrap();
@@ -501,16 +485,7 @@ async fn session_mode_keeps_history_and_tags_every_frame() {
     let s = TestServer::start().await;
     s.fake.push(Reply::text("first"));
     s.fake.push(Reply::text("second"));
-    let body = s
-        .http
-        .post(s.url("/v1/chat/completions"))
-        .json(&json!({"model":"claude-3-5-haiku-20241022","project_id":"project-123","messages":[{"role":"user","content":"hi"}],"stream":true}))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let body = s.chat_body(json!({"model":"claude-3-5-haiku-20241022","project_id":"project-123","messages":[{"role":"user","content":"hi"}],"stream":true})).await;
     assert!(!body.contains('\r'), "LF only");
     let (frames, done) = sse_json(&body);
     assert!(done);

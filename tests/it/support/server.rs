@@ -109,6 +109,19 @@ impl TestServer {
         (status, r.json().await.unwrap_or(serde_json::Value::Null))
     }
 
+    /// POSTs a chat completion and returns the whole (streamed) body.
+    pub async fn chat_body(&self, body: serde_json::Value) -> String {
+        self.http
+            .post(self.url("/v1/chat/completions"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     /// DELETE, returning status and JSON.
     pub async fn delete(&self, path: &str) -> (u16, serde_json::Value) {
         let r = self.http.delete(self.url(path)).send().await.unwrap();
