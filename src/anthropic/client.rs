@@ -73,12 +73,17 @@ pub struct Client {
 
 static TLS_PROVIDER: Once = Once::new();
 
+/// Installs the process's TLS provider (ring) once; any reqwest client built after this works.
+pub fn init_tls() {
+    TLS_PROVIDER.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
 impl Client {
     /// Builds a client; fails only on an unusable configuration.
     pub fn new(cfg: ClientConfig) -> Result<Self, Error> {
-        TLS_PROVIDER.call_once(|| {
-            let _ = rustls::crypto::ring::default_provider().install_default();
-        });
+        init_tls();
         let http = reqwest::Client::builder()
             .connect_timeout(cfg.connect_timeout)
             .read_timeout(cfg.idle_timeout)

@@ -11,8 +11,8 @@ pub mod types;
 
 pub use accumulate::Accumulator;
 pub use client::{
-    API_VERSION, Client, ClientConfig, DEFAULT_BASE_URL, MessageStream, parse_event, retry_after,
-    should_retry,
+    API_VERSION, Client, ClientConfig, DEFAULT_BASE_URL, MessageStream, init_tls, parse_event,
+    retry_after, should_retry,
 };
 pub use error::{ApiError, Error, kind_for_status};
 pub use models::{DEFAULT_MODEL, fallback_models};

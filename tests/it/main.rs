@@ -5,6 +5,7 @@ mod support;
 mod cli_ask;
 mod cli_chat;
 mod cli_misc;
+mod cli_serve;
 mod client;
 mod openai_sdk;
 mod server_faults;

@@ -269,3 +269,26 @@ async fn concurrent_streams_on_different_sessions() {
     }
     assert_eq!(s.store.session_stats().unwrap().total_messages, 2 * n);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_answers_get_keep_alive_comments_between_frames() {
+    let mut setup = Setup::default();
+    setup.options.keepalive = Duration::from_millis(60);
+    let s = TestServer::start_with(setup).await;
+    s.fake
+        .push(Reply::text("slow words arrive").delivered(Delivery {
+            event_delay: Duration::from_millis(150),
+            ..Default::default()
+        }));
+    let body = s
+        .chat_body(json!({"messages":[{"role":"user","content":"hi"}],"stream":true}))
+        .await;
+    assert!(body.contains("\n\n: ping\n\n"), "{body}");
+    let (frames, done) = sse_json(&body);
+    assert!(done);
+    let text: String = frames
+        .iter()
+        .filter_map(|f| f["choices"][0]["delta"]["content"].as_str())
+        .collect();
+    assert_eq!(text, "slow words arrive");
+}

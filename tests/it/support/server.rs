@@ -78,7 +78,10 @@ impl TestServer {
             fake,
             dir,
             store,
-            http: reqwest::Client::new(),
+            http: {
+                clauded::anthropic::init_tls();
+                reqwest::Client::new()
+            },
             stop: Some(tx),
             handle: Some(handle),
         }

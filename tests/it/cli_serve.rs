@@ -1,0 +1,119 @@
+//! `clauded serve` as a process: first start with nothing configured, refusal, signals.
+
+use crate::support::{Home, Reply};
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+use std::time::Duration;
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_starts_with_nothing_configured_and_stops_on_sigterm() {
+    let mut h = Home::new();
+    h.key = None;
+    std::fs::remove_file(h.path().join("config.toml")).unwrap();
+    let mut child = h
+        .cmd(&["serve", "--port", "0", "--demo"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut lines = Vec::new();
+    let mut url = None;
+    while url.is_none() {
+        let mut line = String::new();
+        assert!(
+            err.read_line(&mut line).unwrap() > 0,
+            "serve exited early: {lines:?}"
+        );
+        if let Some(rest) = line.trim().split("listening on ").nth(1) {
+            url = Some(rest.to_owned());
+        }
+        lines.push(line);
+    }
+    let url = url.unwrap();
+    let mut rest = String::new();
+    err.read_line(&mut rest).unwrap();
+    assert!(
+        rest.contains("database:") && rest.contains("clauded.db"),
+        "{rest}"
+    );
+    clauded::anthropic::init_tls();
+    let http = reqwest::Client::new();
+    let health: serde_json::Value = http
+        .get(format!("{url}/health"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["ok"], serde_json::json!(true));
+    let projects: serde_json::Value = http
+        .get(format!("{url}/v1/projects"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        projects.as_array().unwrap().len(),
+        3,
+        "--demo seeded three projects"
+    );
+
+    // the caller's own key is used when the server has none
+    h.fake.push(Reply::text("from upstream"));
+    let r: serde_json::Value = http
+        .post(format!("{url}/v1/chat/completions"))
+        .bearer_auth("sk-ant-phone-key-000000")
+        .json(&serde_json::json!({"messages":[{"role":"user","content":"hi"}]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        r["choices"][0]["message"]["content"],
+        serde_json::json!("from upstream")
+    );
+
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "serve did not stop on SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(status.code(), Some(0));
+    let mut tail = String::new();
+    std::io::Read::read_to_string(&mut err, &mut tail).unwrap();
+    assert!(
+        tail.contains("GET /health 200"),
+        "one log line per request: {tail}"
+    );
+    assert!(
+        !tail.contains("sk-ant-phone"),
+        "keys never reach the log: {tail}"
+    );
+    assert!(tail.contains("stopped"), "{tail}");
+}
+
+#[test]
+fn a_public_address_without_a_token_is_refused() {
+    let h = Home::new();
+    let r = h.run(&["serve", "--host", "0.0.0.0", "--port", "0"], None);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(
+        r.stderr.contains("refusing to listen on 0.0.0.0") && r.stderr.contains("--token"),
+        "{r:?}"
+    );
+}
