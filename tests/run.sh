@@ -16,4 +16,18 @@ if ! "$venv/bin/python" -c 'import openai' 2>/dev/null; then
 fi
 export CLAUDED_PYTHON="$venv/bin/python"
 
+# Real MCP servers for the MCP tests (no mocks): two from npm, one from PyPI.
+if ! "$venv/bin/python" -c 'import mcp_server_time' 2>/dev/null; then
+    "$venv/bin/pip" install --quiet --disable-pip-version-check 'mcp-server-time'
+fi
+node_dir="$CLAUDED_TEST_ENV/node"
+if [ ! -x "$node_dir/node_modules/.bin/mcp-server-everything" ] || [ ! -x "$node_dir/node_modules/.bin/mcp-server-filesystem" ]; then
+    mkdir -p "$node_dir"
+    [ -f "$node_dir/package.json" ] || (cd "$node_dir" && npm init -y >/dev/null)
+    (cd "$node_dir" && npm install --no-audit --no-fund --silent \
+        @modelcontextprotocol/server-everything @modelcontextprotocol/server-filesystem >/dev/null)
+fi
+export CLAUDED_MCP_BIN="$node_dir/node_modules/.bin"
+export CLAUDED_MCP_TIME="$venv/bin/mcp-server-time"
+
 cargo test --locked "$@"

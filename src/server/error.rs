@@ -140,6 +140,9 @@ impl From<crate::store::Error> for ApiError {
     fn from(e: crate::store::Error) -> Self {
         match &e {
             crate::store::Error::NotFound { kind, id } => ApiError::not_found(kind, id),
+            crate::store::Error::Conflict(m) => {
+                ApiError::new(StatusCode::CONFLICT, "conflict_error", m.clone())
+            }
             _ => ApiError::internal(e),
         }
     }

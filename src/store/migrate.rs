@@ -5,7 +5,10 @@ use rusqlite::Connection;
 use std::path::Path;
 
 /// The migrations in order; never edit one that has landed, add the next.
-const MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("migrations/0001_init.sql"))];
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_init", include_str!("migrations/0001_init.sql")),
+    ("0002_mcp", include_str!("migrations/0002_mcp.sql")),
+];
 
 /// Brings the schema up to date; `PRAGMA user_version` counts applied migrations.
 pub(super) fn run(conn: &mut Connection, path: Option<&Path>) -> Result<()> {

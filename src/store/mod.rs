@@ -3,9 +3,11 @@
 //! One file, opened in WAL mode with a busy timeout, so the CLI and a running server can share
 //! it. Methods are blocking; async callers run them on the blocking pool (see [`Store::call`]).
 
+mod mcp;
 mod migrate;
 mod model;
 
+pub use mcp::{McpServerRow, NewMcpServer};
 pub use model::*;
 
 use crate::anthropic::{ContentBlock, Role, Usage};
@@ -58,6 +60,9 @@ pub enum Error {
         /// How many matched.
         count: usize,
     },
+    /// The row would clash with an existing one.
+    #[error("{0}")]
+    Conflict(String),
     /// A stored JSON column did not parse.
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
@@ -630,7 +635,7 @@ impl Store {
     }
 }
 
-fn not_found(kind: &'static str, id: &str) -> Error {
+pub(crate) fn not_found(kind: &'static str, id: &str) -> Error {
     Error::NotFound {
         kind,
         id: id.to_owned(),
