@@ -74,6 +74,9 @@ async fn main() {
         model: "claude-sonnet-4-5".into(),
         max_tokens: 1024,
         models_cache: Duration::from_secs(60),
+        approval_timeout: Duration::from_secs(10),
+        workspace_dir: dir.path().join("workspaces"),
+        max_turns: 8,
     };
     let state = AppState::new(store, client, true, options);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -34,6 +34,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             [CompletionResult]::new('sessions', 'sessions', [CompletionResultType]::ParameterValue, 'List, show, delete and export sessions')
             [CompletionResult]::new('projects', 'projects', [CompletionResultType]::ParameterValue, 'List, add and remove projects')
             [CompletionResult]::new('models', 'models', [CompletionResultType]::ParameterValue, 'List the models the API offers')
+            [CompletionResult]::new('mcp', 'mcp', [CompletionResultType]::ParameterValue, 'Register and use MCP tool servers')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run the local API server')
             [CompletionResult]::new('auth', 'auth', [CompletionResultType]::ParameterValue, 'Store, check or remove the Anthropic API key')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show or create the configuration')
@@ -48,11 +49,16 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             [CompletionResult]::new('--system', '--system', [CompletionResultType]::ParameterName, 'System prompt')
             [CompletionResult]::new('--max-tokens', '--max-tokens', [CompletionResultType]::ParameterName, 'Output token limit')
             [CompletionResult]::new('--session', '--session', [CompletionResultType]::ParameterName, 'Continue this session (id or unique prefix)')
+            [CompletionResult]::new('--mcp', '--mcp', [CompletionResultType]::ParameterName, 'Offer this MCP server''s tools (repeatable; `filesystem` and `bash` are built in)')
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Root of the built-in filesystem and bash servers (default: the current directory)')
+            [CompletionResult]::new('--max-turns', '--max-turns', [CompletionResultType]::ParameterName, 'Requests to Claude per message, at most (tool calls make more than one)')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Continue the most recent session')
             [CompletionResult]::new('--continue', '--continue', [CompletionResultType]::ParameterName, 'Continue the most recent session')
             [CompletionResult]::new('--no-stream', '--no-stream', [CompletionResultType]::ParameterName, 'Wait for the whole answer instead of streaming')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print NDJSON events instead of text')
             [CompletionResult]::new('--no-save', '--no-save', [CompletionResultType]::ParameterName, 'Do not store the exchange')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Run every tool call without asking')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Run every tool call without asking')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -71,8 +77,13 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'System prompt')
             [CompletionResult]::new('--system', '--system', [CompletionResultType]::ParameterName, 'System prompt')
             [CompletionResult]::new('--max-tokens', '--max-tokens', [CompletionResultType]::ParameterName, 'Output token limit')
+            [CompletionResult]::new('--mcp', '--mcp', [CompletionResultType]::ParameterName, 'Offer this MCP server''s tools (repeatable; `filesystem` and `bash` are built in)')
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Root of the built-in filesystem and bash servers (default: the current directory)')
+            [CompletionResult]::new('--max-turns', '--max-turns', [CompletionResultType]::ParameterName, 'Requests to Claude per message, at most (tool calls make more than one)')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Resume the most recent session')
             [CompletionResult]::new('--continue', '--continue', [CompletionResultType]::ParameterName, 'Resume the most recent session')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Run every tool call without asking')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Run every tool call without asking')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -260,6 +271,131 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'clauded;mcp' {
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Register a server: `mcp add NAME -- COMMAND [ARGS...]` or `mcp add NAME --url URL`')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List registered servers (secret values are never shown)')
+            [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Remove a server')
+            [CompletionResult]::new('tools', 'tools', [CompletionResultType]::ParameterValue, 'Connect and list a server''s tools')
+            [CompletionResult]::new('call', 'call', [CompletionResultType]::ParameterValue, 'Call one tool and print its result')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import the `mcpServers` of a Claude Desktop or Claude Code config file')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'clauded;mcp;add' {
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Streamable HTTP endpoint instead of a command')
+            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment for the command, `K=V` (repeatable)')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Header for the URL, `K:V` (repeatable)')
+            [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Only for this project (id, prefix or name)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'clauded;mcp;list' {
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'clauded;mcp;rm' {
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'clauded;mcp;tools' {
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'clauded;mcp;call' {
+            [CompletionResult]::new('--args', '--args', [CompletionResultType]::ParameterName, 'Arguments as a JSON object')
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Root for the built-in servers (default: the current directory)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the result as JSON')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'clauded;mcp;import' {
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the report as JSON')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'clauded;mcp;help' {
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Register a server: `mcp add NAME -- COMMAND [ARGS...]` or `mcp add NAME --url URL`')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List registered servers (secret values are never shown)')
+            [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Remove a server')
+            [CompletionResult]::new('tools', 'tools', [CompletionResultType]::ParameterValue, 'Connect and list a server''s tools')
+            [CompletionResult]::new('call', 'call', [CompletionResultType]::ParameterValue, 'Call one tool and print its result')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import the `mcpServers` of a Claude Desktop or Claude Code config file')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'clauded;mcp;help;add' {
+            break
+        }
+        'clauded;mcp;help;list' {
+            break
+        }
+        'clauded;mcp;help;rm' {
+            break
+        }
+        'clauded;mcp;help;tools' {
+            break
+        }
+        'clauded;mcp;help;call' {
+            break
+        }
+        'clauded;mcp;help;import' {
+            break
+        }
+        'clauded;mcp;help;help' {
             break
         }
         'clauded;serve' {
@@ -475,6 +611,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             [CompletionResult]::new('sessions', 'sessions', [CompletionResultType]::ParameterValue, 'List, show, delete and export sessions')
             [CompletionResult]::new('projects', 'projects', [CompletionResultType]::ParameterValue, 'List, add and remove projects')
             [CompletionResult]::new('models', 'models', [CompletionResultType]::ParameterValue, 'List the models the API offers')
+            [CompletionResult]::new('mcp', 'mcp', [CompletionResultType]::ParameterValue, 'Register and use MCP tool servers')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run the local API server')
             [CompletionResult]::new('auth', 'auth', [CompletionResultType]::ParameterValue, 'Store, check or remove the Anthropic API key')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show or create the configuration')
@@ -523,6 +660,33 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             break
         }
         'clauded;help;models' {
+            break
+        }
+        'clauded;help;mcp' {
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Register a server: `mcp add NAME -- COMMAND [ARGS...]` or `mcp add NAME --url URL`')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List registered servers (secret values are never shown)')
+            [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Remove a server')
+            [CompletionResult]::new('tools', 'tools', [CompletionResultType]::ParameterValue, 'Connect and list a server''s tools')
+            [CompletionResult]::new('call', 'call', [CompletionResultType]::ParameterValue, 'Call one tool and print its result')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import the `mcpServers` of a Claude Desktop or Claude Code config file')
+            break
+        }
+        'clauded;help;mcp;add' {
+            break
+        }
+        'clauded;help;mcp;list' {
+            break
+        }
+        'clauded;help;mcp;rm' {
+            break
+        }
+        'clauded;help;mcp;tools' {
+            break
+        }
+        'clauded;help;mcp;call' {
+            break
+        }
+        'clauded;help;mcp;import' {
             break
         }
         'clauded;help;serve' {

@@ -34,6 +34,9 @@ _clauded() {
             clauded,help)
                 cmd="clauded__subcmd__help"
                 ;;
+            clauded,mcp)
+                cmd="clauded__subcmd__mcp"
+                ;;
             clauded,models)
                 cmd="clauded__subcmd__models"
                 ;;
@@ -130,6 +133,9 @@ _clauded() {
             clauded__subcmd__help,help)
                 cmd="clauded__subcmd__help__subcmd__help"
                 ;;
+            clauded__subcmd__help,mcp)
+                cmd="clauded__subcmd__help__subcmd__mcp"
+                ;;
             clauded__subcmd__help,models)
                 cmd="clauded__subcmd__help__subcmd__models"
                 ;;
@@ -166,6 +172,24 @@ _clauded() {
             clauded__subcmd__help__subcmd__generate,man)
                 cmd="clauded__subcmd__help__subcmd__generate__subcmd__man"
                 ;;
+            clauded__subcmd__help__subcmd__mcp,add)
+                cmd="clauded__subcmd__help__subcmd__mcp__subcmd__add"
+                ;;
+            clauded__subcmd__help__subcmd__mcp,call)
+                cmd="clauded__subcmd__help__subcmd__mcp__subcmd__call"
+                ;;
+            clauded__subcmd__help__subcmd__mcp,import)
+                cmd="clauded__subcmd__help__subcmd__mcp__subcmd__import"
+                ;;
+            clauded__subcmd__help__subcmd__mcp,list)
+                cmd="clauded__subcmd__help__subcmd__mcp__subcmd__list"
+                ;;
+            clauded__subcmd__help__subcmd__mcp,rm)
+                cmd="clauded__subcmd__help__subcmd__mcp__subcmd__rm"
+                ;;
+            clauded__subcmd__help__subcmd__mcp,tools)
+                cmd="clauded__subcmd__help__subcmd__mcp__subcmd__tools"
+                ;;
             clauded__subcmd__help__subcmd__projects,add)
                 cmd="clauded__subcmd__help__subcmd__projects__subcmd__add"
                 ;;
@@ -186,6 +210,48 @@ _clauded() {
                 ;;
             clauded__subcmd__help__subcmd__sessions,show)
                 cmd="clauded__subcmd__help__subcmd__sessions__subcmd__show"
+                ;;
+            clauded__subcmd__mcp,add)
+                cmd="clauded__subcmd__mcp__subcmd__add"
+                ;;
+            clauded__subcmd__mcp,call)
+                cmd="clauded__subcmd__mcp__subcmd__call"
+                ;;
+            clauded__subcmd__mcp,help)
+                cmd="clauded__subcmd__mcp__subcmd__help"
+                ;;
+            clauded__subcmd__mcp,import)
+                cmd="clauded__subcmd__mcp__subcmd__import"
+                ;;
+            clauded__subcmd__mcp,list)
+                cmd="clauded__subcmd__mcp__subcmd__list"
+                ;;
+            clauded__subcmd__mcp,rm)
+                cmd="clauded__subcmd__mcp__subcmd__rm"
+                ;;
+            clauded__subcmd__mcp,tools)
+                cmd="clauded__subcmd__mcp__subcmd__tools"
+                ;;
+            clauded__subcmd__mcp__subcmd__help,add)
+                cmd="clauded__subcmd__mcp__subcmd__help__subcmd__add"
+                ;;
+            clauded__subcmd__mcp__subcmd__help,call)
+                cmd="clauded__subcmd__mcp__subcmd__help__subcmd__call"
+                ;;
+            clauded__subcmd__mcp__subcmd__help,help)
+                cmd="clauded__subcmd__mcp__subcmd__help__subcmd__help"
+                ;;
+            clauded__subcmd__mcp__subcmd__help,import)
+                cmd="clauded__subcmd__mcp__subcmd__help__subcmd__import"
+                ;;
+            clauded__subcmd__mcp__subcmd__help,list)
+                cmd="clauded__subcmd__mcp__subcmd__help__subcmd__list"
+                ;;
+            clauded__subcmd__mcp__subcmd__help,rm)
+                cmd="clauded__subcmd__mcp__subcmd__help__subcmd__rm"
+                ;;
+            clauded__subcmd__mcp__subcmd__help,tools)
+                cmd="clauded__subcmd__mcp__subcmd__help__subcmd__tools"
                 ;;
             clauded__subcmd__projects,add)
                 cmd="clauded__subcmd__projects__subcmd__add"
@@ -248,7 +314,7 @@ _clauded() {
 
     case "${cmd}" in
         clauded)
-            opts="-q -v -h -V --quiet --verbose --help --version ask chat sessions projects models serve auth config generate help"
+            opts="-q -v -h -V --quiet --verbose --help --version ask chat sessions projects models mcp serve auth config generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -262,7 +328,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__ask)
-            opts="-m -s -c -q -v -h -V --model --system --max-tokens --session --continue --no-stream --json --no-save --quiet --verbose --help --version"
+            opts="-m -s -c -y -q -v -h -V --model --system --max-tokens --session --continue --no-stream --json --no-save --mcp --yes --root --max-turns --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -289,6 +355,18 @@ _clauded() {
                     return 0
                     ;;
                 --session)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mcp)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-turns)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -426,7 +504,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__chat)
-            opts="-r -c -m -s -q -v -h -V --resume --continue --model --system --max-tokens --quiet --verbose --help --version"
+            opts="-r -c -m -s -y -q -v -h -V --resume --continue --model --system --max-tokens --mcp --yes --root --max-turns --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -457,6 +535,18 @@ _clauded() {
                     return 0
                     ;;
                 --max-tokens)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mcp)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-turns)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -692,7 +782,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__help)
-            opts="ask chat sessions projects models serve auth config generate help"
+            opts="ask chat sessions projects models mcp serve auth config generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -901,6 +991,104 @@ _clauded() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        clauded__subcmd__help__subcmd__mcp)
+            opts="add list rm tools call import"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__help__subcmd__mcp__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__help__subcmd__mcp__subcmd__call)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__help__subcmd__mcp__subcmd__import)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__help__subcmd__mcp__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__help__subcmd__mcp__subcmd__rm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__help__subcmd__mcp__subcmd__tools)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         clauded__subcmd__help__subcmd__models)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1044,6 +1232,240 @@ _clauded() {
         clauded__subcmd__help__subcmd__sessions__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__mcp)
+            opts="-q -v -h -V --quiet --verbose --help --version add list rm tools call import help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__mcp__subcmd__add)
+            opts="-q -v -h -V --url --env --header --project --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__mcp__subcmd__call)
+            opts="-q -v -h -V --args --root --json --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --args)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__mcp__subcmd__help)
+            opts="add list rm tools call import help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__mcp__subcmd__help__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__mcp__subcmd__help__subcmd__call)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__mcp__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__mcp__subcmd__help__subcmd__import)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__mcp__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__mcp__subcmd__help__subcmd__rm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__mcp__subcmd__help__subcmd__tools)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__mcp__subcmd__import)
+            opts="-q -v -h -V --json --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__mcp__subcmd__list)
+            opts="-q -v -h -V --json --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__mcp__subcmd__rm)
+            opts="-q -v -h -V --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__mcp__subcmd__tools)
+            opts="-q -v -h -V --json --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -31,6 +31,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand sessions 'List, show, delete and export sessions'
             cand projects 'List, add and remove projects'
             cand models 'List the models the API offers'
+            cand mcp 'Register and use MCP tool servers'
             cand serve 'Run the local API server'
             cand auth 'Store, check or remove the Anthropic API key'
             cand config 'Show or create the configuration'
@@ -44,11 +45,16 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --system 'System prompt'
             cand --max-tokens 'Output token limit'
             cand --session 'Continue this session (id or unique prefix)'
+            cand --mcp 'Offer this MCP server''s tools (repeatable; `filesystem` and `bash` are built in)'
+            cand --root 'Root of the built-in filesystem and bash servers (default: the current directory)'
+            cand --max-turns 'Requests to Claude per message, at most (tool calls make more than one)'
             cand -c 'Continue the most recent session'
             cand --continue 'Continue the most recent session'
             cand --no-stream 'Wait for the whole answer instead of streaming'
             cand --json 'Print NDJSON events instead of text'
             cand --no-save 'Do not store the exchange'
+            cand -y 'Run every tool call without asking'
+            cand --yes 'Run every tool call without asking'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -66,8 +72,13 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand -s 'System prompt'
             cand --system 'System prompt'
             cand --max-tokens 'Output token limit'
+            cand --mcp 'Offer this MCP server''s tools (repeatable; `filesystem` and `bash` are built in)'
+            cand --root 'Root of the built-in filesystem and bash servers (default: the current directory)'
+            cand --max-turns 'Requests to Claude per message, at most (tool calls make more than one)'
             cand -c 'Resume the most recent session'
             cand --continue 'Resume the most recent session'
+            cand -y 'Run every tool call without asking'
+            cand --yes 'Run every tool call without asking'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -234,6 +245,116 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
+        }
+        &'clauded;mcp'= {
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand add 'Register a server: `mcp add NAME -- COMMAND [ARGS...]` or `mcp add NAME --url URL`'
+            cand list 'List registered servers (secret values are never shown)'
+            cand rm 'Remove a server'
+            cand tools 'Connect and list a server''s tools'
+            cand call 'Call one tool and print its result'
+            cand import 'Import the `mcpServers` of a Claude Desktop or Claude Code config file'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'clauded;mcp;add'= {
+            cand --url 'Streamable HTTP endpoint instead of a command'
+            cand --env 'Environment for the command, `K=V` (repeatable)'
+            cand --header 'Header for the URL, `K:V` (repeatable)'
+            cand --project 'Only for this project (id, prefix or name)'
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'clauded;mcp;list'= {
+            cand --json 'Print JSON'
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'clauded;mcp;rm'= {
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'clauded;mcp;tools'= {
+            cand --json 'Print JSON'
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'clauded;mcp;call'= {
+            cand --args 'Arguments as a JSON object'
+            cand --root 'Root for the built-in servers (default: the current directory)'
+            cand --json 'Print the result as JSON'
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'clauded;mcp;import'= {
+            cand --json 'Print the report as JSON'
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'clauded;mcp;help'= {
+            cand add 'Register a server: `mcp add NAME -- COMMAND [ARGS...]` or `mcp add NAME --url URL`'
+            cand list 'List registered servers (secret values are never shown)'
+            cand rm 'Remove a server'
+            cand tools 'Connect and list a server''s tools'
+            cand call 'Call one tool and print its result'
+            cand import 'Import the `mcpServers` of a Claude Desktop or Claude Code config file'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'clauded;mcp;help;add'= {
+        }
+        &'clauded;mcp;help;list'= {
+        }
+        &'clauded;mcp;help;rm'= {
+        }
+        &'clauded;mcp;help;tools'= {
+        }
+        &'clauded;mcp;help;call'= {
+        }
+        &'clauded;mcp;help;import'= {
+        }
+        &'clauded;mcp;help;help'= {
         }
         &'clauded;serve'= {
             cand --host 'Address to bind (HOST; default 127.0.0.1)'
@@ -422,6 +543,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand sessions 'List, show, delete and export sessions'
             cand projects 'List, add and remove projects'
             cand models 'List the models the API offers'
+            cand mcp 'Register and use MCP tool servers'
             cand serve 'Run the local API server'
             cand auth 'Store, check or remove the Anthropic API key'
             cand config 'Show or create the configuration'
@@ -458,6 +580,26 @@ set edit:completion:arg-completer[clauded] = {|@words|
         &'clauded;help;projects;rm'= {
         }
         &'clauded;help;models'= {
+        }
+        &'clauded;help;mcp'= {
+            cand add 'Register a server: `mcp add NAME -- COMMAND [ARGS...]` or `mcp add NAME --url URL`'
+            cand list 'List registered servers (secret values are never shown)'
+            cand rm 'Remove a server'
+            cand tools 'Connect and list a server''s tools'
+            cand call 'Call one tool and print its result'
+            cand import 'Import the `mcpServers` of a Claude Desktop or Claude Code config file'
+        }
+        &'clauded;help;mcp;add'= {
+        }
+        &'clauded;help;mcp;list'= {
+        }
+        &'clauded;help;mcp;rm'= {
+        }
+        &'clauded;help;mcp;tools'= {
+        }
+        &'clauded;help;mcp;call'= {
+        }
+        &'clauded;help;mcp;import'= {
         }
         &'clauded;help;serve'= {
         }

@@ -33,6 +33,7 @@ complete -c clauded -n "__fish_clauded_needs_command" -f -a "chat" -d 'Chat inte
 complete -c clauded -n "__fish_clauded_needs_command" -f -a "sessions" -d 'List, show, delete and export sessions'
 complete -c clauded -n "__fish_clauded_needs_command" -f -a "projects" -d 'List, add and remove projects'
 complete -c clauded -n "__fish_clauded_needs_command" -f -a "models" -d 'List the models the API offers'
+complete -c clauded -n "__fish_clauded_needs_command" -f -a "mcp" -d 'Register and use MCP tool servers'
 complete -c clauded -n "__fish_clauded_needs_command" -f -a "serve" -d 'Run the local API server'
 complete -c clauded -n "__fish_clauded_needs_command" -f -a "auth" -d 'Store, check or remove the Anthropic API key'
 complete -c clauded -n "__fish_clauded_needs_command" -f -a "config" -d 'Show or create the configuration'
@@ -42,10 +43,14 @@ complete -c clauded -n "__fish_clauded_using_subcommand ask" -s m -l model -d 'M
 complete -c clauded -n "__fish_clauded_using_subcommand ask" -s s -l system -d 'System prompt' -r
 complete -c clauded -n "__fish_clauded_using_subcommand ask" -l max-tokens -d 'Output token limit' -r
 complete -c clauded -n "__fish_clauded_using_subcommand ask" -l session -d 'Continue this session (id or unique prefix)' -r
+complete -c clauded -n "__fish_clauded_using_subcommand ask" -l mcp -d 'Offer this MCP server\'s tools (repeatable; `filesystem` and `bash` are built in)' -r
+complete -c clauded -n "__fish_clauded_using_subcommand ask" -l root -d 'Root of the built-in filesystem and bash servers (default: the current directory)' -r -F
+complete -c clauded -n "__fish_clauded_using_subcommand ask" -l max-turns -d 'Requests to Claude per message, at most (tool calls make more than one)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand ask" -s c -l continue -d 'Continue the most recent session'
 complete -c clauded -n "__fish_clauded_using_subcommand ask" -l no-stream -d 'Wait for the whole answer instead of streaming'
 complete -c clauded -n "__fish_clauded_using_subcommand ask" -l json -d 'Print NDJSON events instead of text'
 complete -c clauded -n "__fish_clauded_using_subcommand ask" -l no-save -d 'Do not store the exchange'
+complete -c clauded -n "__fish_clauded_using_subcommand ask" -s y -l yes -d 'Run every tool call without asking'
 complete -c clauded -n "__fish_clauded_using_subcommand ask" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand ask" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand ask" -s h -l help -d 'Print help'
@@ -54,7 +59,11 @@ complete -c clauded -n "__fish_clauded_using_subcommand chat" -s r -l resume -d 
 complete -c clauded -n "__fish_clauded_using_subcommand chat" -s m -l model -d 'Model id' -r
 complete -c clauded -n "__fish_clauded_using_subcommand chat" -s s -l system -d 'System prompt' -r
 complete -c clauded -n "__fish_clauded_using_subcommand chat" -l max-tokens -d 'Output token limit' -r
+complete -c clauded -n "__fish_clauded_using_subcommand chat" -l mcp -d 'Offer this MCP server\'s tools (repeatable; `filesystem` and `bash` are built in)' -r
+complete -c clauded -n "__fish_clauded_using_subcommand chat" -l root -d 'Root of the built-in filesystem and bash servers (default: the current directory)' -r -F
+complete -c clauded -n "__fish_clauded_using_subcommand chat" -l max-turns -d 'Requests to Claude per message, at most (tool calls make more than one)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand chat" -s c -l continue -d 'Resume the most recent session'
+complete -c clauded -n "__fish_clauded_using_subcommand chat" -s y -l yes -d 'Run every tool call without asking'
 complete -c clauded -n "__fish_clauded_using_subcommand chat" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand chat" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand chat" -s h -l help -d 'Print help'
@@ -130,6 +139,58 @@ complete -c clauded -n "__fish_clauded_using_subcommand models" -s q -l quiet -d
 complete -c clauded -n "__fish_clauded_using_subcommand models" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand models" -s h -l help -d 'Print help'
 complete -c clauded -n "__fish_clauded_using_subcommand models" -s V -l version -d 'Print version'
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and not __fish_seen_subcommand_from add list rm tools call import help" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and not __fish_seen_subcommand_from add list rm tools call import help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and not __fish_seen_subcommand_from add list rm tools call import help" -s h -l help -d 'Print help'
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and not __fish_seen_subcommand_from add list rm tools call import help" -s V -l version -d 'Print version'
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and not __fish_seen_subcommand_from add list rm tools call import help" -f -a "add" -d 'Register a server: `mcp add NAME -- COMMAND [ARGS...]` or `mcp add NAME --url URL`'
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and not __fish_seen_subcommand_from add list rm tools call import help" -f -a "list" -d 'List registered servers (secret values are never shown)'
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and not __fish_seen_subcommand_from add list rm tools call import help" -f -a "rm" -d 'Remove a server'
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and not __fish_seen_subcommand_from add list rm tools call import help" -f -a "tools" -d 'Connect and list a server\'s tools'
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and not __fish_seen_subcommand_from add list rm tools call import help" -f -a "call" -d 'Call one tool and print its result'
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and not __fish_seen_subcommand_from add list rm tools call import help" -f -a "import" -d 'Import the `mcpServers` of a Claude Desktop or Claude Code config file'
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and not __fish_seen_subcommand_from add list rm tools call import help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from add" -l url -d 'Streamable HTTP endpoint instead of a command' -r
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from add" -l env -d 'Environment for the command, `K=V` (repeatable)' -r
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from add" -l header -d 'Header for the URL, `K:V` (repeatable)' -r
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from add" -l project -d 'Only for this project (id, prefix or name)' -r
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from add" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from add" -s V -l version -d 'Print version'
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from list" -l json -d 'Print JSON'
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from rm" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from rm" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from rm" -s h -l help -d 'Print help'
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from rm" -s V -l version -d 'Print version'
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from tools" -l json -d 'Print JSON'
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from tools" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from tools" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from tools" -s h -l help -d 'Print help'
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from tools" -s V -l version -d 'Print version'
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from call" -l args -d 'Arguments as a JSON object' -r
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from call" -l root -d 'Root for the built-in servers (default: the current directory)' -r -F
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from call" -l json -d 'Print the result as JSON'
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from call" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from call" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from call" -s h -l help -d 'Print help'
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from call" -s V -l version -d 'Print version'
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from import" -l json -d 'Print the report as JSON'
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from import" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from import" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from import" -s h -l help -d 'Print help'
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from import" -s V -l version -d 'Print version'
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from help" -f -a "add" -d 'Register a server: `mcp add NAME -- COMMAND [ARGS...]` or `mcp add NAME --url URL`'
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from help" -f -a "list" -d 'List registered servers (secret values are never shown)'
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from help" -f -a "rm" -d 'Remove a server'
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from help" -f -a "tools" -d 'Connect and list a server\'s tools'
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from help" -f -a "call" -d 'Call one tool and print its result'
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from help" -f -a "import" -d 'Import the `mcpServers` of a Claude Desktop or Claude Code config file'
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -l host -d 'Address to bind (HOST; default 127.0.0.1)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -l port -d 'Port to bind (PORT; default 8000; 0 picks a free one)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -l db -d 'Database path or sqlite:// URL (DATABASE_URL)' -r
@@ -211,16 +272,17 @@ complete -c clauded -n "__fish_clauded_using_subcommand generate; and __fish_see
 complete -c clauded -n "__fish_clauded_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "completions" -d 'Completions for bash, zsh, fish, elvish and PowerShell'
 complete -c clauded -n "__fish_clauded_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "man" -d 'Man pages: clauded.1 and one per subcommand'
 complete -c clauded -n "__fish_clauded_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c clauded -n "__fish_clauded_using_subcommand help; and not __fish_seen_subcommand_from ask chat sessions projects models serve auth config generate help" -f -a "ask" -d 'Ask one question; reads stdin when it is not a terminal'
-complete -c clauded -n "__fish_clauded_using_subcommand help; and not __fish_seen_subcommand_from ask chat sessions projects models serve auth config generate help" -f -a "chat" -d 'Chat interactively'
-complete -c clauded -n "__fish_clauded_using_subcommand help; and not __fish_seen_subcommand_from ask chat sessions projects models serve auth config generate help" -f -a "sessions" -d 'List, show, delete and export sessions'
-complete -c clauded -n "__fish_clauded_using_subcommand help; and not __fish_seen_subcommand_from ask chat sessions projects models serve auth config generate help" -f -a "projects" -d 'List, add and remove projects'
-complete -c clauded -n "__fish_clauded_using_subcommand help; and not __fish_seen_subcommand_from ask chat sessions projects models serve auth config generate help" -f -a "models" -d 'List the models the API offers'
-complete -c clauded -n "__fish_clauded_using_subcommand help; and not __fish_seen_subcommand_from ask chat sessions projects models serve auth config generate help" -f -a "serve" -d 'Run the local API server'
-complete -c clauded -n "__fish_clauded_using_subcommand help; and not __fish_seen_subcommand_from ask chat sessions projects models serve auth config generate help" -f -a "auth" -d 'Store, check or remove the Anthropic API key'
-complete -c clauded -n "__fish_clauded_using_subcommand help; and not __fish_seen_subcommand_from ask chat sessions projects models serve auth config generate help" -f -a "config" -d 'Show or create the configuration'
-complete -c clauded -n "__fish_clauded_using_subcommand help; and not __fish_seen_subcommand_from ask chat sessions projects models serve auth config generate help" -f -a "generate" -d 'Write shell completions or the man page'
-complete -c clauded -n "__fish_clauded_using_subcommand help; and not __fish_seen_subcommand_from ask chat sessions projects models serve auth config generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c clauded -n "__fish_clauded_using_subcommand help; and not __fish_seen_subcommand_from ask chat sessions projects models mcp serve auth config generate help" -f -a "ask" -d 'Ask one question; reads stdin when it is not a terminal'
+complete -c clauded -n "__fish_clauded_using_subcommand help; and not __fish_seen_subcommand_from ask chat sessions projects models mcp serve auth config generate help" -f -a "chat" -d 'Chat interactively'
+complete -c clauded -n "__fish_clauded_using_subcommand help; and not __fish_seen_subcommand_from ask chat sessions projects models mcp serve auth config generate help" -f -a "sessions" -d 'List, show, delete and export sessions'
+complete -c clauded -n "__fish_clauded_using_subcommand help; and not __fish_seen_subcommand_from ask chat sessions projects models mcp serve auth config generate help" -f -a "projects" -d 'List, add and remove projects'
+complete -c clauded -n "__fish_clauded_using_subcommand help; and not __fish_seen_subcommand_from ask chat sessions projects models mcp serve auth config generate help" -f -a "models" -d 'List the models the API offers'
+complete -c clauded -n "__fish_clauded_using_subcommand help; and not __fish_seen_subcommand_from ask chat sessions projects models mcp serve auth config generate help" -f -a "mcp" -d 'Register and use MCP tool servers'
+complete -c clauded -n "__fish_clauded_using_subcommand help; and not __fish_seen_subcommand_from ask chat sessions projects models mcp serve auth config generate help" -f -a "serve" -d 'Run the local API server'
+complete -c clauded -n "__fish_clauded_using_subcommand help; and not __fish_seen_subcommand_from ask chat sessions projects models mcp serve auth config generate help" -f -a "auth" -d 'Store, check or remove the Anthropic API key'
+complete -c clauded -n "__fish_clauded_using_subcommand help; and not __fish_seen_subcommand_from ask chat sessions projects models mcp serve auth config generate help" -f -a "config" -d 'Show or create the configuration'
+complete -c clauded -n "__fish_clauded_using_subcommand help; and not __fish_seen_subcommand_from ask chat sessions projects models mcp serve auth config generate help" -f -a "generate" -d 'Write shell completions or the man page'
+complete -c clauded -n "__fish_clauded_using_subcommand help; and not __fish_seen_subcommand_from ask chat sessions projects models mcp serve auth config generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c clauded -n "__fish_clauded_using_subcommand help; and __fish_seen_subcommand_from sessions" -f -a "list" -d 'List sessions, most recent first'
 complete -c clauded -n "__fish_clauded_using_subcommand help; and __fish_seen_subcommand_from sessions" -f -a "show" -d 'Print a session\'s conversation'
 complete -c clauded -n "__fish_clauded_using_subcommand help; and __fish_seen_subcommand_from sessions" -f -a "rm" -d 'Delete a session and its messages'
@@ -228,6 +290,12 @@ complete -c clauded -n "__fish_clauded_using_subcommand help; and __fish_seen_su
 complete -c clauded -n "__fish_clauded_using_subcommand help; and __fish_seen_subcommand_from projects" -f -a "list" -d 'List projects'
 complete -c clauded -n "__fish_clauded_using_subcommand help; and __fish_seen_subcommand_from projects" -f -a "add" -d 'Add a project'
 complete -c clauded -n "__fish_clauded_using_subcommand help; and __fish_seen_subcommand_from projects" -f -a "rm" -d 'Remove a project and its sessions'
+complete -c clauded -n "__fish_clauded_using_subcommand help; and __fish_seen_subcommand_from mcp" -f -a "add" -d 'Register a server: `mcp add NAME -- COMMAND [ARGS...]` or `mcp add NAME --url URL`'
+complete -c clauded -n "__fish_clauded_using_subcommand help; and __fish_seen_subcommand_from mcp" -f -a "list" -d 'List registered servers (secret values are never shown)'
+complete -c clauded -n "__fish_clauded_using_subcommand help; and __fish_seen_subcommand_from mcp" -f -a "rm" -d 'Remove a server'
+complete -c clauded -n "__fish_clauded_using_subcommand help; and __fish_seen_subcommand_from mcp" -f -a "tools" -d 'Connect and list a server\'s tools'
+complete -c clauded -n "__fish_clauded_using_subcommand help; and __fish_seen_subcommand_from mcp" -f -a "call" -d 'Call one tool and print its result'
+complete -c clauded -n "__fish_clauded_using_subcommand help; and __fish_seen_subcommand_from mcp" -f -a "import" -d 'Import the `mcpServers` of a Claude Desktop or Claude Code config file'
 complete -c clauded -n "__fish_clauded_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "login" -d 'Store a key (prompted without echo, or one line read from piped stdin)'
 complete -c clauded -n "__fish_clauded_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "status" -d 'Say which key is in use and where it comes from (redacted)'
 complete -c clauded -n "__fish_clauded_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "logout" -d 'Remove the stored key'

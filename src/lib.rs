@@ -4,10 +4,12 @@
 //! then [`engine`]; then the front ends ([`cli`]). A module never imports one above it.
 
 pub mod anthropic;
+pub mod builtin;
 pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod error;
+pub mod mcp;
 pub mod openai;
 pub mod pricing;
 pub mod secrets;

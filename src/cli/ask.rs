@@ -21,6 +21,8 @@ With --json, stdout carries one JSON object per line:
   {\"type\":\"start\",\"message_id\",\"model\"}             the answer began
   {\"type\":\"text\",\"text\"}                            a piece of the answer
   {\"type\":\"thinking\",\"text\"}                        a piece of extended thinking
+  {\"type\":\"tool_use\",\"id\",\"name\",\"server\",\"tool\",\"input\"}  Claude calls a tool
+  {\"type\":\"tool_result\",\"id\",\"name\",\"is_error\",\"content\",\"duration_ms\"}
   {\"type\":\"done\",\"session_id\",\"message_id\",\"stop_reason\",\"usage\",\"cost_usd\"}
   {\"type\":\"error\",\"error\":{\"type\",\"message\",\"status\",\"request_id\"},\"exit_code\"}")]
 pub struct Args {
@@ -50,6 +52,9 @@ pub struct Args {
     /// Do not store the exchange.
     #[arg(long, conflicts_with_all = ["session", "continue_latest"])]
     pub no_save: bool,
+    /// Tools.
+    #[command(flatten)]
+    pub tools: super::tools::ToolArgs,
 }
 
 /// Runs `clauded ask`.
@@ -130,6 +135,7 @@ async fn ask(app: &App, args: Args, quiet: bool) -> Result<()> {
         app.store()?
     };
     let (session, new) = pick_session(&store, &args, app).await?;
+    let host = super::tools::host();
     let opts = TurnOptions {
         model: args.model.clone().unwrap_or_else(|| {
             if new {
@@ -148,6 +154,14 @@ async fn ask(app: &App, args: Args, quiet: bool) -> Result<()> {
         max_tokens: app.config.max_tokens,
         stream: !args.no_stream,
         history: None,
+        tooling: super::tools::tooling(
+            &store,
+            &session.id,
+            &args.tools,
+            &host,
+            !(quiet || args.json),
+        )
+        .await?,
     };
     if args.json {
         output::print_ndjson(
@@ -170,7 +184,7 @@ async fn ask(app: &App, args: Args, quiet: bool) -> Result<()> {
                     "session_id": session.id,
                     "message_id": outcome.message.as_ref().map(|m| m.id),
                     "stop_reason": r.stop_reason,
-                    "usage": r.usage,
+                    "usage": outcome.usage,
                     "cost_usd": outcome.cost_usd,
                 }))?;
             } else {
@@ -183,7 +197,7 @@ async fn ask(app: &App, args: Args, quiet: bool) -> Result<()> {
                     quiet || !std::io::stderr().is_terminal(),
                     &format!(
                         "{} · {saved}",
-                        output::usage_line(&r.usage, outcome.cost_usd)
+                        output::usage_line(&outcome.usage, outcome.cost_usd)
                     ),
                 );
                 if r.stop_reason.as_deref() == Some("max_tokens") {
@@ -314,6 +328,37 @@ impl Printer {
             TurnEvent::Started { message_id, model } if self.json => {
                 output::print_ndjson(&json!({"type":"start","message_id":message_id,"model":model}))
             }
+            TurnEvent::ToolUse {
+                id,
+                name,
+                server,
+                tool,
+                input,
+            } if self.json => output::print_ndjson(
+                &json!({"type":"tool_use","id":id,"name":name,"server":server,"tool":tool,"input":input}),
+            ),
+            TurnEvent::ToolResult {
+                id,
+                name,
+                output: out,
+                duration_ms,
+            } if self.json => output::print_ndjson(&json!({
+                "type":"tool_result","id":id,"name":name,"is_error":out.is_error,
+                "content":crate::engine::tools::output_text(out),"duration_ms":duration_ms})),
+            TurnEvent::ToolUse { name, input, .. } => {
+                self.end_line();
+                super::tools::show_use(name, input);
+                Ok(())
+            }
+            TurnEvent::ToolResult {
+                name,
+                output: out,
+                duration_ms,
+                ..
+            } => {
+                super::tools::show_result(name, out, *duration_ms);
+                Ok(())
+            }
             TurnEvent::Text(t) => {
                 self.wrote = true;
                 self.ends_with_newline = t.ends_with('\n');
@@ -325,6 +370,14 @@ impl Printer {
         // a closed stdout (`| head`) must not kill the turn: the answer is still stored
         if r.is_err() {
             self.broken = true;
+        }
+    }
+
+    fn end_line(&mut self) {
+        if !self.json && self.wrote && !self.ends_with_newline && !self.broken {
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out).and_then(|_| out.flush());
+            self.ends_with_newline = true;
         }
     }
 

@@ -32,6 +32,9 @@ pub struct Args {
     /// Output token limit.
     #[arg(long)]
     pub max_tokens: Option<u32>,
+    /// Tools.
+    #[command(flatten)]
+    pub tools: super::tools::ToolArgs,
 }
 
 const HELP: &str = "\
@@ -51,6 +54,9 @@ struct Chat {
     model: String,
     system: Option<String>,
     quiet: bool,
+    tool_args: super::tools::ToolArgs,
+    host: std::sync::Arc<crate::engine::tools::ToolHost>,
+    announced: Option<String>,
 }
 
 /// Runs `clauded chat`.
@@ -100,8 +106,13 @@ pub async fn run(args: Args, quiet: bool) -> Result<()> {
         model,
         system,
         quiet,
+        tool_args: args.tools.clone(),
+        host: super::tools::host(),
+        announced: None,
     };
-    chat.repl().await
+    let r = chat.repl().await;
+    chat.host.shutdown().await;
+    r
 }
 
 impl Chat {
@@ -313,7 +324,16 @@ impl Chat {
             max_tokens: self.app.config.max_tokens,
             stream: true,
             history: None,
+            tooling: super::tools::tooling(
+                &self.store,
+                &session.id,
+                &self.tool_args,
+                &self.host,
+                !self.quiet && self.announced.as_deref() != Some(session.id.as_str()),
+            )
+            .await?,
         };
+        self.announced = Some(session.id.clone());
         let result = terminal_turn(&self.ctx, &session, text, &opts, self.quiet, false).await?;
         let id = session.id.clone();
         self.session = Some(self.store.call(move |s| s.session(&id)).await?);
@@ -328,7 +348,7 @@ impl Chat {
                     self.quiet,
                     &format!(
                         "{} · session {}",
-                        output::usage_line(&o.response.usage, o.cost_usd),
+                        output::usage_line(&o.usage, o.cost_usd),
                         output::money(total)
                     ),
                 );

@@ -5,11 +5,13 @@ mod auth;
 mod chat;
 mod config_cmd;
 mod generate;
+mod mcp;
 mod models;
 mod output;
 mod projects;
 mod serve;
 mod sessions;
+mod tools;
 
 use crate::anthropic::Client;
 use crate::config::{Config, Env, Overrides};
@@ -60,6 +62,9 @@ pub enum Command {
     Projects(projects::Command),
     /// List the models the API offers.
     Models(models::Args),
+    /// Register and use MCP tool servers.
+    #[command(subcommand)]
+    Mcp(mcp::Command),
     /// Run the local API server.
     Serve(serve::Args),
     /// Store, check or remove the Anthropic API key.
@@ -185,6 +190,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Sessions(c) => sessions::run(c, quiet).await,
         Command::Projects(c) => projects::run(c, quiet).await,
         Command::Models(a) => models::run(a, quiet).await,
+        Command::Mcp(c) => mcp::run(c, quiet).await,
         Command::Serve(a) => serve::run(a, quiet).await,
         Command::Auth(c) => auth::run(c, quiet).await,
         Command::Config(c) => config_cmd::run(c, quiet).await,

@@ -2,11 +2,12 @@
 
 mod completion;
 mod models;
+pub mod tools;
 mod turn;
 
 pub use completion::{Completion, complete, open_completion};
 pub use models::{ModelList, ModelListSource, list_models};
 pub use turn::{
-    TurnContext, TurnError, TurnEvent, TurnOptions, TurnOutcome, history_params, run_turn,
+    Tooling, TurnContext, TurnError, TurnEvent, TurnOptions, TurnOutcome, history_params, run_turn,
     title_from,
 };

@@ -1,15 +1,18 @@
 //! One conversational turn: history from the store, the user's message, Claude's streamed
 //! answer, and everything stored as it completes (a cancelled or failed answer too).
 
+use super::tools::{self, ApprovalRequest, Decision, Policy, ToolEntry, ToolHost, ToolSet};
 use crate::anthropic::{
     self, Accumulator, BlockDelta, Client, ContentBlock, Message, MessageParam, MessagesRequest,
     Role, StreamEvent, System, Usage,
 };
+use crate::mcp::ToolOutput;
 use crate::pricing;
 use crate::store::{
     self, NewMessage, RequestLogEntry, Session, SessionUpdate, Store, StoredMessage,
 };
 use serde_json::json;
+use std::sync::Arc;
 use std::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -38,6 +41,21 @@ pub struct TurnOptions {
     /// The conversation so far as the client sent it, used instead of the stored history
     /// (the stored messages still grow by the new user turn and the answer).
     pub history: Option<Vec<MessageParam>>,
+    /// Tools Claude may call, and who approves them.
+    pub tooling: Option<Tooling>,
+}
+
+/// The tools of a turn and the rules for running them.
+#[derive(Clone, Debug)]
+pub struct Tooling {
+    /// What is offered.
+    pub set: Arc<ToolSet>,
+    /// Where MCP connections live.
+    pub host: Arc<ToolHost>,
+    /// Who answers `ask`.
+    pub policy: Policy,
+    /// Requests to Claude per user message, at most.
+    pub max_turns: u32,
 }
 
 /// What a turn reports while it runs.
@@ -56,6 +74,30 @@ pub enum TurnEvent {
     Text(String),
     /// More thinking text.
     Thinking(String),
+    /// Claude asked for a tool call.
+    ToolUse {
+        /// The `tool_use` id.
+        id: String,
+        /// The sanitised name.
+        name: String,
+        /// The server's name (empty for an unknown tool).
+        server: String,
+        /// The tool's own name.
+        tool: String,
+        /// The arguments.
+        input: serde_json::Value,
+    },
+    /// A tool call finished (or was refused).
+    ToolResult {
+        /// The `tool_use` id.
+        id: String,
+        /// The sanitised name.
+        name: String,
+        /// What it returned.
+        output: ToolOutput,
+        /// How long it ran.
+        duration_ms: u64,
+    },
 }
 
 /// A finished turn.
@@ -63,10 +105,14 @@ pub enum TurnEvent {
 pub struct TurnOutcome {
     /// The assistant message as stored (None when the answer was empty).
     pub message: Option<StoredMessage>,
-    /// The message as the API returned it.
+    /// The last message as the API returned it (`stop_reason` is `max_turns` when the limit stopped it).
     pub response: Message,
-    /// Dollars.
+    /// Dollars over every request of the turn.
     pub cost_usd: f64,
+    /// Tokens over every request of the turn.
+    pub usage: Usage,
+    /// Requests made to Claude.
+    pub steps: u32,
 }
 
 /// How a turn can fail; a partial answer, if any, is already stored.
@@ -182,97 +228,109 @@ pub async fn run_turn(
             content: user,
         }),
     }
-    let req = MessagesRequest {
-        model: opts.model.clone(),
-        max_tokens: opts.max_tokens,
-        messages,
-        system: opts
-            .system
-            .clone()
-            .filter(|s| !s.is_empty())
-            .map(System::Text),
-        ..Default::default()
-    };
-
-    let started = Instant::now();
-    let mut acc = Accumulator::new();
-    let mut request_id = None;
-    let result: Result<Message, anthropic::Error> = tokio::select! {
-        biased;
-        _ = cancel.cancelled() => Err(anthropic::Error::Incomplete),
-        r = drive(ctx, &req, opts.stream, &mut acc, &mut request_id, on_event) => r,
-    };
-    let cancelled = cancel.is_cancelled() && result.is_err();
-
-    let (response, stop_override, error) = match result {
-        Ok(m) => (m, None, None),
-        Err(e) => {
-            let mut partial = acc.snapshot();
-            if partial.model.is_empty() {
-                partial.model = opts.model.clone();
-            }
-            let reason = if cancelled { "cancelled" } else { "error" };
-            (partial, Some(reason), Some(e))
-        }
-    };
-    let model = if response.model.is_empty() {
-        opts.model.clone()
-    } else {
-        response.model.clone()
-    };
-    let cost_usd = pricing::cost(&model, &response.usage);
-    let stored = if response.content.is_empty() {
-        None
-    } else {
-        let msg = NewMessage {
-            role: Role::Assistant,
-            content: response.content.clone(),
-            model: Some(model.clone()),
-            stop_reason: stop_override
-                .map(str::to_owned)
-                .or_else(|| response.stop_reason.clone()),
-            usage: response.usage,
-            cost_usd,
+    let tooling = opts.tooling.as_ref().filter(|t| !t.set.is_empty());
+    let system = opts
+        .system
+        .clone()
+        .filter(|s| !s.is_empty())
+        .map(System::Text);
+    let mut total = Usage::default();
+    let mut total_cost = 0.0;
+    let mut step = 0u32;
+    loop {
+        step += 1;
+        let req = MessagesRequest {
+            model: opts.model.clone(),
+            max_tokens: opts.max_tokens,
+            messages: messages.clone(),
+            system: system.clone(),
+            tools: tooling.map(|t| t.set.claude_tools()),
+            ..Default::default()
         };
-        let sid = sid.clone();
-        Some(
-            ctx.store
-                .call(move |s| {
-                    let m = s.add_message(&sid, &msg)?;
-                    s.append_event(
-                        &sid,
-                        "assistant_message",
-                        &json!({"message_id": m.id, "stop_reason": m.stop_reason, "usage": m.usage, "cost_usd": m.cost_usd}),
-                    )?;
-                    Ok(m)
-                })
-                .await?,
-        )
-    };
-    log_exchange(
-        ctx,
-        Some(&sid),
-        &model,
-        &response.usage,
-        cost_usd,
-        started,
-        request_id,
-        error.as_ref(),
-        cancelled,
-    )
-    .await;
-
-    match (error, stored) {
-        // an empty answer is valid but cannot be stored (the API rejects empty turns)
-        (None, message) => Ok(TurnOutcome {
-            message,
-            response,
+        let started = Instant::now();
+        let mut acc = Accumulator::new();
+        let mut request_id = None;
+        let result: Result<Message, anthropic::Error> = tokio::select! {
+            biased;
+            _ = cancel.cancelled() => Err(anthropic::Error::Incomplete),
+            r = drive(ctx, &req, opts.stream, &mut acc, &mut request_id, on_event) => r,
+        };
+        let cancelled = cancel.is_cancelled() && result.is_err();
+        let (mut response, stop_override, error) = match result {
+            Ok(m) => (m, None, None),
+            Err(e) => {
+                let mut partial = acc.snapshot();
+                if partial.model.is_empty() {
+                    partial.model = opts.model.clone();
+                }
+                let reason = if cancelled { "cancelled" } else { "error" };
+                (partial, Some(reason), Some(e))
+            }
+        };
+        if error.is_some() {
+            // a tool call that will never get its result must not be stored
+            response
+                .content
+                .retain(|b| !matches!(b, ContentBlock::ToolUse { .. }));
+        }
+        let model = if response.model.is_empty() {
+            opts.model.clone()
+        } else {
+            response.model.clone()
+        };
+        let cost_usd = pricing::cost(&model, &response.usage);
+        total.input_tokens += response.usage.input_tokens;
+        total.output_tokens += response.usage.output_tokens;
+        total.cache_creation_input_tokens += response.usage.cache_creation_input_tokens;
+        total.cache_read_input_tokens += response.usage.cache_read_input_tokens;
+        total_cost += cost_usd;
+        let stored = if response.content.is_empty() {
+            None
+        } else {
+            let msg = NewMessage {
+                role: Role::Assistant,
+                content: response.content.clone(),
+                model: Some(model.clone()),
+                stop_reason: stop_override
+                    .map(str::to_owned)
+                    .or_else(|| response.stop_reason.clone()),
+                usage: response.usage,
+                cost_usd,
+            };
+            let sid = sid.clone();
+            Some(
+                ctx.store
+                    .call(move |s| {
+                        let m = s.add_message(&sid, &msg)?;
+                        s.append_event(
+                            &sid,
+                            "assistant_message",
+                            &json!({"message_id": m.id, "stop_reason": m.stop_reason, "usage": m.usage, "cost_usd": m.cost_usd}),
+                        )?;
+                        Ok(m)
+                    })
+                    .await?,
+            )
+        };
+        log_exchange(
+            ctx,
+            Some(&sid),
+            &model,
+            &response.usage,
             cost_usd,
-        }),
-        (Some(_), partial) if cancelled => Err(TurnError::Cancelled {
-            partial: partial.map(Box::new),
-        }),
-        (Some(error), partial) => {
+            started,
+            request_id,
+            error.as_ref(),
+            cancelled,
+        )
+        .await;
+
+        if let Some(error) = error {
+            if cancelled {
+                return Err(TurnError::Cancelled {
+                    partial: stored.map(Box::new),
+                });
+            }
             let sid2 = sid.clone();
             let detail =
                 json!({"error": error.to_string(), "type": error.api().map(|a| a.kind.clone())});
@@ -280,11 +338,217 @@ pub async fn run_turn(
                 .store
                 .call(move |s| s.append_event(&sid2, "error", &detail))
                 .await;
-            Err(TurnError::Upstream {
+            return Err(TurnError::Upstream {
                 error,
-                partial: partial.map(Box::new),
-            })
+                partial: stored.map(Box::new),
+            });
         }
+
+        let uses: Vec<(String, String, serde_json::Value)> = response
+            .content
+            .iter()
+            .filter_map(|b| match b {
+                ContentBlock::ToolUse { id, name, input } => {
+                    Some((id.clone(), name.clone(), input.clone()))
+                }
+                _ => None,
+            })
+            .collect();
+        let Some(t) = tooling
+            .filter(|_| !uses.is_empty() && response.stop_reason.as_deref() == Some("tool_use"))
+        else {
+            // an empty answer is valid but cannot be stored (the API rejects empty turns)
+            return Ok(TurnOutcome {
+                message: stored,
+                response,
+                cost_usd: total_cost,
+                usage: total,
+                steps: step,
+            });
+        };
+        let limit_reached = step >= t.max_turns;
+        let results = run_tools(ctx, &sid, t, &uses, limit_reached, cancel, on_event).await;
+        let blocks: Vec<ContentBlock> = results
+            .iter()
+            .map(|(id, out, _)| tools::result_block(id, out))
+            .collect();
+        let sid2 = sid.clone();
+        let result_msg = NewMessage::user(blocks.clone());
+        ctx.store
+            .call(move |s| s.add_message(&sid2, &result_msg).map(|_| ()))
+            .await?;
+        messages.push(MessageParam {
+            role: Role::Assistant,
+            content: response.content.clone(),
+        });
+        messages.push(MessageParam {
+            role: Role::User,
+            content: blocks,
+        });
+        if cancel.is_cancelled() {
+            return Err(TurnError::Cancelled {
+                partial: stored.map(Box::new),
+            });
+        }
+        if limit_reached {
+            response.stop_reason = Some("max_turns".into());
+            return Ok(TurnOutcome {
+                message: stored,
+                response,
+                cost_usd: total_cost,
+                usage: total,
+                steps: step,
+            });
+        }
+    }
+}
+
+/// Asks, runs (concurrently) and reports the tool calls of one step; every call gets a result.
+async fn run_tools(
+    ctx: &TurnContext,
+    session_id: &str,
+    t: &Tooling,
+    uses: &[(String, String, serde_json::Value)],
+    limit_reached: bool,
+    cancel: &CancellationToken,
+    on_event: &mut (dyn FnMut(TurnEvent) + Send),
+) -> Vec<(String, ToolOutput, u64)> {
+    let mut plans: Vec<(String, Result<ToolEntry, ToolOutput>, serde_json::Value)> = Vec::new();
+    for (id, name, input) in uses {
+        let entry = t.set.find(name).cloned();
+        let (server, tool) = entry
+            .as_ref()
+            .map(|e| (e.server.name.clone(), e.info.name.clone()))
+            .unwrap_or_default();
+        on_event(TurnEvent::ToolUse {
+            id: id.clone(),
+            name: name.clone(),
+            server: server.clone(),
+            tool: tool.clone(),
+            input: input.clone(),
+        });
+        let ev = json!({"tool_use_id": id, "name": name, "server": server, "tool": tool, "input": input});
+        let sid = session_id.to_owned();
+        let _ = ctx
+            .store
+            .call(move |s| s.append_event(&sid, "tool_use", &ev))
+            .await;
+        let plan = if limit_reached {
+            Err(tools::error_output(format!(
+                "not run: this message reached its limit of {} model turns",
+                t.max_turns
+            )))
+        } else if let Some(entry) = entry {
+            decide(ctx, session_id, t, id, &entry, input, cancel)
+                .await
+                .map(|()| entry)
+        } else {
+            Err(tools::error_output(format!(
+                "there is no tool named {name}"
+            )))
+        };
+        plans.push((id.clone(), plan, input.clone()));
+    }
+    let runs = plans.iter().map(|(id, plan, input)| async move {
+        let started = Instant::now();
+        let out = match plan {
+            Ok(entry) => {
+                t.host
+                    .call(
+                        &entry.server,
+                        t.set.root(),
+                        &entry.info.name,
+                        input.clone(),
+                        None,
+                    )
+                    .await
+            }
+            Err(out) => out.clone(),
+        };
+        (id.clone(), out, started.elapsed().as_millis() as u64)
+    });
+    let results = tokio::select! {
+        r = futures_util::future::join_all(runs) => r,
+        _ = cancel.cancelled() => uses
+            .iter()
+            .map(|(id, _, _)| (id.clone(), tools::error_output("cancelled by the user".into()), 0))
+            .collect(),
+    };
+    for (id, out, ms) in &results {
+        let name = uses
+            .iter()
+            .find(|u| &u.0 == id)
+            .map(|u| u.1.clone())
+            .unwrap_or_default();
+        on_event(TurnEvent::ToolResult {
+            id: id.clone(),
+            name: name.clone(),
+            output: out.clone(),
+            duration_ms: *ms,
+        });
+        let ev = json!({"tool_use_id": id, "name": name, "is_error": out.is_error,
+            "content": tools::output_text(out), "duration_ms": ms, "structured": out.structured});
+        let sid = session_id.to_owned();
+        let _ = ctx
+            .store
+            .call(move |s| s.append_event(&sid, "tool_result", &ev))
+            .await;
+    }
+    results
+}
+
+/// Applies the permission rules; `Err` is the result to send back for a refused call.
+async fn decide(
+    ctx: &TurnContext,
+    session_id: &str,
+    t: &Tooling,
+    id: &str,
+    entry: &ToolEntry,
+    input: &serde_json::Value,
+    cancel: &CancellationToken,
+) -> Result<(), ToolOutput> {
+    let store = ctx.store.clone();
+    let e2 = entry.clone();
+    let rule = ctx
+        .store
+        .call(move |_| Ok(tools::permission(&store, &e2)))
+        .await
+        .unwrap_or("ask");
+    let decision = match (rule, &t.policy) {
+        ("allow", _) => Decision::Allow,
+        ("deny", _) => Decision::Deny,
+        (_, Policy::AllowAll) => Decision::Allow,
+        (_, Policy::DenyAsks) => Decision::Deny,
+        (_, Policy::Ask(approver)) => {
+            let req = ApprovalRequest {
+                session_id: session_id.to_owned(),
+                tool_use_id: id.to_owned(),
+                name: entry.claude_name.clone(),
+                server: entry.server.name.clone(),
+                tool: entry.info.name.clone(),
+                input: input.clone(),
+            };
+            tokio::select! {
+                d = approver.approve(req) => d,
+                _ = cancel.cancelled() => Decision::Deny,
+            }
+        }
+    };
+    match decision {
+        Decision::Allow => Ok(()),
+        Decision::AllowAlways => {
+            let (store, name) = (ctx.store.clone(), entry.claude_name.clone());
+            let _ = ctx
+                .store
+                .call(move |_| store.set_tool_permission(&name, "allow"))
+                .await;
+            Ok(())
+        }
+        Decision::Deny if rule == "deny" => Err(tools::error_output(format!(
+            "{} is denied by the permission rules",
+            entry.claude_name
+        ))),
+        Decision::Deny => Err(tools::error_output("the user denied this tool call".into())),
     }
 }
 

@@ -37,6 +37,7 @@ pub fn seed(s: &Store, model: &str) -> store::Result<usize> {
     }
     for (id, project, title) in SESSIONS {
         if let Err(store::Error::NotFound { .. }) = s.session(id) {
+            added += 1;
             s.create_session(&NewSession {
                 id: Some((*id).into()),
                 project_id: Some((*project).into()),
@@ -45,7 +46,10 @@ pub fn seed(s: &Store, model: &str) -> store::Result<usize> {
                 system_prompt: None,
                 source: "demo".into(),
             })?;
-            added += 1;
+            // the two built-in servers come registered; the demo sessions offer them
+            for server in ["builtin-filesystem", "builtin-bash"] {
+                s.set_session_server(id, server, true)?;
+            }
         }
     }
     Ok(added)

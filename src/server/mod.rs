@@ -61,6 +61,27 @@ pub fn router(state: AppState) -> Router {
             "/v1/sessions/{id}/messages",
             get(routes::sessions::messages).post(routes::sessions::post_message),
         )
+        .route(
+            "/v1/mcp/servers",
+            get(routes::mcp::list).post(routes::mcp::create),
+        )
+        .route(
+            "/v1/mcp/servers/{id}",
+            axum::routing::delete(routes::mcp::remove),
+        )
+        .route("/v1/mcp/servers/{id}/tools", get(routes::mcp::tools))
+        .route("/v1/mcp/servers/{id}/enable", post(routes::mcp::enable))
+        .route("/v1/mcp/servers/{id}/disable", post(routes::mcp::disable))
+        .route(
+            "/v1/mcp/tools/{id}/execute",
+            post(routes::mcp::execute_by_id),
+        )
+        .route("/v1/tools/execute", post(routes::mcp::execute))
+        .route("/v1/sessions/{id}/tools", post(routes::mcp::session_tools))
+        .route(
+            "/v1/sessions/{id}/approvals/{tool_use_id}",
+            post(routes::mcp::approve),
+        )
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
@@ -90,12 +111,15 @@ pub async fn serve(
     let listener = listener.tap_io(|tcp| {
         let _ = tcp.set_nodelay(true);
     });
-    axum::serve(listener, app)
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown.await;
             stop.cancel();
         })
-        .await
+        .await;
+    // MCP child processes end with the daemon
+    state.tools().shutdown().await;
+    served
 }
 
 /// Resolves on SIGINT or SIGTERM.

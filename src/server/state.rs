@@ -2,8 +2,10 @@
 
 use crate::anthropic::Client;
 use crate::config::Config;
+use crate::engine::tools::{Decision, ToolHost};
 use crate::store::Store;
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
@@ -25,6 +27,12 @@ pub struct ServerOptions {
     pub max_tokens: u32,
     /// Model list cache lifetime.
     pub models_cache: Duration,
+    /// How long a tool call waits for an approval before it is denied.
+    pub approval_timeout: Duration,
+    /// Where sessions without a project path run their built-in tools.
+    pub workspace_dir: PathBuf,
+    /// Requests to Claude per user message, at most.
+    pub max_turns: u32,
 }
 
 impl ServerOptions {
@@ -38,6 +46,9 @@ impl ServerOptions {
             model: c.model.clone(),
             max_tokens: c.max_tokens,
             models_cache: Duration::from_secs(c.models_cache_secs),
+            approval_timeout: Duration::from_secs(300),
+            workspace_dir: c.workspace_dir.clone(),
+            max_turns: 20,
         }
     }
 }
@@ -50,6 +61,8 @@ struct Inner {
     started: Instant,
     running: Mutex<HashMap<String, CancellationToken>>,
     shutdown: CancellationToken,
+    tools: Arc<ToolHost>,
+    approvals: Mutex<HashMap<(String, String), tokio::sync::oneshot::Sender<Decision>>>,
 }
 
 /// Shared server state. Cheap to clone.
@@ -81,7 +94,49 @@ impl AppState {
             started: Instant::now(),
             running: Mutex::new(HashMap::new()),
             shutdown: CancellationToken::new(),
+            tools: ToolHost::new(Duration::from_secs(30), Duration::from_secs(300)),
+            approvals: Mutex::new(HashMap::new()),
         }))
+    }
+
+    /// The MCP connections of the server.
+    pub fn tools(&self) -> &Arc<ToolHost> {
+        &self.0.tools
+    }
+
+    /// Registers a tool call waiting for approval; the receiver gets the answer.
+    pub fn wait_for_approval(
+        &self,
+        session_id: &str,
+        tool_use_id: &str,
+    ) -> tokio::sync::oneshot::Receiver<Decision> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.0
+            .approvals
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert((session_id.to_owned(), tool_use_id.to_owned()), tx);
+        rx
+    }
+
+    /// Answers a waiting tool call; false when none waits under these ids.
+    pub fn answer_approval(&self, session_id: &str, tool_use_id: &str, d: Decision) -> bool {
+        let tx = self
+            .0
+            .approvals
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&(session_id.to_owned(), tool_use_id.to_owned()));
+        tx.is_some_and(|tx| tx.send(d).is_ok())
+    }
+
+    /// Drops a waiting approval (timed out or cancelled).
+    pub fn forget_approval(&self, session_id: &str, tool_use_id: &str) {
+        self.0
+            .approvals
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&(session_id.to_owned(), tool_use_id.to_owned()));
     }
 
     /// The store.

@@ -39,6 +39,22 @@ impl McpServerRow {
     pub fn is_builtin(&self) -> bool {
         self.transport == "builtin"
     }
+
+    /// The row for listings: env and header values (often secrets) replaced by `***`.
+    pub fn public_json(&self) -> serde_json::Value {
+        let hide = |m: &BTreeMap<String, String>| -> serde_json::Map<String, serde_json::Value> {
+            m.keys()
+                .map(|k| (k.clone(), serde_json::json!("***")))
+                .collect()
+        };
+        serde_json::json!({
+            "id": self.id, "name": self.name, "transport": self.transport,
+            "command": self.command, "args": self.args, "env": hide(&self.env),
+            "url": self.url, "headers": hide(&self.headers),
+            "enabled": self.enabled, "scope": self.scope, "project_id": self.project_id,
+            "builtin": self.is_builtin(), "created_at": self.created_at,
+        })
+    }
 }
 
 /// A server to register.
@@ -147,6 +163,20 @@ impl Store {
                 [id],
             )? > 0)
         })
+    }
+
+    /// Enables or disables a server everywhere.
+    pub fn set_mcp_enabled(&self, id: &str, on: bool) -> Result<()> {
+        let n = self.write(|tx| {
+            Ok(tx.execute(
+                "UPDATE mcp_servers SET enabled = ?2, updated_at = ?3 WHERE id = ?1",
+                params![id, on, now()],
+            )?)
+        })?;
+        if n == 0 {
+            return Err(not_found("MCP server", id));
+        }
+        Ok(())
     }
 
     /// The servers a session offers, enabled ones only.

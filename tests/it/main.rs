@@ -2,11 +2,13 @@
 
 mod support;
 
+mod agent;
 mod cli_ask;
 mod cli_chat;
 mod cli_misc;
 mod cli_serve;
 mod client;
+mod mcp_registry;
 mod openai_sdk;
 mod server_faults;
 mod server_routes;

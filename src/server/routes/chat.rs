@@ -7,7 +7,8 @@
 
 use super::{session_json, success, unix_now};
 use crate::anthropic::{ContentBlock, Role};
-use crate::engine::{self, TurnContext, TurnError, TurnEvent, TurnOptions};
+use crate::engine::tools::{ApprovalRequest, Approver, Decision, Policy, output_text};
+use crate::engine::{self, Tooling, TurnContext, TurnError, TurnEvent, TurnOptions};
 use crate::openai::{
     ChatRequest, ChunkTranslator, finish_reason, to_anthropic, to_openai_response,
 };
@@ -23,6 +24,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde_json::{Value, json};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 
 /// Both modes on one route.
 pub async fn completions(
@@ -245,6 +249,7 @@ async fn session_chat(st: AppState, key: CallerKey, req: ChatRequest) -> Respons
         max_tokens: mapped.request.max_tokens,
         stream: true,
         history: client_sent_history.then_some(messages),
+        tooling: None,
     };
     let Some(guard) = st.begin_turn(&sid) else {
         return busy(&sid).into_response();
@@ -287,11 +292,16 @@ pub(crate) async fn run_session_turn(
     ctx: TurnContext,
     session: Session,
     user: Vec<ContentBlock>,
-    opts: TurnOptions,
+    mut opts: TurnOptions,
     stream: bool,
     guard: TurnGuard,
 ) -> Response {
     let created = unix_now();
+    let (tx, resp) = sse::channel(st.options().keepalive);
+    opts.tooling = match session_tooling(&st, &session, stream.then(|| tx.clone())).await {
+        Ok(t) => t,
+        Err(e) => return e.into_response(),
+    };
     let (sid, pid) = (session.id.clone(), session.project_id.clone());
     let mut tr = ChunkTranslator::new(&opts.model, created, false, false)
         .with_field("session_id", json!(sid))
@@ -305,7 +315,7 @@ pub(crate) async fn run_session_turn(
         });
         return match task.await {
             Ok(Ok(o)) => {
-                let u = o.response.usage;
+                let u = o.usage;
                 Json(json!({
                     "id": format!("chatcmpl-{}", o.response.id),
                     "object": "chat.completion",
@@ -333,7 +343,6 @@ pub(crate) async fn run_session_turn(
             Err(e) => ApiError::internal(e).into_response(),
         };
     }
-    let (tx, resp) = sse::channel(st.options().keepalive);
     tokio::spawn(async move {
         let cancel = guard.cancel.clone();
         let watcher = {
@@ -349,10 +358,35 @@ pub(crate) async fn run_session_turn(
                     let _ = tx.send(Frame::Json(f));
                 }
             };
-            let mut on_event = |ev: TurnEvent| {
-                if let TurnEvent::Text(t) = ev {
-                    send(&tx, tr.text(&t));
+            let ids = json!({"session_id": session.id, "project_id": session.project_id});
+            let mut on_event = |ev: TurnEvent| match ev {
+                TurnEvent::Text(t) => send(&tx, tr.text(&t)),
+                TurnEvent::ToolUse {
+                    id, name, input, ..
+                } => {
+                    let mut f =
+                        json!({"object": "tool_use", "id": id, "name": name, "input": input});
+                    merge(&mut f, &ids);
+                    send(&tx, vec![f]);
                 }
+                TurnEvent::ToolResult {
+                    id,
+                    name,
+                    output,
+                    duration_ms,
+                } => {
+                    let exit_code = output
+                        .structured
+                        .as_ref()
+                        .and_then(|s| s.get("exit_code"))
+                        .cloned();
+                    let mut f = json!({"object": "tool_result", "tool_id": id, "name": name,
+                        "is_error": output.is_error, "content": output_text(&output),
+                        "duration_ms": duration_ms, "exit_code": exit_code});
+                    merge(&mut f, &ids);
+                    send(&tx, vec![f]);
+                }
+                _ => {}
             };
             engine::run_turn(&ctx, &session, user, &opts, &cancel, &mut on_event).await
         };
@@ -366,7 +400,7 @@ pub(crate) async fn run_session_turn(
             Ok(o) => {
                 tr.set_stop_reason(o.response.stop_reason.clone());
                 send_all(tr.finish());
-                let _ = tx.send(usage_frame(&session, &o.response.usage, o.cost_usd));
+                let _ = tx.send(usage_frame(&session, &o.usage, o.cost_usd));
             }
             Err(TurnError::Cancelled { .. }) => {
                 if st.shutdown_token().is_cancelled() {
@@ -391,6 +425,80 @@ pub(crate) async fn run_session_turn(
         drop(guard);
     });
     resp
+}
+
+fn merge(frame: &mut Value, extra: &Value) {
+    if let (Some(f), Some(e)) = (frame.as_object_mut(), extra.as_object()) {
+        f.extend(e.clone());
+    }
+}
+
+/// Asks over HTTP: an `approval_request` frame on the stream (and an event in the session's
+/// log), answered by `POST /v1/sessions/{id}/approvals/{tool_use_id}`; silence means deny.
+struct HttpApprover {
+    st: AppState,
+    tx: Option<FrameTx>,
+    project_id: String,
+}
+
+impl Approver for HttpApprover {
+    fn approve(&self, req: ApprovalRequest) -> Pin<Box<dyn Future<Output = Decision> + Send + '_>> {
+        Box::pin(async move {
+            let rx = self.st.wait_for_approval(&req.session_id, &req.tool_use_id);
+            let timeout = self.st.options().approval_timeout;
+            let frame = json!({
+                "object": "approval_request", "tool_use_id": req.tool_use_id, "name": req.name,
+                "server": req.server, "tool": req.tool, "input": req.input,
+                "approve_url": format!("/v1/sessions/{}/approvals/{}", req.session_id, req.tool_use_id),
+                "timeout_seconds": timeout.as_secs(),
+                "session_id": req.session_id, "project_id": self.project_id,
+            });
+            if let Some(tx) = &self.tx {
+                let _ = tx.send(Frame::Json(frame.clone()));
+            }
+            let sid = req.session_id.clone();
+            let _ = self
+                .st
+                .store()
+                .call(move |s| s.append_event(&sid, "approval_request", &frame))
+                .await;
+            let d = match tokio::time::timeout(timeout, rx).await {
+                Ok(Ok(d)) => d,
+                _ => Decision::Deny,
+            };
+            self.st.forget_approval(&req.session_id, &req.tool_use_id);
+            d
+        })
+    }
+}
+
+/// The tools of a session's enabled servers, approved over HTTP.
+async fn session_tooling(
+    st: &AppState,
+    session: &Session,
+    tx: Option<FrameTx>,
+) -> Result<Option<Tooling>, ApiError> {
+    let sid = session.id.clone();
+    let servers = st.store().call(move |s| s.session_servers(&sid)).await?;
+    if servers.is_empty() {
+        return Ok(None);
+    }
+    let root = super::mcp::session_root(st, Some(&session.id)).await?;
+    let set = st.tools().tool_set(&servers, &root).await;
+    for w in &set.warnings {
+        tracing::warn!("session {}: {w}", session.id);
+    }
+    let approver = HttpApprover {
+        st: st.clone(),
+        tx,
+        project_id: session.project_id.clone(),
+    };
+    Ok(Some(Tooling {
+        set: Arc::new(set),
+        host: st.tools().clone(),
+        policy: Policy::Ask(Arc::new(approver)),
+        max_turns: st.options().max_turns,
+    }))
 }
 
 /// `GET /v1/chat/completions/{session_id}/status`.

@@ -2,6 +2,7 @@
 
 pub mod chat;
 pub mod health;
+pub mod mcp;
 pub mod models;
 pub mod projects;
 pub mod sessions;

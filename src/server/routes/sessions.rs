@@ -244,6 +244,7 @@ pub async fn post_message(
         max_tokens: b.max_tokens.unwrap_or(st.options().max_tokens),
         stream: true,
         history: None,
+        tooling: None,
     };
     let ctx = TurnContext {
         client,

@@ -134,6 +134,46 @@ pub fn text_events(model: &str, text: &str) -> Vec<(String, Value)> {
     ev
 }
 
+/// One assistant message that calls tools: `(id, name, input)` each, stop reason `tool_use`.
+pub fn tool_use_events(calls: &[(&str, &str, Value)]) -> Vec<(String, Value)> {
+    let mut ev = vec![(
+        "message_start".to_string(),
+        json!({"type":"message_start","message":{"id":"msg_tools","type":"message","role":"assistant","model":"claude-test",
+            "content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":40,"output_tokens":1}}}),
+    )];
+    for (i, (id, name, input)) in calls.iter().enumerate() {
+        ev.push(("content_block_start".into(), json!({"type":"content_block_start","index":i,"content_block":{"type":"tool_use","id":id,"name":name,"input":{}}})));
+        ev.push(("content_block_delta".into(), json!({"type":"content_block_delta","index":i,"delta":{"type":"input_json_delta","partial_json":input.to_string()}})));
+        ev.push((
+            "content_block_stop".into(),
+            json!({"type":"content_block_stop","index":i}),
+        ));
+    }
+    ev.push(("message_delta".into(), json!({"type":"message_delta","delta":{"stop_reason":"tool_use","stop_sequence":null},"usage":{"output_tokens":30}})));
+    ev.push(("message_stop".into(), json!({"type":"message_stop"})));
+    ev
+}
+
+/// The `tool_result` blocks of a request's last user turn, as `(tool_use_id, text, is_error)`.
+pub fn tool_results(req: &Recorded) -> Vec<(String, String, bool)> {
+    let msgs = req.body["messages"].as_array().cloned().unwrap_or_default();
+    let last = msgs.last().cloned().unwrap_or_default();
+    last["content"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .filter(|b| b["type"] == "tool_result")
+        .map(|b| {
+            (
+                b["tool_use_id"].as_str().unwrap_or_default().to_owned(),
+                content_text(&b["content"]),
+                b["is_error"] == json!(true),
+            )
+        })
+        .collect()
+}
+
 /// A request the fake received.
 #[derive(Clone, Debug)]
 pub struct Recorded {

@@ -120,3 +120,34 @@ pub fn run_cmd(mut c: Command, stdin: Option<&str>) -> Run {
         stderr: String::from_utf8_lossy(&stderr).into_owned(),
     }
 }
+
+/// A program from the npm MCP servers installed by tests/run.sh.
+pub fn mcp_bin(name: &str) -> PathBuf {
+    let dir = std::env::var_os("CLAUDED_MCP_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(".test-env/node/node_modules/.bin")
+        });
+    let p = dir.join(name);
+    assert!(
+        p.exists(),
+        "{} is not installed: run tests/run.sh",
+        p.display()
+    );
+    p
+}
+
+/// `mcp-server-time` from PyPI, installed by tests/run.sh.
+pub fn time_server() -> PathBuf {
+    let p = std::env::var_os("CLAUDED_MCP_TIME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(".test-env/venv/bin/mcp-server-time")
+        });
+    assert!(
+        p.exists(),
+        "{} is not installed: run tests/run.sh",
+        p.display()
+    );
+    p
+}

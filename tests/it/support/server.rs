@@ -37,6 +37,9 @@ impl Default for Setup {
                 model: "claude-sonnet-4-5".into(),
                 max_tokens: 1024,
                 models_cache: Duration::from_secs(60),
+                approval_timeout: Duration::from_secs(10),
+                workspace_dir: std::path::PathBuf::new(),
+                max_turns: 8,
             },
         }
     }
@@ -49,8 +52,9 @@ impl TestServer {
     }
 
     /// With a setup.
-    pub async fn start_with(setup: Setup) -> Self {
+    pub async fn start_with(mut setup: Setup) -> Self {
         let dir = tempfile::tempdir().unwrap();
+        setup.options.workspace_dir = dir.path().join("workspaces");
         let fake = FakeAnthropic::start();
         let store = Store::open(&dir.path().join("clauded.db")).unwrap();
         let client = Client::new(ClientConfig {

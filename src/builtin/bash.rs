@@ -1,0 +1,191 @@
+//! The `bash` server: one command in the root, with a timeout, an output cap and the exit code.
+
+use super::{fail, str_arg, tool};
+use crate::mcp::{ToolContent, ToolInfo, ToolOutput};
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::io::AsyncReadExt;
+
+/// Most output kept from each stream.
+const OUTPUT_CAP: usize = 64 * 1024;
+/// Default and largest timeout.
+const DEFAULT_TIMEOUT: u64 = 120;
+const MAX_TIMEOUT: u64 = 600;
+
+/// The bash server over one working directory.
+#[derive(Debug, Clone)]
+pub struct Bash {
+    root: PathBuf,
+}
+
+impl Bash {
+    /// A server running commands in `root`.
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    /// Its tool.
+    pub fn tools() -> Vec<ToolInfo> {
+        vec![tool(
+            "bash",
+            "Run a bash command in the project root. Returns the exit code, stdout and stderr (each capped at 64 KiB).",
+            json!({"type":"object","properties":{
+                "command":{"type":"string"},
+                "timeout_secs":{"type":"integer","description":"default 120, at most 600"}},
+              "required":["command"]}),
+            false,
+        )]
+    }
+
+    /// Runs the tool; the command's process group is killed on timeout or when the future is dropped.
+    pub async fn call(&self, name: &str, args: Value) -> ToolOutput {
+        if name != "bash" {
+            return fail(format!("unknown tool {name}"));
+        }
+        let command = match str_arg(&args, "command") {
+            Ok(c) => c.to_owned(),
+            Err(e) => return e,
+        };
+        let secs = args
+            .get("timeout_secs")
+            .and_then(Value::as_u64)
+            .unwrap_or(DEFAULT_TIMEOUT)
+            .clamp(1, MAX_TIMEOUT);
+        let mut cmd = tokio::process::Command::new("bash");
+        cmd.arg("-c")
+            .arg(&command)
+            .current_dir(&self.root)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        #[cfg(unix)]
+        cmd.process_group(0);
+        let mut child = match cmd.spawn() {
+            Ok(c) => c,
+            Err(e) => return fail(format!("cannot start bash: {e}")),
+        };
+        let group = GroupGuard(child.id());
+        let (mut out, mut err) = (child.stdout.take(), child.stderr.take());
+        let read = async {
+            let (mut o, mut e) = (Vec::new(), Vec::new());
+            let ro = async {
+                if let Some(s) = out.as_mut() {
+                    let _ = s.read_to_end(&mut o).await;
+                }
+            };
+            let re = async {
+                if let Some(s) = err.as_mut() {
+                    let _ = s.read_to_end(&mut e).await;
+                }
+            };
+            tokio::join!(ro, re);
+            let status = child.wait().await;
+            (o, e, status)
+        };
+        match tokio::time::timeout(Duration::from_secs(secs), read).await {
+            Ok((o, e, status)) => {
+                drop(group);
+                let code = status.ok().and_then(|s| s.code());
+                let text = format!(
+                    "exit code: {}\n--- stdout\n{}--- stderr\n{}",
+                    code.map(|c| c.to_string())
+                        .unwrap_or_else(|| "killed by a signal".into()),
+                    capped(&o),
+                    capped(&e)
+                );
+                ToolOutput {
+                    content: vec![ToolContent::Text(text)],
+                    is_error: code != Some(0),
+                    structured: Some(json!({"exit_code": code})),
+                }
+            }
+            Err(_) => fail(format!(
+                "the command timed out after {secs} s and was killed"
+            )),
+        }
+    }
+}
+
+/// Kills the whole process group when dropped (timeout, cancel, or normal end).
+struct GroupGuard(Option<u32>);
+
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        #[cfg(unix)]
+        if let Some(pid) = self.0 {
+            // SAFETY: kill(2) with a negative pid signals a process group; no memory is touched.
+            unsafe {
+                libc::kill(-(pid as i32), libc::SIGKILL);
+            }
+        }
+    }
+}
+
+fn capped(bytes: &[u8]) -> String {
+    let mut s = String::from_utf8_lossy(&bytes[..bytes.len().min(OUTPUT_CAP)]).into_owned();
+    if bytes.len() > OUTPUT_CAP {
+        s.push_str(&format!(
+            "\n[... {} more bytes cut]",
+            bytes.len() - OUTPUT_CAP
+        ));
+    }
+    if !s.is_empty() && !s.ends_with('\n') {
+        s.push('\n');
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(o: &ToolOutput) -> String {
+        match &o.content[0] {
+            ToolContent::Text(t) => t.clone(),
+            other => format!("{other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn runs_in_the_root_with_the_exit_code() {
+        let dir = tempfile::tempdir().unwrap();
+        let b = Bash::new(dir.path());
+        let r = b
+            .call(
+                "bash",
+                json!({"command":"echo hi > f.txt; cat f.txt; echo oops >&2"}),
+            )
+            .await;
+        assert!(!r.is_error, "{r:?}");
+        assert_eq!(text(&r), "exit code: 0\n--- stdout\nhi\n--- stderr\noops\n");
+        assert!(dir.path().join("f.txt").exists());
+        let r = b.call("bash", json!({"command":"exit 3"})).await;
+        assert!(r.is_error && text(&r).starts_with("exit code: 3"));
+        assert_eq!(r.structured, Some(json!({"exit_code": 3})));
+    }
+
+    #[tokio::test]
+    async fn timeouts_kill_the_group_and_output_is_capped() {
+        let dir = tempfile::tempdir().unwrap();
+        let b = Bash::new(dir.path());
+        let started = std::time::Instant::now();
+        let r = b
+            .call(
+                "bash",
+                json!({"command":"sleep 30 & sleep 30; echo never","timeout_secs":1}),
+            )
+            .await;
+        assert!(r.is_error && text(&r).contains("timed out"), "{r:?}");
+        assert!(started.elapsed() < Duration::from_secs(10));
+        let r = b
+            .call(
+                "bash",
+                json!({"command":"head -c 200000 /dev/zero | tr '\\\\0' a"}),
+            )
+            .await;
+        assert!(text(&r).contains("more bytes cut"), "{}", &text(&r)[..100]);
+    }
+}
