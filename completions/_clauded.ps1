@@ -30,6 +30,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('ask', 'ask', [CompletionResultType]::ParameterValue, 'Ask one question; reads stdin when it is not a terminal')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Have Claude carry out a request on a new git branch, then commit, push, open a PR')
             [CompletionResult]::new('chat', 'chat', [CompletionResultType]::ParameterValue, 'Chat interactively')
             [CompletionResult]::new('sessions', 'sessions', [CompletionResultType]::ParameterValue, 'List, show, delete and export sessions')
             [CompletionResult]::new('projects', 'projects', [CompletionResultType]::ParameterValue, 'List, add and remove projects')
@@ -57,6 +58,31 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             [CompletionResult]::new('--no-stream', '--no-stream', [CompletionResultType]::ParameterName, 'Wait for the whole answer instead of streaming')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print NDJSON events instead of text')
             [CompletionResult]::new('--no-save', '--no-save', [CompletionResultType]::ParameterName, 'Do not store the exchange')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Run every tool call without asking')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Run every tool call without asking')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'clauded;run' {
+            [CompletionResult]::new('--repo', '--repo', [CompletionResultType]::ParameterName, 'Repository to clone: an https URL (with GITHUB_TOKEN), a path, or file:// URL')
+            [CompletionResult]::new('--base', '--base', [CompletionResultType]::ParameterName, 'Branch to start from (default: the remote''s default branch, or the current one)')
+            [CompletionResult]::new('--pr-repo', '--pr-repo', [CompletionResultType]::ParameterName, 'OWNER/REPO for the pull request when the remote is not a GitHub URL')
+            [CompletionResult]::new('--session', '--session', [CompletionResultType]::ParameterName, 'Continue this run''s session (id or prefix) on its branch')
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'Model id')
+            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Model id')
+            [CompletionResult]::new('--max-turns', '--max-turns', [CompletionResultType]::ParameterName, 'Requests to Claude, at most')
+            [CompletionResult]::new('--push', '--push', [CompletionResultType]::ParameterName, 'Push the branch (with upstream tracking)')
+            [CompletionResult]::new('--pr', '--pr', [CompletionResultType]::ParameterName, 'Open a pull request (implies --push)')
+            [CompletionResult]::new('--no-commit', '--no-commit', [CompletionResultType]::ParameterName, 'Leave the changes uncommitted')
+            [CompletionResult]::new('--allow-dirty', '--allow-dirty', [CompletionResultType]::ParameterName, 'Commit your uncommitted changes first (separately, under your name) instead of refusing')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print NDJSON events')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Run every tool call without asking')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Run every tool call without asking')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
@@ -428,6 +454,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Store a key (prompted without echo, or one line read from piped stdin)')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Say which key is in use and where it comes from (redacted)')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Remove the stored key')
+            [CompletionResult]::new('github', 'github', [CompletionResultType]::ParameterValue, 'Store a GitHub token for cloning, pushing and pull requests (`--remove` deletes it)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -465,10 +492,23 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'clauded;auth;github' {
+            [CompletionResult]::new('--remove', '--remove', [CompletionResultType]::ParameterName, 'Remove the stored token')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'clauded;auth;help' {
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Store a key (prompted without echo, or one line read from piped stdin)')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Say which key is in use and where it comes from (redacted)')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Remove the stored key')
+            [CompletionResult]::new('github', 'github', [CompletionResultType]::ParameterValue, 'Store a GitHub token for cloning, pushing and pull requests (`--remove` deletes it)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -479,6 +519,9 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             break
         }
         'clauded;auth;help;logout' {
+            break
+        }
+        'clauded;auth;help;github' {
             break
         }
         'clauded;auth;help;help' {
@@ -607,6 +650,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;help' {
             [CompletionResult]::new('ask', 'ask', [CompletionResultType]::ParameterValue, 'Ask one question; reads stdin when it is not a terminal')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Have Claude carry out a request on a new git branch, then commit, push, open a PR')
             [CompletionResult]::new('chat', 'chat', [CompletionResultType]::ParameterValue, 'Chat interactively')
             [CompletionResult]::new('sessions', 'sessions', [CompletionResultType]::ParameterValue, 'List, show, delete and export sessions')
             [CompletionResult]::new('projects', 'projects', [CompletionResultType]::ParameterValue, 'List, add and remove projects')
@@ -620,6 +664,9 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             break
         }
         'clauded;help;ask' {
+            break
+        }
+        'clauded;help;run' {
             break
         }
         'clauded;help;chat' {
@@ -696,6 +743,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Store a key (prompted without echo, or one line read from piped stdin)')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Say which key is in use and where it comes from (redacted)')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Remove the stored key')
+            [CompletionResult]::new('github', 'github', [CompletionResultType]::ParameterValue, 'Store a GitHub token for cloning, pushing and pull requests (`--remove` deletes it)')
             break
         }
         'clauded;help;auth;login' {
@@ -705,6 +753,9 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             break
         }
         'clauded;help;auth;logout' {
+            break
+        }
+        'clauded;help;auth;github' {
             break
         }
         'clauded;help;config' {

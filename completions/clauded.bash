@@ -43,11 +43,17 @@ _clauded() {
             clauded,projects)
                 cmd="clauded__subcmd__projects"
                 ;;
+            clauded,run)
+                cmd="clauded__subcmd__run"
+                ;;
             clauded,serve)
                 cmd="clauded__subcmd__serve"
                 ;;
             clauded,sessions)
                 cmd="clauded__subcmd__sessions"
+                ;;
+            clauded__subcmd__auth,github)
+                cmd="clauded__subcmd__auth__subcmd__github"
                 ;;
             clauded__subcmd__auth,help)
                 cmd="clauded__subcmd__auth__subcmd__help"
@@ -60,6 +66,9 @@ _clauded() {
                 ;;
             clauded__subcmd__auth,status)
                 cmd="clauded__subcmd__auth__subcmd__status"
+                ;;
+            clauded__subcmd__auth__subcmd__help,github)
+                cmd="clauded__subcmd__auth__subcmd__help__subcmd__github"
                 ;;
             clauded__subcmd__auth__subcmd__help,help)
                 cmd="clauded__subcmd__auth__subcmd__help__subcmd__help"
@@ -142,11 +151,17 @@ _clauded() {
             clauded__subcmd__help,projects)
                 cmd="clauded__subcmd__help__subcmd__projects"
                 ;;
+            clauded__subcmd__help,run)
+                cmd="clauded__subcmd__help__subcmd__run"
+                ;;
             clauded__subcmd__help,serve)
                 cmd="clauded__subcmd__help__subcmd__serve"
                 ;;
             clauded__subcmd__help,sessions)
                 cmd="clauded__subcmd__help__subcmd__sessions"
+                ;;
+            clauded__subcmd__help__subcmd__auth,github)
+                cmd="clauded__subcmd__help__subcmd__auth__subcmd__github"
                 ;;
             clauded__subcmd__help__subcmd__auth,login)
                 cmd="clauded__subcmd__help__subcmd__auth__subcmd__login"
@@ -314,7 +329,7 @@ _clauded() {
 
     case "${cmd}" in
         clauded)
-            opts="-q -v -h -V --quiet --verbose --help --version ask chat sessions projects models mcp serve auth config generate help"
+            opts="-q -v -h -V --quiet --verbose --help --version ask run chat sessions projects models mcp serve auth config generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -378,7 +393,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__auth)
-            opts="-q -v -h -V --quiet --verbose --help --version login status logout help"
+            opts="-q -v -h -V --quiet --verbose --help --version login status logout github help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -391,9 +406,37 @@ _clauded() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        clauded__subcmd__auth__subcmd__help)
-            opts="login status logout help"
+        clauded__subcmd__auth__subcmd__github)
+            opts="-q -v -h -V --remove --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__auth__subcmd__help)
+            opts="login status logout github help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__auth__subcmd__help__subcmd__github)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -782,7 +825,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__help)
-            opts="ask chat sessions projects models mcp serve auth config generate help"
+            opts="ask run chat sessions projects models mcp serve auth config generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -810,8 +853,22 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__help__subcmd__auth)
-            opts="login status logout"
+            opts="login status logout github"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__help__subcmd__auth__subcmd__github)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1148,6 +1205,20 @@ _clauded() {
         clauded__subcmd__help__subcmd__projects__subcmd__rm)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__help__subcmd__run)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1626,6 +1697,48 @@ _clauded() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__run)
+            opts="-m -y -q -v -h -V --repo --base --push --pr --pr-repo --no-commit --allow-dirty --session --model --json --yes --max-turns --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --base)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pr-repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --model)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -m)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-turns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

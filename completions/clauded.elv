@@ -27,6 +27,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand ask 'Ask one question; reads stdin when it is not a terminal'
+            cand run 'Have Claude carry out a request on a new git branch, then commit, push, open a PR'
             cand chat 'Chat interactively'
             cand sessions 'List, show, delete and export sessions'
             cand projects 'List, add and remove projects'
@@ -53,6 +54,30 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --no-stream 'Wait for the whole answer instead of streaming'
             cand --json 'Print NDJSON events instead of text'
             cand --no-save 'Do not store the exchange'
+            cand -y 'Run every tool call without asking'
+            cand --yes 'Run every tool call without asking'
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'clauded;run'= {
+            cand --repo 'Repository to clone: an https URL (with GITHUB_TOKEN), a path, or file:// URL'
+            cand --base 'Branch to start from (default: the remote''s default branch, or the current one)'
+            cand --pr-repo 'OWNER/REPO for the pull request when the remote is not a GitHub URL'
+            cand --session 'Continue this run''s session (id or prefix) on its branch'
+            cand -m 'Model id'
+            cand --model 'Model id'
+            cand --max-turns 'Requests to Claude, at most'
+            cand --push 'Push the branch (with upstream tracking)'
+            cand --pr 'Open a pull request (implies --push)'
+            cand --no-commit 'Leave the changes uncommitted'
+            cand --allow-dirty 'Commit your uncommitted changes first (separately, under your name) instead of refusing'
+            cand --json 'Print NDJSON events'
             cand -y 'Run every tool call without asking'
             cand --yes 'Run every tool call without asking'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
@@ -385,6 +410,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand login 'Store a key (prompted without echo, or one line read from piped stdin)'
             cand status 'Say which key is in use and where it comes from (redacted)'
             cand logout 'Remove the stored key'
+            cand github 'Store a GitHub token for cloning, pushing and pull requests (`--remove` deletes it)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'clauded;auth;login'= {
@@ -418,10 +444,22 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'clauded;auth;github'= {
+            cand --remove 'Remove the stored token'
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'clauded;auth;help'= {
             cand login 'Store a key (prompted without echo, or one line read from piped stdin)'
             cand status 'Say which key is in use and where it comes from (redacted)'
             cand logout 'Remove the stored key'
+            cand github 'Store a GitHub token for cloning, pushing and pull requests (`--remove` deletes it)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'clauded;auth;help;login'= {
@@ -429,6 +467,8 @@ set edit:completion:arg-completer[clauded] = {|@words|
         &'clauded;auth;help;status'= {
         }
         &'clauded;auth;help;logout'= {
+        }
+        &'clauded;auth;help;github'= {
         }
         &'clauded;auth;help;help'= {
         }
@@ -539,6 +579,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;help'= {
             cand ask 'Ask one question; reads stdin when it is not a terminal'
+            cand run 'Have Claude carry out a request on a new git branch, then commit, push, open a PR'
             cand chat 'Chat interactively'
             cand sessions 'List, show, delete and export sessions'
             cand projects 'List, add and remove projects'
@@ -551,6 +592,8 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'clauded;help;ask'= {
+        }
+        &'clauded;help;run'= {
         }
         &'clauded;help;chat'= {
         }
@@ -607,12 +650,15 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand login 'Store a key (prompted without echo, or one line read from piped stdin)'
             cand status 'Say which key is in use and where it comes from (redacted)'
             cand logout 'Remove the stored key'
+            cand github 'Store a GitHub token for cloning, pushing and pull requests (`--remove` deletes it)'
         }
         &'clauded;help;auth;login'= {
         }
         &'clauded;help;auth;status'= {
         }
         &'clauded;help;auth;logout'= {
+        }
+        &'clauded;help;auth;github'= {
         }
         &'clauded;help;config'= {
             cand path 'Print the paths of every file clauded reads or writes'

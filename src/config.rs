@@ -199,6 +199,8 @@ pub const ENV_NAMES: &[&str] = &[
     "TMP_DIR",
     "CLAUDED_KEYRING",
     "CLAUDED_MAX_RETRIES",
+    "GITHUB_TOKEN",
+    "GITHUB_API_URL",
 ];
 
 /// The config file's shape; every key optional.
@@ -237,6 +239,12 @@ pub struct FileConfig {
     pub models_cache_secs: Option<u64>,
     /// `auto` (probe the OS keyring) or `file`.
     pub keyring: Option<String>,
+    /// GitHub's API base (GITHUB_API_URL).
+    pub github_api_url: Option<String>,
+    /// `Name <email>` for a `Co-authored-by:` trailer on run commits (none by default).
+    pub git_co_author: Option<String>,
+    /// Hours before a run's workspace is removed.
+    pub workspace_ttl_hours: Option<u64>,
 }
 
 /// Flags that override everything else.
@@ -303,6 +311,12 @@ pub struct Config {
     pub models_cache_secs: u64,
     /// Secret storage.
     pub keyring: KeyringMode,
+    /// GitHub's API base.
+    pub github_api_url: String,
+    /// Co-author trailer for run commits.
+    pub git_co_author: Option<String>,
+    /// Workspace lifetime.
+    pub workspace_ttl_hours: u64,
     /// Where each setting came from.
     pub sources: std::collections::BTreeMap<&'static str, Source>,
 }
@@ -446,6 +460,14 @@ impl Config {
             KeyringMode::Auto,
             parse_keyring
         );
+        let github_api_url = pick!(
+            "github_api_url",
+            None::<String>,
+            &["GITHUB_API_URL"],
+            file.github_api_url.clone(),
+            crate::github::DEFAULT_API_URL.to_owned(),
+            text
+        );
         let max_tokens = ov
             .max_tokens
             .or(file.max_tokens)
@@ -468,6 +490,9 @@ impl Config {
             idle_timeout_secs: file.idle_timeout_secs.unwrap_or(300),
             models_cache_secs: file.models_cache_secs.unwrap_or(24 * 3600),
             keyring,
+            github_api_url,
+            git_co_author: file.git_co_author.clone().filter(|c| !c.trim().is_empty()),
+            workspace_ttl_hours: file.workspace_ttl_hours.unwrap_or(24),
             sources,
             paths,
         })
@@ -554,6 +579,9 @@ pub const CONFIG_TEMPLATE: &str = r#"# clauded configuration. Every key is optio
 # idle_timeout_secs = 300
 # models_cache_secs = 86400
 # keyring = "auto"                            # auto or file; CLAUDED_KEYRING
+# github_api_url = "https://api.github.com"  # GITHUB_API_URL
+# git_co_author = "Claude <noreply@anthropic.com>"   # adds a Co-authored-by trailer to run commits
+# workspace_ttl_hours = 24
 "#;
 
 #[cfg(test)]

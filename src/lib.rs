@@ -9,6 +9,8 @@ pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod error;
+pub mod git;
+pub mod github;
 pub mod mcp;
 pub mod openai;
 pub mod pricing;

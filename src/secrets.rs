@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 const SERVICE: &str = "clauded";
 /// The name of the Anthropic key.
 pub const ANTHROPIC_KEY: &str = "anthropic_api_key";
+/// The name of the GitHub token.
+pub const GITHUB_TOKEN: &str = "github_token";
 
 /// Secret storage failures.
 #[derive(Debug, thiserror::Error)]
@@ -200,6 +202,20 @@ pub fn anthropic_key(env: &Env, secrets: &Secrets) -> Result<Option<(String, Key
         )));
     }
     secrets.get(ANTHROPIC_KEY)
+}
+
+/// The GitHub token: `GITHUB_TOKEN`, then the keyring, then the file.
+pub fn github_token(env: &Env, secrets: &Secrets) -> Result<Option<(String, KeySource)>, Error> {
+    if let Some((v, src, name)) = env.first(&["GITHUB_TOKEN"]) {
+        return Ok(Some((
+            v.trim().to_owned(),
+            KeySource::Env {
+                name,
+                dotenv: src == Source::Dotenv,
+            },
+        )));
+    }
+    secrets.get(GITHUB_TOKEN)
 }
 
 /// A key shown safely: its prefix and last four characters.

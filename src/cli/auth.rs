@@ -21,6 +21,12 @@ pub enum Command {
     },
     /// Remove the stored key.
     Logout,
+    /// Store a GitHub token for cloning, pushing and pull requests (`--remove` deletes it).
+    Github {
+        /// Remove the stored token.
+        #[arg(long)]
+        remove: bool,
+    },
 }
 
 /// Runs `clauded auth`.
@@ -87,6 +93,32 @@ pub async fn run(cmd: Command, quiet: bool) -> Result<()> {
                     std::process::exit(e.exit_code().into())
                 });
             }
+            Ok(())
+        }
+        Command::Github { remove: true } => {
+            let gone = secrets.delete(crate::secrets::GITHUB_TOKEN)?;
+            output::note(
+                quiet,
+                if gone {
+                    "removed the stored GitHub token"
+                } else {
+                    "no stored GitHub token to remove"
+                },
+            );
+            Ok(())
+        }
+        Command::Github { remove: false } => {
+            let token = tokio::task::spawn_blocking(read_key)
+                .await
+                .map_err(|e| Error::Other(e.to_string()))??;
+            if let Some(w) = secrets.fallback_warning() {
+                eprintln!("{w}");
+            }
+            let place = secrets.set(crate::secrets::GITHUB_TOKEN, &token)?;
+            output::note(
+                quiet,
+                &format!("stored GitHub token {} in the {place}", redact(&token)),
+            );
             Ok(())
         }
         Command::Logout => {

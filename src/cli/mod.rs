@@ -9,6 +9,7 @@ mod mcp;
 mod models;
 mod output;
 mod projects;
+mod run;
 mod serve;
 mod sessions;
 mod tools;
@@ -52,6 +53,8 @@ pub struct Cli {
 pub enum Command {
     /// Ask one question; reads stdin when it is not a terminal.
     Ask(ask::Args),
+    /// Have Claude carry out a request on a new git branch, then commit, push, open a PR.
+    Run(run::Args),
     /// Chat interactively.
     Chat(chat::Args),
     /// List, show, delete and export sessions.
@@ -186,6 +189,7 @@ pub async fn run(cli: Cli) -> Result<()> {
     let quiet = cli.quiet;
     match cli.command {
         Command::Ask(a) => ask::run(a, quiet).await,
+        Command::Run(a) => run::run(a, quiet).await,
         Command::Chat(a) => chat::run(a, quiet).await,
         Command::Sessions(c) => sessions::run(c, quiet).await,
         Command::Projects(c) => projects::run(c, quiet).await,

@@ -147,6 +147,17 @@ pub async fn tooling(
     }))
 }
 
+/// `--yes` allows everything; otherwise ask on the terminal.
+pub fn tooling_policy(yes: bool) -> Policy {
+    if yes {
+        Policy::AllowAll
+    } else {
+        Policy::Ask(Arc::new(TerminalApprover {
+            lock: tokio::sync::Mutex::new(()),
+        }))
+    }
+}
+
 /// A dim line for a tool call.
 pub fn show_use(name: &str, input: &serde_json::Value) {
     let args = input.to_string();

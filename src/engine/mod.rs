@@ -1,7 +1,9 @@
 //! The engine: conversations over the Claude client and the store, shared by every front end.
 
 mod completion;
+pub mod events;
 mod models;
+pub mod run;
 pub mod tools;
 mod turn;
 

@@ -336,6 +336,37 @@ impl Store {
         self.session(id)
     }
 
+    /// A session's free-form metadata (a run keeps its repository and branch here).
+    pub fn session_metadata(&self, id: &str) -> Result<serde_json::Value> {
+        let conn = self.conn();
+        let text: String = conn
+            .query_row("SELECT metadata FROM sessions WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()?
+            .ok_or_else(|| not_found("session", id))?;
+        serde_json::from_str(&text)
+            .map_err(|e| Error::Corrupt(format!("session {id} metadata: {e}")))
+    }
+
+    /// Merges keys into a session's metadata.
+    pub fn merge_session_metadata(&self, id: &str, patch: &serde_json::Value) -> Result<()> {
+        let mut meta = self.session_metadata(id)?;
+        if let (Some(m), Some(p)) = (meta.as_object_mut(), patch.as_object()) {
+            for (k, v) in p {
+                m.insert(k.clone(), v.clone());
+            }
+        }
+        let text = meta.to_string();
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE sessions SET metadata = ?2, updated_at = ?3 WHERE id = ?1",
+                params![id, text, now()],
+            )?;
+            Ok(())
+        })
+    }
+
     /// Deletes a session with its messages and events. True if it existed.
     pub fn delete_session(&self, id: &str) -> Result<bool> {
         self.write(|tx| Ok(tx.execute("DELETE FROM sessions WHERE id = ?1", [id])? > 0))

@@ -11,6 +11,7 @@ mod client;
 mod mcp_client;
 mod mcp_registry;
 mod openai_sdk;
+mod run_git;
 mod server_faults;
 mod server_routes;
 mod shared_store;

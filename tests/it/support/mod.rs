@@ -1,6 +1,7 @@
 //! Shared test support: the fake Anthropic server and isolated homes for the binary.
 
 pub mod fake_anthropic;
+pub mod fake_github;
 pub mod server;
 
 pub use fake_anthropic::{Delivery, FakeAnthropic, Reply, text_events};
@@ -150,4 +151,48 @@ pub fn time_server() -> PathBuf {
         p.display()
     );
     p
+}
+
+/// Runs `git` with a fixed identity and no user config; panics on failure; returns stdout.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir)
+        .env("GIT_AUTHOR_NAME", "Fixture")
+        .env("GIT_AUTHOR_EMAIL", "fixture@example.com")
+        .env("GIT_COMMITTER_NAME", "Fixture")
+        .env("GIT_COMMITTER_EMAIL", "fixture@example.com")
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A bare repository `origin.git` under `dir` with one commit on `main` (README.md, app.css).
+pub fn bare_remote(dir: &Path) -> PathBuf {
+    let seed = dir.join("seed");
+    std::fs::create_dir_all(&seed).unwrap();
+    git(&seed, &["init", "-q", "-b", "main"]);
+    std::fs::write(seed.join("README.md"), "# Widgets\n").unwrap();
+    std::fs::write(seed.join("app.css"), "body { color: black; }\n").unwrap();
+    git(&seed, &["add", "."]);
+    git(&seed, &["commit", "-q", "-m", "Initial commit"]);
+    let bare = dir.join("origin.git");
+    git(
+        dir,
+        &[
+            "clone",
+            "-q",
+            "--bare",
+            seed.to_str().unwrap(),
+            bare.to_str().unwrap(),
+        ],
+    );
+    bare
 }

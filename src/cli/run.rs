@@ -1,0 +1,330 @@
+//! `clauded run`: Claude carries out a request on a new branch, then commits, pushes, opens a PR.
+
+use super::App;
+use super::output::{self, dim, note};
+use crate::anthropic::ContentBlock;
+use crate::config::Overrides;
+use crate::engine::events::{Broadcaster, EventSink};
+use crate::engine::run::{self, RepoSource, RunEnv, RunError, RunSpec};
+use crate::engine::{TurnContext, TurnEvent};
+use crate::error::{Error, Result};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::io::{IsTerminal, Write};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// `clauded run` arguments.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Without --repo, works on a new branch of the repository in the current directory (a dirty
+working tree is refused unless --allow-dirty, which first commits your changes under your name).
+With --repo, clones it into a workspace. The branch is clauded/<slug>-<8 chars of the session id>.
+Every run is a session: `clauded sessions show ID` replays it. --json prints the run's events as
+NDJSON (the same events the server streams).")]
+pub struct Args {
+    /// What to do, e.g. "Add a dark mode toggle".
+    pub request: String,
+    /// Repository to clone: an https URL (with GITHUB_TOKEN), a path, or file:// URL.
+    #[arg(long)]
+    pub repo: Option<String>,
+    /// Branch to start from (default: the remote's default branch, or the current one).
+    #[arg(long)]
+    pub base: Option<String>,
+    /// Push the branch (with upstream tracking).
+    #[arg(long)]
+    pub push: bool,
+    /// Open a pull request (implies --push).
+    #[arg(long)]
+    pub pr: bool,
+    /// OWNER/REPO for the pull request when the remote is not a GitHub URL.
+    #[arg(long, value_name = "OWNER/REPO")]
+    pub pr_repo: Option<String>,
+    /// Leave the changes uncommitted.
+    #[arg(long)]
+    pub no_commit: bool,
+    /// Commit your uncommitted changes first (separately, under your name) instead of refusing.
+    #[arg(long)]
+    pub allow_dirty: bool,
+    /// Continue this run's session (id or prefix) on its branch.
+    #[arg(long)]
+    pub session: Option<String>,
+    /// Model id.
+    #[arg(short, long)]
+    pub model: Option<String>,
+    /// Print NDJSON events.
+    #[arg(long)]
+    pub json: bool,
+    /// Run every tool call without asking.
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+    /// Requests to Claude, at most.
+    #[arg(long, default_value_t = 40)]
+    pub max_turns: u32,
+}
+
+fn bars(quiet: bool) -> run::ProgressFn {
+    let show = !quiet && std::io::stderr().is_terminal();
+    let map: Arc<Mutex<HashMap<String, ProgressBar>>> = Default::default();
+    Arc::new(move |what: &str, p: crate::git::Progress| {
+        if !show || p.total == 0 {
+            return;
+        }
+        let mut m = map.lock().unwrap_or_else(|e| e.into_inner());
+        let bar = m.entry(what.to_owned()).or_insert_with(|| {
+            let b =
+                ProgressBar::with_draw_target(Some(p.total as u64), ProgressDrawTarget::stderr());
+            b.set_style(
+                ProgressStyle::with_template("{msg:>6} [{bar:30}] {pos}/{len} objects")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            b.set_message(what.to_owned());
+            b
+        });
+        bar.set_length(p.total as u64);
+        bar.set_position(p.done as u64);
+        if p.done >= p.total {
+            bar.finish_and_clear();
+        }
+    })
+}
+
+fn describe(ev: &Value) -> Option<String> {
+    let msg = |k: &str| ev.get(k).and_then(Value::as_str).map(str::to_owned);
+    match ev["type"].as_str()? {
+        "message" | "commit_progress" | "branch_created" | "pull_request" => msg("message"),
+        "title_generation" if ev["status"] == "success" => {
+            Some(format!("title: {}", ev["title"].as_str().unwrap_or("")))
+        }
+        _ => None,
+    }
+}
+
+/// Runs `clauded run`.
+pub async fn run(args: Args, quiet: bool) -> Result<()> {
+    let app = App::load(
+        &Overrides {
+            model: args.model.clone(),
+            ..Default::default()
+        },
+        quiet,
+    )?;
+    let store = app.store()?;
+    let client = app.client()?;
+    let secrets = app.secrets();
+    let token = crate::secrets::github_token(&app.env, &secrets)?.map(|(t, _)| t);
+    let repo = match (&args.repo, &args.session) {
+        (_, Some(_)) => None,
+        (Some(r), None) => Some(RepoSource::Clone(
+            match std::path::Path::new(r).canonicalize() {
+                Ok(p) if !r.contains("://") => p.display().to_string(),
+                _ => r.clone(),
+            },
+        )),
+        (None, None) => {
+            let cwd = std::env::current_dir()?;
+            let repo = git2::Repository::discover(&cwd).map_err(|_| {
+                Error::Usage(
+                    "not inside a git repository: run it in one, or pass --repo URL".into(),
+                )
+            })?;
+            let root = repo.workdir().ok_or_else(|| {
+                Error::Usage("a bare repository has no working tree; pass --repo".into())
+            })?;
+            Some(RepoSource::InPlace(root.to_owned()))
+        }
+    };
+    let pr_repo = match &args.pr_repo {
+        Some(s) => Some(
+            s.split_once('/')
+                .map(|(o, r)| (o.to_owned(), r.to_owned()))
+                .ok_or_else(|| Error::Usage("--pr-repo must be OWNER/REPO".into()))?,
+        ),
+        None => None,
+    };
+    let c = &app.config;
+    let env = RunEnv {
+        workspace_dir: c.workspace_dir.clone(),
+        workspace_ttl: Duration::from_secs(c.workspace_ttl_hours * 3600),
+        github_api: c.github_api_url.clone(),
+        github_token: token,
+        co_author: c.git_co_author.clone(),
+        pr_repo,
+    };
+    let host = super::tools::host();
+    let policy = super::tools::tooling_policy(args.yes);
+    let spec = RunSpec {
+        request: vec![ContentBlock::text(args.request.clone())],
+        repo,
+        base: args.base.clone(),
+        auto_commit: !args.no_commit,
+        push: args.push || args.pr,
+        pr: args.pr,
+        allow_dirty: args.allow_dirty,
+        model: c.model.clone(),
+        max_tokens: c.max_tokens,
+        max_turns: args.max_turns.max(1),
+        policy,
+    };
+    let ctx = TurnContext {
+        client,
+        store: store.clone(),
+        source: "run".into(),
+    };
+    let existing = match &args.session {
+        Some(id) => {
+            let id = id.clone();
+            Some(store.call(move |s| s.resolve_session(&id)).await?.id)
+        }
+        None => None,
+    };
+    let cwd = std::env::current_dir().ok();
+    let project = match cwd {
+        Some(d) => store
+            .call(move |s| s.project_for_dir(&d))
+            .await?
+            .map(|p| p.id),
+        None => None,
+    };
+    let session = run::open_session(&ctx, existing.as_deref(), &spec.model, project)
+        .await
+        .map_err(|e| Error::Usage(e.to_string()))?;
+    let hub = Broadcaster::new();
+    hub.start(&session.id);
+    let mut events = hub
+        .subscribe(&session.id)
+        .ok_or_else(|| Error::Other("the event stream did not start".into()))?;
+    let sink = EventSink::new(store.clone(), hub.clone(), &session.id);
+    let json_mode = args.json;
+    let printer = tokio::spawn(async move {
+        while let Ok(ev) = events.recv().await {
+            if json_mode {
+                let mut v = ev.event.clone();
+                v["id"] = json!(ev.id);
+                let _ = output::print_ndjson(&v);
+            } else if let Some(line) = describe(&ev.event) {
+                eprintln!("{}", dim(&line));
+            }
+        }
+    });
+    if !json_mode {
+        note(
+            quiet,
+            &format!("run {} · {}", output::short(&session.id), spec.model),
+        );
+    }
+    let cancel = CancellationToken::new();
+    let watcher = tokio::spawn({
+        let c = cancel.clone();
+        async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                c.cancel();
+            }
+        }
+    });
+    let mut wrote = false;
+    let mut on_event = |ev: TurnEvent| {
+        if json_mode {
+            return;
+        }
+        match ev {
+            TurnEvent::Text(t) => {
+                wrote = !t.ends_with('\n');
+                let mut out = std::io::stdout().lock();
+                let _ = out.write_all(t.as_bytes()).and_then(|_| out.flush());
+            }
+            TurnEvent::ToolUse { name, input, .. } => {
+                if wrote {
+                    println!();
+                    wrote = false;
+                }
+                super::tools::show_use(&name, &input);
+            }
+            TurnEvent::ToolResult {
+                name,
+                output,
+                duration_ms,
+                ..
+            } => super::tools::show_result(&name, &output, duration_ms),
+            _ => {}
+        }
+    };
+    let result = run::run(
+        &ctx,
+        &sink,
+        &session,
+        &spec,
+        &env,
+        &host,
+        &cancel,
+        bars(quiet || json_mode),
+        &mut on_event,
+    )
+    .await;
+    watcher.abort();
+    hub.end(&session.id);
+    let _ = printer.await;
+    host.shutdown().await;
+    if wrote {
+        println!();
+    }
+    match result {
+        Ok(sum) => {
+            if json_mode {
+                return Ok(());
+            }
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "\nbranch   {} (from {})", sum.branch, sum.base)?;
+            match &sum.commit {
+                Some(c) => writeln!(
+                    out,
+                    "commit   {} ({} files: {})",
+                    &c[..c.len().min(10)],
+                    sum.files_changed.len(),
+                    sum.files_changed.join(", ")
+                )?,
+                None => writeln!(
+                    out,
+                    "commit   none ({})",
+                    if spec.auto_commit {
+                        "no changes"
+                    } else {
+                        "--no-commit"
+                    }
+                )?,
+            }
+            writeln!(
+                out,
+                "push     {}",
+                if sum.pushed {
+                    "pushed with upstream tracking"
+                } else {
+                    "not pushed (use --push)"
+                }
+            )?;
+            if let Some(u) = &sum.pr_url {
+                writeln!(out, "pr       {u}")?;
+            }
+            writeln!(
+                out,
+                "usage    {}",
+                output::usage_line(&sum.usage, sum.cost_usd)
+            )?;
+            writeln!(
+                out,
+                "session  {} (clauded sessions show {})",
+                sum.session_id,
+                output::short(&sum.session_id)
+            )?;
+            Ok(())
+        }
+        Err(RunError::Refused(m)) => Err(Error::Usage(m)),
+        Err(RunError::Stopped) => Err(Error::Interrupted),
+        Err(RunError::Failed(m)) => Err(Error::Other(format!(
+            "the run failed: {m} (session {})",
+            output::short(&session.id)
+        ))),
+    }
+}

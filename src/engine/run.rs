@@ -1,0 +1,776 @@
+//! A run: a request carried out by Claude in a git repository. Clone (or the current repo), a
+//! titled branch, the agent loop with the built-in filesystem and bash tools, a commit with a
+//! generated message, push, pull request; every step an event stored and broadcast.
+
+use super::events::EventSink;
+use super::tools::{Policy, ToolHost};
+use super::turn::{Tooling, TurnContext, TurnError, TurnEvent, TurnOptions, run_turn};
+use crate::anthropic::{ContentBlock, MessageParam, MessagesRequest, Role, System, Usage, text_of};
+use crate::git;
+use crate::github::GitHub;
+use crate::store::{NewSession, Session, SessionUpdate};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
+
+/// Where the code comes from.
+#[derive(Debug, Clone)]
+pub enum RepoSource {
+    /// Clone this URL or path into the run's workspace.
+    Clone(String),
+    /// Work in this existing repository, on a new branch.
+    InPlace(PathBuf),
+}
+
+/// What to do.
+#[derive(Debug, Clone)]
+pub struct RunSpec {
+    /// The request (text, images).
+    pub request: Vec<ContentBlock>,
+    /// The repository; None for a follow-up (taken from the session).
+    pub repo: Option<RepoSource>,
+    /// The base branch (default: the remote's default branch, or the current one in place).
+    pub base: Option<String>,
+    /// Commit the changes.
+    pub auto_commit: bool,
+    /// Push the branch.
+    pub push: bool,
+    /// Open a pull request (needs push).
+    pub pr: bool,
+    /// In place: commit the user's uncommitted changes first instead of refusing.
+    pub allow_dirty: bool,
+    /// The model.
+    pub model: String,
+    /// Output limit per request.
+    pub max_tokens: u32,
+    /// Requests to Claude, at most.
+    pub max_turns: u32,
+    /// Who approves tools that ask.
+    pub policy: Policy,
+}
+
+/// Where and with what credentials runs work.
+#[derive(Debug, Clone)]
+pub struct RunEnv {
+    /// Workspaces are `<dir>/<session id>`.
+    pub workspace_dir: PathBuf,
+    /// Workspaces older than this are removed when a run starts.
+    pub workspace_ttl: Duration,
+    /// GitHub's API base.
+    pub github_api: String,
+    /// The token for HTTPS git and the GitHub API.
+    pub github_token: Option<String>,
+    /// `Name <email>` for a `Co-authored-by:` trailer, when configured.
+    pub co_author: Option<String>,
+    /// `owner/repo` for pull requests when the remote is not a GitHub URL.
+    pub pr_repo: Option<(String, String)>,
+}
+
+/// What a finished run did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RunSummary {
+    /// The session.
+    pub session_id: String,
+    /// The title.
+    pub title: String,
+    /// The run's branch.
+    pub branch: String,
+    /// Where it started from.
+    pub base: String,
+    /// The commit made, if any.
+    pub commit: Option<String>,
+    /// Files changed.
+    pub files_changed: Vec<String>,
+    /// Whether the branch was pushed.
+    pub pushed: bool,
+    /// The pull request, if any.
+    pub pr_url: Option<String>,
+    /// Tokens over the run.
+    pub usage: Usage,
+    /// Dollars over the run.
+    pub cost_usd: f64,
+}
+
+/// A failed run; the `error` event is already stored and the session's status is `error`.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The request cannot start (dirty tree, not a repository, missing repo).
+    #[error("{0}")]
+    Refused(String),
+    /// It started and failed.
+    #[error("{0}")]
+    Failed(String),
+    /// Stopped by abort or interrupt.
+    #[error("the run was stopped")]
+    Stopped,
+}
+
+/// Creates the run's session (or loads a follow-up's) and marks it running.
+pub async fn open_session(
+    ctx: &TurnContext,
+    session_id: Option<&str>,
+    model: &str,
+    project_id: Option<String>,
+) -> Result<Session, RunError> {
+    let (sid, model) = (session_id.map(str::to_owned), model.to_owned());
+    ctx.store
+        .call(move |s| {
+            let sess = match &sid {
+                Some(id) => s.session(id)?,
+                None => s.create_session(&NewSession {
+                    project_id,
+                    model,
+                    source: "run".into(),
+                    ..Default::default()
+                })?,
+            };
+            s.update_session(
+                &sess.id,
+                &SessionUpdate {
+                    status: Some("running".into()),
+                    ..Default::default()
+                },
+            )
+        })
+        .await
+        .map_err(|e| RunError::Refused(e.to_string()))
+}
+
+fn is_filler(w: &str) -> bool {
+    matches!(
+        w,
+        "a" | "an"
+            | "the"
+            | "to"
+            | "of"
+            | "for"
+            | "and"
+            | "in"
+            | "on"
+            | "with"
+            | "please"
+            | "can"
+            | "you"
+            | "my"
+            | "our"
+            | "this"
+            | "that"
+            | "it"
+            | "is"
+            | "be"
+    )
+}
+
+/// A branch slug without asking Claude: the first four meaningful words, kebab-case, ≤ 40 chars.
+pub fn local_slug(text: &str) -> String {
+    let words: Vec<String> = text
+        .to_lowercase()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == ' ' {
+                c
+            } else {
+                ' '
+            }
+        })
+        .collect::<String>()
+        .split_whitespace()
+        .filter(|w| !is_filler(w))
+        .take(4)
+        .map(str::to_owned)
+        .collect();
+    let mut slug = words.join("-");
+    slug.truncate(40);
+    let slug = slug.trim_matches('-').to_owned();
+    if slug.is_empty() {
+        "change".into()
+    } else {
+        slug
+    }
+}
+
+fn clean_slug(s: &str) -> String {
+    let s: String = s
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let mut out = String::new();
+    for part in s.split('-').filter(|p| !p.is_empty()) {
+        if !out.is_empty() {
+            out.push('-');
+        }
+        out.push_str(part);
+    }
+    out.truncate(40);
+    out.trim_matches('-').to_owned()
+}
+
+async fn ask_claude(
+    ctx: &TurnContext,
+    model: &str,
+    system: &str,
+    prompt: String,
+    max_tokens: u32,
+) -> Option<String> {
+    let req = MessagesRequest {
+        model: model.to_owned(),
+        max_tokens,
+        system: Some(System::Text(system.to_owned())),
+        messages: vec![MessageParam {
+            role: Role::User,
+            content: vec![ContentBlock::text(prompt)],
+        }],
+        ..Default::default()
+    };
+    super::completion::complete(ctx, &req)
+        .await
+        .ok()
+        .map(|m| m.text())
+        .filter(|t| !t.trim().is_empty())
+}
+
+/// A title and branch slug from Claude, or `None` (the caller falls back to [`local_slug`]).
+async fn generate_title(ctx: &TurnContext, model: &str, request: &str) -> Option<(String, String)> {
+    let text = ask_claude(
+        ctx,
+        model,
+        "You name pieces of work. Answer with JSON only: {\"title\": \"3-6 words, Title Case\", \"branch\": \"2-4 kebab-case words\"}.",
+        format!("Name this request:\n\n{}", request.chars().take(2000).collect::<String>()),
+        100,
+    )
+    .await?;
+    let start = text.find('{')?;
+    let end = text.rfind('}')?;
+    let v: Value = serde_json::from_str(&text[start..=end]).ok()?;
+    let title = v["title"]
+        .as_str()?
+        .trim()
+        .chars()
+        .take(80)
+        .collect::<String>();
+    let slug = clean_slug(v["branch"].as_str()?);
+    (!title.is_empty() && !slug.is_empty()).then_some((title, slug))
+}
+
+/// An imperative commit subject under 72 characters from the diff, or `Update files`.
+async fn commit_message(ctx: &TurnContext, model: &str, request: &str, diff: &str) -> String {
+    let generated = ask_claude(
+        ctx,
+        model,
+        "Write a git commit subject line for this change: imperative mood, under 72 characters, no trailing period, no quotes. Answer with the line only.",
+        format!("Request: {}\n\nDiff:\n{diff}", request.chars().take(500).collect::<String>()),
+        60,
+    )
+    .await;
+    let line = generated
+        .as_deref()
+        .and_then(|t| t.lines().map(str::trim).find(|l| !l.is_empty()))
+        .map(|l| {
+            l.trim_matches(['"', '`', '\''])
+                .trim_end_matches('.')
+                .to_owned()
+        })
+        .filter(|l| !l.is_empty() && l.chars().count() < 72);
+    line.unwrap_or_else(|| "Update files".into())
+}
+
+/// Removes workspaces older than `ttl` (best effort).
+pub fn sweep_workspaces(dir: &Path, ttl: Duration) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.filter_map(Result::ok) {
+        let old = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > ttl);
+        if old {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+}
+
+/// Git work on the blocking pool.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> git::Result<T> + Send + 'static,
+) -> Result<T, String> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| format!("the git task failed: {e}"))?
+        .map_err(|e| e.to_string())
+}
+
+/// Network progress, reported to the front end (bars in the terminal).
+pub type ProgressFn = Arc<dyn Fn(&str, git::Progress) + Send + Sync>;
+
+/// Carries out a run on an open session. Emits `input_preview`, `title_generation`,
+/// `branch_created`, `session_name`, the agent's `assistant`/`tool_result`/`result`,
+/// `commit_progress` stages and `completed`, or `error`.
+#[allow(clippy::too_many_arguments)]
+pub async fn run(
+    ctx: &TurnContext,
+    sink: &EventSink,
+    session: &Session,
+    spec: &RunSpec,
+    env: &RunEnv,
+    host: &Arc<ToolHost>,
+    cancel: &CancellationToken,
+    progress: ProgressFn,
+    on_event: &mut (dyn FnMut(TurnEvent) + Send),
+) -> Result<RunSummary, RunError> {
+    let result = run_inner(
+        ctx, sink, session, spec, env, host, cancel, progress, on_event,
+    )
+    .await;
+    let (status, event) = match &result {
+        Ok(sum) => (
+            "completed",
+            json!({"type": "completed", "websiteSessionId": session.id, "completed": true, "branch": sum.branch,
+                   "baseBranch": sum.base, "totalCost": sum.cost_usd, "commit": sum.commit, "filesChanged": sum.files_changed,
+                   "pushed": sum.pushed, "prUrl": sum.pr_url}),
+        ),
+        Err(RunError::Stopped) => (
+            "error",
+            json!({"type": "error", "error": "the run was stopped", "stopped": true}),
+        ),
+        Err(e) => ("error", json!({"type": "error", "error": e.to_string()})),
+    };
+    let _ = sink.emit(event).await;
+    let sid = session.id.clone();
+    let _ = ctx
+        .store
+        .call(move |s| {
+            s.update_session(
+                &sid,
+                &SessionUpdate {
+                    status: Some(status.into()),
+                    ..Default::default()
+                },
+            )
+        })
+        .await;
+    result
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn run_inner(
+    ctx: &TurnContext,
+    sink: &EventSink,
+    session: &Session,
+    spec: &RunSpec,
+    env: &RunEnv,
+    host: &Arc<ToolHost>,
+    cancel: &CancellationToken,
+    progress: ProgressFn,
+    on_event: &mut (dyn FnMut(TurnEvent) + Send),
+) -> Result<RunSummary, RunError> {
+    let emit = |v: Value| async move {
+        sink.emit(v)
+            .await
+            .map_err(|e| RunError::Failed(e.to_string()))
+    };
+    let request = text_of(&spec.request);
+    let images = spec
+        .request
+        .iter()
+        .filter(|b| matches!(b, ContentBlock::Image { .. }))
+        .count();
+    let preview: String = request.chars().take(200).collect();
+    emit(json!({"type": "input_preview", "message": format!("Request received: {preview}"), "source": "user",
+        "data": {"preview": preview, "originalLength": request.chars().count(), "truncated": request.chars().count() > 200, "images": images}}))
+    .await?;
+
+    let sid = session.id.clone();
+    let meta = ctx
+        .store
+        .call(move |s| s.session_metadata(&sid))
+        .await
+        .map_err(|e| RunError::Failed(e.to_string()))?;
+    let follow_up = meta.get("branch").and_then(Value::as_str).is_some();
+    let token = env.github_token.clone();
+
+    // the working tree
+    let (workdir, repo_url, in_place) = match (&spec.repo, follow_up) {
+        (Some(RepoSource::InPlace(p)), _) => (p.clone(), p.display().to_string(), true),
+        (Some(RepoSource::Clone(url)), false) => (
+            env.workspace_dir.join(&session.id).join("repo"),
+            url.clone(),
+            false,
+        ),
+        (_, true) => (
+            PathBuf::from(meta["workspace"].as_str().unwrap_or_default()),
+            meta["repoUrl"].as_str().unwrap_or_default().to_owned(),
+            meta["inPlace"].as_bool().unwrap_or(false),
+        ),
+        (None, false) => {
+            return Err(RunError::Refused(
+                "a new run needs a repository (github.repoUrl / --repo)".into(),
+            ));
+        }
+    };
+    let base_wanted = spec
+        .base
+        .clone()
+        .or_else(|| meta["baseBranch"].as_str().map(str::to_owned));
+
+    if in_place && !follow_up {
+        let (wd, allow_dirty) = (workdir.clone(), spec.allow_dirty);
+        let dirty = blocking(move || {
+            let repo = git2::Repository::open(&wd)?;
+            let files = git::changed_files(&repo)?;
+            if !files.is_empty() && allow_dirty {
+                let sig = git::signature(&repo, ("clauded", "clauded@localhost"))?;
+                git::commit_all(&repo, "Save work in progress before clauded run", &sig)?;
+                return Ok(vec![]);
+            }
+            Ok(files)
+        })
+        .await
+        .map_err(|e| {
+            RunError::Refused(format!(
+                "{} is not a usable git repository: {e}",
+                workdir.display()
+            ))
+        })?;
+        if !dirty.is_empty() {
+            return Err(RunError::Refused(format!(
+                "the working tree has uncommitted changes ({} files): commit or stash them, or pass --allow-dirty",
+                dirty.len()
+            )));
+        }
+    } else if !workdir.join(".git").exists() {
+        sweep_workspaces(&env.workspace_dir, env.workspace_ttl);
+        emit(json!({"type": "message", "stage": "cloning", "message": format!("Cloning {}", git::redact_url(&repo_url))})).await?;
+        if let Some(parent) = workdir.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| RunError::Failed(format!("cannot make the workspace: {e}")))?;
+        }
+        let (url, wd, base, tok, p) = (
+            repo_url.clone(),
+            workdir.clone(),
+            base_wanted.clone(),
+            token.clone(),
+            progress.clone(),
+        );
+        blocking(move || {
+            git::clone(&url, &wd, base.as_deref(), tok.as_deref(), &mut |pr| {
+                p("clone", pr)
+            })
+            .map(|_| ())
+        })
+        .await
+        .map_err(|e| RunError::Failed(format!("clone failed: {e}")))?;
+        emit(json!({"type": "message", "stage": "cloned", "message": "Repository cloned"})).await?;
+    }
+
+    // title and branch (new runs only)
+    let (title, branch, base) = if follow_up {
+        (
+            session.title.clone(),
+            meta["branch"].as_str().unwrap_or_default().to_owned(),
+            meta["baseBranch"].as_str().unwrap_or_default().to_owned(),
+        )
+    } else {
+        emit(json!({"type": "title_generation", "method": "claude", "status": "trying"})).await?;
+        let (title, slug) = match generate_title(ctx, &spec.model, &request).await {
+            Some((t, s)) => {
+                emit(json!({"type": "title_generation", "method": "claude", "status": "success", "title": t, "branch_name": s})).await?;
+                (t, s)
+            }
+            None => {
+                let slug = local_slug(&request);
+                let title = super::turn::title_from(&request);
+                emit(json!({"type": "title_generation", "method": "local", "status": "success", "title": title, "branch_name": slug})).await?;
+                (title, slug)
+            }
+        };
+        let branch = format!(
+            "clauded/{slug}-{}",
+            session
+                .id
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric())
+                .take(8)
+                .collect::<String>()
+        );
+        let (wd, br) = (workdir.clone(), branch.clone());
+        let base = blocking(move || {
+            let repo = git2::Repository::open(&wd)?;
+            let base = git::current_branch(&repo)?;
+            git::create_branch(&repo, &br)?;
+            Ok(base)
+        })
+        .await
+        .map_err(|e| RunError::Failed(format!("cannot create the branch: {e}")))?;
+        let session_path = {
+            let (o, r) = git::github_repo(&repo_url).unwrap_or_else(|| {
+                let name = Path::new(repo_url.trim_end_matches('/').trim_end_matches(".git"))
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                ("local".into(), name)
+            });
+            format!("{o}__{r}__{}", branch.replace('/', "-"))
+        };
+        emit(json!({"type": "branch_created", "message": format!("Created branch {branch}"), "data": {"branchName": branch, "baseBranch": base, "sessionPath": session_path}})).await?;
+        emit(json!({"type": "session_name", "sessionName": title, "data": {"sessionName": title, "branchName": branch}})).await?;
+        let (sid, t) = (session.id.clone(), title.clone());
+        let patch = json!({"repoUrl": git::redact_url(&repo_url), "workspace": workdir, "inPlace": in_place, "baseBranch": base, "branch": branch, "sessionPath": session_path});
+        ctx.store
+            .call(move |s| {
+                s.update_session(
+                    &sid,
+                    &SessionUpdate {
+                        title: Some(t),
+                        ..Default::default()
+                    },
+                )?;
+                s.merge_session_metadata(&sid, &patch)
+            })
+            .await
+            .map_err(|e| RunError::Failed(e.to_string()))?;
+        (title, branch, base)
+    };
+
+    // the agent
+    let servers = ctx
+        .store
+        .call(|s| {
+            Ok(vec![
+                s.mcp_server(crate::builtin::FILESYSTEM)?,
+                s.mcp_server(crate::builtin::BASH)?,
+            ])
+        })
+        .await
+        .map_err(|e| RunError::Failed(e.to_string()))?;
+    let set = host.tool_set(&servers, &workdir).await;
+    let opts = TurnOptions {
+        model: spec.model.clone(),
+        system: Some(format!(
+            "You are making a change to a git repository on branch {branch}. Use the filesystem and bash tools; paths are relative to the repository root. \
+             Make the change the user asks for, check it when you can, and finish with a short summary. Do not commit or push: that happens after you finish."
+        )),
+        max_tokens: spec.max_tokens,
+        stream: true,
+        history: None,
+        tooling: Some(Tooling {
+            set: Arc::new(set),
+            host: host.clone(),
+            policy: spec.policy.clone(),
+            max_turns: spec.max_turns,
+        }),
+    };
+    let started = Instant::now();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Value>();
+    let writer = {
+        let sink = sink.clone();
+        tokio::spawn(async move {
+            while let Some(v) = rx.recv().await {
+                let _ = sink.emit(v).await;
+            }
+        })
+    };
+    let mut text = String::new();
+    let flush = |text: &mut String, tx: &tokio::sync::mpsc::UnboundedSender<Value>| {
+        if !text.is_empty() {
+            let _ = tx.send(json!({"type": "assistant", "source": "claude", "message": {"role": "assistant", "content": [{"type": "text", "text": std::mem::take(text)}]}}));
+        }
+    };
+    let turn = {
+        let mut forward = |ev: TurnEvent| {
+            match &ev {
+                TurnEvent::Text(t) => text.push_str(t),
+                TurnEvent::ToolUse {
+                    id, name, input, ..
+                } => {
+                    flush(&mut text, &tx);
+                    let _ = tx.send(json!({"type": "assistant", "source": "claude", "message": {"role": "assistant", "content": [{"type": "tool_use", "id": id, "name": name, "input": input}]}}));
+                }
+                TurnEvent::ToolResult {
+                    id,
+                    name,
+                    output,
+                    duration_ms,
+                } => {
+                    let _ = tx.send(json!({"type": "tool_result", "source": "claude", "tool_use_id": id, "name": name,
+                        "content": super::tools::output_text(output), "is_error": output.is_error, "duration_ms": duration_ms}));
+                }
+                _ => {}
+            }
+            on_event(ev);
+        };
+        // the title was just set: the turn must see it, not name the session again
+        let sid = session.id.clone();
+        let fresh = ctx
+            .store
+            .call(move |s| s.session(&sid))
+            .await
+            .map_err(|e| RunError::Failed(e.to_string()))?;
+        run_turn(
+            ctx,
+            &fresh,
+            spec.request.clone(),
+            &opts,
+            cancel,
+            &mut forward,
+        )
+        .await
+    };
+    flush(&mut text, &tx);
+    drop(tx);
+    let _ = writer.await;
+    let outcome = match turn {
+        Ok(o) => o,
+        Err(TurnError::Cancelled { .. }) => return Err(RunError::Stopped),
+        Err(TurnError::Upstream { error, .. }) => {
+            return Err(RunError::Failed(format!("Claude failed: {error}")));
+        }
+        Err(TurnError::Store(e)) => return Err(RunError::Failed(e.to_string())),
+    };
+    emit(json!({"type": "result", "source": "claude", "total_cost_usd": outcome.cost_usd, "duration_ms": started.elapsed().as_millis() as u64,
+        "num_turns": outcome.steps, "result": outcome.response.text()}))
+    .await?;
+
+    let mut summary = RunSummary {
+        session_id: session.id.clone(),
+        title,
+        branch: branch.clone(),
+        base: base.clone(),
+        commit: None,
+        files_changed: vec![],
+        pushed: false,
+        pr_url: None,
+        usage: outcome.usage,
+        cost_usd: outcome.cost_usd,
+    };
+    if !spec.auto_commit {
+        return Ok(summary);
+    }
+
+    // commit
+    let stage = |stage: &str, message: String, data: Value| json!({"type": "commit_progress", "stage": stage, "message": message, "data": data});
+    emit(stage(
+        "starting",
+        "Looking at the changes".into(),
+        json!({}),
+    ))
+    .await?;
+    let wd = workdir.clone();
+    let (files, diff) = blocking(move || {
+        let repo = git2::Repository::open(&wd)?;
+        Ok((git::changed_files(&repo)?, git::diff_text(&repo, 4000)?))
+    })
+    .await
+    .map_err(RunError::Failed)?;
+    emit(stage(
+        "analysis_complete",
+        format!("{} files changed", files.len()),
+        json!({"files": files}),
+    ))
+    .await?;
+    if files.is_empty() {
+        emit(stage("skipped", "No changes to commit".into(), json!({}))).await?;
+        return Ok(summary);
+    }
+    emit(stage(
+        "changes_detected",
+        format!("Changes in {}", files.join(", ")),
+        json!({"files": files}),
+    ))
+    .await?;
+    let mut message = commit_message(ctx, &spec.model, &request, &diff).await;
+    if let Some(co) = &env.co_author {
+        message.push_str(&format!("\n\nCo-authored-by: {co}"));
+    }
+    emit(stage(
+        "committing",
+        format!("Committing: {}", message.lines().next().unwrap_or_default()),
+        json!({}),
+    ))
+    .await?;
+    let (wd, msg) = (workdir.clone(), message.clone());
+    let sha = blocking(move || {
+        let repo = git2::Repository::open(&wd)?;
+        let sig = git::signature(&repo, ("clauded", "clauded@localhost"))?;
+        Ok(git::commit_all(&repo, &msg, &sig)?.map(|o| o.to_string()))
+    })
+    .await
+    .map_err(|e| RunError::Failed(format!("commit failed: {e}")))?;
+    summary.commit = sha.clone();
+    summary.files_changed = files;
+    emit(stage(
+        "committed",
+        format!(
+            "Committed {}",
+            sha.as_deref().map(|s| &s[..s.len().min(8)]).unwrap_or("")
+        ),
+        json!({"commit": sha, "message": message}),
+    ))
+    .await?;
+
+    if !spec.push {
+        return Ok(summary);
+    }
+    emit(stage("pushing", format!("Pushing {branch}"), json!({}))).await?;
+    let (wd, br, tok, p) = (
+        workdir.clone(),
+        branch.clone(),
+        token.clone(),
+        progress.clone(),
+    );
+    if let Err(e) = blocking(move || {
+        let repo = git2::Repository::open(&wd)?;
+        git::push(&repo, &br, tok.as_deref(), &mut |pr| p("push", pr))
+    })
+    .await
+    {
+        emit(stage("push_failed", format!("Push failed: {e}"), json!({}))).await?;
+        return Err(RunError::Failed(format!("push failed: {e}")));
+    }
+    summary.pushed = true;
+    emit(stage("pushed", format!("Pushed {branch}"), json!({}))).await?;
+
+    if spec.pr {
+        let target = git::github_repo(&repo_url).or_else(|| env.pr_repo.clone());
+        match (target, &env.github_token) {
+            (Some((owner, repo)), Some(tok)) => {
+                let gh = GitHub::new(&env.github_api, tok);
+                let body = format!("{request}\n\n---\nMade with clauded (session `{}`).", session.id);
+                match gh.create_or_find_pr(&owner, &repo, &branch, &base, &summary.title, &body).await {
+                    Ok(pr) => {
+                        emit(json!({"type": "pull_request", "message": format!("{} pull request #{}", if pr.reused { "Reusing" } else { "Opened" }, pr.number),
+                            "data": {"number": pr.number, "htmlUrl": pr.html_url, "reused": pr.reused}}))
+                        .await?;
+                        let (sid, url) = (session.id.clone(), pr.html_url.clone());
+                        let _ = ctx.store.call(move |s| s.merge_session_metadata(&sid, &json!({"prUrl": url}))).await;
+                        summary.pr_url = Some(pr.html_url);
+                    }
+                    Err(e) => return Err(RunError::Failed(format!("the branch was pushed, but the pull request failed: {e}"))),
+                }
+            }
+            (None, _) => return Err(RunError::Failed("cannot open a pull request: the remote is not a GitHub repository (use --pr-repo OWNER/REPO)".into())),
+            (_, None) => return Err(RunError::Failed("cannot open a pull request without a GitHub token: set GITHUB_TOKEN or run `clauded auth github`".into())),
+        }
+    }
+    Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs() {
+        assert_eq!(
+            local_slug("Add a dark mode toggle to the settings page"),
+            "add-dark-mode-toggle"
+        );
+        assert_eq!(local_slug("!!!"), "change");
+        assert_eq!(clean_slug("Dark Mode / Toggle!!"), "dark-mode-toggle");
+    }
+}

@@ -1,0 +1,329 @@
+//! Git through libgit2: clone, branch, commit, push, and the dirty-tree and diff checks a run needs.
+//!
+//! Knows nothing of Claude, the store or HTTP. Every operation is blocking; async callers run
+//! it on the blocking pool.
+
+use git2::{
+    Cred, CredentialType, FetchOptions, IndexAddOption, PushOptions, RemoteCallbacks, Repository,
+    Signature, Status, StatusOptions,
+};
+use std::cell::Cell;
+use std::path::Path;
+
+/// Git failures, phrased for people.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The remote refused the credentials (or asked for some we do not have).
+    #[error(
+        "authentication failed for {0}: check the token (GITHUB_TOKEN or `clauded auth github`)"
+    )]
+    Auth(String),
+    /// The remote refused the push of a ref.
+    #[error("the push of {refname} was rejected: {reason}")]
+    Rejected {
+        /// The ref.
+        refname: String,
+        /// What the remote said.
+        reason: String,
+    },
+    /// Anything else libgit2 reported.
+    #[error("{0}")]
+    Git(String),
+}
+
+impl From<git2::Error> for Error {
+    fn from(e: git2::Error) -> Self {
+        if e.class() == git2::ErrorClass::Http && e.message().contains("authentication") {
+            return Error::Auth(e.message().to_owned());
+        }
+        Error::Git(e.message().to_owned())
+    }
+}
+
+/// Result alias.
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// Progress of a network operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// Objects done.
+    pub done: usize,
+    /// Objects in all.
+    pub total: usize,
+    /// Bytes moved so far.
+    pub bytes: usize,
+}
+
+/// Callbacks with a token (HTTPS) and one auth attempt only: libgit2 would otherwise retry a
+/// wrong token until "too many authentication replays".
+fn callbacks<'a>(
+    url: &'a str,
+    token: Option<&'a str>,
+    tried: &'a Cell<bool>,
+    on_progress: &'a mut dyn FnMut(Progress),
+) -> RemoteCallbacks<'a> {
+    let mut cb = RemoteCallbacks::new();
+    cb.credentials(move |_url, user, allowed| {
+        if tried.replace(true) {
+            return Err(git2::Error::from_str(&format!(
+                "authentication failed for {url}"
+            )));
+        }
+        match token {
+            Some(t) if allowed.contains(CredentialType::USER_PASS_PLAINTEXT) => {
+                Cred::userpass_plaintext("x-access-token", t)
+            }
+            _ if allowed.contains(CredentialType::DEFAULT) => Cred::default(),
+            _ => Cred::username(user.unwrap_or("git")),
+        }
+    });
+    cb.transfer_progress(move |p| {
+        on_progress(Progress {
+            done: p.received_objects(),
+            total: p.total_objects(),
+            bytes: p.received_bytes(),
+        });
+        true
+    });
+    cb
+}
+
+fn auth_or(url: &str, tried: &Cell<bool>, e: git2::Error) -> Error {
+    if tried.get()
+        && (e.class() == git2::ErrorClass::Http || e.message().contains("authentication"))
+    {
+        Error::Auth(redact_url(url))
+    } else {
+        Error::from(e)
+    }
+}
+
+/// A URL without any credentials in it.
+pub fn redact_url(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => match rest.split_once('@') {
+            Some((_, host))
+                if !rest.split('/').next().unwrap_or("").is_empty()
+                    && rest.find('@') < rest.find('/') =>
+            {
+                format!("{scheme}://{host}")
+            }
+            _ => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+/// Clones `url` (HTTPS with a token, a local path, or `file://`) into `dest`, checking out
+/// `branch` when given (falling back to the remote's default branch when it does not exist).
+pub fn clone(
+    url: &str,
+    dest: &Path,
+    branch: Option<&str>,
+    token: Option<&str>,
+    on_progress: &mut dyn FnMut(Progress),
+) -> Result<Repository> {
+    let tried = Cell::new(false);
+    let attempt = |branch: Option<&str>, on_progress: &mut dyn FnMut(Progress)| {
+        let mut fo = FetchOptions::new();
+        fo.remote_callbacks(callbacks(url, token, &tried, on_progress));
+        let mut b = git2::build::RepoBuilder::new();
+        b.fetch_options(fo);
+        if let Some(br) = branch {
+            b.branch(br);
+        }
+        b.clone(url, dest)
+    };
+    match attempt(branch, on_progress) {
+        Ok(r) => Ok(r),
+        Err(e) if branch.is_some() && e.code() == git2::ErrorCode::NotFound && !tried.get() => {
+            let _ = std::fs::remove_dir_all(dest);
+            attempt(None, on_progress).map_err(|e| auth_or(url, &tried, e))
+        }
+        Err(e) => Err(auth_or(url, &tried, e)),
+    }
+}
+
+/// The checked-out branch's short name.
+pub fn current_branch(repo: &Repository) -> Result<String> {
+    let head = repo.head()?;
+    Ok(head.shorthand().unwrap_or("HEAD").to_owned())
+}
+
+/// Creates `name` at HEAD and checks it out.
+pub fn create_branch(repo: &Repository, name: &str) -> Result<()> {
+    let head = repo.head()?.peel_to_commit()?;
+    repo.branch(name, &head, false)?;
+    repo.set_head(&format!("refs/heads/{name}"))?;
+    repo.checkout_head(Some(git2::build::CheckoutBuilder::new().safe()))?;
+    Ok(())
+}
+
+/// Changed, added or deleted files in the work tree (untracked included, ignored not).
+pub fn changed_files(repo: &Repository) -> Result<Vec<String>> {
+    let mut opts = StatusOptions::new();
+    opts.include_untracked(true)
+        .recurse_untracked_dirs(true)
+        .include_ignored(false);
+    let statuses = repo.statuses(Some(&mut opts))?;
+    Ok(statuses
+        .iter()
+        .filter(|s| s.status() != Status::CURRENT && !s.status().contains(Status::IGNORED))
+        .filter_map(|s| s.path().ok().map(str::to_owned))
+        .collect())
+}
+
+/// The work tree's changes against HEAD as a patch (untracked files included), cut to `cap` bytes.
+pub fn diff_text(repo: &Repository, cap: usize) -> Result<String> {
+    let head = repo.head().ok().and_then(|h| h.peel_to_tree().ok());
+    let mut opts = git2::DiffOptions::new();
+    opts.include_untracked(true)
+        .recurse_untracked_dirs(true)
+        .show_untracked_content(true);
+    let diff = repo.diff_tree_to_workdir_with_index(head.as_ref(), Some(&mut opts))?;
+    let mut out = String::new();
+    diff.print(git2::DiffFormat::Patch, |_, _, line| {
+        if out.len() < cap {
+            if matches!(line.origin(), '+' | '-' | ' ') {
+                out.push(line.origin());
+            }
+            out.push_str(&String::from_utf8_lossy(line.content()));
+        }
+        true
+    })?;
+    out.truncate(cap);
+    Ok(out)
+}
+
+/// The author and committer for commits: the repository's (or the user's global) git identity,
+/// else `fallback`. The user's identity is never rewritten.
+pub fn signature(repo: &Repository, fallback: (&str, &str)) -> Result<Signature<'static>> {
+    match repo.signature() {
+        Ok(s) => Ok(s.to_owned()),
+        Err(_) => Ok(Signature::now(fallback.0, fallback.1)?),
+    }
+}
+
+/// Stages everything and commits; None when there was nothing to commit.
+pub fn commit_all(
+    repo: &Repository,
+    message: &str,
+    sig: &Signature<'_>,
+) -> Result<Option<git2::Oid>> {
+    if changed_files(repo)?.is_empty() {
+        return Ok(None);
+    }
+    let mut index = repo.index()?;
+    index.add_all(["*"].iter(), IndexAddOption::DEFAULT, None)?;
+    index.update_all(["*"].iter(), None)?;
+    index.write()?;
+    let tree = repo.find_tree(index.write_tree()?)?;
+    let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
+    let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
+    Ok(Some(repo.commit(
+        Some("HEAD"),
+        sig,
+        sig,
+        message,
+        &tree,
+        &parents,
+    )?))
+}
+
+/// Pushes `branch` to `origin` and sets it as the branch's upstream.
+pub fn push(
+    repo: &Repository,
+    branch: &str,
+    token: Option<&str>,
+    on_progress: &mut dyn FnMut(Progress),
+) -> Result<()> {
+    let mut remote = repo.find_remote("origin")?;
+    let url = remote.url().unwrap_or("origin").to_owned();
+    let tried = Cell::new(false);
+    let rejected: std::cell::RefCell<Option<(String, String)>> = Default::default();
+    {
+        let mut cb = callbacks(&url, token, &tried, on_progress);
+        cb.push_update_reference(|refname, status| {
+            if let Some(msg) = status {
+                *rejected.borrow_mut() = Some((refname.to_owned(), msg.to_owned()));
+            }
+            Ok(())
+        });
+        let mut po = PushOptions::new();
+        po.remote_callbacks(cb);
+        let spec = format!("refs/heads/{branch}:refs/heads/{branch}");
+        remote
+            .push(&[spec.as_str()], Some(&mut po))
+            .map_err(|e| auth_or(&url, &tried, e))?;
+    }
+    if let Some((refname, reason)) = rejected.into_inner() {
+        return Err(Error::Rejected { refname, reason });
+    }
+    let mut b = repo.find_branch(branch, git2::BranchType::Local)?;
+    // the remote-tracking ref exists only after a fetch; make it so the upstream can be set
+    let oid = b
+        .get()
+        .target()
+        .ok_or_else(|| Error::Git("the branch has no commit".into()))?;
+    repo.reference(&format!("refs/remotes/origin/{branch}"), oid, true, "push")?;
+    b.set_upstream(Some(&format!("origin/{branch}")))?;
+    Ok(())
+}
+
+/// `owner/repo` of a GitHub URL (https, ssh or `git@` form).
+pub fn github_repo(url: &str) -> Option<(String, String)> {
+    let rest: String = if let Some(r) = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+    {
+        r.split_once('@').map(|(_, h)| h).unwrap_or(r).to_owned()
+    } else if let Some(r) = url.strip_prefix("git@") {
+        r.replacen(':', "/", 1)
+    } else if let Some(r) = url.strip_prefix("ssh://git@") {
+        r.to_owned()
+    } else {
+        return None;
+    };
+    let (host, path) = rest.split_once('/')?;
+    if !host.contains("github") {
+        return None;
+    }
+    let mut parts = path
+        .trim_end_matches('/')
+        .trim_end_matches(".git")
+        .split('/');
+    let (owner, repo) = (parts.next()?, parts.next()?);
+    (!owner.is_empty() && !repo.is_empty()).then(|| (owner.to_owned(), repo.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn github_urls() {
+        for u in [
+            "https://github.com/o/r",
+            "https://github.com/o/r.git",
+            "https://x-access-token:t@github.com/o/r",
+            "git@github.com:o/r.git",
+        ] {
+            assert_eq!(github_repo(u), Some(("o".into(), "r".into())), "{u}");
+        }
+        assert_eq!(github_repo("/tmp/bare.git"), None);
+        assert_eq!(github_repo("https://gitlab.com/o/r"), None);
+    }
+
+    #[test]
+    fn urls_lose_their_credentials() {
+        assert_eq!(
+            redact_url("https://x:secret@github.com/o/r"),
+            "https://github.com/o/r"
+        );
+        assert_eq!(
+            redact_url("https://github.com/o/r"),
+            "https://github.com/o/r"
+        );
+        assert_eq!(redact_url("/local/path"), "/local/path");
+    }
+}

@@ -1,0 +1,380 @@
+//! `clauded run` against local bare remotes, checked with the real `git`, and a fake GitHub.
+
+use crate::support::fake_anthropic::tool_use_events;
+use crate::support::fake_github::FakeGitHub;
+use crate::support::{Home, Reply, Run, bare_remote, git, run_cmd};
+use serde_json::{Value, json};
+
+fn identity(h: &Home) {
+    std::fs::write(
+        h.path().join(".gitconfig"),
+        "[user]\n\tname = Test User\n\temail = test@example.com\n",
+    )
+    .unwrap();
+}
+
+/// The scripted Claude of a run: title, one file written, an edit, a summary, a commit subject.
+fn script_dark_mode(h: &Home) {
+    h.fake.push(Reply::text(
+        r#"{"title": "Add Dark Mode Toggle", "branch": "dark-mode-toggle"}"#,
+    ));
+    h.fake.push(Reply::Events(tool_use_events(&[
+        ("t1", "filesystem__write_file", json!({"path": "theme.js", "content": "export const toggle = () => document.body.classList.toggle('dark');\n"})),
+        ("t2", "filesystem__edit_file", json!({"path": "app.css", "old_text": "color: black;", "new_text": "color: black; }\nbody.dark { color: white;"})),
+    ])));
+    h.fake.push(Reply::text("Added a dark mode toggle."));
+    h.fake.push(Reply::text("Add dark mode toggle"));
+}
+
+async fn run_in(h: &Home, args: &[&str], gh: Option<&FakeGitHub>, token: Option<&str>) -> Run {
+    let mut c = h.cmd(args);
+    c.env("WORKSPACE_DIR", h.path().join("ws"));
+    if let Some(g) = gh {
+        c.env("GITHUB_API_URL", &g.url);
+    }
+    if let Some(t) = token {
+        c.env("GITHUB_TOKEN", t);
+    }
+    tokio::task::spawn_blocking(move || run_cmd(c, None))
+        .await
+        .unwrap()
+}
+
+fn session_events(h: &Home) -> Vec<Value> {
+    let list = h.json(&["sessions", "list", "--json"]);
+    let id = list[0]["id"].as_str().unwrap().to_owned();
+    let db = rusqlite::Connection::open(h.db()).unwrap();
+    let mut st = db
+        .prepare("SELECT data FROM events WHERE session_id = ?1 ORDER BY id")
+        .unwrap();
+    st.query_map([id], |r| r.get::<_, String>(0))
+        .unwrap()
+        .map(|r| serde_json::from_str(&r.unwrap()).unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_commits_pushes_and_opens_a_pull_request() {
+    let h = Home::new();
+    identity(&h);
+    let remote = bare_remote(h.path());
+    script_dark_mode(&h);
+    let gh = FakeGitHub::start(false).await;
+    let r = run_in(
+        &h,
+        &[
+            "run",
+            "Add dark mode toggle",
+            "--repo",
+            remote.to_str().unwrap(),
+            "--pr",
+            "--pr-repo",
+            "acme/widgets",
+            "--yes",
+        ],
+        Some(&gh),
+        Some(FakeGitHub::TOKEN),
+    )
+    .await;
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stdout.contains("Added a dark mode toggle."), "{r:?}");
+    assert!(
+        r.stdout
+            .contains("pr       https://github.example/acme/widgets/pull/42"),
+        "{r:?}"
+    );
+
+    let branches = git(
+        &remote,
+        &["branch", "--list", "clauded/*", "--format=%(refname:short)"],
+    );
+    let branch = branches.trim();
+    let sid = h.json(&["sessions", "list", "--json"])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let suffix: String = sid
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .take(8)
+        .collect();
+    assert_eq!(branch, format!("clauded/dark-mode-toggle-{suffix}"));
+    let log = git(&remote, &["log", "-1", "--format=%s|%an <%ae>|%P", branch]);
+    let parts: Vec<&str> = log.trim().split('|').collect();
+    assert_eq!(parts[0], "Add dark mode toggle");
+    assert_eq!(
+        parts[1], "Test User <test@example.com>",
+        "the user's identity, never rewritten"
+    );
+    assert_eq!(
+        parts[2],
+        git(&remote, &["rev-parse", "main"]).trim(),
+        "one commit on top of main"
+    );
+    assert!(
+        git(&remote, &["show", &format!("{branch}:theme.js")]).contains("classList.toggle('dark')")
+    );
+    assert!(
+        git(&remote, &["show", &format!("{branch}:app.css")]).contains("body.dark { color: white;")
+    );
+    assert!(
+        !git(&remote, &["log", "-1", "--format=%B", branch]).contains("Co-authored-by"),
+        "no trailer unless configured"
+    );
+
+    let prs = gh.state.lock().unwrap().requests.clone();
+    assert_eq!(prs.len(), 1);
+    assert_eq!(prs[0].1, "/repos/acme/widgets/pulls");
+    assert_eq!(
+        (prs[0].2["head"].clone(), prs[0].2["base"].clone()),
+        (json!(branch), json!("main"))
+    );
+    assert_eq!(prs[0].2["title"], json!("Add Dark Mode Toggle"));
+
+    let kinds: Vec<String> = session_events(&h)
+        .iter()
+        .map(|e| e["type"].as_str().unwrap_or("").to_owned())
+        .collect();
+    let order = [
+        "input_preview",
+        "title_generation",
+        "branch_created",
+        "session_name",
+        "assistant",
+        "tool_result",
+        "result",
+        "commit_progress",
+        "pull_request",
+        "completed",
+    ];
+    let mut at = 0;
+    for k in order {
+        at += kinds[at..]
+            .iter()
+            .position(|x| x == k)
+            .unwrap_or_else(|| panic!("{k} missing after position {at}: {kinds:?}"));
+    }
+    let show = h.ok(&["sessions", "show", &sid[..8]], None).stdout;
+    assert!(
+        show.contains("Add dark mode toggle") && show.contains("Added a dark mode toggle."),
+        "{show}"
+    );
+    let list = h.json(&["sessions", "list", "--json"]);
+    assert_eq!(list[0]["status"], json!("completed"));
+    assert_eq!(list[0]["title"], json!("Add Dark Mode Toggle"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_existing_pr_is_reused_and_a_bad_token_is_one_clear_error() {
+    let h = Home::new();
+    identity(&h);
+    let remote = bare_remote(h.path());
+    script_dark_mode(&h);
+    let gh = FakeGitHub::start(true).await;
+    let r = run_in(
+        &h,
+        &[
+            "run",
+            "Add dark mode toggle",
+            "--repo",
+            remote.to_str().unwrap(),
+            "--pr",
+            "--pr-repo",
+            "acme/widgets",
+            "--yes",
+        ],
+        Some(&gh),
+        Some(FakeGitHub::TOKEN),
+    )
+    .await;
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stdout.contains("/pull/7"), "{r:?}");
+
+    let h2 = Home::new();
+    identity(&h2);
+    let remote2 = bare_remote(h2.path());
+    script_dark_mode(&h2);
+    let gh2 = FakeGitHub::start(false).await;
+    let r = run_in(
+        &h2,
+        &[
+            "run",
+            "Add dark mode toggle",
+            "--repo",
+            remote2.to_str().unwrap(),
+            "--pr",
+            "--pr-repo",
+            "acme/widgets",
+            "--yes",
+        ],
+        Some(&gh2),
+        Some("ghp_wrong"),
+    )
+    .await;
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(r.stderr.contains("GitHub refused the token (401)"), "{r:?}");
+    assert_eq!(gh2.state.lock().unwrap().requests.len(), 1, "no retry loop");
+    assert!(!r.stderr.contains("ghp_wrong"));
+    assert_eq!(
+        h2.json(&["sessions", "list", "--json"])[0]["status"],
+        json!("error")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rejected_push_leaves_nothing_in_the_remote() {
+    let h = Home::new();
+    identity(&h);
+    let remote = bare_remote(h.path());
+    // libgit2's local transport runs no hooks; a branch named `clauded` makes every
+    // `clauded/...` ref impossible to create, so the remote refuses the push
+    git(&remote, &["branch", "clauded", "main"]);
+    script_dark_mode(&h);
+    let r = run_in(
+        &h,
+        &[
+            "run",
+            "Add dark mode toggle",
+            "--repo",
+            remote.to_str().unwrap(),
+            "--push",
+            "--yes",
+        ],
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(r.stderr.contains("push failed"), "{r:?}");
+    assert_eq!(
+        git(&remote, &["branch", "--list", "clauded/*"]).trim(),
+        "",
+        "nothing half-written"
+    );
+    assert_eq!(
+        git(
+            &remote,
+            &["for-each-ref", "--format=%(refname)", "refs/heads/"]
+        )
+        .lines()
+        .count(),
+        2,
+        "main and the blocker only"
+    );
+    let events = session_events(&h);
+    assert!(
+        events
+            .iter()
+            .any(|e| e["type"] == "commit_progress" && e["stage"] == "push_failed")
+    );
+    assert_eq!(events.last().unwrap()["type"], json!("error"));
+    assert_eq!(
+        h.json(&["sessions", "list", "--json"])[0]["status"],
+        json!("error")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_clone_and_a_claude_error_end_in_error_events() {
+    let h = Home::new();
+    let r = run_in(
+        &h,
+        &[
+            "run",
+            "anything",
+            "--repo",
+            h.path().join("no-such-repo.git").to_str().unwrap(),
+            "--yes",
+        ],
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(r.stderr.contains("clone failed"), "{r:?}");
+    assert_eq!(session_events(&h).last().unwrap()["type"], json!("error"));
+
+    let h = Home::new();
+    identity(&h);
+    let remote = bare_remote(h.path());
+    h.fake.push(Reply::text(
+        r#"{"title": "Break Things", "branch": "break-things"}"#,
+    ));
+    h.fake.push(
+        Reply::error(500, "api_error", "Internal server error").header("x-should-retry", "false"),
+    );
+    let r = run_in(
+        &h,
+        &[
+            "run",
+            "break things",
+            "--repo",
+            remote.to_str().unwrap(),
+            "--push",
+            "--yes",
+        ],
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(
+        r.stderr.contains("Claude failed") && r.stderr.contains("api_error"),
+        "{r:?}"
+    );
+    assert_eq!(
+        git(&remote, &["branch", "--list", "clauded/*"]).trim(),
+        "",
+        "nothing pushed"
+    );
+    let last = session_events(&h).last().cloned().unwrap();
+    assert_eq!(last["type"], json!("error"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_place_refuses_a_dirty_tree_unless_allowed() {
+    let h = Home::new();
+    identity(&h);
+    let remote = bare_remote(h.path());
+    let work = h.path().join("work");
+    git(
+        h.path(),
+        &[
+            "clone",
+            "-q",
+            remote.to_str().unwrap(),
+            work.to_str().unwrap(),
+        ],
+    );
+    std::fs::write(work.join("README.md"), "# Widgets\n\nmy own edit\n").unwrap();
+    let mut c = h.cmd(&["run", "Add dark mode toggle", "--yes"]);
+    c.current_dir(&work);
+    let r = tokio::task::spawn_blocking(move || run_cmd(c, None))
+        .await
+        .unwrap();
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(
+        r.stderr.contains("uncommitted changes") && r.stderr.contains("--allow-dirty"),
+        "{r:?}"
+    );
+
+    script_dark_mode(&h);
+    let mut c = h.cmd(&["run", "Add dark mode toggle", "--yes", "--allow-dirty"]);
+    c.current_dir(&work);
+    let r = tokio::task::spawn_blocking(move || run_cmd(c, None))
+        .await
+        .unwrap();
+    assert_eq!(r.code, 0, "{r:?}");
+    let log = git(&work, &["log", "--format=%s|%an", "-3"]);
+    let lines: Vec<&str> = log.lines().collect();
+    assert_eq!(lines[0], "Add dark mode toggle|Test User");
+    assert_eq!(
+        lines[1], "Save work in progress before clauded run|Test User",
+        "the user's changes, separately"
+    );
+    assert!(
+        git(&work, &["rev-parse", "--abbrev-ref", "HEAD"])
+            .trim()
+            .starts_with("clauded/dark-mode-toggle-")
+    );
+}
