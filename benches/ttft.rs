@@ -77,6 +77,10 @@ async fn main() {
         approval_timeout: Duration::from_secs(10),
         workspace_dir: dir.path().join("workspaces"),
         max_turns: 8,
+        github_api: "http://127.0.0.1:9".into(),
+        github_token: None,
+        git_co_author: None,
+        orphan_timeout: Duration::from_secs(1800),
     };
     let state = AppState::new(store, client, true, options);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

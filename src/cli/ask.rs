@@ -162,6 +162,7 @@ async fn ask(app: &App, args: Args, quiet: bool) -> Result<()> {
             !(quiet || args.json),
         )
         .await?,
+        record_events: true,
     };
     if args.json {
         output::print_ndjson(

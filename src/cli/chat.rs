@@ -332,6 +332,7 @@ impl Chat {
                 !self.quiet && self.announced.as_deref() != Some(session.id.as_str()),
             )
             .await?,
+            record_events: true,
         };
         self.announced = Some(session.id.clone());
         let result = terminal_turn(&self.ctx, &session, text, &opts, self.quiet, false).await?;

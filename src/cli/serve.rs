@@ -71,6 +71,10 @@ pub async fn run(args: Args, quiet: bool) -> Result<()> {
     let client = Client::new(c.client_config(key.map(|(k, _)| k).unwrap_or_default()))?;
     let mut options = ServerOptions::from_config(c);
     options.token = token;
+    options.github_token = crate::secrets::github_token(&app.env, &app.secrets())
+        .ok()
+        .flatten()
+        .map(|(t, _)| t);
     options.cors_origins = args
         .cors_origins
         .iter()

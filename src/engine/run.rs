@@ -564,6 +564,8 @@ async fn run_inner(
             policy: spec.policy.clone(),
             max_turns: spec.max_turns,
         }),
+        // the run records richer events of its own
+        record_events: false,
     };
     let started = Instant::now();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Value>();

@@ -43,6 +43,8 @@ pub struct TurnOptions {
     pub history: Option<Vec<MessageParam>>,
     /// Tools Claude may call, and who approves them.
     pub tooling: Option<Tooling>,
+    /// Write the turn's steps to the session's event log (a run writes its own events instead).
+    pub record_events: bool,
 }
 
 /// The tools of a turn and the rules for running them.
@@ -198,9 +200,12 @@ pub async fn run_turn(
                 opts.clone(),
             );
             let user_text = user_text.clone();
+            let rec = opts.record_events;
             move |s| {
                 let m = s.add_message(&sid, &NewMessage::user(user))?;
-                s.append_event(
+                log_event(
+                    s,
+                    rec,
                     &sid,
                     "user_message",
                     &json!({"message_id": m.id, "text": user_text}),
@@ -298,11 +303,14 @@ pub async fn run_turn(
                 cost_usd,
             };
             let sid = sid.clone();
+            let rec = opts.record_events;
             Some(
                 ctx.store
                     .call(move |s| {
                         let m = s.add_message(&sid, &msg)?;
-                        s.append_event(
+                        log_event(
+                            s,
+                            rec,
                             &sid,
                             "assistant_message",
                             &json!({"message_id": m.id, "stop_reason": m.stop_reason, "usage": m.usage, "cost_usd": m.cost_usd}),
@@ -332,11 +340,12 @@ pub async fn run_turn(
                 });
             }
             let sid2 = sid.clone();
+            let rec = opts.record_events;
             let detail =
                 json!({"error": error.to_string(), "type": error.api().map(|a| a.kind.clone())});
             let _ = ctx
                 .store
-                .call(move |s| s.append_event(&sid2, "error", &detail))
+                .call(move |s| log_event(s, rec, &sid2, "error", &detail))
                 .await;
             return Err(TurnError::Upstream {
                 error,
@@ -367,7 +376,17 @@ pub async fn run_turn(
             });
         };
         let limit_reached = step >= t.max_turns;
-        let results = run_tools(ctx, &sid, t, &uses, limit_reached, cancel, on_event).await;
+        let results = run_tools(
+            ctx,
+            &sid,
+            t,
+            &uses,
+            limit_reached,
+            opts.record_events,
+            cancel,
+            on_event,
+        )
+        .await;
         let blocks: Vec<ContentBlock> = results
             .iter()
             .map(|(id, out, _)| tools::result_block(id, out))
@@ -403,13 +422,29 @@ pub async fn run_turn(
     }
 }
 
+/// Appends to the session's event log when recording is on.
+fn log_event(
+    s: &Store,
+    on: bool,
+    sid: &str,
+    kind: &str,
+    data: &serde_json::Value,
+) -> store::Result<()> {
+    if on {
+        s.append_event(sid, kind, data)?;
+    }
+    Ok(())
+}
+
 /// Asks, runs (concurrently) and reports the tool calls of one step; every call gets a result.
+#[allow(clippy::too_many_arguments)]
 async fn run_tools(
     ctx: &TurnContext,
     session_id: &str,
     t: &Tooling,
     uses: &[(String, String, serde_json::Value)],
     limit_reached: bool,
+    record: bool,
     cancel: &CancellationToken,
     on_event: &mut (dyn FnMut(TurnEvent) + Send),
 ) -> Vec<(String, ToolOutput, u64)> {
@@ -431,7 +466,7 @@ async fn run_tools(
         let sid = session_id.to_owned();
         let _ = ctx
             .store
-            .call(move |s| s.append_event(&sid, "tool_use", &ev))
+            .call(move |s| log_event(s, record, &sid, "tool_use", &ev))
             .await;
         let plan = if limit_reached {
             Err(tools::error_output(format!(
@@ -491,7 +526,7 @@ async fn run_tools(
         let sid = session_id.to_owned();
         let _ = ctx
             .store
-            .call(move |s| s.append_event(&sid, "tool_result", &ev))
+            .call(move |s| log_event(s, record, &sid, "tool_result", &ev))
             .await;
     }
     results

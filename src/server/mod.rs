@@ -82,6 +82,37 @@ pub fn router(state: AppState) -> Router {
             "/v1/sessions/{id}/approvals/{tool_use_id}",
             post(routes::mcp::approve),
         )
+        .route(
+            "/api/execute-remote",
+            get(routes::webedt::execute_get).post(routes::webedt::execute_post),
+        )
+        .route("/api/resume/{id}", get(routes::webedt::resume))
+        .route("/api/sessions", get(routes::webedt::list))
+        .route(
+            "/api/sessions/{id}",
+            get(routes::webedt::one).delete(routes::webedt::remove),
+        )
+        .route(
+            "/api/sessions/{id}/events",
+            get(routes::webedt::events_json),
+        )
+        .route(
+            "/api/sessions/{id}/events/stream",
+            get(routes::webedt::events_stream),
+        )
+        .route(
+            "/api/sessions/{id}/stream",
+            get(routes::webedt::events_stream),
+        )
+        .route("/api/sessions/{id}/abort", post(routes::webedt::abort))
+        .route(
+            "/api/sessions/{id}/interrupt",
+            post(routes::webedt::interrupt),
+        )
+        .route(
+            "/api/internal/sessions/{id}/interrupt",
+            post(routes::webedt::interrupt),
+        )
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
@@ -104,6 +135,21 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     use axum::serve::ListenerExt;
+    // runs left running by a previous process are closed now, orphans every minute after
+    let closed = routes::webedt::sweep_orphans(&state, std::time::Duration::from_secs(120)).await;
+    if closed > 0 {
+        tracing::warn!("closed {closed} runs left running by a previous process");
+    }
+    let sweeper = {
+        let st = state.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                routes::webedt::sweep_orphans(&st, st.options().orphan_timeout).await;
+            }
+        })
+    };
     let app = router(state.clone());
     let stop = state.shutdown_token();
     // SSE frames are small writes: without TCP_NODELAY, Nagle and delayed ACKs hold the
@@ -117,6 +163,7 @@ pub async fn serve(
             stop.cancel();
         })
         .await;
+    sweeper.abort();
     // MCP child processes end with the daemon
     state.tools().shutdown().await;
     served

@@ -16,6 +16,17 @@ pub enum Frame {
     Json(Value),
     /// `data: [DONE]`.
     Done,
+    /// `event: <name>` (when given), `id: <id>` (when given) and `data: <json>`.
+    Event {
+        /// The SSE event name; None for a bare `data:` frame.
+        name: Option<String>,
+        /// The stored event's id.
+        id: Option<i64>,
+        /// The payload.
+        data: Value,
+    },
+    /// Ends the stream without writing anything.
+    Close,
 }
 
 impl Frame {
@@ -23,7 +34,23 @@ impl Frame {
         match self {
             Frame::Json(v) => format!("data: {v}\n\n"),
             Frame::Done => "data: [DONE]\n\n".to_owned(),
+            Frame::Event { name, id, data } => {
+                let mut s = String::new();
+                if let Some(n) = name {
+                    s.push_str(&format!("event: {n}\n"));
+                }
+                if let Some(i) = id {
+                    s.push_str(&format!("id: {i}\n"));
+                }
+                s.push_str(&format!("data: {data}\n\n"));
+                s
+            }
+            Frame::Close => String::new(),
         }
+    }
+
+    fn ends(&self) -> bool {
+        matches!(self, Frame::Done | Frame::Close)
     }
 }
 
@@ -54,7 +81,7 @@ pub fn channel(keepalive: Duration) -> (FrameTx, Response) {
         let text = tokio::select! {
             f = st.rx.recv() => match f {
                 Some(f) => {
-                    st.done = matches!(f, Frame::Done);
+                    st.done = f.ends();
                     f.encode()
                 }
                 None => return None,

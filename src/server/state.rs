@@ -2,6 +2,7 @@
 
 use crate::anthropic::Client;
 use crate::config::Config;
+use crate::engine::events::Broadcaster;
 use crate::engine::tools::{Decision, ToolHost};
 use crate::store::Store;
 use std::collections::HashMap;
@@ -33,6 +34,14 @@ pub struct ServerOptions {
     pub workspace_dir: PathBuf,
     /// Requests to Claude per user message, at most.
     pub max_turns: u32,
+    /// GitHub's API base, for runs' pull requests.
+    pub github_api: String,
+    /// The token runs clone, push and open pull requests with.
+    pub github_token: Option<String>,
+    /// Co-author trailer for run commits.
+    pub git_co_author: Option<String>,
+    /// A run with no activity for this long, and no live task, is marked `error`.
+    pub orphan_timeout: Duration,
 }
 
 impl ServerOptions {
@@ -49,6 +58,10 @@ impl ServerOptions {
             approval_timeout: Duration::from_secs(300),
             workspace_dir: c.workspace_dir.clone(),
             max_turns: 20,
+            github_api: c.github_api_url.clone(),
+            github_token: None,
+            git_co_author: c.git_co_author.clone(),
+            orphan_timeout: Duration::from_secs(30 * 60),
         }
     }
 }
@@ -62,6 +75,8 @@ struct Inner {
     running: Mutex<HashMap<String, CancellationToken>>,
     shutdown: CancellationToken,
     tools: Arc<ToolHost>,
+    hub: Arc<Broadcaster>,
+    interrupted: Mutex<std::collections::HashSet<String>>,
     approvals: Mutex<HashMap<(String, String), tokio::sync::oneshot::Sender<Decision>>>,
 }
 
@@ -95,8 +110,34 @@ impl AppState {
             running: Mutex::new(HashMap::new()),
             shutdown: CancellationToken::new(),
             tools: ToolHost::new(Duration::from_secs(30), Duration::from_secs(300)),
+            hub: Broadcaster::new(),
+            interrupted: Mutex::new(Default::default()),
             approvals: Mutex::new(HashMap::new()),
         }))
+    }
+
+    /// Live run events.
+    pub fn hub(&self) -> &Arc<Broadcaster> {
+        &self.0.hub
+    }
+
+    /// Stops a run and remembers that it was an interrupt (completed), not an abort (error).
+    pub fn interrupt(&self, session_id: &str) -> bool {
+        self.0
+            .interrupted
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(session_id.to_owned());
+        self.stop_turn(session_id)
+    }
+
+    /// Whether a stopped run was interrupted (and forgets it).
+    pub fn take_interrupted(&self, session_id: &str) -> bool {
+        self.0
+            .interrupted
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(session_id)
     }
 
     /// The MCP connections of the server.

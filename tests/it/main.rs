@@ -15,3 +15,4 @@ mod run_git;
 mod server_faults;
 mod server_routes;
 mod shared_store;
+mod webedt;

@@ -250,6 +250,7 @@ async fn session_chat(st: AppState, key: CallerKey, req: ChatRequest) -> Respons
         stream: true,
         history: client_sent_history.then_some(messages),
         tooling: None,
+        record_events: true,
     };
     let Some(guard) = st.begin_turn(&sid) else {
         return busy(&sid).into_response();

@@ -6,6 +6,7 @@ pub mod mcp;
 pub mod models;
 pub mod projects;
 pub mod sessions;
+pub mod webedt;
 
 use super::error::ApiError;
 use crate::store::{Project, Session};

@@ -245,6 +245,7 @@ pub async fn post_message(
         stream: true,
         history: None,
         tooling: None,
+        record_events: true,
     };
     let ctx = TurnContext {
         client,

@@ -40,6 +40,10 @@ impl Default for Setup {
                 approval_timeout: Duration::from_secs(10),
                 workspace_dir: std::path::PathBuf::new(),
                 max_turns: 8,
+                github_api: "http://127.0.0.1:9".into(),
+                github_token: None,
+                git_co_author: None,
+                orphan_timeout: Duration::from_secs(1800),
             },
         }
     }
@@ -51,12 +55,21 @@ impl TestServer {
         Self::start_with(Setup::default()).await
     }
 
+    /// Over an existing database file.
+    pub async fn start_on(db: &std::path::Path) -> Self {
+        Self::start_inner(Setup::default(), Some(db.to_owned())).await
+    }
+
     /// With a setup.
-    pub async fn start_with(mut setup: Setup) -> Self {
+    pub async fn start_with(setup: Setup) -> Self {
+        Self::start_inner(setup, None).await
+    }
+
+    async fn start_inner(mut setup: Setup, db: Option<std::path::PathBuf>) -> Self {
         let dir = tempfile::tempdir().unwrap();
         setup.options.workspace_dir = dir.path().join("workspaces");
         let fake = FakeAnthropic::start();
-        let store = Store::open(&dir.path().join("clauded.db")).unwrap();
+        let store = Store::open(&db.unwrap_or_else(|| dir.path().join("clauded.db"))).unwrap();
         let client = Client::new(ClientConfig {
             base_url: fake.url(),
             api_key: if setup.has_key {

@@ -1,0 +1,660 @@
+//! `/api/*`: WebEDT's run API. Execute a request against a repository with named SSE progress,
+//! replay a run's stored events (with `id:` lines and `Last-Event-ID`), attach live, stop runs.
+
+use crate::anthropic::{ContentBlock, ImageSource};
+use crate::engine::events::{EventSink, Stamped};
+use crate::engine::run::{self, RepoSource, RunEnv, RunError, RunSpec};
+use crate::engine::tools::Policy;
+use crate::engine::{TurnContext, TurnEvent};
+use crate::server::AppState;
+use crate::server::error::ApiError;
+use crate::server::layers::CallerKey;
+use crate::server::sse::{self, Frame, FrameTx};
+use crate::store::{Event, Session};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::broadcast::error::RecvError;
+
+fn fail(status: StatusCode, error: impl Into<String>) -> Response {
+    (
+        status,
+        Json(json!({"success": false, "error": error.into()})),
+    )
+        .into_response()
+}
+
+/// The execute request, from a JSON body or a query string (`github` as JSON text there).
+#[derive(Deserialize, Default, Debug)]
+#[serde(rename_all = "camelCase")]
+pub struct ExecuteBody {
+    #[serde(default)]
+    user_request: Option<Value>,
+    #[serde(default)]
+    github: Option<Value>,
+    #[serde(default)]
+    website_session_id: Option<String>,
+    #[serde(default)]
+    auto_commit: Option<Value>,
+    #[serde(default)]
+    model: Option<String>,
+}
+
+fn request_blocks(v: &Value) -> Result<Vec<ContentBlock>, String> {
+    match v {
+        Value::String(s) if !s.trim().is_empty() => Ok(vec![ContentBlock::text(s.clone())]),
+        Value::Array(parts) => {
+            let mut out = Vec::new();
+            for p in parts {
+                match p["type"].as_str() {
+                    Some("text") => {
+                        out.push(ContentBlock::text(p["text"].as_str().unwrap_or_default()))
+                    }
+                    Some("image") => out.push(ContentBlock::Image {
+                        source: ImageSource::Base64 {
+                            media_type: p["source"]["media_type"]
+                                .as_str()
+                                .unwrap_or("image/png")
+                                .to_owned(),
+                            data: p["source"]["data"].as_str().unwrap_or_default().to_owned(),
+                        },
+                    }),
+                    _ => return Err("userRequest blocks must be text or image".into()),
+                }
+            }
+            Ok(out)
+        }
+        _ => Err("userRequest must be a non-empty string or a list of blocks".into()),
+    }
+}
+
+fn truthy(v: &Option<Value>) -> bool {
+    match v {
+        None | Some(Value::Null) => true,
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) => !matches!(s.as_str(), "false" | "0" | "no"),
+        Some(_) => true,
+    }
+}
+
+/// `POST /api/execute-remote`.
+pub async fn execute_post(
+    State(st): State<AppState>,
+    Extension(key): Extension<CallerKey>,
+    body: axum::body::Bytes,
+) -> Response {
+    match serde_json::from_slice::<ExecuteBody>(&body) {
+        Ok(b) => execute(st, key, b).await,
+        Err(e) => fail(StatusCode::BAD_REQUEST, format!("invalid JSON body: {e}")),
+    }
+}
+
+/// `GET /api/execute-remote?userRequest=...&github={...}`.
+pub async fn execute_get(
+    State(st): State<AppState>,
+    Extension(key): Extension<CallerKey>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let github = match q.get("github") {
+        Some(g) => match serde_json::from_str::<Value>(g) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                return fail(
+                    StatusCode::BAD_REQUEST,
+                    format!("github must be JSON text: {e}"),
+                );
+            }
+        },
+        None => None,
+    };
+    let user_request = q.get("userRequest").map(|u| {
+        serde_json::from_str::<Value>(u)
+            .ok()
+            .filter(Value::is_array)
+            .unwrap_or_else(|| json!(u))
+    });
+    let b = ExecuteBody {
+        user_request,
+        github,
+        website_session_id: q.get("websiteSessionId").cloned(),
+        auto_commit: q.get("autoCommit").map(|v| json!(v)),
+        model: q.get("model").cloned(),
+    };
+    execute(st, key, b).await
+}
+
+async fn execute(st: AppState, key: CallerKey, b: ExecuteBody) -> Response {
+    let request = match &b.user_request {
+        Some(v) => match request_blocks(v) {
+            Ok(r) => r,
+            Err(e) => return fail(StatusCode::BAD_REQUEST, e),
+        },
+        None if b.website_session_id.is_some() => vec![ContentBlock::text("Continue.")],
+        None => return fail(StatusCode::BAD_REQUEST, "userRequest is required"),
+    };
+    let repo_url = b
+        .github
+        .as_ref()
+        .and_then(|g| g["repoUrl"].as_str())
+        .map(|u| {
+            let u = u.trim_end_matches('/');
+            // WebEDT strips `.git` from URLs; a local path must stay as it is
+            if u.starts_with("http://") || u.starts_with("https://") {
+                u.trim_end_matches(".git").to_owned()
+            } else {
+                u.to_owned()
+            }
+        });
+    let base = b
+        .github
+        .as_ref()
+        .and_then(|g| g["branch"].as_str())
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned);
+    if b.website_session_id.is_none() && repo_url.is_none() {
+        return fail(
+            StatusCode::BAD_REQUEST,
+            "github.repoUrl is required for a new session",
+        );
+    }
+    let Some(client) = st.client_for(key.0.as_deref()) else {
+        return fail(
+            StatusCode::BAD_REQUEST,
+            "no Claude credentials: start the server with ANTHROPIC_API_KEY or send your key",
+        );
+    };
+    let ctx = TurnContext {
+        client,
+        store: st.store().clone(),
+        source: "webedt".into(),
+    };
+    let model = b
+        .model
+        .clone()
+        .unwrap_or_else(|| st.options().model.clone());
+    let session = match run::open_session(&ctx, b.website_session_id.as_deref(), &model, None).await
+    {
+        Ok(s) => s,
+        Err(e) if b.website_session_id.is_some() => {
+            return fail(StatusCode::NOT_FOUND, format!("Session not found: {e}"));
+        }
+        Err(e) => return fail(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    };
+    let Some(guard) = st.begin_turn(&session.id) else {
+        return fail(StatusCode::CONFLICT, "this session is already running");
+    };
+    let new = b.website_session_id.is_none();
+    let spec = RunSpec {
+        request,
+        repo: repo_url.clone().map(RepoSource::Clone),
+        base,
+        auto_commit: truthy(&b.auto_commit),
+        push: truthy(&b.auto_commit),
+        pr: false,
+        allow_dirty: false,
+        model,
+        max_tokens: st.options().max_tokens,
+        max_turns: st.options().max_turns.max(40),
+        // WebEDT runs are unattended: the tools are confined to the run's own clone
+        policy: Policy::AllowAll,
+    };
+    let o = st.options();
+    let env = RunEnv {
+        workspace_dir: o.workspace_dir.clone(),
+        workspace_ttl: Duration::from_secs(24 * 3600),
+        github_api: o.github_api.clone(),
+        github_token: o.github_token.clone(),
+        co_author: o.git_co_author.clone(),
+        pr_repo: None,
+    };
+    st.hub().start(&session.id);
+    let mut live = st.hub().subscribe(&session.id).expect("just started");
+    let (tx, resp) = sse::channel(o.keepalive);
+    // the run is its own task: a client that goes away stops the stream, not the run
+    {
+        let (st, session) = (st.clone(), session.clone());
+        tokio::spawn(async move {
+            let sink = EventSink::new(st.store().clone(), st.hub().clone(), &session.id);
+            let cancel = guard.cancel.clone();
+            let result = run::run(
+                &ctx,
+                &sink,
+                &session,
+                &spec,
+                &env,
+                st.tools(),
+                &cancel,
+                Arc::new(|_, _| {}),
+                &mut |_: TurnEvent| {},
+            )
+            .await;
+            if matches!(result, Err(RunError::Stopped)) && st.take_interrupted(&session.id) {
+                let _ = sink
+                    .emit(json!({"type": "interrupted", "message": "the run was interrupted"}))
+                    .await;
+                let sid = session.id.clone();
+                let _ = st
+                    .store()
+                    .call(move |s| {
+                        s.update_session(
+                            &sid,
+                            &crate::store::SessionUpdate {
+                                status: Some("completed".into()),
+                                ..Default::default()
+                            },
+                        )
+                    })
+                    .await;
+            }
+            st.hub().end(&session.id);
+            drop(guard);
+        });
+    }
+    tokio::spawn(async move {
+        let mut announced = !new;
+        loop {
+            match live.recv().await {
+                Ok(Stamped { id, event }) => {
+                    let kind = event["type"].as_str().unwrap_or("message").to_owned();
+                    let terminal = kind == "completed" || kind == "error";
+                    if tx
+                        .send(Frame::Event {
+                            name: Some(kind),
+                            id: Some(id),
+                            data: event,
+                        })
+                        .is_err()
+                    {
+                        return;
+                    }
+                    if !announced {
+                        announced = true;
+                        let created =
+                            json!({"type": "session-created", "websiteSessionId": session.id});
+                        let _ = tx.send(Frame::Event {
+                            name: Some("session-created".into()),
+                            id: None,
+                            data: created,
+                        });
+                    }
+                    if terminal {
+                        let _ = tx.send(Frame::Close);
+                        return;
+                    }
+                }
+                Err(RecvError::Lagged(_)) | Err(RecvError::Closed) => {
+                    let _ = tx.send(Frame::Close);
+                    return;
+                }
+            }
+        }
+    });
+    resp
+}
+
+fn last_event_id(headers: &HeaderMap, q: &HashMap<String, String>) -> Option<i64> {
+    headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| q.get("lastEventId").cloned())
+        .and_then(|v| v.trim().parse().ok())
+}
+
+fn replayed(e: &Event) -> Value {
+    let mut v = e.data.clone();
+    if let Some(o) = v.as_object_mut() {
+        o.insert("_replayed".into(), json!(true));
+        o.insert("_originalTimestamp".into(), json!(e.created_at));
+    }
+    v
+}
+
+async fn find_session(st: &AppState, id: &str) -> Result<Session, Response> {
+    let id2 = id.to_owned();
+    match st.store().call(move |s| s.session(&id2)).await {
+        Ok(s) => Ok(s),
+        Err(_) => {
+            // the session path (owner__repo__branch) also names a run
+            let path = id.to_owned();
+            let found = st
+                .store()
+                .call(move |s| {
+                    for sess in s.sessions(&Default::default())? {
+                        if s.session_metadata(&sess.id)?["sessionPath"].as_str()
+                            == Some(path.as_str())
+                        {
+                            return Ok(Some(sess));
+                        }
+                    }
+                    Ok(None)
+                })
+                .await
+                .ok()
+                .flatten();
+            found.ok_or_else(|| fail(StatusCode::NOT_FOUND, "Session not found"))
+        }
+    }
+}
+
+/// Sends stored events after `after`, then live ones (deduplicated by id), then `completed`.
+async fn replay_then_live(
+    st: AppState,
+    session: Session,
+    after: Option<i64>,
+    tx: FrameTx,
+    markers: bool,
+) {
+    let live = st.hub().subscribe(&session.id);
+    let sid = session.id.clone();
+    let stored = st
+        .store()
+        .call(move |s| s.events(&sid, after))
+        .await
+        .unwrap_or_default();
+    if markers {
+        let _ = tx.send(Frame::Event {
+            name: None,
+            id: None,
+            data: json!({"type": "replay_start", "totalEvents": stored.len()}),
+        });
+    }
+    let mut last = after.unwrap_or(0);
+    for e in &stored {
+        last = e.id;
+        if tx
+            .send(Frame::Event {
+                name: None,
+                id: Some(e.id),
+                data: replayed(e),
+            })
+            .is_err()
+        {
+            return;
+        }
+    }
+    if markers {
+        let _ = tx.send(Frame::Event {
+            name: None,
+            id: None,
+            data: json!({"type": "replay_end", "totalEvents": stored.len()}),
+        });
+        let info = session_row(&st, &session).await;
+        let _ = tx.send(Frame::Event {
+            name: None,
+            id: None,
+            data: json!({"type": "session_info", "session": info}),
+        });
+    }
+    if let Some(mut live) = live {
+        if markers {
+            let _ = tx.send(Frame::Event {
+                name: None,
+                id: None,
+                data: json!({"type": "live_stream_start"}),
+            });
+        }
+        loop {
+            match live.recv().await {
+                Ok(Stamped { id, event }) if id > last => {
+                    last = id;
+                    let terminal = matches!(event["type"].as_str(), Some("completed" | "error"));
+                    if tx
+                        .send(Frame::Event {
+                            name: None,
+                            id: Some(id),
+                            data: event,
+                        })
+                        .is_err()
+                    {
+                        return;
+                    }
+                    if terminal {
+                        break;
+                    }
+                }
+                Ok(_) => continue,
+                // too slow: drop this subscriber; it reconnects with Last-Event-ID
+                Err(RecvError::Lagged(_)) => {
+                    let _ = tx.send(Frame::Close);
+                    return;
+                }
+                Err(RecvError::Closed) => break,
+            }
+        }
+    }
+    let sid = session.id.clone();
+    let status = st
+        .store()
+        .call(move |s| s.session(&sid))
+        .await
+        .map(|s| s.status)
+        .unwrap_or_default();
+    let done = json!({"type": "completed", "websiteSessionId": session.id, "completed": true, "replayed": true, "status": status});
+    let _ = tx.send(Frame::Event {
+        name: Some("completed".into()),
+        id: None,
+        data: done,
+    });
+    let _ = tx.send(Frame::Close);
+}
+
+/// `GET /api/sessions/{id}/events/stream` (and `/stream`).
+pub async fn events_stream(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let session = match find_session(&st, &id).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let (tx, resp) = sse::channel(st.options().keepalive);
+    tokio::spawn(replay_then_live(
+        st,
+        session,
+        last_event_id(&headers, &q),
+        tx,
+        false,
+    ));
+    resp
+}
+
+/// `GET /api/resume/{id}`: WebEDT's markers around the replay.
+pub async fn resume(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let session = match find_session(&st, &id).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let (tx, resp) = sse::channel(st.options().keepalive);
+    let meta = session_row(&st, &session).await;
+    let _ = tx.send(Frame::Event {
+        name: None,
+        id: None,
+        data: json!({"type": "submission_preview", "message": format!("Resuming session: {}", session.title), "data": meta}),
+    });
+    let _ = tx.send(Frame::Event {
+        name: None,
+        id: None,
+        data: json!({"type": "reconnected", "sessionId": session.id, "status": session.status, "message": "Reconnected"}),
+    });
+    tokio::spawn(replay_then_live(
+        st,
+        session,
+        last_event_id(&headers, &q),
+        tx,
+        true,
+    ));
+    resp
+}
+
+/// `GET /api/sessions/{id}/events`.
+pub async fn events_json(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let session = match find_session(&st, &id).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let after = q
+        .get("after")
+        .or(q.get("lastEventId"))
+        .and_then(|v| v.parse().ok());
+    let sid = session.id.clone();
+    let events = st
+        .store()
+        .call(move |s| s.events(&sid, after))
+        .await
+        .unwrap_or_default();
+    let row = session_row(&st, &session).await;
+    let list: Vec<Value> = events
+        .iter()
+        .map(|e| json!({"id": e.id, "chatSessionId": e.session_id, "eventData": e.data, "timestamp": e.created_at}))
+        .collect();
+    Json(json!({"success": true, "data": {"events": list, "total": list.len(), "sessionId": session.id,
+        "sessionPath": row["sessionPath"], "status": session.status}}))
+    .into_response()
+}
+
+/// A run session in WebEDT's camelCase row shape.
+async fn session_row(st: &AppState, s: &Session) -> Value {
+    let sid = s.id.clone();
+    let meta = st
+        .store()
+        .call(move |st| st.session_metadata(&sid))
+        .await
+        .unwrap_or(json!({}));
+    let repo = meta["repoUrl"].as_str().unwrap_or_default();
+    let (owner, name) = crate::git::github_repo(repo).unwrap_or_default();
+    json!({
+        "id": s.id, "userRequest": s.title, "status": s.status,
+        "repositoryUrl": meta["repoUrl"], "repositoryOwner": owner, "repositoryName": name,
+        "baseBranch": meta["baseBranch"], "branch": meta["branch"], "sessionPath": meta["sessionPath"],
+        "prUrl": meta["prUrl"], "totalCost": format!("{:.6}", s.total_cost), "provider": "claude",
+        "autoCommit": true, "locked": false, "createdAt": s.created_at, "updatedAt": s.updated_at,
+        "running": st.is_running(&s.id),
+    })
+}
+
+/// `GET /api/sessions`.
+pub async fn list(State(st): State<AppState>) -> Response {
+    let all = st
+        .store()
+        .call(|s| s.sessions(&Default::default()))
+        .await
+        .unwrap_or_default();
+    let mut rows = Vec::new();
+    for s in all
+        .iter()
+        .filter(|s| s.source == "run" || s.source == "webedt")
+    {
+        rows.push(session_row(&st, s).await);
+    }
+    Json(json!({"success": true, "data": {"sessions": rows, "total": rows.len()}})).into_response()
+}
+
+/// `GET /api/sessions/{id}` (WebEDT answers `{success, session}` here).
+pub async fn one(State(st): State<AppState>, Path(id): Path<String>) -> Response {
+    match find_session(&st, &id).await {
+        Ok(s) => {
+            Json(json!({"success": true, "session": session_row(&st, &s).await})).into_response()
+        }
+        Err(r) => r,
+    }
+}
+
+/// `DELETE /api/sessions/{id}`: stops the run and deletes the session with its events.
+pub async fn remove(State(st): State<AppState>, Path(id): Path<String>) -> Response {
+    let session = match find_session(&st, &id).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    st.stop_turn(&session.id);
+    let sid = session.id.clone();
+    if let Err(e) = st.store().call(move |s| s.delete_session(&sid)).await {
+        return ApiError::from(e).into_response();
+    }
+    Json(json!({"success": true, "data": {"message": "Session deleted", "id": session.id}}))
+        .into_response()
+}
+
+/// `POST /api/sessions/{id}/abort`: stops the run; its status becomes `error`.
+pub async fn abort(State(st): State<AppState>, Path(id): Path<String>) -> Response {
+    let session = match find_session(&st, &id).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let was = st.stop_turn(&session.id);
+    Json(json!({"success": true, "data": {"message": if was { "Run aborted" } else { "No run in progress" }, "aborted": was}})).into_response()
+}
+
+/// `POST /api/sessions/{id}/interrupt`: stops the run; its status becomes `completed`.
+pub async fn interrupt(State(st): State<AppState>, Path(id): Path<String>) -> Response {
+    let session = match find_session(&st, &id).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let was = st.interrupt(&session.id);
+    Json(json!({"success": true, "data": {"message": if was { "Run interrupted" } else { "No run in progress" }, "interrupted": was}})).into_response()
+}
+
+/// Marks runs left `running` with no live task and no activity for `timeout` as `error`.
+pub async fn sweep_orphans(st: &AppState, timeout: Duration) -> usize {
+    let cutoff = jiff::Timestamp::now().as_second() - timeout.as_secs() as i64;
+    let running = st
+        .store()
+        .call(|s| s.sessions(&Default::default()))
+        .await
+        .unwrap_or_default();
+    let mut closed = 0;
+    for s in running
+        .into_iter()
+        .filter(|s| s.status == "running" && !st.is_running(&s.id))
+    {
+        let sid = s.id.clone();
+        let last = st
+            .store()
+            .call(move |st| Ok(st.events(&sid, None)?.last().map(|e| e.created_at.clone())))
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or(s.updated_at.clone());
+        let age_ok = last
+            .parse::<jiff::Timestamp>()
+            .map(|t| t.as_second() <= cutoff)
+            .unwrap_or(true);
+        if age_ok {
+            let sink = EventSink::new(st.store().clone(), st.hub().clone(), &s.id);
+            let _ = sink.emit(json!({"type": "error", "error": "the run stopped without finishing (the server restarted or the run was orphaned)"})).await;
+            let sid = s.id.clone();
+            let _ = st
+                .store()
+                .call(move |s| {
+                    s.update_session(
+                        &sid,
+                        &crate::store::SessionUpdate {
+                            status: Some("error".into()),
+                            ..Default::default()
+                        },
+                    )
+                })
+                .await;
+            closed += 1;
+        }
+    }
+    closed
+}

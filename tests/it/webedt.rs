@@ -1,0 +1,440 @@
+//! WebEDT's `/api/*`: execute with named frames, replay with Last-Event-ID, live fan-out, abort.
+
+use crate::support::fake_anthropic::tool_use_events;
+use crate::support::server::TestServer;
+use crate::support::{Delivery, Reply, bare_remote, git};
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+/// Parses SSE text into (event name, id, data) frames; comments skipped.
+fn frames(body: &str) -> Vec<(Option<String>, Option<i64>, Value)> {
+    body.split("\n\n")
+        .filter_map(|f| {
+            let (mut name, mut id, mut data) = (None, None, None);
+            for l in f.lines() {
+                if let Some(v) = l.strip_prefix("event: ") {
+                    name = Some(v.to_owned());
+                } else if let Some(v) = l.strip_prefix("id: ") {
+                    id = v.parse().ok();
+                } else if let Some(v) = l.strip_prefix("data: ") {
+                    data = serde_json::from_str(v).ok();
+                }
+            }
+            data.map(|d| (name, id, d))
+        })
+        .collect()
+}
+
+fn enc(v: &str) -> String {
+    v.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+fn script(s: &TestServer, slow: bool) {
+    let delivery = Delivery {
+        event_delay: Duration::from_millis(if slow { 150 } else { 0 }),
+        ..Default::default()
+    };
+    s.fake.push(Reply::text(
+        r#"{"title": "Add Dark Mode", "branch": "dark-mode"}"#,
+    ));
+    s.fake.push(
+        Reply::Events(tool_use_events(&[(
+            "w1",
+            "filesystem__write_file",
+            json!({"path": "dark.css", "content": "body { background: #000; }\n"}),
+        )]))
+        .delivered(delivery.clone()),
+    );
+    s.fake
+        .push(Reply::text("Dark mode is in dark.css, ready to use.").delivered(delivery));
+    s.fake.push(Reply::text("Add dark mode stylesheet"));
+}
+
+async fn start_run(s: &TestServer, remote: &std::path::Path) -> reqwest::Response {
+    s.http
+        .post(s.url("/api/execute-remote"))
+        .json(&json!({"userRequest": "Add dark mode", "github": {"repoUrl": remote.to_str().unwrap(), "branch": "main"}}))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn read_until(
+    body: &mut (impl futures_util::Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin),
+    seen: &mut String,
+    needle: &str,
+) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while !seen.contains(needle) {
+        match tokio::time::timeout_at(deadline, body.next())
+            .await
+            .expect("in time")
+        {
+            Some(c) => seen.push_str(&String::from_utf8_lossy(&c.unwrap())),
+            None => panic!("ended before {needle:?}: {seen}"),
+        }
+    }
+}
+
+async fn status(s: &TestServer, id: &str) -> String {
+    let (_, v) = s.get(&format!("/api/sessions/{id}")).await;
+    v["session"]["status"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+async fn wait_status(s: &TestServer, id: &str, want: &str) {
+    for _ in 0..200 {
+        if status(s, id).await == want {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!(
+        "session {id} never became {want} (is {})",
+        status(s, id).await
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn execute_streams_named_frames_in_order_and_pushes_the_branch() {
+    let s = TestServer::start().await;
+    let remote = bare_remote(s.dir.path());
+    script(&s, false);
+    let r = start_run(&s, &remote).await;
+    assert_eq!(
+        r.headers()["content-type"],
+        "text/event-stream; charset=utf-8"
+    );
+    let body = r.text().await.unwrap();
+    let fr = frames(&body);
+    let names: Vec<String> = fr.iter().map(|f| f.0.clone().unwrap_or_default()).collect();
+    assert!(
+        names.iter().all(|n| !n.is_empty()),
+        "every execute frame is named: {names:?}"
+    );
+    assert_eq!(names[0], "input_preview");
+    assert_eq!(names[1], "session-created");
+    let sid = fr[1].2["websiteSessionId"].as_str().unwrap().to_owned();
+    let mut at = 0;
+    for k in [
+        "title_generation",
+        "branch_created",
+        "session_name",
+        "assistant",
+        "tool_result",
+        "result",
+        "commit_progress",
+        "completed",
+    ] {
+        at += names[at..]
+            .iter()
+            .position(|n| n == k)
+            .unwrap_or_else(|| panic!("{k} after {at} in {names:?}"));
+    }
+    assert_eq!(names.last().unwrap(), "completed");
+    for (name, id, data) in &fr {
+        assert_eq!(
+            data["type"].as_str(),
+            name.as_deref(),
+            "type repeats the event name"
+        );
+        assert_eq!(
+            id.is_some(),
+            name.as_deref() != Some("session-created"),
+            "stored events carry id: lines"
+        );
+    }
+    let ids: Vec<i64> = fr.iter().filter_map(|f| f.1).collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids increase");
+    let done = &fr.last().unwrap().2;
+    assert_eq!(
+        (done["completed"].clone(), done["websiteSessionId"].clone()),
+        (json!(true), json!(sid))
+    );
+    let branch = done["branch"].as_str().unwrap();
+    assert!(branch.starts_with("clauded/dark-mode-"));
+    assert_eq!(
+        git(&remote, &["log", "-1", "--format=%s", branch]).trim(),
+        "Add dark mode stylesheet"
+    );
+    assert_eq!(
+        git(&remote, &["show", &format!("{branch}:dark.css")]),
+        "body { background: #000; }\n"
+    );
+
+    let (_, ev) = s.get(&format!("/api/sessions/{sid}/events")).await;
+    assert_eq!(ev["success"], json!(true));
+    assert_eq!(ev["data"]["total"].as_u64().unwrap() as usize, ids.len());
+    assert_eq!(ev["data"]["status"], json!("completed"));
+    let (_, list) = s.get("/api/sessions").await;
+    assert_eq!(
+        list["data"]["sessions"][0]["userRequest"],
+        json!("Add Dark Mode")
+    );
+    assert_eq!(list["data"]["sessions"][0]["branch"], json!(branch));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_reconnects_with_last_event_id_sees_every_event_once() {
+    let s = TestServer::start().await;
+    let remote = bare_remote(s.dir.path());
+    script(&s, true);
+    let r = start_run(&s, &remote).await;
+    let mut body = r.bytes_stream();
+    let mut seen = String::new();
+    read_until(&mut body, &mut seen, "event: branch_created").await;
+    drop(body); // the client goes away mid-run
+    let first = frames(&seen);
+    let sid = first
+        .iter()
+        .find(|f| f.0.as_deref() == Some("session-created"))
+        .unwrap()
+        .2["websiteSessionId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let last = first.iter().filter_map(|f| f.1).max().unwrap();
+    assert_eq!(
+        status(&s, &sid).await,
+        "running",
+        "the run goes on without its client"
+    );
+
+    let resumed = s
+        .http
+        .get(s.url(&format!("/api/sessions/{sid}/events/stream")))
+        .header("last-event-id", last.to_string())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let second = frames(&resumed);
+    let mut got: Vec<i64> = first.iter().filter_map(|f| f.1).collect();
+    got.extend(second.iter().filter_map(|f| f.1));
+    let (_, all) = s.get(&format!("/api/sessions/{sid}/events")).await;
+    let want: Vec<i64> = all["data"]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(got, want, "every stored event exactly once, in order");
+    let end = second.last().unwrap();
+    assert_eq!(end.0.as_deref(), Some("completed"));
+    assert!(
+        second
+            .iter()
+            .filter(|f| f.1.is_some())
+            .all(|f| f.0.is_none()),
+        "replay and live frames are bare data"
+    );
+
+    // without Last-Event-ID: everything again, marked as replayed
+    let again = s
+        .http
+        .get(s.url(&format!("/api/sessions/{sid}/events/stream?")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let third = frames(&again);
+    let ids: Vec<i64> = third.iter().filter_map(|f| f.1).collect();
+    assert_eq!(ids, want);
+    assert!(
+        third
+            .iter()
+            .filter(|f| f.1.is_some())
+            .all(|f| f.2["_replayed"] == json!(true) && f.2["_originalTimestamp"].is_string())
+    );
+    assert_eq!(third.last().unwrap().2["replayed"], json!(true));
+    let q = s
+        .http
+        .get(s.url(&format!(
+            "/api/sessions/{sid}/events/stream?lastEventId={}",
+            want[want.len() - 2]
+        )))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        frames(&q).iter().filter_map(|f| f.1).collect::<Vec<_>>(),
+        vec![*want.last().unwrap()]
+    );
+
+    // resume adds WebEDT's markers around the replay
+    let res = s
+        .http
+        .get(s.url(&format!("/api/resume/{sid}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let kinds: Vec<String> = frames(&res)
+        .iter()
+        .map(|f| f.2["type"].as_str().unwrap_or("").to_owned())
+        .collect();
+    assert_eq!(
+        &kinds[..3],
+        ["submission_preview", "reconnected", "replay_start"]
+    );
+    let tail: Vec<&str> = kinds.iter().rev().take(3).map(String::as_str).collect();
+    assert_eq!(tail, ["completed", "session_info", "replay_end"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_live_subscribers_see_the_same_run() {
+    let s = TestServer::start().await;
+    let remote = bare_remote(s.dir.path());
+    script(&s, true);
+    let r = start_run(&s, &remote).await;
+    let mut body = r.bytes_stream();
+    let mut seen = String::new();
+    read_until(&mut body, &mut seen, "session-created").await;
+    let sid = frames(&seen)
+        .iter()
+        .find(|f| f.0.as_deref() == Some("session-created"))
+        .unwrap()
+        .2["websiteSessionId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let sub = |sid: String| {
+        let (http, url) = (
+            s.http.clone(),
+            s.url(&format!("/api/sessions/{sid}/events/stream")),
+        );
+        tokio::spawn(async move { http.get(url).send().await.unwrap().text().await.unwrap() })
+    };
+    let (a, b) = (sub(sid.clone()), sub(sid.clone()));
+    read_until(&mut body, &mut seen, "event: completed").await;
+    let (a, b) = (a.await.unwrap(), b.await.unwrap());
+    let ids = |t: &str| frames(t).iter().filter_map(|f| f.1).collect::<Vec<_>>();
+    assert_eq!(ids(&a), ids(&b));
+    assert_eq!(
+        ids(&a),
+        ids(&seen),
+        "the same events as the executing client"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn abort_really_stops_a_run_and_get_execute_works() {
+    let s = TestServer::start().await;
+    let remote = bare_remote(s.dir.path());
+    s.fake.push(Reply::text(
+        r#"{"title": "Slow Work", "branch": "slow-work"}"#,
+    ));
+    s.fake.push(
+        Reply::text("thinking very slowly about this change for a long long time").delivered(
+            Delivery {
+                event_delay: Duration::from_millis(300),
+                ..Default::default()
+            },
+        ),
+    );
+    let github = json!({"repoUrl": remote.to_str().unwrap()}).to_string();
+    let r = s
+        .http
+        .get(s.url(&format!(
+            "/api/execute-remote?userRequest=do%20slow%20work&github={}",
+            enc(&github)
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let mut body = r.bytes_stream();
+    let mut seen = String::new();
+    read_until(&mut body, &mut seen, "event: session_name").await;
+    let sid = frames(&seen)
+        .iter()
+        .find(|f| f.0.as_deref() == Some("session-created"))
+        .unwrap()
+        .2["websiteSessionId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (st, r) = s
+        .post(&format!("/api/sessions/{sid}/abort"), json!({}))
+        .await;
+    assert_eq!((st, r["data"]["aborted"].clone()), (200, json!(true)));
+    read_until(&mut body, &mut seen, "event: error").await;
+    wait_status(&s, &sid, "error").await;
+    assert_eq!(
+        git(&remote, &["branch", "--list", "clauded/*"]).trim(),
+        "",
+        "an aborted run pushes nothing"
+    );
+    let (st, _) = s
+        .post(&format!("/api/sessions/{sid}/abort"), json!({}))
+        .await;
+    assert_eq!(st, 200);
+    let (st, e) = s
+        .post("/api/execute-remote", json!({"github": {"repoUrl": "x"}}))
+        .await;
+    assert_eq!((st, e["success"].clone()), (400, json!(false)));
+    let (st, _) = s.get("/api/sessions/nope/events").await;
+    assert_eq!(st, 404);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runs_left_running_by_a_dead_process_are_closed_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("clauded.db");
+    {
+        let store = clauded::store::Store::open(&db).unwrap();
+        let s = store
+            .create_session(&clauded::store::NewSession {
+                id: Some("orphan".into()),
+                model: "m".into(),
+                source: "run".into(),
+                ..Default::default()
+            })
+            .unwrap();
+        store
+            .update_session(
+                &s.id,
+                &clauded::store::SessionUpdate {
+                    status: Some("running".into()),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        let c = rusqlite::Connection::open(&db).unwrap();
+        c.execute(
+            "UPDATE sessions SET updated_at = '2020-01-01T00:00:00.000Z' WHERE id = 'orphan'",
+            [],
+        )
+        .unwrap();
+    }
+    let s = TestServer::start_on(&db).await;
+    let (_, v) = s.get("/api/sessions/orphan").await;
+    assert_eq!(v["session"]["status"], json!("error"));
+    let (_, ev) = s.get("/api/sessions/orphan/events").await;
+    assert!(
+        ev["data"]["events"][0]["eventData"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("stopped without finishing")
+    );
+}
