@@ -378,3 +378,80 @@ async fn in_place_refuses_a_dirty_tree_unless_allowed() {
             .starts_with("clauded/dark-mode-toggle-")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_title_falls_back_to_a_local_slug_and_a_configured_co_author_is_added() {
+    let h = Home::new();
+    identity(&h);
+    let remote = bare_remote(h.path());
+    let cfg = std::fs::read_to_string(h.path().join("config.toml")).unwrap();
+    std::fs::write(
+        h.path().join("config.toml"),
+        format!("{cfg}git_co_author = \"Claude <noreply@anthropic.com>\"\n"),
+    )
+    .unwrap();
+    h.fake.push(Reply::error(
+        400,
+        "invalid_request_error",
+        "no titles today",
+    ));
+    h.fake.push(Reply::Events(tool_use_events(&[(
+        "t1",
+        "bash__bash",
+        json!({"command": "echo '* { margin: 0 }' > reset.css"}),
+    )])));
+    h.fake.push(Reply::text("Added a CSS reset."));
+    h.fake.push(Reply::text(
+        "this subject line is far too long to be a commit subject because it rambles on and on",
+    ));
+    let r = run_in(
+        &h,
+        &[
+            "run",
+            "Please add the CSS reset file",
+            "--repo",
+            remote.to_str().unwrap(),
+            "--push",
+            "--yes",
+            "--json",
+        ],
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(r.code, 0, "{r:?}");
+    let events: Vec<Value> = r
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let title = events
+        .iter()
+        .find(|e| e["type"] == "title_generation" && e["status"] == "success")
+        .unwrap();
+    assert_eq!(
+        (title["method"].clone(), title["branch_name"].clone()),
+        (json!("local"), json!("add-css-reset-file"))
+    );
+    assert!(
+        events.iter().all(|e| e["id"].is_i64()),
+        "NDJSON events carry their ids"
+    );
+    let branch = git(
+        &remote,
+        &["branch", "--list", "clauded/*", "--format=%(refname:short)"],
+    );
+    assert!(
+        branch.trim().starts_with("clauded/add-css-reset-file-"),
+        "{branch}"
+    );
+    let msg = git(&remote, &["log", "-1", "--format=%B", branch.trim()]);
+    assert!(
+        msg.starts_with("Update files\n"),
+        "a subject over 72 characters falls back: {msg:?}"
+    );
+    assert!(
+        msg.contains("Co-authored-by: Claude <noreply@anthropic.com>"),
+        "{msg:?}"
+    );
+}

@@ -438,3 +438,95 @@ async fn runs_left_running_by_a_dead_process_are_closed_at_start() {
             .contains("stopped without finishing")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_follow_up_continues_on_the_same_branch_and_interrupt_completes() {
+    let s = TestServer::start().await;
+    let remote = bare_remote(s.dir.path());
+    script(&s, false);
+    let first = frames(&start_run(&s, &remote).await.text().await.unwrap());
+    let sid = first
+        .iter()
+        .find(|f| f.0.as_deref() == Some("session-created"))
+        .unwrap()
+        .2["websiteSessionId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let branch = first.last().unwrap().2["branch"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // a follow-up: same session, same branch, a second commit on top
+    s.fake.push(Reply::Events(tool_use_events(&[(
+        "w2",
+        "filesystem__write_file",
+        json!({"path": "light.css", "content": "body { background: #fff; }\n"}),
+    )])));
+    s.fake.push(Reply::text("Added the light theme too."));
+    s.fake.push(Reply::text("Add light theme"));
+    let body = s
+        .http
+        .post(s.url("/api/execute-remote"))
+        .json(&json!({"userRequest": "Add a light theme too", "websiteSessionId": sid}))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let fr = frames(&body);
+    assert!(
+        !fr.iter().any(|f| f.0.as_deref() == Some("session-created")),
+        "no new session"
+    );
+    assert_eq!(fr.last().unwrap().2["branch"], json!(branch));
+    let log = git(&remote, &["log", "--format=%s", "-2", &branch]);
+    assert_eq!(
+        log.lines().collect::<Vec<_>>(),
+        ["Add light theme", "Add dark mode stylesheet"]
+    );
+    let up = s.fake.message_requests();
+    let agent_req = &up[up.len() - 3].body;
+    assert!(
+        agent_req["messages"].as_array().unwrap().len() > 3,
+        "the follow-up sees the first run's conversation"
+    );
+
+    // interrupt: the run stops and counts as completed
+    s.fake.push(
+        Reply::text("so slow it never finishes on its own, word after word after word").delivered(
+            Delivery {
+                event_delay: Duration::from_millis(300),
+                ..Default::default()
+            },
+        ),
+    );
+    let r = s
+        .http
+        .post(s.url("/api/execute-remote"))
+        .json(&json!({"userRequest": "more", "websiteSessionId": sid}))
+        .send()
+        .await
+        .unwrap();
+    let mut stream = r.bytes_stream();
+    let mut seen = String::new();
+    read_until(&mut stream, &mut seen, "event: input_preview").await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let (st, v) = s
+        .post(&format!("/api/sessions/{sid}/interrupt"), json!({}))
+        .await;
+    assert_eq!((st, v["data"]["interrupted"].clone()), (200, json!(true)));
+    wait_status(&s, &sid, "completed").await;
+    let (_, ev) = s.get(&format!("/api/sessions/{sid}/events")).await;
+    assert_eq!(
+        ev["data"]["events"].as_array().unwrap().last().unwrap()["eventData"]["type"],
+        json!("interrupted")
+    );
+
+    let (st, d) = s.delete(&format!("/api/sessions/{sid}")).await;
+    assert_eq!((st, d["success"].clone()), (200, json!(true)));
+    let (st, _) = s.get(&format!("/api/sessions/{sid}")).await;
+    assert_eq!(st, 404);
+}

@@ -230,7 +230,7 @@ async fn execute(st: AppState, key: CallerKey, b: ExecuteBody) -> Response {
                 &env,
                 st.tools(),
                 &cancel,
-                Arc::new(|_, _| {}),
+                progress_events(&sink),
                 &mut |_: TurnEvent| {},
             )
             .await;
@@ -296,6 +296,30 @@ async fn execute(st: AppState, key: CallerKey, b: ExecuteBody) -> Response {
         }
     });
     resp
+}
+
+/// Clone and push progress as `message` events, at most one per quarter.
+fn progress_events(sink: &EventSink) -> run::ProgressFn {
+    let sink = sink.clone();
+    let handle = tokio::runtime::Handle::current();
+    let last = Arc::new(std::sync::Mutex::new(HashMap::<String, usize>::new()));
+    Arc::new(move |what: &str, p: crate::git::Progress| {
+        if p.total == 0 {
+            return;
+        }
+        let quarter = p.done * 4 / p.total;
+        let mut seen = last.lock().unwrap_or_else(|e| e.into_inner());
+        if seen.get(what).is_some_and(|q| *q >= quarter) {
+            return;
+        }
+        seen.insert(what.to_owned(), quarter);
+        let ev = json!({"type": "message", "stage": format!("{what}_progress"),
+            "message": format!("{what}: {}/{} objects", p.done, p.total), "data": {"done": p.done, "total": p.total}});
+        let sink = sink.clone();
+        handle.spawn(async move {
+            let _ = sink.emit(ev).await;
+        });
+    })
 }
 
 fn last_event_id(headers: &HeaderMap, q: &HashMap<String, String>) -> Option<i64> {
