@@ -9,7 +9,6 @@ use crate::error::{Error, Result};
 use crate::store::{NewSession, Session, Store};
 use serde_json::json;
 use std::io::{IsTerminal, Read, Write};
-use tokio_util::sync::CancellationToken;
 
 /// `clauded ask` arguments.
 #[derive(Debug, clap::Args)]
@@ -266,15 +265,7 @@ pub(super) async fn terminal_turn(
     quiet: bool,
     json: bool,
 ) -> Result<std::result::Result<engine::TurnOutcome, TurnError>> {
-    let cancel = CancellationToken::new();
-    let watcher = tokio::spawn({
-        let c = cancel.clone();
-        async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                c.cancel();
-            }
-        }
-    });
+    let (cancel, watcher) = super::ctrl_c_token();
     let spinner = output::spinner(quiet, "waiting for Claude…");
     let mut printer = Printer::new(json);
     let result = engine::run_turn(

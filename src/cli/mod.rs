@@ -153,6 +153,21 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// A token that Ctrl-C cancels (instead of killing the program), and the watcher to abort after.
+pub(crate) fn ctrl_c_token() -> (
+    tokio_util::sync::CancellationToken,
+    tokio::task::JoinHandle<()>,
+) {
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let c = cancel.clone();
+    let watcher = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            c.cancel();
+        }
+    });
+    (cancel, watcher)
+}
+
 /// Prints an error and its hint on stderr.
 pub fn report(e: &Error) {
     eprintln!("error: {e}");

@@ -14,7 +14,6 @@ use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio_util::sync::CancellationToken;
 
 /// `clauded run` arguments.
 #[derive(Debug, clap::Args)]
@@ -215,15 +214,7 @@ pub async fn run(args: Args, quiet: bool) -> Result<()> {
             &format!("run {} · {}", output::short(&session.id), spec.model),
         );
     }
-    let cancel = CancellationToken::new();
-    let watcher = tokio::spawn({
-        let c = cancel.clone();
-        async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                c.cancel();
-            }
-        }
-    });
+    let (cancel, watcher) = super::ctrl_c_token();
     let mut wrote = false;
     let mut on_event = |ev: TurnEvent| {
         if json_mode {

@@ -126,13 +126,7 @@ pub async fn open_session(
                     ..Default::default()
                 })?,
             };
-            s.update_session(
-                &sess.id,
-                &SessionUpdate {
-                    status: Some("running".into()),
-                    ..Default::default()
-                },
-            )
+            s.set_session_status(&sess.id, "running")
         })
         .await
         .map_err(|e| RunError::Refused(e.to_string()))
@@ -344,15 +338,7 @@ pub async fn run(
     let sid = session.id.clone();
     let _ = ctx
         .store
-        .call(move |s| {
-            s.update_session(
-                &sid,
-                &SessionUpdate {
-                    status: Some(status.into()),
-                    ..Default::default()
-                },
-            )
-        })
+        .call(move |s| s.set_session_status(&sid, status))
         .await;
     result
 }

@@ -367,6 +367,17 @@ impl Store {
         })
     }
 
+    /// Sets a session's status (`idle`, `running`, `completed`, `error`).
+    pub fn set_session_status(&self, id: &str, status: &str) -> Result<Session> {
+        self.update_session(
+            id,
+            &SessionUpdate {
+                status: Some(status.to_owned()),
+                ..Default::default()
+            },
+        )
+    }
+
     /// Deletes a session with its messages and events. True if it existed.
     pub fn delete_session(&self, id: &str) -> Result<bool> {
         self.write(|tx| Ok(tx.execute("DELETE FROM sessions WHERE id = ?1", [id])? > 0))

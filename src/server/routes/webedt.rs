@@ -241,15 +241,7 @@ async fn execute(st: AppState, key: CallerKey, b: ExecuteBody) -> Response {
                 let sid = session.id.clone();
                 let _ = st
                     .store()
-                    .call(move |s| {
-                        s.update_session(
-                            &sid,
-                            &crate::store::SessionUpdate {
-                                status: Some("completed".into()),
-                                ..Default::default()
-                            },
-                        )
-                    })
+                    .call(move |s| s.set_session_status(&sid, "completed"))
                     .await;
             }
             st.hub().end(&session.id);
@@ -667,15 +659,7 @@ pub async fn sweep_orphans(st: &AppState, timeout: Duration) -> usize {
             let sid = s.id.clone();
             let _ = st
                 .store()
-                .call(move |s| {
-                    s.update_session(
-                        &sid,
-                        &crate::store::SessionUpdate {
-                            status: Some("error".into()),
-                            ..Default::default()
-                        },
-                    )
-                })
+                .call(move |s| s.set_session_status(&sid, "error"))
                 .await;
             closed += 1;
         }
