@@ -142,13 +142,6 @@ fn capped(bytes: &[u8]) -> String {
 mod tests {
     use super::*;
 
-    fn text(o: &ToolOutput) -> String {
-        match &o.content[0] {
-            ToolContent::Text(t) => t.clone(),
-            other => format!("{other:?}"),
-        }
-    }
-
     #[tokio::test]
     async fn runs_in_the_root_with_the_exit_code() {
         let dir = tempfile::tempdir().unwrap();
@@ -160,10 +153,10 @@ mod tests {
             )
             .await;
         assert!(!r.is_error, "{r:?}");
-        assert_eq!(text(&r), "exit code: 0\n--- stdout\nhi\n--- stderr\noops\n");
+        assert_eq!(r.text(), "exit code: 0\n--- stdout\nhi\n--- stderr\noops\n");
         assert!(dir.path().join("f.txt").exists());
         let r = b.call("bash", json!({"command":"exit 3"})).await;
-        assert!(r.is_error && text(&r).starts_with("exit code: 3"));
+        assert!(r.is_error && r.text().starts_with("exit code: 3"));
         assert_eq!(r.structured, Some(json!({"exit_code": 3})));
     }
 
@@ -178,7 +171,7 @@ mod tests {
                 json!({"command":"sleep 30 & sleep 30; echo never","timeout_secs":1}),
             )
             .await;
-        assert!(r.is_error && text(&r).contains("timed out"), "{r:?}");
+        assert!(r.is_error && r.text().contains("timed out"), "{r:?}");
         assert!(started.elapsed() < Duration::from_secs(10));
         let r = b
             .call(
@@ -186,6 +179,6 @@ mod tests {
                 json!({"command":"head -c 200000 /dev/zero | tr '\\\\0' a"}),
             )
             .await;
-        assert!(text(&r).contains("more bytes cut"), "{}", &text(&r)[..100]);
+        assert!(r.text().contains("more bytes cut"), "{}", &r.text()[..100]);
     }
 }

@@ -284,14 +284,6 @@ impl Filesystem {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mcp::ToolContent;
-
-    fn text(o: &ToolOutput) -> String {
-        match &o.content[0] {
-            ToolContent::Text(t) => t.clone(),
-            other => format!("{other:?}"),
-        }
-    }
 
     #[tokio::test]
     async fn write_read_edit_list_search() {
@@ -305,7 +297,9 @@ mod tests {
             .await;
         assert!(!w.is_error, "{w:?}");
         assert_eq!(
-            text(&fs.call("read_file", json!({"path":"src/a.txt"})).await),
+            fs.call("read_file", json!({"path":"src/a.txt"}))
+                .await
+                .text(),
             "hello world\n"
         );
         assert!(
@@ -320,9 +314,11 @@ mod tests {
             std::fs::read_to_string(dir.path().join("src/a.txt")).unwrap(),
             "hello there\n"
         );
-        assert_eq!(text(&fs.call("list_directory", json!({})).await), "src/");
+        assert_eq!(fs.call("list_directory", json!({})).await.text(), "src/");
         assert!(
-            text(&fs.call("search_files", json!({"query":"there"})).await)
+            fs.call("search_files", json!({"query":"there"}))
+                .await
+                .text()
                 .contains("src/a.txt:1: hello there")
         );
         assert!(
@@ -351,7 +347,7 @@ mod tests {
         ] {
             let r = fs.call("read_file", json!({"path": bad})).await;
             assert!(
-                r.is_error && text(&r).contains("access denied"),
+                r.is_error && r.text().contains("access denied"),
                 "{bad}: {r:?}"
             );
         }
@@ -366,7 +362,7 @@ mod tests {
             let r = fs
                 .call("read_file", json!({"path":"link/secret.txt"}))
                 .await;
-            assert!(r.is_error && text(&r).contains("symlink"), "{r:?}");
+            assert!(r.is_error && r.text().contains("symlink"), "{r:?}");
             let w = fs
                 .call("write_file", json!({"path":"link/new.txt","content":"x"}))
                 .await;

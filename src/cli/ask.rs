@@ -336,7 +336,7 @@ impl Printer {
                 duration_ms,
             } if self.json => output::print_ndjson(&json!({
                 "type":"tool_result","id":id,"name":name,"is_error":out.is_error,
-                "content":crate::engine::tools::output_text(out),"duration_ms":duration_ms})),
+                "content":out.text(),"duration_ms":duration_ms})),
             TurnEvent::ToolUse { name, input, .. } => {
                 self.end_line();
                 super::tools::show_use(name, input);

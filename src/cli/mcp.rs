@@ -3,7 +3,7 @@
 use super::App;
 use super::output::{self, note};
 use crate::config::{Env, Overrides};
-use crate::engine::tools::{ToolHost, output_text};
+use crate::engine::tools::ToolHost;
 use crate::error::{Error, Result};
 use crate::store::{McpServerRow, NewMcpServer};
 use serde_json::{Value, json};
@@ -254,7 +254,7 @@ pub async fn run(cmd: Command, quiet: bool) -> Result<()> {
             if json {
                 output::print_json(&out)?;
             } else {
-                println!("{}", output_text(&out));
+                println!("{}", out.text());
             }
             if out.is_error {
                 return Err(Error::Other(format!(

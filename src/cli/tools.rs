@@ -2,7 +2,7 @@
 
 use super::output::dim;
 use crate::engine::Tooling;
-use crate::engine::tools::{ApprovalRequest, Approver, Decision, Policy, ToolHost, output_text};
+use crate::engine::tools::{ApprovalRequest, Approver, Decision, Policy, ToolHost};
 use crate::error::{Error, Result};
 use crate::mcp::ToolOutput;
 use crate::store::Store;
@@ -167,7 +167,7 @@ pub fn show_use(name: &str, input: &serde_json::Value) {
 
 /// A dim line for a tool result.
 pub fn show_result(name: &str, out: &ToolOutput, ms: u64) {
-    let text = output_text(out);
+    let text = out.text();
     let first = text
         .lines()
         .find(|l| !l.trim().is_empty())

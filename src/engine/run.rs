@@ -586,7 +586,7 @@ async fn run_inner(
                     duration_ms,
                 } => {
                     let _ = tx.send(json!({"type": "tool_result", "source": "claude", "tool_use_id": id, "name": name,
-                        "content": super::tools::output_text(output), "is_error": output.is_error, "duration_ms": duration_ms}));
+                        "content": output.text(), "is_error": output.is_error, "duration_ms": duration_ms}));
                 }
                 _ => {}
             }

@@ -321,20 +321,6 @@ pub fn error_output(text: String) -> ToolOutput {
     }
 }
 
-/// A tool's output as the text of a log line or an API field.
-pub fn output_text(out: &ToolOutput) -> String {
-    out.content
-        .iter()
-        .map(|c| match c {
-            ToolContent::Text(t) => t.clone(),
-            ToolContent::Image { mime_type, data } => {
-                format!("[image {mime_type}, {} bytes base64]", data.len())
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 /// A tool's output as a `tool_result` block.
 pub fn result_block(tool_use_id: &str, out: &ToolOutput) -> ContentBlock {
     let blocks: Vec<ContentBlock> = out

@@ -522,7 +522,7 @@ async fn run_tools(
             duration_ms: *ms,
         });
         let ev = json!({"tool_use_id": id, "name": name, "is_error": out.is_error,
-            "content": tools::output_text(out), "duration_ms": ms, "structured": out.structured});
+            "content": out.text(), "duration_ms": ms, "structured": out.structured});
         let sid = session_id.to_owned();
         let _ = ctx
             .store

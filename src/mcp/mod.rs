@@ -121,9 +121,11 @@ impl ToolOutput {
     pub fn text(&self) -> String {
         self.content
             .iter()
-            .filter_map(|c| match c {
-                ToolContent::Text(t) => Some(t.as_str()),
-                ToolContent::Image { .. } => None,
+            .map(|c| match c {
+                ToolContent::Text(t) => t.clone(),
+                ToolContent::Image { data, mime_type } => {
+                    format!("[image {mime_type}, {} bytes base64]", data.len())
+                }
             })
             .collect::<Vec<_>>()
             .join("\n")

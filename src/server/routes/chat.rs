@@ -7,7 +7,7 @@
 
 use super::{session_json, success, unix_now};
 use crate::anthropic::{ContentBlock, Role};
-use crate::engine::tools::{ApprovalRequest, Approver, Decision, Policy, output_text};
+use crate::engine::tools::{ApprovalRequest, Approver, Decision, Policy};
 use crate::engine::{self, Tooling, TurnContext, TurnError, TurnEvent, TurnOptions};
 use crate::openai::{
     ChatRequest, ChunkTranslator, finish_reason, to_anthropic, to_openai_response,
@@ -382,7 +382,7 @@ pub(crate) async fn run_session_turn(
                         .and_then(|s| s.get("exit_code"))
                         .cloned();
                     let mut f = json!({"object": "tool_result", "tool_id": id, "name": name,
-                        "is_error": output.is_error, "content": output_text(&output),
+                        "is_error": output.is_error, "content": output.text(),
                         "duration_ms": duration_ms, "exit_code": exit_code});
                     merge(&mut f, &ids);
                     send(&tx, vec![f]);

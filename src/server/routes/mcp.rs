@@ -1,7 +1,7 @@
 //! `/v1/mcp/*`, `/v1/tools/execute`, a session's servers, and tool approvals.
 
 use super::success;
-use crate::engine::tools::{Decision, output_text};
+use crate::engine::tools::Decision;
 use crate::mcp::sanitize_tool_name;
 use crate::server::AppState;
 use crate::server::error::ApiError;
@@ -325,7 +325,7 @@ async fn execute_named(
         .filter(|t| t.is_finite() && *t > 0.0)
         .map(|t| Duration::from_secs_f64(t.min(3600.0)));
     let out = st.tools().call(&row, &root, tool, arguments, timeout).await;
-    let text = output_text(&out);
+    let text = out.text();
     Ok(Json(json!({
         "success": !out.is_error,
         "result": if out.is_error { Value::Null } else { json!(text) },
