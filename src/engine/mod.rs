@@ -3,6 +3,7 @@
 mod completion;
 pub mod events;
 mod models;
+pub mod naming;
 pub mod run;
 pub mod tools;
 mod turn;

@@ -3,9 +3,10 @@
 //! generated message, push, pull request; every step an event stored and broadcast.
 
 use super::events::EventSink;
+use super::naming::{commit_message, generate_title, local_slug};
 use super::tools::{Policy, ToolHost};
 use super::turn::{Tooling, TurnContext, TurnError, TurnEvent, TurnOptions, run_turn};
-use crate::anthropic::{ContentBlock, MessageParam, MessagesRequest, Role, System, Usage, text_of};
+use crate::anthropic::{ContentBlock, Usage, text_of};
 use crate::git;
 use crate::github::GitHub;
 use crate::store::{NewSession, Session, SessionUpdate};
@@ -130,145 +131,6 @@ pub async fn open_session(
         })
         .await
         .map_err(|e| RunError::Refused(e.to_string()))
-}
-
-fn is_filler(w: &str) -> bool {
-    matches!(
-        w,
-        "a" | "an"
-            | "the"
-            | "to"
-            | "of"
-            | "for"
-            | "and"
-            | "in"
-            | "on"
-            | "with"
-            | "please"
-            | "can"
-            | "you"
-            | "my"
-            | "our"
-            | "this"
-            | "that"
-            | "it"
-            | "is"
-            | "be"
-    )
-}
-
-/// A branch slug without asking Claude: the first four meaningful words, kebab-case, ≤ 40 chars.
-pub fn local_slug(text: &str) -> String {
-    let words: Vec<String> = text
-        .to_lowercase()
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == ' ' {
-                c
-            } else {
-                ' '
-            }
-        })
-        .collect::<String>()
-        .split_whitespace()
-        .filter(|w| !is_filler(w))
-        .take(4)
-        .map(str::to_owned)
-        .collect();
-    let mut slug = words.join("-");
-    slug.truncate(40);
-    let slug = slug.trim_matches('-').to_owned();
-    if slug.is_empty() {
-        "change".into()
-    } else {
-        slug
-    }
-}
-
-fn clean_slug(s: &str) -> String {
-    let s: String = s
-        .to_lowercase()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect();
-    let mut out = String::new();
-    for part in s.split('-').filter(|p| !p.is_empty()) {
-        if !out.is_empty() {
-            out.push('-');
-        }
-        out.push_str(part);
-    }
-    out.truncate(40);
-    out.trim_matches('-').to_owned()
-}
-
-async fn ask_claude(
-    ctx: &TurnContext,
-    model: &str,
-    system: &str,
-    prompt: String,
-    max_tokens: u32,
-) -> Option<String> {
-    let req = MessagesRequest {
-        model: model.to_owned(),
-        max_tokens,
-        system: Some(System::Text(system.to_owned())),
-        messages: vec![MessageParam {
-            role: Role::User,
-            content: vec![ContentBlock::text(prompt)],
-        }],
-        ..Default::default()
-    };
-    super::completion::complete(ctx, &req)
-        .await
-        .ok()
-        .map(|m| m.text())
-        .filter(|t| !t.trim().is_empty())
-}
-
-/// A title and branch slug from Claude, or `None` (the caller falls back to [`local_slug`]).
-async fn generate_title(ctx: &TurnContext, model: &str, request: &str) -> Option<(String, String)> {
-    let text = ask_claude(
-        ctx,
-        model,
-        "You name pieces of work. Answer with JSON only: {\"title\": \"3-6 words, Title Case\", \"branch\": \"2-4 kebab-case words\"}.",
-        format!("Name this request:\n\n{}", request.chars().take(2000).collect::<String>()),
-        100,
-    )
-    .await?;
-    let start = text.find('{')?;
-    let end = text.rfind('}')?;
-    let v: Value = serde_json::from_str(&text[start..=end]).ok()?;
-    let title = v["title"]
-        .as_str()?
-        .trim()
-        .chars()
-        .take(80)
-        .collect::<String>();
-    let slug = clean_slug(v["branch"].as_str()?);
-    (!title.is_empty() && !slug.is_empty()).then_some((title, slug))
-}
-
-/// An imperative commit subject under 72 characters from the diff, or `Update files`.
-async fn commit_message(ctx: &TurnContext, model: &str, request: &str, diff: &str) -> String {
-    let generated = ask_claude(
-        ctx,
-        model,
-        "Write a git commit subject line for this change: imperative mood, under 72 characters, no trailing period, no quotes. Answer with the line only.",
-        format!("Request: {}\n\nDiff:\n{diff}", request.chars().take(500).collect::<String>()),
-        60,
-    )
-    .await;
-    let line = generated
-        .as_deref()
-        .and_then(|t| t.lines().map(str::trim).find(|l| !l.is_empty()))
-        .map(|l| {
-            l.trim_matches(['"', '`', '\''])
-                .trim_end_matches('.')
-                .to_owned()
-        })
-        .filter(|l| !l.is_empty() && l.chars().count() < 72);
-    line.unwrap_or_else(|| "Update files".into())
 }
 
 /// Removes workspaces older than `ttl` (best effort).
@@ -746,19 +608,4 @@ async fn run_inner(
         }
     }
     Ok(summary)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn slugs() {
-        assert_eq!(
-            local_slug("Add a dark mode toggle to the settings page"),
-            "add-dark-mode-toggle"
-        );
-        assert_eq!(local_slug("!!!"), "change");
-        assert_eq!(clean_slug("Dark Mode / Toggle!!"), "dark-mode-toggle");
-    }
 }
