@@ -42,6 +42,16 @@ pub struct ServerOptions {
     pub git_co_author: Option<String>,
     /// A run with no activity for this long, and no live task, is marked `error`.
     pub orphan_timeout: Duration,
+    /// Extra `Host` names accepted on a loopback bind (loopback names always are).
+    pub allowed_hosts: Vec<String>,
+    /// Whether the Host guard applies: true when bound to a loopback address.
+    pub host_guard: bool,
+    /// Runs may name local paths and `file://` repositories (tests; trusted setups).
+    pub allow_local_repos: bool,
+    /// Hosts the GitHub token may be sent to, besides github.com and GITHUB_API_URL's host.
+    pub github_hosts: Vec<String>,
+    /// How long a run's workspace is kept.
+    pub workspace_ttl: Duration,
 }
 
 impl ServerOptions {
@@ -62,6 +72,11 @@ impl ServerOptions {
             github_token: None,
             git_co_author: c.git_co_author.clone(),
             orphan_timeout: Duration::from_secs(30 * 60),
+            allowed_hosts: vec![],
+            host_guard: true,
+            allow_local_repos: false,
+            github_hosts: vec![],
+            workspace_ttl: Duration::from_secs(c.workspace_ttl_hours * 3600),
         }
     }
 }

@@ -207,7 +207,7 @@ async fn execute(st: AppState, key: CallerKey, b: ExecuteBody) -> Response {
     let o = st.options();
     let env = RunEnv {
         workspace_dir: o.workspace_dir.clone(),
-        workspace_ttl: Duration::from_secs(24 * 3600),
+        workspace_ttl: st.options().workspace_ttl,
         github_api: o.github_api.clone(),
         github_token: o.github_token.clone(),
         co_author: o.git_co_author.clone(),
