@@ -57,9 +57,11 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Usage(_) => exit::USAGE,
-            Error::Store(store::Error::NotFound { .. } | store::Error::Ambiguous { .. }) => {
-                exit::USAGE
-            }
+            Error::Store(
+                store::Error::NotFound { .. }
+                | store::Error::Ambiguous { .. }
+                | store::Error::InvalidId { .. },
+            ) => exit::USAGE,
             Error::MissingKey | Error::Config(_) | Error::Secrets(_) => exit::CONFIG,
             Error::Upstream(e) if e.is_transport() => exit::UNREACHABLE,
             Error::Upstream(anthropic::Error::Config(_)) => exit::CONFIG,

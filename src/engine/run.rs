@@ -245,8 +245,11 @@ async fn run_inner(
     // the working tree
     let (workdir, repo_url, in_place) = match (&spec.repo, follow_up) {
         (Some(RepoSource::InPlace(p)), _) => (p.clone(), p.display().to_string(), true),
+        // the folder is named here, never after an id a client may have chosen
         (Some(RepoSource::Clone(url)), false) => (
-            env.workspace_dir.join(&session.id).join("repo"),
+            env.workspace_dir
+                .join(uuid::Uuid::new_v4().simple().to_string())
+                .join("repo"),
             url.clone(),
             false,
         ),

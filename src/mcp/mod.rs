@@ -91,8 +91,9 @@ pub struct ToolInfo {
     pub destructive: Option<bool>,
 }
 
-/// One piece of a tool's output.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+/// One piece of a tool's output. Serialised in MCP's shape (`{"type":"text","text"}`,
+/// `{"type":"image","data","mimeType"}`), as clients of our API expect.
+#[derive(Debug, Clone, PartialEq)]
 pub enum ToolContent {
     /// Text; audio, resources and resource links are rendered as text too.
     Text(String),
@@ -103,6 +104,25 @@ pub enum ToolContent {
         /// Its MIME type (`image/png`).
         mime_type: String,
     },
+}
+
+impl serde::Serialize for ToolContent {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(if matches!(self, Self::Text(_)) { 2 } else { 3 }))?;
+        match self {
+            Self::Text(text) => {
+                m.serialize_entry("type", "text")?;
+                m.serialize_entry("text", text)?;
+            }
+            Self::Image { data, mime_type } => {
+                m.serialize_entry("type", "image")?;
+                m.serialize_entry("data", data)?;
+                m.serialize_entry("mimeType", mime_type)?;
+            }
+        }
+        m.end()
+    }
 }
 
 /// What a tool call returned.

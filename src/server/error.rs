@@ -1,9 +1,51 @@
-//! API errors in OpenAI's body shape: `{"error":{"message","type","param","code"}}`.
+//! API errors in OpenAI's body shape: `{"error":{"message","type","param","code"}}`, and
+//! WebEDT's `{"success":false,"error"}` for `/api/*`.
 
 use crate::anthropic;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+
+/// Which API a path belongs to: its refusals take that API's error shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// `/v1/*`, `/health` and everything else: OpenAI's error body.
+    OpenAi,
+    /// `/api/*` (but `/api/v1/*`, an alias of `/v1/*`): WebEDT's envelope.
+    Webedt,
+}
+
+impl Family {
+    /// The family of a request path (before or after the iOS rewrite).
+    pub fn of(path: &str) -> Self {
+        let api = path == "/api" || path.starts_with("/api/");
+        if api && !path.starts_with("/api/v1/") && path != "/api/v1" {
+            Family::Webedt
+        } else {
+            Family::OpenAi
+        }
+    }
+}
+
+/// WebEDT's error envelope.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct WebedtError {
+    /// Always false.
+    pub success: bool,
+    /// What went wrong, for a person.
+    pub error: String,
+}
+
+impl WebedtError {
+    /// An envelope around a message.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            success: false,
+            error: message.into(),
+        }
+    }
+}
 
 /// An error answer.
 #[derive(Debug, Clone)]
@@ -80,6 +122,39 @@ impl ApiError {
         )
     }
 
+    /// 403 for a request the server refuses to serve (Host, cross-site).
+    pub fn forbidden(kind: &str, message: impl Into<String>) -> Self {
+        let mut e = Self::new(StatusCode::FORBIDDEN, "permission_error", message);
+        e.code = Some(kind.into());
+        e
+    }
+
+    /// 415 for a body that is not declared as JSON.
+    pub fn not_json() -> Self {
+        Self::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "invalid_request_error",
+            "send the body as JSON with `Content-Type: application/json`",
+        )
+        .code("unsupported_media_type")
+    }
+
+    /// Sets `error.code`.
+    pub fn code(mut self, code: &str) -> Self {
+        self.code = Some(code.into());
+        self
+    }
+
+    /// The answer in a family's shape.
+    pub fn into_family_response(self, family: Family) -> Response {
+        match family {
+            Family::OpenAi => self.into_response(),
+            Family::Webedt => {
+                (self.status, axum::Json(WebedtError::new(self.message))).into_response()
+            }
+        }
+    }
+
     /// Adds a top-level field.
     pub fn with(mut self, key: &str, value: Value) -> Self {
         self.extra.push((key.into(), value));
@@ -142,6 +217,9 @@ impl From<crate::store::Error> for ApiError {
             crate::store::Error::NotFound { kind, id } => ApiError::not_found(kind, id),
             crate::store::Error::Conflict(m) => {
                 ApiError::new(StatusCode::CONFLICT, "conflict_error", m.clone())
+            }
+            crate::store::Error::InvalidId { kind, .. } => {
+                ApiError::bad_request(e.to_string(), Some(&format!("{kind}_id")))
             }
             _ => ApiError::internal(e),
         }

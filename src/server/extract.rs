@@ -21,6 +21,55 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// One id from the path, checked with [`crate::store::check_id`]: 400 otherwise.
+pub struct IdPath(pub String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for IdPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, ApiError> {
+        let axum::extract::Path(id) =
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_err(|e| ApiError::bad_request(e.body_text(), None))?;
+        crate::store::check_id("path", &id)?;
+        Ok(IdPath(id))
+    }
+}
+
+/// Whether a request declares a JSON body: `application/json` (parameters allowed) or
+/// `application/*+json`, as axum's `Json` accepts.
+pub fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    let Some(ct) = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || essence
+            .strip_prefix("application/")
+            .is_some_and(|sub| sub.ends_with("+json"))
+}
+
+/// 415 unless the request declares a JSON body (for handlers that read raw bytes).
+pub fn require_json(headers: &axum::http::HeaderMap) -> Result<(), ApiError> {
+    if is_json(headers) {
+        Ok(())
+    } else {
+        Err(ApiError::not_json())
+    }
+}
+
 /// A JSON value into `T`, with the error naming the field.
 pub fn parse<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
     if !value.is_object() {
@@ -45,10 +94,7 @@ pub fn parse<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
 
 fn reject(r: JsonRejection) -> ApiError {
     match r {
-        JsonRejection::MissingJsonContentType(_) => ApiError::bad_request(
-            "send the body as JSON with `Content-Type: application/json`",
-            None,
-        ),
+        JsonRejection::MissingJsonContentType(_) => ApiError::not_json(),
         JsonRejection::BytesRejection(b) if b.status() == StatusCode::PAYLOAD_TOO_LARGE => {
             ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,

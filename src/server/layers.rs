@@ -1,13 +1,15 @@
-//! Middleware: the iOS path quirks, auth, CORS, and one log line per request.
+//! Middleware: the Host and cross-site guards, the iOS path quirks, auth, CORS, errors in
+//! each API's shape, and one log line per request.
 
-use super::error::ApiError;
+use super::error::{ApiError, Family};
 use super::state::{AppState, ServerOptions};
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, Uri, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
+use std::sync::Arc;
 use std::time::Instant;
-use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::cors::{AllowCredentials, AllowHeaders, AllowOrigin, CorsLayer};
 
 /// The caller's own Anthropic key, when it sent one as a bearer token.
 #[derive(Clone, Debug)]
@@ -71,16 +73,9 @@ fn presented_key(req: &Request) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-fn is_public(method: &Method, path: &str) -> bool {
-    method == Method::OPTIONS
-        || path == "/health"
-        || (method == Method::GET
-            && path.starts_with("/v1/chat/completions/")
-            && path.ends_with("/status"))
-}
-
-/// With a server token: every route but health and turn status needs it. Without one: a
-/// bearer that looks like an Anthropic key becomes the upstream key for this request.
+/// With a server token: every route it wraps needs it (the public ones are merged in outside
+/// this layer, next to the routes). Without one: a bearer that looks like an Anthropic key
+/// becomes the upstream key for this request.
 pub async fn auth(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let presented = presented_key(&req);
     let caller_key = match &state.options().token {
@@ -88,14 +83,14 @@ pub async fn auth(State(state): State<AppState>, mut req: Request, next: Next) -
             let ok = presented
                 .as_deref()
                 .is_some_and(|p| constant_time_eq(p.as_bytes(), token.as_bytes()));
-            if !ok && !is_public(req.method(), req.uri().path()) {
-                let mut e = ApiError::new(
+            if !ok {
+                return ApiError::new(
                     axum::http::StatusCode::UNAUTHORIZED,
                     "authentication_error",
                     "this server needs `Authorization: Bearer <token>` (or `x-api-key`) with the token it was started with",
-                );
-                e.code = Some("invalid_api_key".into());
-                return e.into_response();
+                )
+                .code("invalid_api_key")
+                .into_family_response(Family::of(req.uri().path()));
             }
             None
         }
@@ -137,6 +132,38 @@ pub async fn log_request(mut req: Request, next: Next) -> Response {
     resp
 }
 
+/// Origins that browsers may call from: loopback ones always, plus the configured ones.
+#[derive(Debug, Clone, Default)]
+pub struct Origins {
+    any: bool,
+    extra: Vec<String>,
+}
+
+impl Origins {
+    /// From `--cors-origin` values (`*` allows any origin, without credentials).
+    pub fn new(configured: &[String]) -> Self {
+        Self {
+            any: configured.iter().any(|o| o == "*"),
+            extra: configured
+                .iter()
+                .filter(|o| *o != "*")
+                .map(|o| o.trim_end_matches('/').to_ascii_lowercase())
+                .collect(),
+        }
+    }
+
+    /// Named explicitly (loopback or configured): these get credentials.
+    pub fn named(&self, origin: &str) -> bool {
+        let o = origin.to_ascii_lowercase();
+        is_loopback_origin(&o) || self.extra.contains(&o)
+    }
+
+    /// Allowed at all (named, or any when `*` is configured).
+    pub fn allows(&self, origin: &str) -> bool {
+        origin != "null" && (self.any || self.named(origin))
+    }
+}
+
 fn is_loopback_origin(origin: &str) -> bool {
     let rest = match origin
         .strip_prefix("http://")
@@ -157,20 +184,18 @@ fn is_loopback_origin(origin: &str) -> bool {
     port_ok && (host == "localhost" || host == "127.0.0.1")
 }
 
-/// CORS: loopback origins by default, plus the configured ones (`*` for any).
-pub fn cors(opts: &ServerOptions) -> CorsLayer {
-    let any = opts.cors_origins.iter().any(|o| o == "*");
-    let extra: Vec<String> = opts
-        .cors_origins
-        .iter()
-        .map(|o| o.trim_end_matches('/').to_owned())
-        .collect();
-    let origin = AllowOrigin::predicate(move |o: &HeaderValue, _| {
-        let o = o.to_str().unwrap_or("");
-        any || is_loopback_origin(o) || extra.iter().any(|e| e == o)
-    });
+/// CORS: loopback origins by default, plus the configured ones (`*` for any). Requested
+/// headers are mirrored (SDKs send `x-stainless-*`, WebEDT `x-csrf-token`); credentials are
+/// allowed for named origins only, never for `*`.
+pub fn cors(origins: &Origins) -> CorsLayer {
+    let (allow, named) = (origins.clone(), origins.clone());
     CorsLayer::new()
-        .allow_origin(origin)
+        .allow_origin(AllowOrigin::predicate(move |o: &HeaderValue, _| {
+            o.to_str().is_ok_and(|o| allow.allows(o))
+        }))
+        .allow_credentials(AllowCredentials::predicate(move |o: &HeaderValue, _| {
+            o.to_str().is_ok_and(|o| named.named(o))
+        }))
         .allow_methods([
             Method::GET,
             Method::POST,
@@ -179,14 +204,215 @@ pub fn cors(opts: &ServerOptions) -> CorsLayer {
             Method::DELETE,
             Method::OPTIONS,
         ])
-        .allow_headers([
-            header::AUTHORIZATION,
-            header::CONTENT_TYPE,
-            header::HeaderName::from_static("x-api-key"),
-            header::HeaderName::from_static("last-event-id"),
-        ])
+        .allow_headers(AllowHeaders::mirror_request())
         .expose_headers([header::HeaderName::from_static("x-request-id")])
         .max_age(std::time::Duration::from_secs(600))
+}
+
+/// What the guards need: the Host rule, the allowed origins and the token.
+#[derive(Debug, Clone)]
+pub struct Guard {
+    host_guard: bool,
+    allowed_hosts: Vec<String>,
+    origins: Origins,
+    token: Option<String>,
+}
+
+impl Guard {
+    /// From the server's options.
+    pub fn new(opts: &ServerOptions) -> Self {
+        Self {
+            host_guard: opts.host_guard,
+            allowed_hosts: opts
+                .allowed_hosts
+                .iter()
+                .map(|h| h.trim().trim_end_matches('.').to_ascii_lowercase())
+                .filter(|h| !h.is_empty())
+                .collect(),
+            origins: Origins::new(&opts.cors_origins),
+            token: opts.token.clone(),
+        }
+    }
+
+    /// The allowed origins.
+    pub fn origins(&self) -> &Origins {
+        &self.origins
+    }
+
+    /// Whether a `Host` header value may be served (DNS rebinding sends a foreign name).
+    pub fn host_allowed(&self, host: &str) -> bool {
+        if !self.host_guard {
+            return true;
+        }
+        let name = host_name(host);
+        is_loopback_name(&name)
+            || self.allowed_hosts.iter().any(|a| {
+                a == "*"
+                    || *a == name
+                    || a.strip_prefix("*.")
+                        .is_some_and(|suffix| name.ends_with(&format!(".{suffix}")))
+            })
+    }
+
+    fn has_token(&self, req: &Request) -> bool {
+        self.token.as_deref().is_some_and(|t| {
+            presented_key(req).is_some_and(|p| constant_time_eq(p.as_bytes(), t.as_bytes()))
+        })
+    }
+
+    /// Why a browser request from another site is refused, if it is: `Sec-Fetch-Site` other
+    /// than same-origin/none, or an `Origin` outside the allow-list. Requests without
+    /// either header (curl, SDKs, the iOS app) and requests with the token pass.
+    pub fn cross_site_refusal(&self, req: &Request) -> Option<String> {
+        if self.has_token(req) {
+            return None;
+        }
+        let h = req.headers();
+        let origin = h.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+        let site = h.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+        let origin_ok = origin.is_some_and(|o| self.origins.allows(o));
+        let refused = match site {
+            Some("same-origin") | Some("none") => false,
+            Some(_) => !origin_ok,
+            None => origin.is_some() && !origin_ok,
+        };
+        refused.then(|| match origin {
+            Some(o) => format!(
+                "cross-site request from {o} refused: add the origin with --cors-origin, or send the server token"
+            ),
+            None => "cross-site request refused: this route cannot be called from another site".into(),
+        })
+    }
+}
+
+/// The host part of a `Host` value, lowercased, without port or trailing dot.
+fn host_name(host: &str) -> String {
+    let h = host.trim().to_ascii_lowercase();
+    let name = if let Some(rest) = h.strip_prefix('[') {
+        match rest.split_once(']') {
+            Some((inside, _)) => format!("[{inside}]"),
+            None => h.clone(),
+        }
+    } else {
+        match h.rsplit_once(':') {
+            Some((n, port)) if port.chars().all(|c| c.is_ascii_digit()) => n.to_owned(),
+            _ => h.clone(),
+        }
+    };
+    name.trim_end_matches('.').to_owned()
+}
+
+/// `localhost`, `*.localhost`, 127.0.0.0/8, `[::1]` (and IPv4-mapped loopback).
+fn is_loopback_name(name: &str) -> bool {
+    if name == "localhost" || name.ends_with(".localhost") {
+        return true;
+    }
+    let ip = name.trim_start_matches('[').trim_end_matches(']');
+    ip.parse::<std::net::IpAddr>().is_ok_and(|ip| match ip {
+        std::net::IpAddr::V4(v4) => v4.is_loopback(),
+        std::net::IpAddr::V6(v6) => {
+            v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+    })
+}
+
+/// Before routing, preflights included: a request whose `Host` is not a loopback name (or an
+/// allowed one) gets 403 when the server listens on loopback.
+pub async fn host_guard(State(g): State<Arc<Guard>>, req: Request, next: Next) -> Response {
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .map(|v| v.to_str().unwrap_or("\u{fffd}").to_owned())
+        .or_else(|| req.uri().authority().map(|a| a.to_string()));
+    if let Some(host) = host
+        && !g.host_allowed(&host)
+    {
+        tracing::warn!(target: "clauded::http", "refused Host {host:?} (not a loopback name; see --allowed-host)");
+        return ApiError::forbidden(
+            "host_not_allowed",
+            "this server only answers requests for a loopback host name; start it with --allowed-host NAME to add one",
+        )
+        .into_family_response(Family::of(req.uri().path()));
+    }
+    next.run(req).await
+}
+
+/// Unsafe methods (everything but GET, HEAD, OPTIONS) from a browser on another site get 403.
+pub async fn cross_site_guard(State(g): State<Arc<Guard>>, req: Request, next: Next) -> Response {
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if !safe {
+        return refuse_cross_site(State(g), req, next).await;
+    }
+    next.run(req).await
+}
+
+/// For a GET that starts work (WebEDT's GET execute): the cross-site rule whatever the method.
+pub async fn refuse_cross_site(State(g): State<Arc<Guard>>, req: Request, next: Next) -> Response {
+    if let Some(why) = g.cross_site_refusal(&req) {
+        tracing::warn!(target: "clauded::http", "{} {}: {why}", req.method(), req.uri().path());
+        return ApiError::forbidden("cross_site_refused", why)
+            .into_family_response(Family::of(req.uri().path()));
+    }
+    next.run(req).await
+}
+
+/// Every refusal is JSON in its family's shape: extractor rejections (plain text from axum)
+/// become error bodies, and on `/api/*` an OpenAI-shaped error becomes WebEDT's envelope.
+pub async fn shape_errors(req: Request, next: Next) -> Response {
+    let family = Family::of(req.uri().path());
+    let resp = next.run(req).await;
+    let status = resp.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    let json = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if json && family == Family::OpenAi {
+        return resp;
+    }
+    let (mut parts, body) = resp.into_parts();
+    let bytes = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .unwrap_or_default();
+    let message = if json {
+        let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+        if v.get("success").is_some() {
+            // already WebEDT's envelope
+            return Response::from_parts(parts, axum::body::Body::from(bytes));
+        }
+        v["error"]["message"]
+            .as_str()
+            .or_else(|| v["error"].as_str())
+            .map(str::to_owned)
+    } else if status.is_server_error() {
+        // a 5xx text body may carry internals: the log has them, the client gets none
+        None
+    } else {
+        Some(String::from_utf8_lossy(&bytes).trim().to_owned()).filter(|m| !m.is_empty())
+    };
+    let message = message.unwrap_or_else(|| {
+        status
+            .canonical_reason()
+            .unwrap_or("request failed")
+            .to_lowercase()
+    });
+    let kind = match status.as_u16() {
+        401 => "authentication_error",
+        403 => "permission_error",
+        404 => "not_found_error",
+        413 => "request_too_large",
+        s if s >= 500 => "api_error",
+        _ => "invalid_request_error",
+    };
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.remove(header::CONTENT_TYPE);
+    let shaped = ApiError::new(status, kind, message).into_family_response(family);
+    let (shaped_parts, shaped_body) = shaped.into_parts();
+    parts.headers.extend(shaped_parts.headers);
+    Response::from_parts(parts, shaped_body)
 }
 
 #[cfg(test)]

@@ -21,13 +21,22 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use std::future::Future;
+use std::sync::Arc;
 use tower::Layer;
 
-/// Every route with its layers: CORS and the request log outside, then the iOS path quirks
-/// (rewritten before routing), then auth.
+/// Every route with its layers. Outside in: the request log, the iOS path quirks (rewritten
+/// before routing), errors in each API's shape, the Host guard, CORS, then the routes: the
+/// public ones merged with the protected ones (auth), all behind the cross-site guard.
 pub fn router(state: AppState) -> Router {
-    let inner = Router::new()
+    let guard = Arc::new(layers::Guard::new(state.options()));
+    // needs no auth: health for probes, turn status for the iOS app (counters only)
+    let public = Router::new()
         .route("/health", get(routes::health::health))
+        .route(
+            "/v1/chat/completions/{session_id}/status",
+            get(routes::chat::status),
+        );
+    let protected = Router::new()
         .route("/v1/models", get(routes::models::list))
         .route("/v1/models/capabilities", get(routes::models::capabilities))
         .route("/v1/models/{id}", get(routes::models::one))
@@ -35,10 +44,6 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/v1/chat/completions/{session_id}",
             axum::routing::delete(routes::chat::stop),
-        )
-        .route(
-            "/v1/chat/completions/{session_id}/status",
-            get(routes::chat::status),
         )
         .route(
             "/v1/projects",
@@ -84,7 +89,13 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/api/execute-remote",
-            get(routes::webedt::execute_get).post(routes::webedt::execute_post),
+            // the GET form starts a run, so it gets the cross-site rule of a POST
+            get(routes::webedt::execute_get)
+                .layer(axum::middleware::from_fn_with_state(
+                    guard.clone(),
+                    layers::refuse_cross_site,
+                ))
+                .post(routes::webedt::execute_post),
         )
         .route("/api/resume/{id}", get(routes::webedt::resume))
         .route("/api/sessions", get(routes::webedt::list))
@@ -113,19 +124,32 @@ pub fn router(state: AppState) -> Router {
             "/api/internal/sessions/{id}/interrupt",
             post(routes::webedt::interrupt),
         )
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            layers::auth,
+        ));
+    let inner = public
+        .merge(protected)
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            layers::auth,
+            guard.clone(),
+            layers::cross_site_guard,
         ))
         .layer(DefaultBodyLimit::max(state.options().max_body_bytes))
         .with_state(state.clone());
-    let rewritten = tower::util::MapRequestLayer::new(layers::rewrite_path).layer(inner);
+    let shaped = Router::new()
+        .fallback_service(inner)
+        .layer(layers::cors(guard.origins()))
+        .layer(axum::middleware::from_fn_with_state(
+            guard,
+            layers::host_guard,
+        ))
+        .layer(axum::middleware::from_fn(layers::shape_errors));
+    let rewritten = tower::util::MapRequestLayer::new(layers::rewrite_path).layer(shaped);
     Router::new()
         .fallback_service(rewritten)
         .layer(axum::middleware::from_fn(layers::log_request))
-        .layer(layers::cors(state.options()))
 }
 
 /// Serves until `shutdown` resolves; open streams then get a final frame and `[DONE]`.
@@ -134,7 +158,6 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    use axum::serve::ListenerExt;
     // runs left running by a previous process are closed now, orphans every minute after
     let closed = routes::webedt::sweep_orphans(&state, std::time::Duration::from_secs(120)).await;
     if closed > 0 {
@@ -152,21 +175,129 @@ pub async fn serve(
     };
     let app = router(state.clone());
     let stop = state.shutdown_token();
-    // SSE frames are small writes: without TCP_NODELAY, Nagle and delayed ACKs hold the
-    // second frame ~40 ms (measured in benches/ttft.rs)
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            stop.cancel();
-        })
-        .await;
+    let served = accept_loop(listener, app, state.options(), async move {
+        shutdown.await;
+        stop.cancel();
+    })
+    .await;
     sweeper.abort();
     // MCP child processes end with the daemon
     state.tools().shutdown().await;
     served
+}
+
+/// How long shutdown waits for open connections after their streams got their last frame.
+const DRAIN: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Accepts connections until `shutdown`: each gets a header-read timeout (which also closes
+/// idle keep-alive connections), and at most `max_connections` are open at once, so slow or
+/// half-open clients cannot hold every file descriptor.
+async fn accept_loop(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    opts: &ServerOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let cap = connection_cap(opts.max_connections);
+    let permits = Arc::new(tokio::sync::Semaphore::new(cap));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(opts.header_timeout)
+        .keep_alive(true);
+    let mut shutdown = std::pin::pin!(shutdown);
+    let mut at_cap = false;
+    loop {
+        let permit = match permits.clone().try_acquire_owned() {
+            Ok(p) => {
+                at_cap = false;
+                p
+            }
+            Err(_) => {
+                if !at_cap {
+                    at_cap = true;
+                    tracing::warn!(
+                        "connection limit reached ({cap} open); new connections wait until one closes"
+                    );
+                }
+                tokio::select! {
+                    p = permits.clone().acquire_owned() => match p {
+                        Ok(p) => p,
+                        Err(_) => break,
+                    },
+                    _ = &mut shutdown => break,
+                }
+            }
+        };
+        let (tcp, _) = tokio::select! {
+            r = listener.accept() => match r {
+                Ok(c) => c,
+                Err(e) => {
+                    // EMFILE and friends: back off instead of spinning
+                    tracing::warn!("accept failed: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            _ = &mut shutdown => break,
+        };
+        // SSE frames are small writes: without TCP_NODELAY, Nagle and delayed ACKs hold the
+        // second frame ~40 ms (measured in benches/ttft.rs)
+        let _ = tcp.set_nodelay(true);
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let conn = http.serve_connection(TokioIo::new(tcp), service);
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            // a timed-out or reset connection is the client's business, not an error of ours
+            let _ = conn.await;
+            drop(permit);
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(DRAIN, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            "some connections were still open {} s after shutdown",
+            DRAIN.as_secs()
+        );
+    }
+    Ok(())
+}
+
+/// The connection cap: as configured, else what the open-file limit leaves room for (after
+/// raising the soft limit to the hard one), keeping some descriptors for the store, git and
+/// tool processes.
+fn connection_cap(configured: usize) -> usize {
+    if configured > 0 {
+        return configured;
+    }
+    #[cfg(unix)]
+    {
+        let mut lim = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: getrlimit/setrlimit write and read the struct we pass; nothing else.
+        unsafe {
+            if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 {
+                if lim.rlim_cur < lim.rlim_max {
+                    let raised = libc::rlimit {
+                        rlim_cur: lim.rlim_max.min(65536),
+                        rlim_max: lim.rlim_max,
+                    };
+                    if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+                        lim.rlim_cur = raised.rlim_cur;
+                    }
+                }
+                let soft = usize::try_from(lim.rlim_cur).unwrap_or(usize::MAX);
+                return soft.saturating_sub(128).clamp(32, 50_000);
+            }
+        }
+    }
+    1000
 }
 
 /// Resolves on SIGINT or SIGTERM.

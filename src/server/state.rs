@@ -52,6 +52,11 @@ pub struct ServerOptions {
     pub github_hosts: Vec<String>,
     /// How long a run's workspace is kept.
     pub workspace_ttl: Duration,
+    /// A connection must send a request's headers within this time, and an idle keep-alive
+    /// connection is closed after it.
+    pub header_timeout: Duration,
+    /// Open connections at most; more wait in the listen backlog (0: from the open-file limit).
+    pub max_connections: usize,
 }
 
 impl ServerOptions {
@@ -77,6 +82,8 @@ impl ServerOptions {
             allow_local_repos: false,
             github_hosts: vec![],
             workspace_ttl: Duration::from_secs(c.workspace_ttl_hours * 3600),
+            header_timeout: Duration::from_secs(10),
+            max_connections: 0,
         }
     }
 }
@@ -137,13 +144,19 @@ impl AppState {
     }
 
     /// Stops a run and remembers that it was an interrupt (completed), not an abort (error).
+    /// With no run in progress nothing is remembered, so a later abort stays an abort.
     pub fn interrupt(&self, session_id: &str) -> bool {
+        let running = self.running();
+        let Some(cancel) = running.get(session_id) else {
+            return false;
+        };
         self.0
             .interrupted
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .insert(session_id.to_owned());
-        self.stop_turn(session_id)
+        cancel.cancel();
+        true
     }
 
     /// Whether a stopped run was interrupted (and forgets it).
@@ -236,6 +249,8 @@ impl AppState {
         }
         let cancel = self.0.shutdown.child_token();
         map.insert(session_id.to_owned(), cancel.clone());
+        // an interrupt belongs to the turn it stopped, never to the next one
+        self.take_interrupted(session_id);
         Some(TurnGuard {
             state: self.clone(),
             session_id: session_id.to_owned(),

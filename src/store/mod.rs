@@ -69,6 +69,37 @@ pub enum Error {
     /// The blocking task died.
     #[error("database task failed: {0}")]
     Task(String),
+    /// An id given by a client is not one we accept.
+    #[error("invalid {kind} id: {reason}")]
+    InvalidId {
+        /// What the id names.
+        kind: &'static str,
+        /// Why it was refused.
+        reason: &'static str,
+    },
+}
+
+/// Longest id a client may choose.
+pub const MAX_ID_LEN: usize = 128;
+
+/// Checks an id chosen by a client: 1 to 128 characters of `[A-Za-z0-9._:-]`, and no `..`.
+/// Ids never become paths, but they end up in logs, URLs and folder lookups.
+pub fn check_id(kind: &'static str, id: &str) -> Result<()> {
+    let reason = if id.is_empty() {
+        "it is empty"
+    } else if id.len() > MAX_ID_LEN {
+        "it is longer than 128 characters"
+    } else if !id
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
+    {
+        "only letters, digits and . _ : - are allowed"
+    } else if id.contains("..") {
+        "it contains `..`"
+    } else {
+        return Ok(());
+    };
+    Err(Error::InvalidId { kind, reason })
 }
 
 /// Result alias.
@@ -168,6 +199,9 @@ impl Store {
 
     /// Adds a project.
     pub fn create_project(&self, new: &NewProject) -> Result<Project> {
+        if let Some(id) = &new.id {
+            check_id("project", id)?;
+        }
         let id = new.id.clone().unwrap_or_else(new_id);
         let at = now();
         self.write(|tx| {
@@ -249,6 +283,9 @@ impl Store {
 
     /// Adds a session; `project_id` None means the default project.
     pub fn create_session(&self, new: &NewSession) -> Result<Session> {
+        if let Some(id) = &new.id {
+            check_id("session", id)?;
+        }
         let project_id = match &new.project_id {
             Some(p) => self.project(p)?.id,
             None => self.default_project()?.id,

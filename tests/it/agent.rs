@@ -344,7 +344,16 @@ async fn a_phone_approves_a_tool_call_over_http() {
     assert!(results[0]["duration_ms"].is_u64() && results[0]["session_id"] == json!(sid));
     assert_eq!(results[1]["is_error"], json!(true));
     assert!(results[1]["content"].as_str().unwrap().contains("denied"));
-    let ws = s.dir.path().join("workspaces").join(&sid);
+    // the server named the session's workspace (never after the client's id)
+    let meta = {
+        let sid = sid.clone();
+        s.store
+            .call(move |st| st.session_metadata(&sid))
+            .await
+            .unwrap()
+    };
+    let ws = std::path::PathBuf::from(meta["workspace"].as_str().unwrap());
+    assert!(ws.starts_with(s.dir.path().join("workspaces")));
     assert_eq!(
         std::fs::read_to_string(ws.join("proof.txt")).unwrap(),
         "approved\n"

@@ -13,6 +13,7 @@ mod mcp_registry;
 mod openai_sdk;
 mod run_git;
 mod server_faults;
+mod server_guards;
 mod server_routes;
 mod shared_store;
 mod webedt;

@@ -406,7 +406,7 @@ async fn client_mistakes_are_400s_naming_the_field() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 400);
+    assert_eq!(r.status(), 415);
     let huge = "x".repeat(2 * 1024 * 1024);
     let r = s
         .http

@@ -5,7 +5,7 @@
 //! history; every frame carries `session_id` and `project_id`; a failure on a stream is a 200
 //! with a visible text chunk, because the app never reads the status.
 
-use super::{session_json, success, unix_now};
+use super::{success, unix_now};
 use crate::anthropic::{ContentBlock, Role};
 use crate::engine::tools::{ApprovalRequest, Approver, Decision, Policy};
 use crate::engine::{self, Tooling, TurnContext, TurnError, TurnEvent, TurnOptions};
@@ -14,12 +14,12 @@ use crate::openai::{
 };
 use crate::server::AppState;
 use crate::server::error::ApiError;
-use crate::server::extract::{ApiJson, parse};
+use crate::server::extract::{ApiJson, IdPath, parse};
 use crate::server::layers::CallerKey;
 use crate::server::sse::{self, Frame, FrameTx};
 use crate::server::state::TurnGuard;
 use crate::store::{self, NewProject, NewSession, Session};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
@@ -197,6 +197,14 @@ async fn session_for(st: &AppState, req: &ChatRequest) -> Result<Session, ApiErr
 }
 
 async fn session_chat(st: AppState, key: CallerKey, req: ChatRequest) -> Response {
+    // a malformed id is the client's bug, not a turn that failed: a real 400 even on a stream
+    for (kind, id) in [("session", &req.session_id), ("project", &req.project_id)] {
+        if let Some(id) = id
+            && let Err(e) = store::check_id(kind, id)
+        {
+            return ApiError::from(e).into_response();
+        }
+    }
     let stream = req.stream.unwrap_or(false);
     let fail = |st: &AppState, e: ApiError, sid: Option<&str>, pid: Option<&str>| {
         if stream {
@@ -502,34 +510,52 @@ async fn session_tooling(
     }))
 }
 
+/// `GET /v1/chat/completions/{session_id}/status` answer. The route is public (the iOS app
+/// calls it without auth), so it carries counters and `is_running` only: no title, no
+/// system prompt, nothing anybody typed.
+#[derive(Debug, serde::Serialize)]
+pub struct TurnStatus {
+    session_id: String,
+    project_id: String,
+    model: String,
+    is_running: bool,
+    status: &'static str,
+    message_count: i64,
+    total_tokens: i64,
+    total_cost: f64,
+    created_at: String,
+    updated_at: String,
+    enabled_servers: [(); 0],
+    enabled_tools: [(); 0],
+    priority: [(); 0],
+}
+
 /// `GET /v1/chat/completions/{session_id}/status`.
 pub async fn status(
     State(st): State<AppState>,
-    Path(sid): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let id = sid.clone();
-    let s = st.store().call(move |s| s.session(&id)).await?;
+    IdPath(sid): IdPath,
+) -> Result<Json<TurnStatus>, ApiError> {
+    let s = st.store().call(move |s| s.session(&sid)).await?;
     let running = st.is_running(&s.id);
-    Ok(Json(json!({
-        "session_id": s.id,
-        "project_id": s.project_id,
-        "model": s.model,
-        "is_running": running,
-        "status": if running { "running" } else { "idle" },
-        "message_count": s.message_count,
-        "total_tokens": s.total_tokens,
-        "total_cost": s.total_cost,
-        "created_at": s.created_at,
-        "updated_at": s.updated_at,
-        "enabled_servers": [],
-        "enabled_tools": [],
-        "priority": [],
-        "session": session_json(&s, running),
-    })))
+    Ok(Json(TurnStatus {
+        is_running: running,
+        status: if running { "running" } else { "idle" },
+        message_count: s.message_count,
+        total_tokens: s.total_tokens,
+        total_cost: s.total_cost,
+        session_id: s.id,
+        project_id: s.project_id,
+        model: s.model,
+        created_at: s.created_at,
+        updated_at: s.updated_at,
+        enabled_servers: [],
+        enabled_tools: [],
+        priority: [],
+    }))
 }
 
 /// `DELETE /v1/chat/completions/{session_id}`: stops a running turn; idempotent.
-pub async fn stop(State(st): State<AppState>, Path(sid): Path<String>) -> Json<Value> {
+pub async fn stop(State(st): State<AppState>, IdPath(sid): IdPath) -> Json<Value> {
     let was_running = st.stop_turn(&sid);
     success(json!({"session_id": sid, "status": "stopped", "was_running": was_running}))
 }

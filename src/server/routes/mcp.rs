@@ -16,16 +16,35 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+/// How long a listing waits for one server's tools before it reports it as unresponsive.
+const STATUS_WAIT: Duration = Duration::from_secs(2);
+
 async fn server_json(st: &AppState, row: &McpServerRow) -> Value {
-    let (status, count, error) = if !row.enabled {
-        ("disabled", 0, None)
+    let probe = async {
+        let tools = st.tools().server_tools(row).await;
+        (tools, st.tools().server_info(row).await)
+    };
+    let ((status, count, error), info) = if !row.enabled {
+        (("disabled", 0, None), None)
     } else {
-        match st.tools().server_tools(row).await {
-            Ok(t) => ("available", t.len(), None),
-            Err(e) => ("error", 0, Some(e)),
+        // a stuck server must not hold the listing: it answers within STATUS_WAIT or is
+        // reported as such
+        match tokio::time::timeout(STATUS_WAIT, probe).await {
+            Ok((Ok(t), info)) => (("available", t.len(), None), info),
+            Ok((Err(e), _)) => (("error", 0, Some(e)), None),
+            Err(_) => (
+                (
+                    "unresponsive",
+                    0,
+                    Some(format!(
+                        "no answer within {} s; still trying",
+                        STATUS_WAIT.as_secs()
+                    )),
+                ),
+                None,
+            ),
         }
     };
-    let info = st.tools().server_info(row).await;
     let mut v = row.public_json();
     let o = v.as_object_mut().expect("an object");
     o.insert("status".into(), json!(status));
@@ -66,10 +85,9 @@ async fn server_json(st: &AppState, row: &McpServerRow) -> Value {
 /// `GET /v1/mcp/servers`.
 pub async fn list(State(st): State<AppState>) -> Result<Json<Value>, ApiError> {
     let rows = st.store().call(|s| s.mcp_servers()).await?;
-    let mut servers = Vec::new();
-    for r in &rows {
-        servers.push(server_json(&st, r).await);
-    }
+    // all at once: the listing takes as long as the slowest server, at most STATUS_WAIT
+    let servers: Vec<Value> =
+        futures_util::future::join_all(rows.iter().map(|r| server_json(&st, r))).await;
     Ok(Json(
         json!({"servers": servers, "total_count": servers.len()}),
     ))
@@ -251,9 +269,13 @@ pub async fn disable(
     toggle(st, id, body.map(|b| b.0).unwrap_or_default(), false).await
 }
 
-/// Where a session's built-in tools work: its project's path, else its own workspace folder.
+/// Where a session's built-in tools work: its project's path, else a workspace folder named
+/// by the server (kept in the session's metadata), never by joining a client-chosen id.
 pub async fn session_root(st: &AppState, session_id: Option<&str>) -> Result<PathBuf, ApiError> {
     let ws = st.options().workspace_dir.clone();
+    if let Some(sid) = session_id {
+        crate::store::check_id("session", sid)?;
+    }
     let sid = session_id.map(str::to_owned);
     let root = st
         .store()
@@ -263,10 +285,16 @@ pub async fn session_root(st: &AppState, session_id: Option<&str>) -> Result<Pat
             };
             let sess = s.session(&sid)?;
             let project = s.project(&sess.project_id)?;
-            Ok(project
-                .path
-                .map(PathBuf::from)
-                .unwrap_or_else(|| ws.join(&sess.id)))
+            if let Some(p) = project.path {
+                return Ok(PathBuf::from(p));
+            }
+            let meta = s.session_metadata(&sess.id)?;
+            if let Some(w) = meta["workspace"].as_str() {
+                return Ok(PathBuf::from(w));
+            }
+            let folder = ws.join(uuid::Uuid::new_v4().simple().to_string());
+            s.merge_session_metadata(&sess.id, &json!({"workspace": folder.to_string_lossy()}))?;
+            Ok(folder)
         })
         .await?;
     std::fs::create_dir_all(&root)

@@ -3,10 +3,10 @@
 use super::{project_json, success};
 use crate::server::AppState;
 use crate::server::error::ApiError;
-use crate::server::extract::ApiJson;
+use crate::server::extract::{ApiJson, IdPath};
 use crate::store::NewProject;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -61,10 +61,7 @@ pub async fn create(
 }
 
 /// One project.
-pub async fn one(
-    State(st): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+pub async fn one(State(st): State<AppState>, IdPath(id): IdPath) -> Result<Json<Value>, ApiError> {
     let p = st.store().call(move |s| s.project(&id)).await?;
     Ok(Json(project_json(&p)))
 }
@@ -72,7 +69,7 @@ pub async fn one(
 /// Deletes a project and its sessions; 200 `{"success":true}`.
 pub async fn remove(
     State(st): State<AppState>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> Result<Json<Value>, ApiError> {
     let id2 = id.clone();
     if !st.store().call(move |s| s.delete_project(&id2)).await? {

@@ -6,10 +6,10 @@ use crate::anthropic::ContentBlock;
 use crate::engine::{TurnContext, TurnOptions};
 use crate::server::AppState;
 use crate::server::error::ApiError;
-use crate::server::extract::ApiJson;
+use crate::server::extract::{ApiJson, IdPath};
 use crate::server::layers::CallerKey;
 use crate::store::{NewMessage, NewSession, SessionFilter, StoredMessage};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
@@ -94,10 +94,7 @@ pub async fn create(
 }
 
 /// One session.
-pub async fn one(
-    State(st): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+pub async fn one(State(st): State<AppState>, IdPath(id): IdPath) -> Result<Json<Value>, ApiError> {
     let s = st.store().call(move |s| s.session(&id)).await?;
     Ok(Json(session_json(&s, st.is_running(&s.id))))
 }
@@ -105,7 +102,7 @@ pub async fn one(
 /// Deletes a session (stopping its turn first).
 pub async fn remove(
     State(st): State<AppState>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> Result<Json<Value>, ApiError> {
     st.stop_turn(&id);
     let id2 = id.clone();
@@ -153,7 +150,7 @@ pub struct MessagesQuery {
 /// A session's messages in order.
 pub async fn messages(
     State(st): State<AppState>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     Query(q): Query<MessagesQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let msgs = st
@@ -215,7 +212,7 @@ fn user_content(v: Option<Value>) -> Result<Vec<ContentBlock>, ApiError> {
 pub async fn post_message(
     State(st): State<AppState>,
     Extension(key): Extension<CallerKey>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     ApiJson(b): ApiJson<PostMessage>,
 ) -> Result<Response, ApiError> {
     let id2 = id.clone();

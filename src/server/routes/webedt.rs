@@ -7,7 +7,8 @@ use crate::engine::run::{self, RepoSource, RunEnv, RunError, RunSpec};
 use crate::engine::tools::Policy;
 use crate::engine::{TurnContext, TurnEvent};
 use crate::server::AppState;
-use crate::server::error::ApiError;
+use crate::server::error::{ApiError, Family, WebedtError};
+use crate::server::extract::require_json;
 use crate::server::layers::CallerKey;
 use crate::server::sse::{self, Frame, FrameTx};
 use crate::store::{Event, Session};
@@ -23,11 +24,12 @@ use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 
 fn fail(status: StatusCode, error: impl Into<String>) -> Response {
-    (
-        status,
-        Json(json!({"success": false, "error": error.into()})),
-    )
-        .into_response()
+    (status, Json(WebedtError::new(error))).into_response()
+}
+
+/// A failure of ours: the details go to the log, the client gets a 500 without them.
+fn internal(what: impl std::fmt::Display) -> Response {
+    ApiError::internal(what).into_family_response(Family::Webedt)
 }
 
 /// The execute request, from a JSON body or a query string (`github` as JSON text there).
@@ -56,15 +58,27 @@ fn request_blocks(v: &Value) -> Result<Vec<ContentBlock>, String> {
                     Some("text") => {
                         out.push(ContentBlock::text(p["text"].as_str().unwrap_or_default()))
                     }
-                    Some("image") => out.push(ContentBlock::Image {
-                        source: ImageSource::Base64 {
-                            media_type: p["source"]["media_type"]
-                                .as_str()
-                                .unwrap_or("image/png")
-                                .to_owned(),
-                            data: p["source"]["data"].as_str().unwrap_or_default().to_owned(),
-                        },
-                    }),
+                    Some("image") => {
+                        let data = p["source"]["data"].as_str().unwrap_or_default();
+                        if data.trim().is_empty() {
+                            return Err("an image block needs source.data (base64)".into());
+                        }
+                        let media_type = p["source"]["media_type"].as_str().unwrap_or("image/png");
+                        if !matches!(
+                            media_type,
+                            "image/png" | "image/jpeg" | "image/gif" | "image/webp"
+                        ) {
+                            return Err(format!(
+                                "image media_type {media_type:?} is not one of image/png, image/jpeg, image/gif, image/webp"
+                            ));
+                        }
+                        out.push(ContentBlock::Image {
+                            source: ImageSource::Base64 {
+                                media_type: media_type.to_owned(),
+                                data: data.to_owned(),
+                            },
+                        })
+                    }
                     _ => return Err("userRequest blocks must be text or image".into()),
                 }
             }
@@ -87,8 +101,12 @@ fn truthy(v: &Option<Value>) -> bool {
 pub async fn execute_post(
     State(st): State<AppState>,
     Extension(key): Extension<CallerKey>,
+    headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
+    if let Err(e) = require_json(&headers) {
+        return e.into_family_response(Family::Webedt);
+    }
     match serde_json::from_slice::<ExecuteBody>(&body) {
         Ok(b) => execute(st, key, b).await,
         Err(e) => fail(StatusCode::BAD_REQUEST, format!("invalid JSON body: {e}")),
@@ -184,7 +202,7 @@ async fn execute(st: AppState, key: CallerKey, b: ExecuteBody) -> Response {
         Err(e) if b.website_session_id.is_some() => {
             return fail(StatusCode::NOT_FOUND, format!("Session not found: {e}"));
         }
-        Err(e) => return fail(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        Err(e) => return internal(format!("opening a run session: {e}")),
     };
     let Some(guard) = st.begin_turn(&session.id) else {
         return fail(StatusCode::CONFLICT, "this session is already running");
@@ -336,7 +354,7 @@ async fn find_session(st: &AppState, id: &str) -> Result<Session, Response> {
     let id2 = id.to_owned();
     match st.store().call(move |s| s.session(&id2)).await {
         Ok(s) => Ok(s),
-        Err(_) => {
+        Err(crate::store::Error::NotFound { .. }) => {
             // the session path (owner__repo__branch) also names a run
             let path = id.to_owned();
             let found = st
@@ -352,10 +370,10 @@ async fn find_session(st: &AppState, id: &str) -> Result<Session, Response> {
                     Ok(None)
                 })
                 .await
-                .ok()
-                .flatten();
+                .map_err(internal)?;
             found.ok_or_else(|| fail(StatusCode::NOT_FOUND, "Session not found"))
         }
+        Err(e) => Err(internal(e)),
     }
 }
 
@@ -369,11 +387,20 @@ async fn replay_then_live(
 ) {
     let live = st.hub().subscribe(&session.id);
     let sid = session.id.clone();
-    let stored = st
-        .store()
-        .call(move |s| s.events(&sid, after))
-        .await
-        .unwrap_or_default();
+    let stored = match st.store().call(move |s| s.events(&sid, after)).await {
+        Ok(e) => e,
+        Err(e) => {
+            // never an empty replay that looks complete: an error frame, then the stream ends
+            tracing::error!("replaying session {}: {e}", session.id);
+            let _ = tx.send(Frame::Event {
+                name: Some("error".into()),
+                id: None,
+                data: json!({"type": "error", "error": "the stored events could not be read; try again"}),
+            });
+            let _ = tx.send(Frame::Close);
+            return;
+        }
+    };
     if markers {
         let _ = tx.send(Frame::Event {
             name: None,
@@ -531,11 +558,10 @@ pub async fn events_json(
         .or(q.get("lastEventId"))
         .and_then(|v| v.parse().ok());
     let sid = session.id.clone();
-    let events = st
-        .store()
-        .call(move |s| s.events(&sid, after))
-        .await
-        .unwrap_or_default();
+    let events = match st.store().call(move |s| s.events(&sid, after)).await {
+        Ok(e) => e,
+        Err(e) => return internal(e),
+    };
     let row = session_row(&st, &session).await;
     let list: Vec<Value> = events
         .iter()
@@ -568,11 +594,10 @@ async fn session_row(st: &AppState, s: &Session) -> Value {
 
 /// `GET /api/sessions`.
 pub async fn list(State(st): State<AppState>) -> Response {
-    let all = st
-        .store()
-        .call(|s| s.sessions(&Default::default()))
-        .await
-        .unwrap_or_default();
+    let all = match st.store().call(|s| s.sessions(&Default::default())).await {
+        Ok(a) => a,
+        Err(e) => return internal(e),
+    };
     let mut rows = Vec::new();
     for s in all
         .iter()
@@ -602,7 +627,7 @@ pub async fn remove(State(st): State<AppState>, Path(id): Path<String>) -> Respo
     st.stop_turn(&session.id);
     let sid = session.id.clone();
     if let Err(e) = st.store().call(move |s| s.delete_session(&sid)).await {
-        return ApiError::from(e).into_response();
+        return ApiError::from(e).into_family_response(Family::Webedt);
     }
     Json(json!({"success": true, "data": {"message": "Session deleted", "id": session.id}}))
         .into_response()

@@ -50,6 +50,8 @@ impl Default for Setup {
                 allow_local_repos: true,
                 github_hosts: vec![],
                 workspace_ttl: Duration::from_secs(24 * 3600),
+                header_timeout: Duration::from_secs(10),
+                max_connections: 0,
             },
         }
     }
