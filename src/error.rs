@@ -16,6 +16,8 @@ pub mod exit {
     pub const UPSTREAM: u8 = 4;
     /// The Claude API could not be reached, timed out, or cut the answer short.
     pub const UNREACHABLE: u8 = 5;
+    /// The session is answering elsewhere (another terminal, the server).
+    pub const BUSY: u8 = 6;
     /// Interrupted by Ctrl-C.
     pub const INTERRUPTED: u8 = 130;
 }
@@ -44,6 +46,9 @@ pub enum Error {
     /// Ctrl-C.
     #[error("interrupted")]
     Interrupted,
+    /// Another turn answers the session now.
+    #[error("{0}")]
+    Busy(String),
     /// Local I/O.
     #[error(transparent)]
     Io(#[from] std::io::Error),
@@ -68,6 +73,7 @@ impl Error {
             Error::Upstream(_) => exit::UPSTREAM,
             Error::Interrupted => exit::INTERRUPTED,
             Error::Store(_) | Error::Io(_) | Error::Other(_) => exit::FAILURE,
+            Error::Busy(_) => exit::BUSY,
         }
     }
 

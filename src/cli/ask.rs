@@ -217,6 +217,7 @@ async fn ask(app: &App, args: Args, quiet: bool) -> Result<()> {
         }
         Err(TurnError::Upstream { error, .. }) => Err(Error::Upstream(error)),
         Err(TurnError::Store(e)) => Err(e.into()),
+        Err(e @ TurnError::Busy { .. }) => Err(Error::Busy(e.to_string())),
     }
 }
 
@@ -265,12 +266,17 @@ pub(super) async fn terminal_turn(
     quiet: bool,
     json: bool,
 ) -> Result<std::result::Result<engine::TurnOutcome, TurnError>> {
+    let lease = match engine::lease::acquire(&ctx.store, &session.id).await {
+        Ok(l) => l,
+        Err(e) => return Ok(Err(e)),
+    };
     let (cancel, watcher) = super::ctrl_c_token();
     let spinner = output::spinner(quiet, "waiting for Claude…");
     let mut printer = Printer::new(json);
     let result = engine::run_turn(
         ctx,
         session,
+        &lease,
         vec![ContentBlock::text(text)],
         opts,
         &cancel,
@@ -282,6 +288,7 @@ pub(super) async fn terminal_turn(
         },
     )
     .await;
+    lease.release().await;
     watcher.abort();
     spinner.finish_and_clear();
     printer.end()?;

@@ -361,6 +361,7 @@ impl Chat {
             }
             Err(TurnError::Upstream { error, .. }) => Err(Error::Upstream(error)),
             Err(TurnError::Store(e)) => Err(e.into()),
+            Err(e @ TurnError::Busy { .. }) => Err(Error::Busy(e.to_string())),
         }
     }
 }

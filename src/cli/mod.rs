@@ -31,6 +31,7 @@ Exit codes:
   3    no API key, or invalid configuration
   4    the Claude API returned an error (authentication, rate limit, overload, bad request)
   5    the Claude API could not be reached, timed out, or cut the answer short
+  6    the session is answering elsewhere (another terminal or the server)
   130  interrupted (Ctrl-C)";
 
 /// Claude in the terminal, and a local OpenAI-compatible daemon, on one SQLite store.

@@ -242,10 +242,15 @@ pub async fn run(args: Args, quiet: bool) -> Result<()> {
             _ => {}
         }
     };
+    let lease = match crate::engine::lease::acquire(&ctx.store, &session.id).await {
+        Ok(l) => l,
+        Err(e) => return Err(Error::Busy(e.to_string())),
+    };
     let result = run::run(
         &ctx,
         &sink,
         &session,
+        &lease,
         &spec,
         &env,
         &host,
@@ -254,6 +259,7 @@ pub async fn run(args: Args, quiet: bool) -> Result<()> {
         &mut on_event,
     )
     .await;
+    lease.release().await;
     watcher.abort();
     hub.end(&session.id);
     let _ = printer.await;

@@ -2,6 +2,7 @@
 
 mod completion;
 pub mod events;
+pub mod lease;
 mod models;
 pub mod naming;
 pub mod run;
@@ -9,6 +10,7 @@ pub mod tools;
 mod turn;
 
 pub use completion::{Completion, complete, open_completion};
+pub use lease::SessionLease;
 pub use models::{ModelList, ModelListSource, list_models};
 pub use turn::{
     Tooling, TurnContext, TurnError, TurnEvent, TurnOptions, TurnOutcome, history_params, run_turn,

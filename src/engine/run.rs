@@ -3,6 +3,7 @@
 //! generated message, push, pull request; every step an event stored and broadcast.
 
 use super::events::EventSink;
+use super::lease::SessionLease;
 use super::naming::{commit_message, generate_title, local_slug};
 use super::tools::{Policy, ToolHost};
 use super::turn::{Tooling, TurnContext, TurnError, TurnEvent, TurnOptions, run_turn};
@@ -108,7 +109,8 @@ pub enum RunError {
     Stopped,
 }
 
-/// Creates the run's session (or loads a follow-up's) and marks it running.
+/// Creates the run's session (or loads a follow-up's); [`run`] marks it running once it holds
+/// the lease.
 pub async fn open_session(
     ctx: &TurnContext,
     session_id: Option<&str>,
@@ -127,7 +129,7 @@ pub async fn open_session(
                     ..Default::default()
                 })?,
             };
-            s.set_session_status(&sess.id, "running")
+            Ok(sess)
         })
         .await
         .map_err(|e| RunError::Refused(e.to_string()))
@@ -172,6 +174,7 @@ pub async fn run(
     ctx: &TurnContext,
     sink: &EventSink,
     session: &Session,
+    lease: &SessionLease,
     spec: &RunSpec,
     env: &RunEnv,
     host: &Arc<ToolHost>,
@@ -179,10 +182,20 @@ pub async fn run(
     progress: ProgressFn,
     on_event: &mut (dyn FnMut(TurnEvent) + Send),
 ) -> Result<RunSummary, RunError> {
-    let result = run_inner(
-        ctx, sink, session, spec, env, host, cancel, progress, on_event,
-    )
-    .await;
+    let sid = session.id.clone();
+    let result = match ctx
+        .store
+        .call(move |s| s.set_session_status(&sid, "running"))
+        .await
+    {
+        Ok(_) => {
+            run_inner(
+                ctx, sink, session, lease, spec, env, host, cancel, progress, on_event,
+            )
+            .await
+        }
+        Err(e) => Err(RunError::Failed(e.to_string())),
+    };
     let (status, event) = match &result {
         Ok(sum) => (
             "completed",
@@ -210,6 +223,7 @@ async fn run_inner(
     ctx: &TurnContext,
     sink: &EventSink,
     session: &Session,
+    lease: &SessionLease,
     spec: &RunSpec,
     env: &RunEnv,
     host: &Arc<ToolHost>,
@@ -467,6 +481,7 @@ async fn run_inner(
         run_turn(
             ctx,
             &fresh,
+            lease,
             spec.request.clone(),
             &opts,
             cancel,
@@ -484,6 +499,7 @@ async fn run_inner(
             return Err(RunError::Failed(format!("Claude failed: {error}")));
         }
         Err(TurnError::Store(e)) => return Err(RunError::Failed(e.to_string())),
+        Err(e @ TurnError::Busy { .. }) => return Err(RunError::Refused(e.to_string())),
     };
     emit(json!({"type": "result", "source": "claude", "total_cost_usd": outcome.cost_usd, "duration_ms": started.elapsed().as_millis() as u64,
         "num_turns": outcome.steps, "result": outcome.response.text()}))

@@ -1,6 +1,7 @@
 //! One conversational turn: history from the store, the user's message, Claude's streamed
 //! answer, and everything stored as it completes (a cancelled or failed answer too).
 
+use super::lease::SessionLease;
 use super::tools::{self, ApprovalRequest, Decision, Policy, ToolEntry, ToolHost, ToolSet};
 use crate::anthropic::{
     self, Accumulator, BlockDelta, Client, ContentBlock, Message, MessageParam, MessagesRequest,
@@ -137,6 +138,14 @@ pub enum TurnError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] store::Error),
+    /// Another turn answers this session now (here or in another process).
+    #[error("session {session_id} is already answering in {holder}; wait for it, or stop it")]
+    Busy {
+        /// The session.
+        session_id: String,
+        /// Who answers it, for a person.
+        holder: String,
+    },
 }
 
 /// A short title from the first line of a prompt.
@@ -156,7 +165,11 @@ pub fn title_from(text: &str) -> String {
 /// Stored messages as API turns: consecutive same-role messages merged, empty ones dropped.
 pub fn history_params(messages: &[StoredMessage]) -> Vec<MessageParam> {
     let mut out: Vec<MessageParam> = Vec::new();
-    for m in messages.iter().filter(|m| !m.content.is_empty()) {
+    // a prompt whose turn failed before any answer is not sent again behind the next one
+    for m in messages
+        .iter()
+        .filter(|m| !m.content.is_empty() && !m.unanswered)
+    {
         match out.last_mut() {
             Some(last) if last.role == m.role => last.content.extend(m.content.iter().cloned()),
             _ => out.push(MessageParam {
@@ -170,15 +183,18 @@ pub fn history_params(messages: &[StoredMessage]) -> Vec<MessageParam> {
 
 /// Runs one turn of `session`: stores `user`, asks Claude, reports progress through
 /// `on_event`, stores the answer. Cancelling `cancel` stops the request and stores the part
-/// of the answer that arrived.
+/// of the answer that arrived. The caller holds the session's `lease`, so no other turn, in
+/// this process or another, stores a message in between.
 pub async fn run_turn(
     ctx: &TurnContext,
     session: &Session,
+    lease: &SessionLease,
     user: Vec<ContentBlock>,
     opts: &TurnOptions,
     cancel: &CancellationToken,
     on_event: &mut (dyn FnMut(TurnEvent) + Send),
 ) -> Result<TurnOutcome, TurnError> {
+    debug_assert_eq!(lease.session_id(), session.id);
     let sid = session.id.clone();
     let history = ctx.store.call({
         let sid = sid.clone();
@@ -225,6 +241,7 @@ pub async fn run_turn(
             }
         })
         .await?;
+    let stored_user_id = stored_user.id;
     on_event(TurnEvent::UserStored(stored_user));
     match messages.last_mut() {
         Some(last) if last.role == Role::User => last.content.extend(user),
@@ -333,6 +350,13 @@ pub async fn run_turn(
         )
         .await;
 
+        if error.is_some() && step == 1 && stored.is_none() {
+            // nothing answered this prompt: keep it, but out of the next turns' history
+            let id = stored_user_id;
+            if let Err(e) = ctx.store.call(move |s| s.mark_unanswered(id)).await {
+                tracing::warn!("cannot mark message {id} unanswered: {e}");
+            }
+        }
         if let Some(error) = error {
             if cancelled {
                 return Err(TurnError::Cancelled {

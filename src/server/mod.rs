@@ -159,7 +159,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     // runs left running by a previous process are closed now, orphans every minute after
-    let closed = routes::webedt::sweep_orphans(&state, std::time::Duration::from_secs(120)).await;
+    let closed = routes::webedt::sweep_orphans(&state).await;
     if closed > 0 {
         tracing::warn!("closed {closed} runs left running by a previous process");
     }
@@ -169,7 +169,7 @@ pub async fn serve(
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
             loop {
                 tick.tick().await;
-                routes::webedt::sweep_orphans(&st, st.options().orphan_timeout).await;
+                routes::webedt::sweep_orphans(&st).await;
             }
         })
     };

@@ -4,6 +4,7 @@ use crate::anthropic::Client;
 use crate::config::Config;
 use crate::engine::events::Broadcaster;
 use crate::engine::tools::{Decision, ToolHost};
+use crate::engine::{SessionLease, TurnError};
 use crate::store::Store;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -40,8 +41,6 @@ pub struct ServerOptions {
     pub github_token: Option<String>,
     /// Co-author trailer for run commits.
     pub git_co_author: Option<String>,
-    /// A run with no activity for this long, and no live task, is marked `error`.
-    pub orphan_timeout: Duration,
     /// Extra `Host` names accepted on a loopback bind (loopback names always are).
     pub allowed_hosts: Vec<String>,
     /// Whether the Host guard applies: true when bound to a loopback address.
@@ -76,7 +75,6 @@ impl ServerOptions {
             github_api: c.github_api_url.clone(),
             github_token: None,
             git_co_author: c.git_co_author.clone(),
-            orphan_timeout: Duration::from_secs(30 * 60),
             allowed_hosts: vec![],
             host_guard: true,
             allow_local_repos: false,
@@ -106,17 +104,31 @@ struct Inner {
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
 
-/// A running turn's registration; leaving the map happens on drop.
+/// A running turn's registration: its cancel token here, its lease in the store (so no
+/// other process answers the session meanwhile). Both are given back on drop.
 pub struct TurnGuard {
     state: AppState,
     session_id: String,
     /// Cancels the turn (DELETE, disconnect, shutdown).
     pub cancel: CancellationToken,
+    /// The session's lease.
+    pub lease: SessionLease,
 }
 
 impl Drop for TurnGuard {
     fn drop(&mut self) {
         self.state.running().remove(&self.session_id);
+    }
+}
+
+/// Removes a registration if taking the lease failed.
+struct Unregister<'a>(&'a AppState, &'a str, bool);
+
+impl Drop for Unregister<'_> {
+    fn drop(&mut self) {
+        if !self.2 {
+            self.0.running().remove(self.1);
+        }
     }
 }
 
@@ -241,20 +253,31 @@ impl AppState {
         self.0.running.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Registers a turn for a session; None when one is already running.
-    pub fn begin_turn(&self, session_id: &str) -> Option<TurnGuard> {
-        let mut map = self.running();
-        if map.contains_key(session_id) {
-            return None;
-        }
-        let cancel = self.0.shutdown.child_token();
-        map.insert(session_id.to_owned(), cancel.clone());
+    /// Registers a turn for a session and takes its lease; `Busy` when a turn runs already,
+    /// in this process or another one on the store.
+    pub async fn begin_turn(&self, session_id: &str) -> Result<TurnGuard, TurnError> {
+        let cancel = {
+            let mut map = self.running();
+            if map.contains_key(session_id) {
+                return Err(TurnError::Busy {
+                    session_id: session_id.to_owned(),
+                    holder: "this server".into(),
+                });
+            }
+            let cancel = self.0.shutdown.child_token();
+            map.insert(session_id.to_owned(), cancel.clone());
+            cancel
+        };
+        let mut unregister = Unregister(self, session_id, false);
+        let lease = crate::engine::lease::acquire(self.store(), session_id).await?;
+        unregister.2 = true;
         // an interrupt belongs to the turn it stopped, never to the next one
         self.take_interrupted(session_id);
-        Some(TurnGuard {
+        Ok(TurnGuard {
             state: self.clone(),
             session_id: session_id.to_owned(),
             cancel,
+            lease,
         })
     }
 

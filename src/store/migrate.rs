@@ -8,6 +8,7 @@ use std::path::Path;
 const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init", include_str!("migrations/0001_init.sql")),
     ("0002_mcp", include_str!("migrations/0002_mcp.sql")),
+    ("0003_leases", include_str!("migrations/0003_leases.sql")),
 ];
 
 /// Brings the schema up to date; `PRAGMA user_version` counts applied migrations.

@@ -3,10 +3,12 @@
 //! One file, opened in WAL mode with a busy timeout, so the CLI and a running server can share
 //! it. Methods are blocking; async callers run them on the blocking pool (see [`Store::call`]).
 
+mod lease;
 mod mcp;
 mod migrate;
 mod model;
 
+pub use lease::{Acquired, Lease, LeaseOwner};
 pub use mcp::{McpServerRow, NewMcpServer};
 pub use model::*;
 
@@ -102,14 +104,66 @@ pub fn check_id(kind: &'static str, id: &str) -> Result<()> {
     Err(Error::InvalidId { kind, reason })
 }
 
+fn open_reader(path: &Path) -> rusqlite::Result<Connection> {
+    let c = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    c.busy_timeout(Duration::from_secs(10))?;
+    Ok(c)
+}
+
 /// Result alias.
 pub type Result<T> = std::result::Result<T, Error>;
 
-/// A handle to the database. Cheap to clone; one connection per process, serialised.
+/// A handle to the database. Cheap to clone. One writer connection per process, serialised,
+/// and a few reader connections: in WAL mode reads never wait behind a write that waits for
+/// another process's lock.
 #[derive(Clone)]
 pub struct Store {
     conn: Arc<Mutex<Connection>>,
+    readers: Arc<ReadPool>,
     path: Option<PathBuf>,
+}
+
+/// Reader connections at most, opened as needed.
+const READERS: usize = 4;
+
+/// Idle read-only connections to the file, opened lazily up to [`READERS`].
+#[derive(Default)]
+struct ReadPool {
+    idle: Mutex<Vec<Connection>>,
+    opened: Mutex<usize>,
+    freed: std::sync::Condvar,
+}
+
+/// A connection for reading: a pooled reader, or the writer for an in-memory database.
+enum Reader<'a> {
+    Pooled(Option<Connection>, &'a ReadPool),
+    Shared(MutexGuard<'a, Connection>),
+}
+
+impl std::ops::Deref for Reader<'_> {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        match self {
+            Reader::Pooled(Some(c), _) => c,
+            Reader::Pooled(None, _) => unreachable!("a reader is only emptied on drop"),
+            Reader::Shared(g) => g,
+        }
+    }
+}
+
+impl Drop for Reader<'_> {
+    fn drop(&mut self) {
+        if let Reader::Pooled(c, pool) = self
+            && let Some(c) = c.take()
+        {
+            pool.idle.lock().unwrap_or_else(|p| p.into_inner()).push(c);
+            pool.freed.notify_one();
+        }
+    }
 }
 
 impl std::fmt::Debug for Store {
@@ -159,6 +213,7 @@ impl Store {
         migrate::run(&mut conn, path.as_deref())?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
+            readers: Arc::default(),
             path,
         })
     }
@@ -168,9 +223,42 @@ impl Store {
         self.path.as_deref()
     }
 
-    fn conn(&self) -> MutexGuard<'_, Connection> {
+    fn writer(&self) -> MutexGuard<'_, Connection> {
         // a panic while holding the lock leaves a usable connection; keep going
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A connection for reads: a pooled read-only one for a file (opened on first need, at
+    /// most [`READERS`]), else the writer. A reader that cannot be opened falls back to the
+    /// writer, so reads still work, only serialised.
+    fn conn(&self) -> Reader<'_> {
+        let Some(path) = &self.path else {
+            return Reader::Shared(self.writer());
+        };
+        let pool = &*self.readers;
+        let mut idle = pool.idle.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            if let Some(c) = idle.pop() {
+                return Reader::Pooled(Some(c), pool);
+            }
+            {
+                let mut opened = pool.opened.lock().unwrap_or_else(|p| p.into_inner());
+                if *opened < READERS {
+                    *opened += 1;
+                    drop(opened);
+                    drop(idle);
+                    return match open_reader(path) {
+                        Ok(c) => Reader::Pooled(Some(c), pool),
+                        Err(e) => {
+                            tracing::warn!("cannot open a reader on {}: {e}", path.display());
+                            *pool.opened.lock().unwrap_or_else(|p| p.into_inner()) -= 1;
+                            Reader::Shared(self.writer())
+                        }
+                    };
+                }
+            }
+            idle = pool.freed.wait(idle).unwrap_or_else(|p| p.into_inner());
+        }
     }
 
     /// Runs blocking store work on the blocking pool.
@@ -188,7 +276,7 @@ impl Store {
     /// A write transaction that takes the write lock at once, so two processes never
     /// deadlock upgrading read locks (the busy timeout then covers the wait).
     fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
-        let mut conn = self.conn();
+        let mut conn = self.writer();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let out = f(&tx)?;
         tx.commit()?;
@@ -485,6 +573,19 @@ impl Store {
             usage: new.usage,
             cost_usd: new.cost_usd,
             created_at: at,
+            unanswered: false,
+        })
+    }
+
+    /// Marks a user message as unanswered: its turn failed before any answer, so later turns
+    /// leave it out of the history (it stays stored and shown).
+    pub fn mark_unanswered(&self, message_id: i64) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE messages SET unanswered = 1 WHERE id = ?1 AND role = 'user'",
+                [message_id],
+            )?;
+            Ok(())
         })
     }
 
@@ -493,7 +594,7 @@ impl Store {
         let conn = self.conn();
         let mut st = conn.prepare(
             "SELECT id, session_id, role, content, model, stop_reason, input_tokens, output_tokens,
-                    cache_creation_tokens, cache_read_tokens, cost_usd, created_at
+                    cache_creation_tokens, cache_read_tokens, cost_usd, created_at, unanswered
              FROM messages WHERE session_id = ?1 ORDER BY id",
         )?;
         let rows = st.query_map([session_id], |r| {
@@ -517,6 +618,7 @@ impl Store {
                     },
                     cost_usd: r.get(10)?,
                     created_at: r.get(11)?,
+                    unanswered: r.get(12)?,
                 },
             ))
         })?;

@@ -219,6 +219,8 @@ pub struct StoredMessage {
     pub cost_usd: f64,
     /// RFC 3339 UTC.
     pub created_at: String,
+    /// A user message whose turn failed before any answer: left out of later histories.
+    pub unanswered: bool,
 }
 
 impl StoredMessage {

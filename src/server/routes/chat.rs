@@ -260,8 +260,9 @@ async fn session_chat(st: AppState, key: CallerKey, req: ChatRequest) -> Respons
         tooling: None,
         record_events: true,
     };
-    let Some(guard) = st.begin_turn(&sid) else {
-        return busy(&sid).into_response();
+    let guard = match st.begin_turn(&sid).await {
+        Ok(g) => g,
+        Err(e) => return refused(e).into_response(),
     };
     let ctx = TurnContext {
         client,
@@ -271,17 +272,22 @@ async fn session_chat(st: AppState, key: CallerKey, req: ChatRequest) -> Respons
     run_session_turn(st, ctx, session, user, opts, stream, guard).await
 }
 
-/// 409 for a second turn on a busy session.
-pub fn busy(session_id: &str) -> ApiError {
-    let mut e = ApiError::new(
-        StatusCode::CONFLICT,
-        "session_busy",
-        format!(
-            "session {session_id} is already answering; wait, or stop it with DELETE /v1/chat/completions/{session_id}"
-        ),
-    );
-    e.code = Some("session_busy".into());
-    e.with("session_id", json!(session_id))
+/// Why a turn could not begin: 409 `session_busy` when another turn answers the session
+/// (here or in another process), else the store's error.
+pub fn refused(e: TurnError) -> ApiError {
+    match e {
+        TurnError::Busy { session_id, holder } => ApiError::new(
+            StatusCode::CONFLICT,
+            "session_busy",
+            format!(
+                "session {session_id} is already answering in {holder}; wait, or stop it with DELETE /v1/chat/completions/{session_id}"
+            ),
+        )
+        .code("session_busy")
+        .with("session_id", json!(session_id)),
+        TurnError::Store(e) => ApiError::from(e),
+        other => ApiError::internal(other),
+    }
 }
 
 fn usage_frame(session: &Session, u: &crate::anthropic::Usage, cost: f64) -> Frame {
@@ -318,7 +324,16 @@ pub(crate) async fn run_session_turn(
     if !stream {
         let task = tokio::spawn(async move {
             let cancel = guard.cancel.clone();
-            let r = engine::run_turn(&ctx, &session, user, &opts, &cancel, &mut |_| {}).await;
+            let r = engine::run_turn(
+                &ctx,
+                &session,
+                &guard.lease,
+                user,
+                &opts,
+                &cancel,
+                &mut |_| {},
+            )
+            .await;
             drop(guard);
             r
         });
@@ -349,9 +364,14 @@ pub(crate) async fn run_session_turn(
                     .into_response()
             }
             Ok(Err(TurnError::Store(e))) => ApiError::from(e).into_response(),
+            Ok(Err(e @ TurnError::Busy { .. })) => refused(e).into_response(),
             Err(e) => ApiError::internal(e).into_response(),
         };
     }
+    // the user's message is in the store before the first byte of the 200 goes out: a crash
+    // after the client saw the stream start never loses what it sent
+    let (stored_tx, stored_rx) = tokio::sync::oneshot::channel::<()>();
+    let mut stored_tx = Some(stored_tx);
     tokio::spawn(async move {
         let cancel = guard.cancel.clone();
         let watcher = {
@@ -369,6 +389,11 @@ pub(crate) async fn run_session_turn(
             };
             let ids = json!({"session_id": session.id, "project_id": session.project_id});
             let mut on_event = |ev: TurnEvent| match ev {
+                TurnEvent::UserStored(_) => {
+                    if let Some(t) = stored_tx.take() {
+                        let _ = t.send(());
+                    }
+                }
                 TurnEvent::Text(t) => send(&tx, tr.text(&t)),
                 TurnEvent::ToolUse {
                     id, name, input, ..
@@ -397,7 +422,16 @@ pub(crate) async fn run_session_turn(
                 }
                 _ => {}
             };
-            engine::run_turn(&ctx, &session, user, &opts, &cancel, &mut on_event).await
+            engine::run_turn(
+                &ctx,
+                &session,
+                &guard.lease,
+                user,
+                &opts,
+                &cancel,
+                &mut on_event,
+            )
+            .await
         };
         watcher.abort();
         let send_all = |frames: Vec<Value>| {
@@ -429,10 +463,16 @@ pub(crate) async fn run_session_turn(
                 send_all(tr.text("⚠️ the server could not store this turn; see its log"));
                 send_all(tr.finish());
             }
+            Err(e @ TurnError::Busy { .. }) => {
+                send_all(tr.text(&format!("⚠️ {e}")));
+                send_all(tr.finish());
+            }
         }
         let _ = tx.send(Frame::Done);
         drop(guard);
     });
+    // Err: the turn ended before storing anything; its stream says why
+    let _ = stored_rx.await;
     resp
 }
 

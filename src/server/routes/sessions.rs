@@ -1,6 +1,6 @@
 //! `/v1/sessions`: list, create, read, delete, messages, stats.
 
-use super::chat::{busy, run_session_turn};
+use super::chat::{refused, run_session_turn};
 use super::{session_json, success};
 use crate::anthropic::ContentBlock;
 use crate::engine::{TurnContext, TurnOptions};
@@ -229,9 +229,7 @@ pub async fn post_message(
     let client = st
         .client_for(key.0.as_deref())
         .ok_or_else(ApiError::no_key)?;
-    let guard = st
-        .begin_turn(&session.id)
-        .ok_or_else(|| busy(&session.id))?;
+    let guard = st.begin_turn(&session.id).await.map_err(refused)?;
     let opts = TurnOptions {
         model: b
             .model

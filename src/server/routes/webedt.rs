@@ -20,7 +20,6 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 
 fn fail(status: StatusCode, error: impl Into<String>) -> Response {
@@ -204,8 +203,9 @@ async fn execute(st: AppState, key: CallerKey, b: ExecuteBody) -> Response {
         }
         Err(e) => return internal(format!("opening a run session: {e}")),
     };
-    let Some(guard) = st.begin_turn(&session.id) else {
-        return fail(StatusCode::CONFLICT, "this session is already running");
+    let guard = match st.begin_turn(&session.id).await {
+        Ok(g) => g,
+        Err(e) => return super::chat::refused(e).into_family_response(Family::Webedt),
     };
     let new = b.website_session_id.is_none();
     let spec = RunSpec {
@@ -244,6 +244,7 @@ async fn execute(st: AppState, key: CallerKey, b: ExecuteBody) -> Response {
                 &ctx,
                 &sink,
                 &session,
+                &guard.lease,
                 &spec,
                 &env,
                 st.tools(),
@@ -653,41 +654,48 @@ pub async fn interrupt(State(st): State<AppState>, Path(id): Path<String>) -> Re
     Json(json!({"success": true, "data": {"message": if was { "Run interrupted" } else { "No run in progress" }, "interrupted": was}})).into_response()
 }
 
-/// Marks runs left `running` with no live task and no activity for `timeout` as `error`.
-pub async fn sweep_orphans(st: &AppState, timeout: Duration) -> usize {
-    let cutoff = jiff::Timestamp::now().as_second() - timeout.as_secs() as i64;
-    let running = st
-        .store()
-        .call(|s| s.sessions(&Default::default()))
-        .await
-        .unwrap_or_default();
+/// Closes runs left `running` whose holder is gone: no lease, a lapsed one, or one held by a
+/// process that no longer runs. A run that another live process holds (a CLI `run` in a long
+/// tool call, another instance) is never touched. Returns how many were closed.
+pub async fn sweep_orphans(st: &AppState) -> usize {
+    let sessions = match st.store().call(|s| s.sessions(&Default::default())).await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!("orphan sweep: {e}");
+            return 0;
+        }
+    };
+    let now_ms = jiff::Timestamp::now().as_millisecond();
     let mut closed = 0;
-    for s in running
+    for s in sessions
         .into_iter()
         .filter(|s| s.status == "running" && !st.is_running(&s.id))
     {
         let sid = s.id.clone();
-        let last = st
-            .store()
-            .call(move |st| Ok(st.events(&sid, None)?.last().map(|e| e.created_at.clone())))
-            .await
-            .ok()
-            .flatten()
-            .unwrap_or(s.updated_at.clone());
-        let age_ok = last
-            .parse::<jiff::Timestamp>()
-            .map(|t| t.as_second() <= cutoff)
-            .unwrap_or(true);
-        if age_ok {
-            let sink = EventSink::new(st.store().clone(), st.hub().clone(), &s.id);
-            let _ = sink.emit(json!({"type": "error", "error": "the run stopped without finishing (the server restarted or the run was orphaned)"})).await;
-            let sid = s.id.clone();
-            let _ = st
-                .store()
-                .call(move |s| s.set_session_status(&sid, "error"))
-                .await;
-            closed += 1;
+        let lease = match st.store().call(move |st| st.lease(&sid)).await {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::warn!("orphan sweep: {e}");
+                continue;
+            }
+        };
+        let orphaned = match &lease {
+            None => true,
+            Some(l) => l.expires_ms <= now_ms || crate::engine::lease::holder_gone(l),
+        };
+        if !orphaned {
+            continue;
         }
+        let sink = EventSink::new(st.store().clone(), st.hub().clone(), &s.id);
+        let _ = sink
+            .emit(json!({"type": "error", "error": "the run stopped without finishing (the process running it ended)"}))
+            .await;
+        let sid = s.id.clone();
+        let _ = st
+            .store()
+            .call(move |s| s.set_session_status(&sid, "error"))
+            .await;
+        closed += 1;
     }
     closed
 }

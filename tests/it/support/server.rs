@@ -43,7 +43,6 @@ impl Default for Setup {
                 github_api: "http://127.0.0.1:9".into(),
                 github_token: None,
                 git_co_author: None,
-                orphan_timeout: Duration::from_secs(1800),
                 allowed_hosts: vec![],
                 host_guard: true,
                 // the WebEDT tests run against local bare repositories
