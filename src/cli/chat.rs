@@ -14,7 +14,7 @@ use rustyline::error::ReadlineError;
 /// `clauded chat` arguments.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
-Inside the chat: /help, /model [NAME], /system [TEXT|-], /clear, /sessions, /resume ID, /exit.
+Inside the chat: /help, /model [NAME], /system [TEXT|-], /retry, /clear, /sessions, /resume ID, /exit.
 Ctrl-C stops the answer being written (what arrived is kept); Ctrl-D or /exit leaves.")]
 pub struct Args {
     /// Resume this session (id or unique prefix).
@@ -41,6 +41,7 @@ const HELP: &str = "\
 /help            this list
 /model [NAME]    show or change the model
 /system [TEXT]   show or set the system prompt (/system - clears it)
+/retry           send the last prompt again when its turn failed
 /clear           start a new session
 /sessions        recent sessions
 /resume ID       switch to another session
@@ -227,6 +228,14 @@ impl Chat {
                     },
                 );
             }
+            "retry" => {
+                let Some(text) = self.failed_prompt().await? else {
+                    return Err(Error::Usage(
+                        "nothing to retry: the last prompt of this session was answered".into(),
+                    ));
+                };
+                Box::pin(self.turn(text)).await?;
+            }
             "clear" | "new" => {
                 self.session = None;
                 note(false, "new session");
@@ -271,6 +280,20 @@ impl Chat {
             }
         }
         Ok(true)
+    }
+
+    /// The text of the session's last message when it is a prompt whose turn failed.
+    async fn failed_prompt(&self) -> Result<Option<String>> {
+        let Some(s) = &self.session else {
+            return Ok(None);
+        };
+        let id = s.id.clone();
+        let msgs = self.store.call(move |st| st.messages(&id)).await?;
+        Ok(msgs
+            .last()
+            .filter(|m| m.unanswered)
+            .map(|m| m.text())
+            .filter(|t| !t.is_empty()))
     }
 
     async fn save_settings(&mut self) -> Result<()> {

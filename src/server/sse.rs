@@ -6,8 +6,10 @@ use axum::response::Response;
 use futures_util::StreamExt;
 use serde_json::Value;
 use std::convert::Infallible;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 
 /// One outgoing SSE frame.
 #[derive(Debug, Clone)]
@@ -54,15 +56,80 @@ impl Frame {
     }
 }
 
-/// A sender of frames; `closed()` resolves when the client went away.
-pub type FrameTx = mpsc::UnboundedSender<Frame>;
+/// Frames queued for one client at most. A client that stops reading (an iOS app put in the
+/// background) costs this much and no more: its stream is ended, the turn goes on and is
+/// stored, and the client reads the rest from the session or replays the events.
+pub const QUEUE: usize = 512;
+
+/// Why a frame was not queued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Gone;
+
+struct Lag {
+    flag: AtomicBool,
+    notify: Notify,
+}
+
+/// A sender of frames to one client. Cheap to clone.
+#[derive(Clone)]
+pub struct FrameTx {
+    tx: mpsc::Sender<Frame>,
+    lag: Arc<Lag>,
+}
+
+impl FrameTx {
+    /// Queues a frame without waiting. When the client's queue is full, the client is too
+    /// slow: its stream ends after what is queued, and this and later frames are dropped.
+    pub fn send(&self, frame: Frame) -> Result<(), Gone> {
+        if self.lag.flag.load(Ordering::Relaxed) {
+            return Err(Gone);
+        }
+        match self.tx.try_send(frame) {
+            Ok(()) => Ok(()),
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                tracing::warn!("a client stopped reading; its stream ends (the work goes on)");
+                self.lag.flag.store(true, Ordering::Relaxed);
+                self.lag.notify.notify_one();
+                Err(Gone)
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => Err(Gone),
+        }
+    }
+
+    /// Queues a frame, waiting while the client's queue is full (replays: the reader's pace
+    /// is the right pace, and memory stays bounded).
+    pub async fn send_wait(&self, frame: Frame) -> Result<(), Gone> {
+        if self.lag.flag.load(Ordering::Relaxed) {
+            return Err(Gone);
+        }
+        self.tx.send(frame).await.map_err(|_| Gone)
+    }
+
+    /// Resolves when the client's stream is gone: the client left, or it was too slow and
+    /// its stream was ended ([`FrameTx::lagged`] tells which).
+    pub async fn closed(&self) {
+        self.tx.closed().await
+    }
+
+    /// Whether the client's stream was ended because it stopped reading.
+    pub fn lagged(&self) -> bool {
+        self.lag.flag.load(Ordering::Relaxed)
+    }
+}
 
 /// A 200 `text/event-stream` response fed by the returned sender. The stream ends after
-/// `[DONE]` or when the sender is dropped; a comment goes out every `keepalive`.
-pub fn channel(keepalive: Duration) -> (FrameTx, Response) {
-    let (tx, rx) = mpsc::unbounded_channel::<Frame>();
+/// `[DONE]`, a `Close`, or when every sender is dropped; a comment goes out every
+/// `keepalive`. A client too slow to keep up gets `tail` after what was queued, then the end.
+pub fn channel(keepalive: Duration, tail: Frame) -> (FrameTx, Response) {
+    let (tx, rx) = mpsc::channel::<Frame>(QUEUE);
+    let lag = Arc::new(Lag {
+        flag: AtomicBool::new(false),
+        notify: Notify::new(),
+    });
     struct St {
-        rx: mpsc::UnboundedReceiver<Frame>,
+        rx: mpsc::Receiver<Frame>,
+        lag: Arc<Lag>,
+        tail: Frame,
         tick: tokio::time::Interval,
         done: bool,
     }
@@ -71,24 +138,40 @@ pub fn channel(keepalive: Duration) -> (FrameTx, Response) {
     tick.reset();
     let st = St {
         rx,
+        lag: lag.clone(),
+        tail,
         tick,
         done: false,
     };
     let body = futures_util::stream::unfold(st, |mut st| async move {
-        if st.done {
-            return None;
-        }
-        let text = tokio::select! {
-            f = st.rx.recv() => match f {
-                Some(f) => {
-                    st.done = f.ends();
-                    f.encode()
+        loop {
+            if st.done {
+                return None;
+            }
+            if st.lag.flag.load(Ordering::Relaxed) && st.rx.is_empty() {
+                st.done = true;
+                let tail = st.tail.encode();
+                if tail.is_empty() {
+                    return None;
                 }
-                None => return None,
-            },
-            _ = st.tick.tick() => ": ping\n\n".to_owned(),
-        };
-        Some((Ok::<_, Infallible>(text), st))
+                return Some((Ok::<_, Infallible>(tail), st));
+            }
+            let text = tokio::select! {
+                f = st.rx.recv() => match f {
+                    Some(f) => {
+                        st.done = f.ends();
+                        f.encode()
+                    }
+                    None => return None,
+                },
+                _ = st.lag.notify.notified() => continue,
+                _ = st.tick.tick() => ": ping\n\n".to_owned(),
+            };
+            if text.is_empty() {
+                continue;
+            }
+            return Some((Ok::<_, Infallible>(text), st));
+        }
     })
     .boxed();
     let mut resp = Response::new(Body::from_stream(body));
@@ -100,5 +183,5 @@ pub fn channel(keepalive: Duration) -> (FrameTx, Response) {
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     h.insert("x-accel-buffering", HeaderValue::from_static("no"));
-    (tx, resp)
+    (FrameTx { tx, lag }, resp)
 }

@@ -78,3 +78,33 @@ fn clear_starts_a_new_session_and_errors_do_not_end_the_chat() {
         "/clear made a second session"
     );
 }
+
+#[test]
+fn retry_sends_a_failed_prompt_again_and_only_once() {
+    let h = Home::new();
+    // a 400 is not retried by the client: the turn fails once
+    h.fake.push(Reply::error(
+        400,
+        "invalid_request_error",
+        "try again later",
+    ));
+    h.fake.push(Reply::text("here it is"));
+    h.fake.push(Reply::text("and more"));
+    let r = h.ok(&["chat"], Some("explain WAL\n/retry\nthanks\n/retry\n"));
+    assert!(r.stdout.contains("here it is"), "{r:?}");
+    assert!(r.stderr.contains("nothing to retry"), "{r:?}");
+    let reqs = h.fake.message_requests();
+    assert_eq!(reqs.len(), 3, "the failed turn, the retry, the next turn");
+    let users = |i: usize| -> Vec<String> {
+        reqs[i].body["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["role"] == "user")
+            .map(|m| crate::support::fake_anthropic::content_text(&m["content"]))
+            .collect()
+    };
+    // the retry carries the prompt once, not twice; the next turn sees one clean exchange
+    assert_eq!(users(reqs.len() - 2), vec!["explain WAL"]);
+    assert_eq!(users(reqs.len() - 1), vec!["explain WAL", "thanks"]);
+}

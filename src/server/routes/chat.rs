@@ -80,7 +80,7 @@ async fn stateless(st: AppState, key: CallerKey, req: ChatRequest) -> Result<Res
     let mut comp = engine::open_completion(&ctx, &mapped.request)
         .await
         .map_err(|e| ApiError::from(&e))?;
-    let (tx, resp) = sse::channel(opts.keepalive);
+    let (tx, resp) = sse::channel(opts.keepalive, Frame::Done);
     let shutdown = st.shutdown_token();
     let mut tr = ChunkTranslator::new(
         &mapped.request.model,
@@ -139,7 +139,7 @@ fn error_stream(
     session_id: Option<&str>,
     project_id: Option<&str>,
 ) -> Response {
-    let (tx, resp) = sse::channel(st.options().keepalive);
+    let (tx, resp) = sse::channel(st.options().keepalive, Frame::Done);
     let mut tr = ChunkTranslator::new(&st.options().model, unix_now(), false, false)
         .with_field("session_id", json!(session_id))
         .with_field("project_id", json!(project_id));
@@ -312,7 +312,7 @@ pub(crate) async fn run_session_turn(
     guard: TurnGuard,
 ) -> Response {
     let created = unix_now();
-    let (tx, resp) = sse::channel(st.options().keepalive);
+    let (tx, resp) = sse::channel(st.options().keepalive, Frame::Done);
     opts.tooling = match session_tooling(&st, &session, stream.then(|| tx.clone())).await {
         Ok(t) => t,
         Err(e) => return e.into_response(),
@@ -378,7 +378,10 @@ pub(crate) async fn run_session_turn(
             let (tx, c) = (tx.clone(), cancel.clone());
             tokio::spawn(async move {
                 tx.closed().await;
-                c.cancel();
+                // a client that left stops its turn; one too slow to read does not
+                if !tx.lagged() {
+                    c.cancel();
+                }
             })
         };
         let result = {

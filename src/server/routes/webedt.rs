@@ -233,7 +233,7 @@ async fn execute(st: AppState, key: CallerKey, b: ExecuteBody) -> Response {
     };
     st.hub().start(&session.id);
     let mut live = st.hub().subscribe(&session.id).expect("just started");
-    let (tx, resp) = sse::channel(o.keepalive);
+    let (tx, resp) = sse::channel(o.keepalive, Frame::Close);
     // the run is its own task: a client that goes away stops the stream, not the run
     {
         let (st, session) = (st.clone(), session.clone());
@@ -412,12 +412,14 @@ async fn replay_then_live(
     let mut last = after.unwrap_or(0);
     for e in &stored {
         last = e.id;
+        // the reader's pace: a replay waits for the client instead of queueing it all
         if tx
-            .send(Frame::Event {
+            .send_wait(Frame::Event {
                 name: None,
                 id: Some(e.id),
                 data: replayed(e),
             })
+            .await
             .is_err()
         {
             return;
@@ -500,7 +502,7 @@ pub async fn events_stream(
         Ok(s) => s,
         Err(r) => return r,
     };
-    let (tx, resp) = sse::channel(st.options().keepalive);
+    let (tx, resp) = sse::channel(st.options().keepalive, Frame::Close);
     tokio::spawn(replay_then_live(
         st,
         session,
@@ -522,7 +524,7 @@ pub async fn resume(
         Ok(s) => s,
         Err(r) => return r,
     };
-    let (tx, resp) = sse::channel(st.options().keepalive);
+    let (tx, resp) = sse::channel(st.options().keepalive, Frame::Close);
     let meta = session_row(&st, &session).await;
     let _ = tx.send(Frame::Event {
         name: None,
