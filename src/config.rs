@@ -245,6 +245,8 @@ pub struct FileConfig {
     pub git_co_author: Option<String>,
     /// Hours before a run's workspace is removed.
     pub workspace_ttl_hours: Option<u64>,
+    /// More hosts (`host`, `host:port` or a URL) that may receive the GitHub token.
+    pub github_hosts: Option<Vec<String>>,
 }
 
 /// Flags that override everything else.
@@ -317,6 +319,8 @@ pub struct Config {
     pub git_co_author: Option<String>,
     /// Workspace lifetime.
     pub workspace_ttl_hours: u64,
+    /// Hosts besides github.com and GITHUB_API_URL's that may receive the GitHub token.
+    pub github_hosts: Vec<String>,
     /// Where each setting came from.
     pub sources: std::collections::BTreeMap<&'static str, Source>,
 }
@@ -493,6 +497,15 @@ impl Config {
             github_api_url,
             git_co_author: file.git_co_author.clone().filter(|c| !c.trim().is_empty()),
             workspace_ttl_hours: file.workspace_ttl_hours.unwrap_or(24),
+            github_hosts: {
+                let src = if file.github_hosts.is_some() {
+                    Source::File
+                } else {
+                    Source::Default
+                };
+                sources.insert("github_hosts", src);
+                file.github_hosts.clone().unwrap_or_default()
+            },
             sources,
             paths,
         })
@@ -582,6 +595,7 @@ pub const CONFIG_TEMPLATE: &str = r#"# clauded configuration. Every key is optio
 # github_api_url = "https://api.github.com"  # GITHUB_API_URL
 # git_co_author = "Claude <noreply@anthropic.com>"   # adds a Co-authored-by trailer to run commits
 # workspace_ttl_hours = 24
+# github_hosts = ["ghe.example.com"]         # more hosts the GitHub token may go to
 "#;
 
 #[cfg(test)]

@@ -151,6 +151,8 @@ pub async fn run(args: Args, quiet: bool) -> Result<()> {
         github_token: token,
         co_author: c.git_co_author.clone(),
         pr_repo,
+        // the terminal's user names their own repositories, paths included
+        remotes: crate::git::RemotePolicy::new(true, &c.github_api_url, &c.github_hosts),
     };
     let host = super::tools::host();
     let policy = super::tools::tooling_policy(args.yes);

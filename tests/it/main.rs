@@ -8,6 +8,7 @@ mod cli_chat;
 mod cli_misc;
 mod cli_serve;
 mod client;
+mod credentials;
 mod mcp_client;
 mod mcp_registry;
 mod openai_sdk;

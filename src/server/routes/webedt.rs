@@ -212,6 +212,7 @@ async fn execute(st: AppState, key: CallerKey, b: ExecuteBody) -> Response {
         github_token: o.github_token.clone(),
         co_author: o.git_co_author.clone(),
         pr_repo: None,
+        remotes: crate::git::RemotePolicy::new(o.allow_local_repos, &o.github_api, &o.github_hosts),
     };
     st.hub().start(&session.id);
     let mut live = st.hub().subscribe(&session.id).expect("just started");

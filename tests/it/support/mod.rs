@@ -122,6 +122,22 @@ pub fn run_cmd(mut c: Command, stdin: Option<&str>) -> Run {
     }
 }
 
+/// `clauded ARGS` on the blocking pool, with workspaces in the home and, when given,
+/// `GITHUB_API_URL` and `GITHUB_TOKEN`.
+pub async fn run_in(h: &Home, args: &[&str], api: Option<&str>, token: Option<&str>) -> Run {
+    let mut c = h.cmd(args);
+    c.env("WORKSPACE_DIR", h.path().join("ws"));
+    if let Some(a) = api {
+        c.env("GITHUB_API_URL", a);
+    }
+    if let Some(t) = token {
+        c.env("GITHUB_TOKEN", t);
+    }
+    tokio::task::spawn_blocking(move || run_cmd(c, None))
+        .await
+        .unwrap()
+}
+
 /// A program from the npm MCP servers installed by tests/run.sh.
 pub fn mcp_bin(name: &str) -> PathBuf {
     let dir = std::env::var_os("CLAUDED_MCP_BIN")
