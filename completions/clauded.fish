@@ -211,9 +211,12 @@ complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_sub
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -l host -d 'Address to bind (HOST; default 127.0.0.1)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -l port -d 'Port to bind (PORT; default 8000; 0 picks a free one)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -l db -d 'Database path or sqlite:// URL (DATABASE_URL)' -r
-complete -c clauded -n "__fish_clauded_using_subcommand serve" -l token -d 'Require `Authorization: Bearer TOKEN` (or x-api-key) on every route but /health' -r
+complete -c clauded -n "__fish_clauded_using_subcommand serve" -l token -d 'Require `Authorization: Bearer TOKEN` (or x-api-key) on every route but /health. On the command line it is visible to other users in `ps`; prefer --token-file or CLAUDED_SERVER_TOKEN' -r
+complete -c clauded -n "__fish_clauded_using_subcommand serve" -l token-file -d 'Read the required token from FILE (surrounding whitespace and the newline are dropped)' -r -F
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -l cors-origin -d 'Another allowed CORS origin (repeatable; `*` for any). Loopback origins are always allowed' -r
+complete -c clauded -n "__fish_clauded_using_subcommand serve" -l allowed-host -d 'Another `Host` name accepted on a loopback address (repeatable; loopback names always are)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -l allow-unauthenticated -d 'Listen on a non-loopback address without a token'
+complete -c clauded -n "__fish_clauded_using_subcommand serve" -l allow-local-repos -d 'Let runs clone local paths and file:// URLs (trusted setups and tests only)'
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -l demo -d 'Add the demo projects and sessions (idempotent)'
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -s v -l verbose -d 'More log output on stderr (repeat for more)'

@@ -3,7 +3,7 @@
 
 use crate::support::fake_anthropic::tool_use_events;
 use crate::support::server::{Setup, TestServer};
-use crate::support::{Home, Reply, bare_remote, run_in};
+use crate::support::{Home, Reply, bare_remote, run_in, serve};
 use serde_json::json;
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -239,4 +239,90 @@ async fn the_server_never_sends_the_token_to_another_host() {
     assert!(!sink.heads().is_empty(), "the sink asked for credentials");
     assert_eq!(sink.authorizations(), Vec::<String>::new());
     assert!(!body.contains(TOKEN));
+}
+
+fn client() -> reqwest::Client {
+    clauded::anthropic::init_tls();
+    reqwest::Client::new()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_reads_its_token_from_a_file_and_keeps_it_out_of_ps() {
+    let h = Home::new();
+    let file = h.path().join("server-token");
+    std::fs::write(&file, "s3rv3r-t0ken-from-file\n").unwrap();
+    let s = serve(h.cmd(&[
+        "serve",
+        "--port",
+        "0",
+        "--token-file",
+        file.to_str().unwrap(),
+    ]));
+    let http = client();
+    let projects = format!("{}/v1/projects", s.url);
+    let status = |r: reqwest::Response| r.status().as_u16();
+    assert_eq!(status(http.get(&projects).send().await.unwrap()), 401);
+    let r = http
+        .get(&projects)
+        .bearer_auth("s3rv3r-t0ken-from-file")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status(r), 200, "the newline is not part of the token");
+    #[cfg(target_os = "linux")]
+    {
+        let cmdline = std::fs::read(format!("/proc/{}/cmdline", s.child.id())).unwrap();
+        assert!(!String::from_utf8_lossy(&cmdline).contains("s3rv3r"));
+    }
+
+    let help = h.ok(&["serve", "--help"], None).stdout;
+    let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(help.contains("visible to other users in `ps`"), "{help}");
+    let empty = h.path().join("empty");
+    std::fs::write(&empty, "\n").unwrap();
+    for (args, why) in [
+        (vec!["--token-file", empty.to_str().unwrap()], "is empty"),
+        (
+            vec!["--token-file", "/no/such/file"],
+            "cannot read --token-file /no/such/file",
+        ),
+        (
+            vec!["--token", "t", "--token-file", file.to_str().unwrap()],
+            "cannot be used with",
+        ),
+    ] {
+        let mut all = vec!["serve", "--port", "0"];
+        all.extend(args);
+        let r = h.run(&all, None);
+        assert_eq!(r.code, 2, "{r:?}");
+        assert!(r.stderr.contains(why), "{why}: {r:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_clones_local_repositories_only_when_allowed() {
+    let h = Home::new();
+    let remote = bare_remote(h.path());
+    let body =
+        json!({"userRequest": "Nothing to do", "github": {"repoUrl": remote.to_str().unwrap()}});
+    let http = client();
+    for (flag, want) in [
+        (None, "local repositories are refused"),
+        (Some("--allow-local-repos"), "event: completed"),
+    ] {
+        let mut c = h.cmd(&["serve", "--port", "0"]);
+        c.args(flag).env("WORKSPACE_DIR", h.path().join("ws"));
+        let s = serve(c);
+        let r = http
+            .post(format!("{}/api/execute-remote", s.url))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let (status, text) = (r.status().as_u16(), r.text().await.unwrap());
+        match want {
+            "event: completed" => assert!(text.contains(want), "{text}"),
+            why => refused(status, &text, why),
+        }
+    }
 }

@@ -6,9 +6,9 @@ pub mod server;
 
 pub use fake_anthropic::{Delivery, FakeAnthropic, Reply, text_events};
 
-use std::io::Write;
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, ChildStderr, Command, Output, Stdio};
 
 /// A temporary `CLAUDED_HOME` with a fake upstream, for driving the binary.
 pub struct Home {
@@ -136,6 +136,52 @@ pub async fn run_in(h: &Home, args: &[&str], api: Option<&str>, token: Option<&s
     tokio::task::spawn_blocking(move || run_cmd(c, None))
         .await
         .unwrap()
+}
+
+/// A `clauded serve` process that has said where it listens; killed on drop.
+pub struct Serving {
+    pub child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    /// The rest of its stderr.
+    pub stderr: BufReader<ChildStderr>,
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `c` (a `serve` command) and waits for its "listening on" line.
+pub fn serve(mut c: Command) -> Serving {
+    let mut child = c
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take();
+    // owned by the Serving before anything can fail, so that a failed start is killed too
+    let mut s = Serving {
+        child,
+        url: String::new(),
+        stderr: BufReader::new(stderr.expect("piped")),
+    };
+    let mut lines = Vec::new();
+    while s.url.is_empty() {
+        let mut line = String::new();
+        assert!(
+            s.stderr.read_line(&mut line).unwrap() > 0,
+            "serve exited early: {lines:?}"
+        );
+        if let Some(url) = line.trim().split("listening on ").nth(1) {
+            s.url = url.to_owned();
+        }
+        lines.push(line);
+    }
+    s
 }
 
 /// A program from the npm MCP servers installed by tests/run.sh.
