@@ -102,13 +102,14 @@ fn describe(ev: &Value) -> Option<String> {
 }
 
 /// Runs `clauded run`.
-pub async fn run(args: Args, quiet: bool) -> Result<()> {
+pub async fn run(args: Args, g: &super::Globals) -> Result<()> {
+    let quiet = g.quiet;
     let app = App::load(
         &Overrides {
             model: args.model.clone(),
             ..Default::default()
         },
-        quiet,
+        g,
     )?;
     let store = app.store()?;
     let client = app.client()?;

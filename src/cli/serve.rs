@@ -1,7 +1,7 @@
 //! `clauded serve`: the local API server.
 
 use crate::anthropic::Client;
-use crate::config::Overrides;
+use crate::config::{DotEnv, Overrides};
 use crate::error::{Error, Result};
 use crate::server::{self, AppState, ServerOptions};
 use std::net::IpAddr;
@@ -48,15 +48,18 @@ pub struct Args {
 }
 
 /// Runs `clauded serve`.
-pub async fn run(args: Args, quiet: bool) -> Result<()> {
-    let app = super::App::load(
+pub async fn run(args: Args, g: &super::Globals) -> Result<()> {
+    let quiet = g.quiet;
+    // the seed's deployment convention: the server reads ./.env (the other commands do not)
+    let app = super::App::load_reading(
         &Overrides {
             host: args.host.clone(),
             port: args.port,
             database: args.db.clone(),
             ..Default::default()
         },
-        quiet,
+        g,
+        DotEnv::Cwd,
     )?;
     let c = &app.config;
     let ip: IpAddr = match c.host.as_str() {

@@ -3,7 +3,7 @@
 
 use crate::support::fake_anthropic::tool_use_events;
 use crate::support::server::{Setup, TestServer};
-use crate::support::{Home, Reply, bare_remote, run_in, serve};
+use crate::support::{Home, Reply, bare_remote, finish, run_in, serve};
 use serde_json::json;
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -13,7 +13,6 @@ const TOKEN: &str = "ghp_test_0123456789abcdef";
 /// A request head a [`Sink`] received.
 #[derive(Debug, Clone)]
 struct Head {
-    #[allow(dead_code)] // shown in failure messages
     line: String,
     headers: Vec<(String, String)>,
 }
@@ -325,4 +324,52 @@ async fn serve_clones_local_repositories_only_when_allowed() {
             why => refused(status, &text, why),
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_serve_reads_dotenv_by_itself_and_env_file_reads_one_explicitly() {
+    let h = Home::new();
+    let sink = Sink::start(None).await;
+    // the fake is the configured upstream, below an env file: a .env that is read wins over it
+    let cfg = std::fs::read_to_string(h.path().join("config.toml")).unwrap();
+    let cfg = format!("{cfg}base_url = \"{}\"\n", h.fake.url());
+    std::fs::write(h.path().join("config.toml"), cfg).unwrap();
+    let repo = h.path().join("cloned-repo");
+    std::fs::create_dir_all(&repo).unwrap();
+    std::fs::write(
+        repo.join(".env"),
+        format!("ANTHROPIC_BASE_URL={}\n", sink.url),
+    )
+    .unwrap();
+    let in_repo = |args: &[&str]| {
+        let mut c = h.cmd(args);
+        c.env_remove("ANTHROPIC_BASE_URL").current_dir(&repo);
+        c
+    };
+
+    let r = finish(in_repo(&["ask", "hi"])).await;
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(sink.heads().len(), 0, "ask never contacted the .env's host");
+    let sent = h.fake.message_requests();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].header("x-api-key"), h.key.as_deref());
+
+    let r = finish(in_repo(&["ask", "hi", "--env-file", ".env"])).await;
+    assert_ne!(r.code, 0, "the sink refuses: {r:?}");
+    let heads = sink.heads();
+    assert_eq!(heads.len(), 1, "--env-file reads it: {heads:?}");
+    assert!(heads[0].line.starts_with("POST /v1/messages"), "{heads:?}");
+
+    let s = serve(in_repo(&["serve", "--port", "0"]));
+    let r = client()
+        .post(format!("{}/v1/chat/completions", s.url))
+        .json(&json!({"messages": [{"role": "user", "content": "hi"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(r.status().as_u16(), 200);
+    let heads = sink.heads();
+    assert_eq!(heads.len(), 2, "serve read ./.env: {heads:?}");
+    assert!(heads[1].line.starts_with("POST /v1/messages"), "{heads:?}");
+    assert_eq!(h.fake.message_requests().len(), 1);
 }

@@ -133,6 +133,11 @@ pub async fn run_in(h: &Home, args: &[&str], api: Option<&str>, token: Option<&s
     if let Some(t) = token {
         c.env("GITHUB_TOKEN", t);
     }
+    finish(c).await
+}
+
+/// Runs a prepared command to the end on the blocking pool (the test's own servers keep serving).
+pub async fn finish(c: Command) -> Run {
     tokio::task::spawn_blocking(move || run_cmd(c, None))
         .await
         .unwrap()
