@@ -5,7 +5,7 @@
 
 mod hosts;
 
-pub use hosts::{RemotePolicy, TokenHosts, TokenRefused, check_remote_url, is_loopback};
+pub use hosts::{RemotePolicy, TokenHosts, TokenRefused, check_remote_url};
 
 use git2::{
     Cred, CredentialType, FetchOptions, IndexAddOption, PushOptions, RemoteCallbacks,
@@ -81,7 +81,8 @@ impl<'a> Attempt<'a> {
         }
     }
 
-    /// The operation's error, phrased: the refused token, a refused token, or libgit2's own.
+    /// The operation's error, phrased: the token we would not send, a token the remote refused,
+    /// or libgit2's own message.
     fn error(&self, e: git2::Error) -> Error {
         if let Some(r) = self.refused.borrow_mut().take() {
             return Error::TokenRefused(r);
