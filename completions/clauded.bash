@@ -329,12 +329,16 @@ _clauded() {
 
     case "${cmd}" in
         clauded)
-            opts="-q -v -h -V --quiet --verbose --help --version ask run chat sessions projects models mcp serve auth config generate help"
+            opts="-q -v -h -V --quiet --verbose --env-file --help --version ask run chat sessions projects models mcp serve auth config generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -343,7 +347,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__ask)
-            opts="-m -s -c -y -q -v -h -V --model --system --max-tokens --session --continue --no-stream --json --no-save --mcp --yes --root --max-turns --quiet --verbose --help --version"
+            opts="-m -s -c -y -q -v -h -V --model --system --max-tokens --session --continue --no-stream --json --no-save --mcp --yes --root --max-turns --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -385,6 +389,10 @@ _clauded() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -393,12 +401,16 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__auth)
-            opts="-q -v -h -V --quiet --verbose --help --version login status logout github help"
+            opts="-q -v -h -V --quiet --verbose --env-file --help --version login status logout github help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -407,12 +419,16 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__auth__subcmd__github)
-            opts="-q -v -h -V --remove --quiet --verbose --help --version"
+            opts="-q -v -h -V --remove --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -505,12 +521,16 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__auth__subcmd__login)
-            opts="-q -v -h -V --quiet --verbose --help --version"
+            opts="-q -v -h -V --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -519,12 +539,16 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__auth__subcmd__logout)
-            opts="-q -v -h -V --quiet --verbose --help --version"
+            opts="-q -v -h -V --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -533,12 +557,16 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__auth__subcmd__status)
-            opts="-q -v -h -V --json --quiet --verbose --help --version"
+            opts="-q -v -h -V --json --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -547,7 +575,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__chat)
-            opts="-r -c -m -s -y -q -v -h -V --resume --continue --model --system --max-tokens --mcp --yes --root --max-turns --quiet --verbose --help --version"
+            opts="-r -c -m -s -y -q -v -h -V --resume --continue --model --system --max-tokens --mcp --yes --root --max-turns --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -593,6 +621,10 @@ _clauded() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -601,12 +633,16 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__config)
-            opts="-q -v -h -V --quiet --verbose --help --version path show init help"
+            opts="-q -v -h -V --quiet --verbose --env-file --help --version path show init help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -685,12 +721,16 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__config__subcmd__init)
-            opts="-q -v -h -V --force --quiet --verbose --help --version"
+            opts="-q -v -h -V --force --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -699,12 +739,16 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__config__subcmd__path)
-            opts="-q -v -h -V --json --quiet --verbose --help --version"
+            opts="-q -v -h -V --json --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -713,12 +757,16 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__config__subcmd__show)
-            opts="-q -v -h -V --json --quiet --verbose --help --version"
+            opts="-q -v -h -V --json --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -727,12 +775,16 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__generate)
-            opts="-q -v -h -V --quiet --verbose --help --version completions man help"
+            opts="-q -v -h -V --quiet --verbose --env-file --help --version completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -741,12 +793,16 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__generate__subcmd__completions)
-            opts="-q -v -h -V --quiet --verbose --help --version"
+            opts="-q -v -h -V --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -811,12 +867,16 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__generate__subcmd__man)
-            opts="-q -v -h -V --quiet --verbose --help --version"
+            opts="-q -v -h -V --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1315,12 +1375,16 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__mcp)
-            opts="-q -v -h -V --quiet --verbose --help --version add list rm tools call import help"
+            opts="-q -v -h -V --quiet --verbose --env-file --help --version add list rm tools call import help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1329,7 +1393,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__mcp__subcmd__add)
-            opts="-q -v -h -V --url --env --header --project --quiet --verbose --help --version"
+            opts="-q -v -h -V --url --env --header --project --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1351,6 +1415,10 @@ _clauded() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1359,7 +1427,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__mcp__subcmd__call)
-            opts="-q -v -h -V --args --root --json --quiet --verbose --help --version"
+            opts="-q -v -h -V --args --root --json --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1370,6 +1438,10 @@ _clauded() {
                     return 0
                     ;;
                 --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1493,12 +1565,16 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__mcp__subcmd__import)
-            opts="-q -v -h -V --json --quiet --verbose --help --version"
+            opts="-q -v -h -V --json --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1507,12 +1583,16 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__mcp__subcmd__list)
-            opts="-q -v -h -V --json --quiet --verbose --help --version"
+            opts="-q -v -h -V --json --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1521,12 +1601,16 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__mcp__subcmd__rm)
-            opts="-q -v -h -V --quiet --verbose --help --version"
+            opts="-q -v -h -V --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1535,12 +1619,16 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__mcp__subcmd__tools)
-            opts="-q -v -h -V --json --quiet --verbose --help --version"
+            opts="-q -v -h -V --json --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1549,12 +1637,16 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__models)
-            opts="-q -v -h -V --refresh --json --quiet --verbose --help --version"
+            opts="-q -v -h -V --refresh --json --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1563,12 +1655,16 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__projects)
-            opts="-q -v -h -V --quiet --verbose --help --version list add rm help"
+            opts="-q -v -h -V --quiet --verbose --env-file --help --version list add rm help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1577,7 +1673,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__projects__subcmd__add)
-            opts="-p -d -q -v -h -V --path --description --json --quiet --verbose --help --version"
+            opts="-p -d -q -v -h -V --path --description --json --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1596,6 +1692,10 @@ _clauded() {
                     return 0
                     ;;
                 -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1677,12 +1777,16 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__projects__subcmd__list)
-            opts="-q -v -h -V --json --quiet --verbose --help --version"
+            opts="-q -v -h -V --json --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1691,12 +1795,16 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__projects__subcmd__rm)
-            opts="-q -v -h -V --quiet --verbose --help --version"
+            opts="-q -v -h -V --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1705,7 +1813,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__run)
-            opts="-m -y -q -v -h -V --repo --base --push --pr --pr-repo --no-commit --allow-dirty --session --model --json --yes --max-turns --quiet --verbose --help --version"
+            opts="-m -y -q -v -h -V --repo --base --push --pr --pr-repo --no-commit --allow-dirty --session --model --json --yes --max-turns --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1739,6 +1847,10 @@ _clauded() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1747,7 +1859,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__serve)
-            opts="-q -v -h -V --host --port --db --token --cors-origin --allow-unauthenticated --demo --quiet --verbose --help --version"
+            opts="-q -v -h -V --host --port --db --token --token-file --cors-origin --allow-unauthenticated --allowed-host --allow-local-repos --demo --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1769,7 +1881,19 @@ _clauded() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --token-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --cors-origin)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --allowed-host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1781,12 +1905,16 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__sessions)
-            opts="-q -v -h -V --quiet --verbose --help --version list show rm export help"
+            opts="-q -v -h -V --quiet --verbose --env-file --help --version list show rm export help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1795,7 +1923,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__sessions__subcmd__export)
-            opts="-f -o -q -v -h -V --format --output --quiet --verbose --help --version"
+            opts="-f -o -q -v -h -V --format --output --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1814,6 +1942,10 @@ _clauded() {
                     return 0
                     ;;
                 -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1909,7 +2041,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__sessions__subcmd__list)
-            opts="-p -n -q -v -h -V --project --limit --json --quiet --verbose --help --version"
+            opts="-p -n -q -v -h -V --project --limit --json --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1931,6 +2063,10 @@ _clauded() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1939,12 +2075,16 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__sessions__subcmd__rm)
-            opts="-q -v -h -V --quiet --verbose --help --version"
+            opts="-q -v -h -V --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1953,12 +2093,16 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__sessions__subcmd__show)
-            opts="-q -v -h -V --json --quiet --verbose --help --version"
+            opts="-q -v -h -V --json --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

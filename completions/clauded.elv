@@ -18,6 +18,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
     }
     var completions = [
         &'clauded'= {
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -49,6 +50,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --mcp 'Offer this MCP server''s tools (repeatable; `filesystem` and `bash` are built in)'
             cand --root 'Root of the built-in filesystem and bash servers (default: the current directory)'
             cand --max-turns 'Requests to Claude per message, at most (tool calls make more than one)'
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
             cand -c 'Continue the most recent session'
             cand --continue 'Continue the most recent session'
             cand --no-stream 'Wait for the whole answer instead of streaming'
@@ -73,6 +75,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand -m 'Model id'
             cand --model 'Model id'
             cand --max-turns 'Requests to Claude, at most'
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
             cand --push 'Push the branch (with upstream tracking)'
             cand --pr 'Open a pull request (implies --push)'
             cand --no-commit 'Leave the changes uncommitted'
@@ -100,6 +103,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --mcp 'Offer this MCP server''s tools (repeatable; `filesystem` and `bash` are built in)'
             cand --root 'Root of the built-in filesystem and bash servers (default: the current directory)'
             cand --max-turns 'Requests to Claude per message, at most (tool calls make more than one)'
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
             cand -c 'Resume the most recent session'
             cand --continue 'Resume the most recent session'
             cand -y 'Run every tool call without asking'
@@ -114,6 +118,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --version 'Print version'
         }
         &'clauded;sessions'= {
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -133,6 +138,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --project 'Only this project''s (id, prefix or name)'
             cand -n 'At most this many'
             cand --limit 'At most this many'
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
             cand --json 'Print JSON'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
@@ -144,6 +150,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --version 'Print version'
         }
         &'clauded;sessions;show'= {
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
             cand --json 'Print JSON'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
@@ -155,6 +162,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --version 'Print version'
         }
         &'clauded;sessions;rm'= {
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -169,6 +177,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --format 'Output format'
             cand -o 'Write to this file instead of stdout'
             cand --output 'Write to this file instead of stdout'
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -196,6 +205,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
         &'clauded;sessions;help;help'= {
         }
         &'clauded;projects'= {
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -210,6 +220,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'clauded;projects;list'= {
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
             cand --json 'Print JSON'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
@@ -225,6 +236,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --path 'A directory it stands for (sessions started inside it join the project)'
             cand -d 'A description'
             cand --description 'A description'
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
             cand --json 'Print JSON'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
@@ -236,6 +248,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --version 'Print version'
         }
         &'clauded;projects;rm'= {
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -260,6 +273,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
         &'clauded;projects;help;help'= {
         }
         &'clauded;models'= {
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
             cand --refresh 'Ask the API again instead of using the cached list'
             cand --json 'Print JSON'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
@@ -272,6 +286,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --version 'Print version'
         }
         &'clauded;mcp'= {
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -293,6 +308,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --env 'Environment for the command, `K=V` (repeatable)'
             cand --header 'Header for the URL, `K:V` (repeatable)'
             cand --project 'Only for this project (id, prefix or name)'
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -303,6 +319,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --version 'Print version'
         }
         &'clauded;mcp;list'= {
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
             cand --json 'Print JSON'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
@@ -314,6 +331,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --version 'Print version'
         }
         &'clauded;mcp;rm'= {
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -324,6 +342,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --version 'Print version'
         }
         &'clauded;mcp;tools'= {
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
             cand --json 'Print JSON'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
@@ -337,6 +356,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
         &'clauded;mcp;call'= {
             cand --args 'Arguments as a JSON object'
             cand --root 'Root for the built-in servers (default: the current directory)'
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
             cand --json 'Print the result as JSON'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
@@ -348,6 +368,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --version 'Print version'
         }
         &'clauded;mcp;import'= {
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
             cand --json 'Print the report as JSON'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
@@ -385,9 +406,13 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --host 'Address to bind (HOST; default 127.0.0.1)'
             cand --port 'Port to bind (PORT; default 8000; 0 picks a free one)'
             cand --db 'Database path or sqlite:// URL (DATABASE_URL)'
-            cand --token 'Require `Authorization: Bearer TOKEN` (or x-api-key) on every route but /health'
+            cand --token 'Require `Authorization: Bearer TOKEN` (or x-api-key) on every route but /health. On the command line it is visible to other users in `ps`; prefer --token-file or CLAUDED_SERVER_TOKEN'
+            cand --token-file 'Read the required token from FILE (surrounding whitespace and the newline are dropped)'
             cand --cors-origin 'Another allowed CORS origin (repeatable; `*` for any). Loopback origins are always allowed'
+            cand --allowed-host 'Another `Host` name accepted on a loopback address (repeatable; loopback names always are)'
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
             cand --allow-unauthenticated 'Listen on a non-loopback address without a token'
+            cand --allow-local-repos 'Let runs clone local paths and file:// URLs (trusted setups and tests only)'
             cand --demo 'Add the demo projects and sessions (idempotent)'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
@@ -399,6 +424,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --version 'Print version'
         }
         &'clauded;auth'= {
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -414,6 +440,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'clauded;auth;login'= {
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -424,6 +451,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --version 'Print version'
         }
         &'clauded;auth;status'= {
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
             cand --json 'Print JSON'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
@@ -435,6 +463,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --version 'Print version'
         }
         &'clauded;auth;logout'= {
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -445,6 +474,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --version 'Print version'
         }
         &'clauded;auth;github'= {
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
             cand --remove 'Remove the stored token'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
@@ -473,6 +503,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
         &'clauded;auth;help;help'= {
         }
         &'clauded;config'= {
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -487,6 +518,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'clauded;config;path'= {
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
             cand --json 'Print JSON'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
@@ -498,6 +530,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --version 'Print version'
         }
         &'clauded;config;show'= {
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
             cand --json 'Print JSON'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
@@ -509,6 +542,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --version 'Print version'
         }
         &'clauded;config;init'= {
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
             cand --force 'Overwrite an existing file'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
@@ -534,6 +568,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
         &'clauded;config;help;help'= {
         }
         &'clauded;generate'= {
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -547,6 +582,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'clauded;generate;completions'= {
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -557,6 +593,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --version 'Print version'
         }
         &'clauded;generate;man'= {
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'

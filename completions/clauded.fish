@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_clauded_global_optspecs
-    string join \n q/quiet v/verbose h/help V/version
+    string join \n q/quiet v/verbose env-file= h/help V/version
 end
 
 function __fish_clauded_needs_command
@@ -24,6 +24,7 @@ function __fish_clauded_using_subcommand
     contains -- $cmd[1] $argv
 end
 
+complete -c clauded -n "__fish_clauded_needs_command" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
 complete -c clauded -n "__fish_clauded_needs_command" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_needs_command" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_needs_command" -s h -l help -d 'Print help'
@@ -47,6 +48,7 @@ complete -c clauded -n "__fish_clauded_using_subcommand ask" -l session -d 'Cont
 complete -c clauded -n "__fish_clauded_using_subcommand ask" -l mcp -d 'Offer this MCP server\'s tools (repeatable; `filesystem` and `bash` are built in)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand ask" -l root -d 'Root of the built-in filesystem and bash servers (default: the current directory)' -r -F
 complete -c clauded -n "__fish_clauded_using_subcommand ask" -l max-turns -d 'Requests to Claude per message, at most (tool calls make more than one)' -r
+complete -c clauded -n "__fish_clauded_using_subcommand ask" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
 complete -c clauded -n "__fish_clauded_using_subcommand ask" -s c -l continue -d 'Continue the most recent session'
 complete -c clauded -n "__fish_clauded_using_subcommand ask" -l no-stream -d 'Wait for the whole answer instead of streaming'
 complete -c clauded -n "__fish_clauded_using_subcommand ask" -l json -d 'Print NDJSON events instead of text'
@@ -62,6 +64,7 @@ complete -c clauded -n "__fish_clauded_using_subcommand run" -l pr-repo -d 'OWNE
 complete -c clauded -n "__fish_clauded_using_subcommand run" -l session -d 'Continue this run\'s session (id or prefix) on its branch' -r
 complete -c clauded -n "__fish_clauded_using_subcommand run" -s m -l model -d 'Model id' -r
 complete -c clauded -n "__fish_clauded_using_subcommand run" -l max-turns -d 'Requests to Claude, at most' -r
+complete -c clauded -n "__fish_clauded_using_subcommand run" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
 complete -c clauded -n "__fish_clauded_using_subcommand run" -l push -d 'Push the branch (with upstream tracking)'
 complete -c clauded -n "__fish_clauded_using_subcommand run" -l pr -d 'Open a pull request (implies --push)'
 complete -c clauded -n "__fish_clauded_using_subcommand run" -l no-commit -d 'Leave the changes uncommitted'
@@ -79,12 +82,14 @@ complete -c clauded -n "__fish_clauded_using_subcommand chat" -l max-tokens -d '
 complete -c clauded -n "__fish_clauded_using_subcommand chat" -l mcp -d 'Offer this MCP server\'s tools (repeatable; `filesystem` and `bash` are built in)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand chat" -l root -d 'Root of the built-in filesystem and bash servers (default: the current directory)' -r -F
 complete -c clauded -n "__fish_clauded_using_subcommand chat" -l max-turns -d 'Requests to Claude per message, at most (tool calls make more than one)' -r
+complete -c clauded -n "__fish_clauded_using_subcommand chat" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
 complete -c clauded -n "__fish_clauded_using_subcommand chat" -s c -l continue -d 'Resume the most recent session'
 complete -c clauded -n "__fish_clauded_using_subcommand chat" -s y -l yes -d 'Run every tool call without asking'
 complete -c clauded -n "__fish_clauded_using_subcommand chat" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand chat" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand chat" -s h -l help -d 'Print help'
 complete -c clauded -n "__fish_clauded_using_subcommand chat" -s V -l version -d 'Print version'
+complete -c clauded -n "__fish_clauded_using_subcommand sessions; and not __fish_seen_subcommand_from list show rm export help" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and not __fish_seen_subcommand_from list show rm export help" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and not __fish_seen_subcommand_from list show rm export help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and not __fish_seen_subcommand_from list show rm export help" -s h -l help -d 'Print help'
@@ -96,16 +101,19 @@ complete -c clauded -n "__fish_clauded_using_subcommand sessions; and not __fish
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and not __fish_seen_subcommand_from list show rm export help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from list" -s p -l project -d 'Only this project\'s (id, prefix or name)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from list" -s n -l limit -d 'At most this many' -r
+complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from list" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from list" -l json -d 'Print JSON'
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from show" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from show" -l json -d 'Print JSON'
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from show" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from rm" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from rm" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from rm" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from rm" -s h -l help -d 'Print help'
@@ -113,6 +121,7 @@ complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_see
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from export" -s f -l format -d 'Output format' -r -f -a "md\t'Markdown transcript'
 json\t'JSON: the session and its messages'"
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from export" -s o -l output -d 'Write to this file instead of stdout' -r -F
+complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from export" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from export" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from export" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -122,6 +131,7 @@ complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_see
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from help" -f -a "rm" -d 'Delete a session and its messages'
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from help" -f -a "export" -d 'Export a session as Markdown or JSON'
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c clauded -n "__fish_clauded_using_subcommand projects; and not __fish_seen_subcommand_from list add rm help" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
 complete -c clauded -n "__fish_clauded_using_subcommand projects; and not __fish_seen_subcommand_from list add rm help" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand projects; and not __fish_seen_subcommand_from list add rm help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand projects; and not __fish_seen_subcommand_from list add rm help" -s h -l help -d 'Print help'
@@ -130,6 +140,7 @@ complete -c clauded -n "__fish_clauded_using_subcommand projects; and not __fish
 complete -c clauded -n "__fish_clauded_using_subcommand projects; and not __fish_seen_subcommand_from list add rm help" -f -a "add" -d 'Add a project'
 complete -c clauded -n "__fish_clauded_using_subcommand projects; and not __fish_seen_subcommand_from list add rm help" -f -a "rm" -d 'Remove a project and its sessions'
 complete -c clauded -n "__fish_clauded_using_subcommand projects; and not __fish_seen_subcommand_from list add rm help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c clauded -n "__fish_clauded_using_subcommand projects; and __fish_seen_subcommand_from list" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
 complete -c clauded -n "__fish_clauded_using_subcommand projects; and __fish_seen_subcommand_from list" -l json -d 'Print JSON'
 complete -c clauded -n "__fish_clauded_using_subcommand projects; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand projects; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More log output on stderr (repeat for more)'
@@ -137,11 +148,13 @@ complete -c clauded -n "__fish_clauded_using_subcommand projects; and __fish_see
 complete -c clauded -n "__fish_clauded_using_subcommand projects; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c clauded -n "__fish_clauded_using_subcommand projects; and __fish_seen_subcommand_from add" -s p -l path -d 'A directory it stands for (sessions started inside it join the project)' -r -F
 complete -c clauded -n "__fish_clauded_using_subcommand projects; and __fish_seen_subcommand_from add" -s d -l description -d 'A description' -r
+complete -c clauded -n "__fish_clauded_using_subcommand projects; and __fish_seen_subcommand_from add" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
 complete -c clauded -n "__fish_clauded_using_subcommand projects; and __fish_seen_subcommand_from add" -l json -d 'Print JSON'
 complete -c clauded -n "__fish_clauded_using_subcommand projects; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand projects; and __fish_seen_subcommand_from add" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand projects; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
 complete -c clauded -n "__fish_clauded_using_subcommand projects; and __fish_seen_subcommand_from add" -s V -l version -d 'Print version'
+complete -c clauded -n "__fish_clauded_using_subcommand projects; and __fish_seen_subcommand_from rm" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
 complete -c clauded -n "__fish_clauded_using_subcommand projects; and __fish_seen_subcommand_from rm" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand projects; and __fish_seen_subcommand_from rm" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand projects; and __fish_seen_subcommand_from rm" -s h -l help -d 'Print help'
@@ -150,12 +163,14 @@ complete -c clauded -n "__fish_clauded_using_subcommand projects; and __fish_see
 complete -c clauded -n "__fish_clauded_using_subcommand projects; and __fish_seen_subcommand_from help" -f -a "add" -d 'Add a project'
 complete -c clauded -n "__fish_clauded_using_subcommand projects; and __fish_seen_subcommand_from help" -f -a "rm" -d 'Remove a project and its sessions'
 complete -c clauded -n "__fish_clauded_using_subcommand projects; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c clauded -n "__fish_clauded_using_subcommand models" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
 complete -c clauded -n "__fish_clauded_using_subcommand models" -l refresh -d 'Ask the API again instead of using the cached list'
 complete -c clauded -n "__fish_clauded_using_subcommand models" -l json -d 'Print JSON'
 complete -c clauded -n "__fish_clauded_using_subcommand models" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand models" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand models" -s h -l help -d 'Print help'
 complete -c clauded -n "__fish_clauded_using_subcommand models" -s V -l version -d 'Print version'
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and not __fish_seen_subcommand_from add list rm tools call import help" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and not __fish_seen_subcommand_from add list rm tools call import help" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and not __fish_seen_subcommand_from add list rm tools call import help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and not __fish_seen_subcommand_from add list rm tools call import help" -s h -l help -d 'Print help'
@@ -171,19 +186,23 @@ complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_sub
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from add" -l env -d 'Environment for the command, `K=V` (repeatable)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from add" -l header -d 'Header for the URL, `K:V` (repeatable)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from add" -l project -d 'Only for this project (id, prefix or name)' -r
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from add" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from add" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from add" -s V -l version -d 'Print version'
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from list" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from list" -l json -d 'Print JSON'
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from rm" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from rm" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from rm" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from rm" -s h -l help -d 'Print help'
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from rm" -s V -l version -d 'Print version'
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from tools" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from tools" -l json -d 'Print JSON'
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from tools" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from tools" -s v -l verbose -d 'More log output on stderr (repeat for more)'
@@ -191,11 +210,13 @@ complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_sub
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from tools" -s V -l version -d 'Print version'
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from call" -l args -d 'Arguments as a JSON object' -r
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from call" -l root -d 'Root for the built-in servers (default: the current directory)' -r -F
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from call" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from call" -l json -d 'Print the result as JSON'
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from call" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from call" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from call" -s h -l help -d 'Print help'
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from call" -s V -l version -d 'Print version'
+complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from import" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from import" -l json -d 'Print the report as JSON'
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from import" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from import" -s v -l verbose -d 'More log output on stderr (repeat for more)'
@@ -211,14 +232,19 @@ complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_sub
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -l host -d 'Address to bind (HOST; default 127.0.0.1)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -l port -d 'Port to bind (PORT; default 8000; 0 picks a free one)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -l db -d 'Database path or sqlite:// URL (DATABASE_URL)' -r
-complete -c clauded -n "__fish_clauded_using_subcommand serve" -l token -d 'Require `Authorization: Bearer TOKEN` (or x-api-key) on every route but /health' -r
+complete -c clauded -n "__fish_clauded_using_subcommand serve" -l token -d 'Require `Authorization: Bearer TOKEN` (or x-api-key) on every route but /health. On the command line it is visible to other users in `ps`; prefer --token-file or CLAUDED_SERVER_TOKEN' -r
+complete -c clauded -n "__fish_clauded_using_subcommand serve" -l token-file -d 'Read the required token from FILE (surrounding whitespace and the newline are dropped)' -r -F
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -l cors-origin -d 'Another allowed CORS origin (repeatable; `*` for any). Loopback origins are always allowed' -r
+complete -c clauded -n "__fish_clauded_using_subcommand serve" -l allowed-host -d 'Another `Host` name accepted on a loopback address (repeatable; loopback names always are)' -r
+complete -c clauded -n "__fish_clauded_using_subcommand serve" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -l allow-unauthenticated -d 'Listen on a non-loopback address without a token'
+complete -c clauded -n "__fish_clauded_using_subcommand serve" -l allow-local-repos -d 'Let runs clone local paths and file:// URLs (trusted setups and tests only)'
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -l demo -d 'Add the demo projects and sessions (idempotent)'
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -s h -l help -d 'Print help'
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -s V -l version -d 'Print version'
+complete -c clauded -n "__fish_clauded_using_subcommand auth; and not __fish_seen_subcommand_from login status logout github help" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and not __fish_seen_subcommand_from login status logout github help" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and not __fish_seen_subcommand_from login status logout github help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and not __fish_seen_subcommand_from login status logout github help" -s h -l help -d 'Print help'
@@ -228,19 +254,23 @@ complete -c clauded -n "__fish_clauded_using_subcommand auth; and not __fish_see
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and not __fish_seen_subcommand_from login status logout github help" -f -a "logout" -d 'Remove the stored key'
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and not __fish_seen_subcommand_from login status logout github help" -f -a "github" -d 'Store a GitHub token for cloning, pushing and pull requests (`--remove` deletes it)'
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and not __fish_seen_subcommand_from login status logout github help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from login" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from login" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from login" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from login" -s h -l help -d 'Print help'
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from login" -s V -l version -d 'Print version'
+complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from status" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from status" -l json -d 'Print JSON'
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from status" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
+complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from logout" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from logout" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from logout" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from logout" -s h -l help -d 'Print help'
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from logout" -s V -l version -d 'Print version'
+complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from github" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from github" -l remove -d 'Remove the stored token'
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from github" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from github" -s v -l verbose -d 'More log output on stderr (repeat for more)'
@@ -251,6 +281,7 @@ complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_su
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "logout" -d 'Remove the stored key'
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "github" -d 'Store a GitHub token for cloning, pushing and pull requests (`--remove` deletes it)'
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c clauded -n "__fish_clauded_using_subcommand config; and not __fish_seen_subcommand_from path show init help" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
 complete -c clauded -n "__fish_clauded_using_subcommand config; and not __fish_seen_subcommand_from path show init help" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand config; and not __fish_seen_subcommand_from path show init help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand config; and not __fish_seen_subcommand_from path show init help" -s h -l help -d 'Print help'
@@ -259,16 +290,19 @@ complete -c clauded -n "__fish_clauded_using_subcommand config; and not __fish_s
 complete -c clauded -n "__fish_clauded_using_subcommand config; and not __fish_seen_subcommand_from path show init help" -f -a "show" -d 'Print the effective configuration and where each value came from (secrets redacted)'
 complete -c clauded -n "__fish_clauded_using_subcommand config; and not __fish_seen_subcommand_from path show init help" -f -a "init" -d 'Write a commented config file'
 complete -c clauded -n "__fish_clauded_using_subcommand config; and not __fish_seen_subcommand_from path show init help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c clauded -n "__fish_clauded_using_subcommand config; and __fish_seen_subcommand_from path" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
 complete -c clauded -n "__fish_clauded_using_subcommand config; and __fish_seen_subcommand_from path" -l json -d 'Print JSON'
 complete -c clauded -n "__fish_clauded_using_subcommand config; and __fish_seen_subcommand_from path" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand config; and __fish_seen_subcommand_from path" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand config; and __fish_seen_subcommand_from path" -s h -l help -d 'Print help'
 complete -c clauded -n "__fish_clauded_using_subcommand config; and __fish_seen_subcommand_from path" -s V -l version -d 'Print version'
+complete -c clauded -n "__fish_clauded_using_subcommand config; and __fish_seen_subcommand_from show" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
 complete -c clauded -n "__fish_clauded_using_subcommand config; and __fish_seen_subcommand_from show" -l json -d 'Print JSON'
 complete -c clauded -n "__fish_clauded_using_subcommand config; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand config; and __fish_seen_subcommand_from show" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand config; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
 complete -c clauded -n "__fish_clauded_using_subcommand config; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c clauded -n "__fish_clauded_using_subcommand config; and __fish_seen_subcommand_from init" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
 complete -c clauded -n "__fish_clauded_using_subcommand config; and __fish_seen_subcommand_from init" -l force -d 'Overwrite an existing file'
 complete -c clauded -n "__fish_clauded_using_subcommand config; and __fish_seen_subcommand_from init" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand config; and __fish_seen_subcommand_from init" -s v -l verbose -d 'More log output on stderr (repeat for more)'
@@ -278,6 +312,7 @@ complete -c clauded -n "__fish_clauded_using_subcommand config; and __fish_seen_
 complete -c clauded -n "__fish_clauded_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print the effective configuration and where each value came from (secrets redacted)'
 complete -c clauded -n "__fish_clauded_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "init" -d 'Write a commented config file'
 complete -c clauded -n "__fish_clauded_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c clauded -n "__fish_clauded_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
 complete -c clauded -n "__fish_clauded_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -s h -l help -d 'Print help'
@@ -285,10 +320,12 @@ complete -c clauded -n "__fish_clauded_using_subcommand generate; and not __fish
 complete -c clauded -n "__fish_clauded_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -f -a "completions" -d 'Completions for bash, zsh, fish, elvish and PowerShell'
 complete -c clauded -n "__fish_clauded_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -f -a "man" -d 'Man pages: clauded.1 and one per subcommand'
 complete -c clauded -n "__fish_clauded_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c clauded -n "__fish_clauded_using_subcommand generate; and __fish_seen_subcommand_from completions" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
 complete -c clauded -n "__fish_clauded_using_subcommand generate; and __fish_seen_subcommand_from completions" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand generate; and __fish_seen_subcommand_from completions" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand generate; and __fish_seen_subcommand_from completions" -s h -l help -d 'Print help'
 complete -c clauded -n "__fish_clauded_using_subcommand generate; and __fish_seen_subcommand_from completions" -s V -l version -d 'Print version'
+complete -c clauded -n "__fish_clauded_using_subcommand generate; and __fish_seen_subcommand_from man" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
 complete -c clauded -n "__fish_clauded_using_subcommand generate; and __fish_seen_subcommand_from man" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand generate; and __fish_seen_subcommand_from man" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand generate; and __fish_seen_subcommand_from man" -s h -l help -d 'Print help'

@@ -1,4 +1,6 @@
-//! Configuration and paths: defaults < TOML file < `.env` < environment < flags.
+//! Configuration and paths: defaults < TOML file < an env file < environment < flags. The env
+//! file is `./.env` for `clauded serve` only (the deployment convention) or `--env-file FILE`:
+//! the other commands work inside repositories we do not trust.
 
 use crate::anthropic::{DEFAULT_BASE_URL, DEFAULT_MODEL};
 use serde::{Deserialize, Serialize};
@@ -28,6 +30,14 @@ pub enum Error {
     /// No home directory to put files in.
     #[error("cannot find a home directory; set CLAUDED_HOME")]
     NoHome,
+    /// `--env-file` names a file that cannot be read.
+    #[error("cannot read the env file {path} (--env-file): {message}")]
+    EnvFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
     /// Reading or writing a file failed.
     #[error("{path}: {source}")]
     Io {
@@ -121,11 +131,23 @@ fn platform_paths(_env: &Env) -> Result<Paths, Error> {
     })
 }
 
-/// Environment lookups: the process environment first, then `.env` in the working directory.
+/// Environment lookups: the process environment first, then the env file, if one was read.
 #[derive(Debug, Clone, Default)]
 pub struct Env {
     vars: HashMap<String, String>,
     dotenv: HashMap<String, String>,
+    dotenv_file: Option<PathBuf>,
+}
+
+/// Which env file a command reads below the environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DotEnv {
+    /// None: `ask`, `chat`, `run` and the rest work inside repositories we do not trust.
+    Skip,
+    /// `./.env` when there is one (`clauded serve`, the deployment convention).
+    Cwd,
+    /// This file, which must exist (`--env-file`).
+    File(PathBuf),
 }
 
 /// Where a setting came from.
@@ -136,7 +158,7 @@ pub enum Source {
     Default,
     /// The config file.
     File,
-    /// `.env` in the working directory.
+    /// The env file (`./.env` for `serve`, or `--env-file`).
     Dotenv,
     /// The process environment.
     Env,
@@ -145,20 +167,49 @@ pub enum Source {
 }
 
 impl Env {
-    /// The real process environment plus `./.env`.
-    pub fn from_process() -> Self {
-        let dotenv = dotenvy::from_path_iter(".env")
-            .map(|it| it.filter_map(Result::ok).collect())
-            .unwrap_or_default();
-        Self {
+    /// The real process environment, plus the env file `dotenv` names.
+    pub fn from_process(dotenv: &DotEnv) -> Result<Self, Error> {
+        let (dotenv, dotenv_file) = match dotenv {
+            DotEnv::Skip => (HashMap::new(), None),
+            DotEnv::Cwd => match dotenvy::from_path_iter(".env") {
+                Ok(it) => (
+                    it.filter_map(Result::ok).collect(),
+                    Some(PathBuf::from("./.env")),
+                ),
+                Err(_) => (HashMap::new(), None),
+            },
+            DotEnv::File(path) => {
+                let bad = |e: dotenvy::Error| Error::EnvFile {
+                    path: path.clone(),
+                    message: e.to_string(),
+                };
+                let vars = dotenvy::from_path_iter(path)
+                    .map_err(bad)?
+                    .collect::<Result<HashMap<_, _>, _>>()
+                    .map_err(bad)?;
+                (vars, Some(path.clone()))
+            }
+        };
+        Ok(Self {
             vars: std::env::vars().collect(),
             dotenv,
+            dotenv_file,
+        })
+    }
+
+    /// An environment from explicit maps (tests); the env file is called `./.env`.
+    pub fn from_maps(vars: HashMap<String, String>, dotenv: HashMap<String, String>) -> Self {
+        let dotenv_file = (!dotenv.is_empty()).then(|| PathBuf::from("./.env"));
+        Self {
+            vars,
+            dotenv,
+            dotenv_file,
         }
     }
 
-    /// An environment from explicit maps (tests).
-    pub fn from_maps(vars: HashMap<String, String>, dotenv: HashMap<String, String>) -> Self {
-        Self { vars, dotenv }
+    /// The env file that was read, if any.
+    pub fn dotenv_file(&self) -> Option<&Path> {
+        self.dotenv_file.as_deref()
     }
 
     /// A value and where it came from.
@@ -174,13 +225,18 @@ impl Env {
         self.lookup(name).map(|(v, _)| v)
     }
 
-    /// The first of several names that is set and not empty, with its name.
+    /// The first of several names that is set and not empty, with its name. Every name in the
+    /// environment comes before any in the env file, so the file never beats the environment.
     pub fn first(&self, names: &[&'static str]) -> Option<(&str, Source, &'static str)> {
-        names.iter().find_map(|n| {
-            self.lookup(n)
-                .filter(|(v, _)| !v.is_empty())
-                .map(|(v, s)| (v, s, *n))
-        })
+        [(&self.vars, Source::Env), (&self.dotenv, Source::Dotenv)]
+            .into_iter()
+            .find_map(|(map, src)| {
+                names.iter().find_map(|n| {
+                    map.get(*n)
+                        .filter(|v| !v.is_empty())
+                        .map(|v| (v.as_str(), src, *n))
+                })
+            })
     }
 }
 
@@ -245,6 +301,8 @@ pub struct FileConfig {
     pub git_co_author: Option<String>,
     /// Hours before a run's workspace is removed.
     pub workspace_ttl_hours: Option<u64>,
+    /// More hosts (`host`, `host:port` or a URL) that may receive the GitHub token.
+    pub github_hosts: Option<Vec<String>>,
 }
 
 /// Flags that override everything else.
@@ -317,6 +375,10 @@ pub struct Config {
     pub git_co_author: Option<String>,
     /// Workspace lifetime.
     pub workspace_ttl_hours: u64,
+    /// Hosts besides github.com and GITHUB_API_URL's that may receive the GitHub token.
+    pub github_hosts: Vec<String>,
+    /// The env file read below the environment, if any.
+    pub env_file: Option<PathBuf>,
     /// Where each setting came from.
     pub sources: std::collections::BTreeMap<&'static str, Source>,
 }
@@ -327,9 +389,9 @@ pub const DEFAULT_MAX_TOKENS: u32 = 8192;
 pub const DEFAULT_PORT: u16 = 8000;
 
 impl Config {
-    /// Loads from the real environment and files.
+    /// Loads from the real environment and files (no env file).
     pub fn load(overrides: &Overrides) -> Result<Self, Error> {
-        Self::load_from(&Env::from_process(), overrides)
+        Self::load_from(&Env::from_process(&DotEnv::Skip)?, overrides)
     }
 
     /// Loads with an explicit environment.
@@ -493,6 +555,16 @@ impl Config {
             github_api_url,
             git_co_author: file.git_co_author.clone().filter(|c| !c.trim().is_empty()),
             workspace_ttl_hours: file.workspace_ttl_hours.unwrap_or(24),
+            github_hosts: {
+                let src = if file.github_hosts.is_some() {
+                    Source::File
+                } else {
+                    Source::Default
+                };
+                sources.insert("github_hosts", src);
+                file.github_hosts.clone().unwrap_or_default()
+            },
+            env_file: env.dotenv_file().map(Path::to_owned),
             sources,
             paths,
         })
@@ -582,6 +654,7 @@ pub const CONFIG_TEMPLATE: &str = r#"# clauded configuration. Every key is optio
 # github_api_url = "https://api.github.com"  # GITHUB_API_URL
 # git_co_author = "Claude <noreply@anthropic.com>"   # adds a Co-authored-by trailer to run commits
 # workspace_ttl_hours = 24
+# github_hosts = ["ghe.example.com"]         # more hosts the GitHub token may go to
 "#;
 
 #[cfg(test)]
@@ -625,6 +698,41 @@ mod tests {
         .unwrap();
         assert_eq!(c.model, "flag");
         assert_eq!(c.database, dir.path().join("clauded.db"));
+    }
+
+    #[test]
+    fn the_env_file_never_beats_the_environment_even_under_another_name() {
+        let e = env(
+            &[
+                ("CLAUDED_HOME", "/h"),
+                ("CLAUDE_API_BASE_URL", "http://from-env"),
+            ],
+            &[("ANTHROPIC_BASE_URL", "http://from-dotenv")],
+        );
+        let c = Config::load_from(&e, &Overrides::default()).unwrap();
+        assert_eq!(c.base_url, "http://from-env");
+        assert_eq!(c.sources["base_url"], Source::Env);
+        assert_eq!(c.env_file, Some(PathBuf::from("./.env")));
+    }
+
+    #[test]
+    fn an_env_file_is_read_only_when_asked_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("vars.env");
+        std::fs::write(&file, "CLAUDED_TEST_ONLY_VAR=from-file\n").unwrap();
+        let e = Env::from_process(&DotEnv::File(file.clone())).unwrap();
+        assert_eq!(e.get("CLAUDED_TEST_ONLY_VAR"), Some("from-file"));
+        assert_eq!(e.dotenv_file(), Some(file.as_path()));
+        let e = Env::from_process(&DotEnv::Skip).unwrap();
+        assert_eq!(e.get("CLAUDED_TEST_ONLY_VAR"), None);
+        assert_eq!(e.dotenv_file(), None);
+        let err = Env::from_process(&DotEnv::File(dir.path().join("nope")))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("cannot read the env file") && err.contains("nope"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! GitHub's REST API, as much as a run needs: open a pull request, or find the open one.
 
+use crate::git::{TokenHosts, TokenRefused};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -27,6 +28,9 @@ pub enum Error {
         /// GitHub's message.
         message: String,
     },
+    /// The API base, or a redirect, points at a host the token may not go to.
+    #[error(transparent)]
+    TokenRefused(#[from] TokenRefused),
     /// No answer.
     #[error("cannot reach GitHub at {url}: {reason}")]
     Connect {
@@ -54,6 +58,7 @@ pub struct GitHub {
     http: reqwest::Client,
     api: String,
     token: String,
+    hosts: TokenHosts,
 }
 
 impl std::fmt::Debug for GitHub {
@@ -70,6 +75,18 @@ struct Pr {
     html_url: String,
 }
 
+/// The refusal a redirect policy stopped a request with, if that is why it failed.
+fn refusal(e: &reqwest::Error) -> Option<TokenRefused> {
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        if let Some(r) = s.downcast_ref::<TokenRefused>() {
+            return Some(r.clone());
+        }
+        source = s.source();
+    }
+    None
+}
+
 /// Percent-encodes a query value.
 fn enc(s: &str) -> String {
     s.bytes()
@@ -83,30 +100,47 @@ fn enc(s: &str) -> String {
 }
 
 impl GitHub {
-    /// A client for `api` (`GITHUB_API_URL`, default the public API).
-    pub fn new(api: &str, token: &str) -> Self {
+    /// A client for `api` (`GITHUB_API_URL`, default the public API) that sends its token only
+    /// to `hosts`, and follows a redirect only to one of them.
+    pub fn new(api: &str, token: &str, hosts: &TokenHosts) -> Self {
         crate::anthropic::init_tls();
+        let allowed = hosts.clone();
+        let redirects = reqwest::redirect::Policy::custom(move |attempt| {
+            if attempt.previous().len() >= 5 {
+                return attempt.error("too many redirects");
+            }
+            match allowed.check(attempt.url().as_str()) {
+                Ok(()) => attempt.follow(),
+                Err(refused) => attempt.error(refused),
+            }
+        });
         Self {
             http: reqwest::Client::builder()
                 .user_agent(concat!("clauded/", env!("CARGO_PKG_VERSION")))
                 .timeout(std::time::Duration::from_secs(30))
+                .redirect(redirects)
                 .build()
                 .unwrap_or_default(),
             api: api.trim_end_matches('/').to_owned(),
             token: token.to_owned(),
+            hosts: hosts.clone(),
         }
     }
 
     async fn send(&self, req: reqwest::RequestBuilder) -> Result<(u16, serde_json::Value), Error> {
+        self.hosts.check(&self.api)?;
         let resp = req
             .bearer_auth(&self.token)
             .header("accept", "application/vnd.github+json")
             .header("x-github-api-version", "2022-11-28")
             .send()
             .await
-            .map_err(|e| Error::Connect {
-                url: self.api.clone(),
-                reason: e.without_url().to_string(),
+            .map_err(|e| match refusal(&e) {
+                Some(r) => Error::TokenRefused(r),
+                None => Error::Connect {
+                    url: self.api.clone(),
+                    reason: e.without_url().to_string(),
+                },
             })?;
         let status = resp.status().as_u16();
         let body: serde_json::Value = resp.json().await.unwrap_or(serde_json::Value::Null);
@@ -173,5 +207,40 @@ impl GitHub {
             }
             Err(e) => Err(e),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_token_never_leaves_over_plain_http_or_to_another_host() {
+        let hosts = TokenHosts::new("http://github.invalid", &[]);
+        let gh = GitHub::new("http://github.invalid", "ghp_secret", &hosts);
+        let err = gh
+            .create_or_find_pr("o", "r", "b", "main", "t", "")
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::TokenRefused(r) if r.host == "github.invalid"),
+            "{err}"
+        );
+        assert!(err.to_string().contains("plain http"), "{err}");
+
+        let gh = GitHub::new(
+            "https://ghe.invalid/api/v3",
+            "ghp_secret",
+            &TokenHosts::default(),
+        );
+        let err = gh
+            .create_or_find_pr("o", "r", "b", "main", "t", "")
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("not sending the GitHub token to ghe.invalid"),
+            "{err}"
+        );
     }
 }

@@ -41,12 +41,12 @@ pub enum Error {
 /// Where a secret was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeySource {
-    /// An environment variable (or `.env`).
+    /// An environment variable (or the env file).
     Env {
         /// The variable.
         name: &'static str,
-        /// Process environment or `.env`.
-        dotenv: bool,
+        /// The env file it came from; None for the process environment.
+        file: Option<PathBuf>,
     },
     /// The OS keyring.
     Keyring,
@@ -57,11 +57,11 @@ pub enum KeySource {
 impl std::fmt::Display for KeySource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            KeySource::Env { name, file: None } => write!(f, "environment variable {name}"),
             KeySource::Env {
                 name,
-                dotenv: false,
-            } => write!(f, "environment variable {name}"),
-            KeySource::Env { name, dotenv: true } => write!(f, "{name} in ./.env"),
+                file: Some(p),
+            } => write!(f, "{name} in {}", p.display()),
             KeySource::Keyring => write!(f, "OS keyring (service \"{SERVICE}\")"),
             KeySource::File(p) => write!(f, "file {}", p.display()),
         }
@@ -197,7 +197,7 @@ pub fn anthropic_key(env: &Env, secrets: &Secrets) -> Result<Option<(String, Key
             key,
             KeySource::Env {
                 name,
-                dotenv: src == Source::Dotenv,
+                file: from_file(env, src),
             },
         )));
     }
@@ -211,11 +211,18 @@ pub fn github_token(env: &Env, secrets: &Secrets) -> Result<Option<(String, KeyS
             v.trim().to_owned(),
             KeySource::Env {
                 name,
-                dotenv: src == Source::Dotenv,
+                file: from_file(env, src),
             },
         )));
     }
     secrets.get(GITHUB_TOKEN)
+}
+
+/// The env file a value came from, when it did.
+fn from_file(env: &Env, src: Source) -> Option<PathBuf> {
+    env.dotenv_file()
+        .filter(|_| src == Source::Dotenv)
+        .map(Path::to_owned)
 }
 
 /// A key shown safely: its prefix and last four characters.
@@ -396,7 +403,7 @@ mod tests {
             src,
             KeySource::Env {
                 name: "ANTHROPIC_API_KEY",
-                dotenv: true
+                file: Some(PathBuf::from("./.env"))
             }
         );
         let (v, _) = anthropic_key(&Env::default(), &s).unwrap().unwrap();

@@ -57,14 +57,15 @@ pub struct Args {
 }
 
 /// Runs `clauded ask`.
-pub async fn run(args: Args, quiet: bool) -> Result<()> {
+pub async fn run(args: Args, g: &super::Globals) -> Result<()> {
+    let quiet = g.quiet;
     let app = App::load(
         &Overrides {
             max_tokens: args.max_tokens,
             system: args.system.clone(),
             ..Default::default()
         },
-        quiet,
+        g,
     )?;
     let json_mode = args.json;
     let result = ask(&app, args, quiet).await;

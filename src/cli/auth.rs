@@ -30,8 +30,9 @@ pub enum Command {
 }
 
 /// Runs `clauded auth`.
-pub async fn run(cmd: Command, quiet: bool) -> Result<()> {
-    let app = App::load(&Overrides::default(), quiet)?;
+pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
+    let quiet = g.quiet;
+    let app = App::load(&Overrides::default(), g)?;
     let secrets = app.secrets();
     match cmd {
         Command::Login => {

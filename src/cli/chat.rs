@@ -61,13 +61,14 @@ struct Chat {
 }
 
 /// Runs `clauded chat`.
-pub async fn run(args: Args, quiet: bool) -> Result<()> {
+pub async fn run(args: Args, g: &super::Globals) -> Result<()> {
+    let quiet = g.quiet;
     let app = App::load(
         &Overrides {
             max_tokens: args.max_tokens,
             ..Default::default()
         },
-        quiet,
+        g,
     )?;
     let client = app.client()?;
     let store = app.store()?;

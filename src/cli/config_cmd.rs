@@ -31,8 +31,8 @@ pub enum Command {
 }
 
 /// Runs `clauded config`.
-pub async fn run(cmd: Command, quiet: bool) -> Result<()> {
-    let app = App::load(&Overrides::default(), quiet)?;
+pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
+    let app = App::load(&Overrides::default(), g)?;
     let c = &app.config;
     let p = &c.paths;
     match cmd {

@@ -98,8 +98,9 @@ fn host() -> std::sync::Arc<ToolHost> {
 }
 
 /// Runs `clauded mcp`.
-pub async fn run(cmd: Command, quiet: bool) -> Result<()> {
-    let app = App::load(&Overrides::default(), quiet)?;
+pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
+    let quiet = g.quiet;
+    let app = App::load(&Overrides::default(), g)?;
     let store = app.store()?;
     match cmd {
         Command::Add {

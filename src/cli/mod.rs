@@ -15,11 +15,12 @@ mod sessions;
 mod tools;
 
 use crate::anthropic::Client;
-use crate::config::{Config, Env, Overrides};
+use crate::config::{Config, DotEnv, Env, Overrides};
 use crate::error::{Error, Result, exit};
 use crate::secrets::{self, KeySource, Secrets};
 use crate::store::Store;
 use clap::{CommandFactory, Parser, Subcommand};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Shown under `--help`.
@@ -44,6 +45,10 @@ pub struct Cli {
     /// More log output on stderr (repeat for more).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Read variables from FILE, below the environment. Only `serve` reads ./.env by itself:
+    /// the other commands run inside repositories that may not be yours.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub env_file: Option<PathBuf>,
     /// The command.
     #[command(subcommand)]
     pub command: Command,
@@ -82,9 +87,25 @@ pub enum Command {
     Generate(generate::Command),
 }
 
+/// The top-level flags every command receives.
+#[derive(Debug, Clone, Default)]
+pub struct Globals {
+    /// `--quiet`.
+    pub quiet: bool,
+    /// `--env-file`.
+    pub env_file: Option<PathBuf>,
+}
+
+impl Globals {
+    /// The env file to read: `--env-file` when given, else `fallback`.
+    pub fn dotenv(&self, fallback: DotEnv) -> DotEnv {
+        self.env_file.clone().map(DotEnv::File).unwrap_or(fallback)
+    }
+}
+
 /// What every command can reach: configuration, the store, the key.
 pub struct App {
-    /// Environment lookups (process, then `.env`).
+    /// Environment lookups (process, then the env file).
     pub env: Env,
     /// The effective configuration.
     pub config: Config,
@@ -93,11 +114,20 @@ pub struct App {
 }
 
 impl App {
-    /// Loads configuration with the given flag overrides.
-    pub fn load(overrides: &Overrides, quiet: bool) -> Result<Self> {
-        let env = Env::from_process();
+    /// Loads configuration with the given flag overrides; no env file unless `--env-file`.
+    pub fn load(overrides: &Overrides, g: &Globals) -> Result<Self> {
+        Self::load_reading(overrides, g, DotEnv::Skip)
+    }
+
+    /// Loads configuration, reading `--env-file`, else `fallback`.
+    pub fn load_reading(overrides: &Overrides, g: &Globals, fallback: DotEnv) -> Result<Self> {
+        let env = Env::from_process(&g.dotenv(fallback))?;
         let config = Config::load_from(&env, overrides)?;
-        Ok(Self { env, config, quiet })
+        Ok(Self {
+            env,
+            config,
+            quiet: g.quiet,
+        })
     }
 
     /// Opens the database.
@@ -202,18 +232,21 @@ fn init_tracing(verbose: u8, quiet: bool, serving: bool) {
 
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> Result<()> {
-    let quiet = cli.quiet;
+    let g = &Globals {
+        quiet: cli.quiet,
+        env_file: cli.env_file,
+    };
     match cli.command {
-        Command::Ask(a) => ask::run(a, quiet).await,
-        Command::Run(a) => run::run(a, quiet).await,
-        Command::Chat(a) => chat::run(a, quiet).await,
-        Command::Sessions(c) => sessions::run(c, quiet).await,
-        Command::Projects(c) => projects::run(c, quiet).await,
-        Command::Models(a) => models::run(a, quiet).await,
-        Command::Mcp(c) => mcp::run(c, quiet).await,
-        Command::Serve(a) => serve::run(a, quiet).await,
-        Command::Auth(c) => auth::run(c, quiet).await,
-        Command::Config(c) => config_cmd::run(c, quiet).await,
+        Command::Ask(a) => ask::run(a, g).await,
+        Command::Run(a) => run::run(a, g).await,
+        Command::Chat(a) => chat::run(a, g).await,
+        Command::Sessions(c) => sessions::run(c, g).await,
+        Command::Projects(c) => projects::run(c, g).await,
+        Command::Models(a) => models::run(a, g).await,
+        Command::Mcp(c) => mcp::run(c, g).await,
+        Command::Serve(a) => serve::run(a, g).await,
+        Command::Auth(c) => auth::run(c, g).await,
+        Command::Config(c) => config_cmd::run(c, g).await,
         Command::Generate(c) => generate::run(c, Cli::command()),
     }
 }

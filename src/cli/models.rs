@@ -20,8 +20,9 @@ pub struct Args {
 }
 
 /// Runs `clauded models`.
-pub async fn run(args: Args, quiet: bool) -> Result<()> {
-    let app = App::load(&Overrides::default(), quiet)?;
+pub async fn run(args: Args, g: &super::Globals) -> Result<()> {
+    let quiet = g.quiet;
+    let app = App::load(&Overrides::default(), g)?;
     let store = app.store()?;
     let client: Option<Client> = app.client().ok();
     let list = list_models(

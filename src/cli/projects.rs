@@ -39,8 +39,9 @@ pub enum Command {
 }
 
 /// Runs `clauded projects`.
-pub async fn run(cmd: Command, quiet: bool) -> Result<()> {
-    let app = App::load(&Overrides::default(), quiet)?;
+pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
+    let quiet = g.quiet;
+    let app = App::load(&Overrides::default(), g)?;
     let store = app.store()?;
     match cmd {
         Command::List { json } => {

@@ -102,13 +102,14 @@ fn describe(ev: &Value) -> Option<String> {
 }
 
 /// Runs `clauded run`.
-pub async fn run(args: Args, quiet: bool) -> Result<()> {
+pub async fn run(args: Args, g: &super::Globals) -> Result<()> {
+    let quiet = g.quiet;
     let app = App::load(
         &Overrides {
             model: args.model.clone(),
             ..Default::default()
         },
-        quiet,
+        g,
     )?;
     let store = app.store()?;
     let client = app.client()?;
@@ -151,6 +152,8 @@ pub async fn run(args: Args, quiet: bool) -> Result<()> {
         github_token: token,
         co_author: c.git_co_author.clone(),
         pr_repo,
+        // the terminal's user names their own repositories, paths included
+        remotes: crate::git::RemotePolicy::new(true, &c.github_api_url, &c.github_hosts),
     };
     let host = super::tools::host();
     let policy = super::tools::tooling_policy(args.yes);

@@ -1,7 +1,7 @@
 //! `clauded serve`: the local API server.
 
 use crate::anthropic::Client;
-use crate::config::Overrides;
+use crate::config::{DotEnv, Overrides};
 use crate::error::{Error, Result};
 use crate::server::{self, AppState, ServerOptions};
 use std::net::IpAddr;
@@ -18,30 +18,48 @@ pub struct Args {
     /// Database path or sqlite:// URL (DATABASE_URL).
     #[arg(long)]
     pub db: Option<String>,
-    /// Require `Authorization: Bearer TOKEN` (or x-api-key) on every route but /health.
+    /// Require `Authorization: Bearer TOKEN` (or x-api-key) on every route but /health. On the
+    /// command line it is visible to other users in `ps`; prefer --token-file or CLAUDED_SERVER_TOKEN.
     #[arg(long, env = "CLAUDED_SERVER_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
+    /// Read the required token from FILE (surrounding whitespace and the newline are dropped).
+    #[arg(long, value_name = "FILE", conflicts_with = "token")]
+    pub token_file: Option<std::path::PathBuf>,
     /// Another allowed CORS origin (repeatable; `*` for any). Loopback origins are always allowed.
     #[arg(long = "cors-origin", env = "ALLOWED_ORIGINS", value_delimiter = ',')]
     pub cors_origins: Vec<String>,
     /// Listen on a non-loopback address without a token.
     #[arg(long)]
     pub allow_unauthenticated: bool,
+    /// Another `Host` name accepted on a loopback address (repeatable; loopback names always are).
+    #[arg(
+        long = "allowed-host",
+        value_name = "NAME",
+        env = "CLAUDED_ALLOWED_HOSTS",
+        value_delimiter = ','
+    )]
+    pub allowed_hosts: Vec<String>,
+    /// Let runs clone local paths and file:// URLs (trusted setups and tests only).
+    #[arg(long)]
+    pub allow_local_repos: bool,
     /// Add the demo projects and sessions (idempotent).
     #[arg(long)]
     pub demo: bool,
 }
 
 /// Runs `clauded serve`.
-pub async fn run(args: Args, quiet: bool) -> Result<()> {
-    let app = super::App::load(
+pub async fn run(args: Args, g: &super::Globals) -> Result<()> {
+    let quiet = g.quiet;
+    // the seed's deployment convention: the server reads ./.env (the other commands do not)
+    let app = super::App::load_reading(
         &Overrides {
             host: args.host.clone(),
             port: args.port,
             database: args.db.clone(),
             ..Default::default()
         },
-        quiet,
+        g,
+        DotEnv::Cwd,
     )?;
     let c = &app.config;
     let ip: IpAddr = match c.host.as_str() {
@@ -51,7 +69,10 @@ pub async fn run(args: Args, quiet: bool) -> Result<()> {
             .parse()
             .map_err(|_| Error::Usage(format!("--host {h:?} is not an IP address")))?,
     };
-    let token = args.token.clone().filter(|t| !t.is_empty());
+    let token = match &args.token_file {
+        Some(path) => Some(read_token_file(path)?),
+        None => args.token.clone().filter(|t| !t.is_empty()),
+    };
     if !ip.is_loopback() && token.is_none() && !args.allow_unauthenticated {
         return Err(Error::Usage(format!(
             "refusing to listen on {ip} without authentication: set --token (or CLAUDED_SERVER_TOKEN), \
@@ -75,12 +96,11 @@ pub async fn run(args: Args, quiet: bool) -> Result<()> {
         .ok()
         .flatten()
         .map(|(t, _)| t);
-    options.cors_origins = args
-        .cors_origins
-        .iter()
-        .map(|o| o.trim().to_owned())
-        .filter(|o| !o.is_empty())
-        .collect();
+    options.cors_origins = trimmed(&args.cors_origins);
+    options.allowed_hosts = trimmed(&args.allowed_hosts);
+    // the guard keeps DNS-rebinding pages off a loopback server; a public bind has a token
+    options.host_guard = ip.is_loopback();
+    options.allow_local_repos = args.allow_local_repos;
     let state = AppState::new(store, client, has_key, options);
     let listener = tokio::net::TcpListener::bind((ip, c.port))
         .await
@@ -105,4 +125,27 @@ pub async fn run(args: Args, quiet: bool) -> Result<()> {
     server::serve(listener, state, server::shutdown_signal()).await?;
     eprintln!("stopped");
     Ok(())
+}
+
+/// The token in `path`, trimmed; a clear error when it cannot be read or is empty.
+fn read_token_file(path: &std::path::Path) -> Result<String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::Usage(format!("cannot read --token-file {}: {e}", path.display())))?;
+    let token = text.trim();
+    if token.is_empty() {
+        return Err(Error::Usage(format!(
+            "--token-file {} is empty: put the token in it",
+            path.display()
+        )));
+    }
+    Ok(token.to_owned())
+}
+
+/// A list flag's values, trimmed, without empty ones (`a, b,` from an environment variable).
+fn trimmed(values: &[String]) -> Vec<String> {
+    values
+        .iter()
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+        .collect()
 }

@@ -68,6 +68,8 @@ pub struct RunEnv {
     pub co_author: Option<String>,
     /// `owner/repo` for pull requests when the remote is not a GitHub URL.
     pub pr_repo: Option<(String, String)>,
+    /// Which repositories may be cloned and where the token may go.
+    pub remotes: git::RemotePolicy,
 }
 
 /// What a finished run did.
@@ -256,6 +258,10 @@ async fn run_inner(
     let follow_up = meta.get("branch").and_then(Value::as_str).is_some();
     let token = env.github_token.clone();
 
+    // every front end's URL passes here, whatever it checked before
+    if let (Some(RepoSource::Clone(url)), false) = (&spec.repo, follow_up) {
+        env.remotes.check(url).map_err(RunError::Refused)?;
+    }
     // the working tree
     let (workdir, repo_url, in_place) = match (&spec.repo, follow_up) {
         (Some(RepoSource::InPlace(p)), _) => (p.clone(), p.display().to_string(), true),
@@ -315,17 +321,23 @@ async fn run_inner(
             std::fs::create_dir_all(parent)
                 .map_err(|e| RunError::Failed(format!("cannot make the workspace: {e}")))?;
         }
-        let (url, wd, base, tok, p) = (
+        let (url, wd, base, tok, hosts, p) = (
             repo_url.clone(),
             workdir.clone(),
             base_wanted.clone(),
             token.clone(),
+            env.remotes.token_hosts.clone(),
             progress.clone(),
         );
         blocking(move || {
-            git::clone(&url, &wd, base.as_deref(), tok.as_deref(), &mut |pr| {
-                p("clone", pr)
-            })
+            git::clone(
+                &url,
+                &wd,
+                base.as_deref(),
+                tok.as_deref(),
+                &hosts,
+                &mut |pr| p("clone", pr),
+            )
             .map(|_| ())
         })
         .await
@@ -586,15 +598,16 @@ async fn run_inner(
         return Ok(summary);
     }
     emit(stage("pushing", format!("Pushing {branch}"), json!({}))).await?;
-    let (wd, br, tok, p) = (
+    let (wd, br, tok, hosts, p) = (
         workdir.clone(),
         branch.clone(),
         token.clone(),
+        env.remotes.token_hosts.clone(),
         progress.clone(),
     );
     if let Err(e) = blocking(move || {
         let repo = git2::Repository::open(&wd)?;
-        git::push(&repo, &br, tok.as_deref(), &mut |pr| p("push", pr))
+        git::push(&repo, &br, tok.as_deref(), &hosts, &mut |pr| p("push", pr))
     })
     .await
     {
@@ -608,7 +621,7 @@ async fn run_inner(
         let target = git::github_repo(&repo_url).or_else(|| env.pr_repo.clone());
         match (target, &env.github_token) {
             (Some((owner, repo)), Some(tok)) => {
-                let gh = GitHub::new(&env.github_api, tok);
+                let gh = GitHub::new(&env.github_api, tok, &env.remotes.token_hosts);
                 let body = format!("{request}\n\n---\nMade with clauded (session `{}`).", session.id);
                 match gh.create_or_find_pr(&owner, &repo, &branch, &base, &summary.title, &body).await {
                     Ok(pr) => {

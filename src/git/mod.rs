@@ -1,13 +1,17 @@
 //! Git through libgit2: clone, branch, commit, push, and the dirty-tree and diff checks a run needs.
 //!
 //! Knows nothing of Claude, the store or HTTP. Every operation is blocking; async callers run
-//! it on the blocking pool.
+//! it on the blocking pool. `hosts` decides which remotes may be used and where the token may go.
+
+mod hosts;
+
+pub use hosts::{RemotePolicy, TokenHosts, TokenRefused, check_remote_url};
 
 use git2::{
-    Cred, CredentialType, FetchOptions, IndexAddOption, PushOptions, RemoteCallbacks, Repository,
-    Signature, Status, StatusOptions,
+    Cred, CredentialType, FetchOptions, IndexAddOption, PushOptions, RemoteCallbacks,
+    RemoteRedirect, Repository, Signature, Status, StatusOptions,
 };
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::path::Path;
 
 /// Git failures, phrased for people.
@@ -18,6 +22,9 @@ pub enum Error {
         "authentication failed for {0}: check the token (GITHUB_TOKEN or `clauded auth github`)"
     )]
     Auth(String),
+    /// A host that is not GitHub's asked for credentials; the token was not sent.
+    #[error(transparent)]
+    TokenRefused(#[from] TokenRefused),
     /// The remote refused the push of a ref.
     #[error("the push of {refname} was rejected: {reason}")]
     Rejected {
@@ -54,23 +61,64 @@ pub struct Progress {
     pub bytes: usize,
 }
 
-/// Callbacks with a token (HTTPS) and one auth attempt only: libgit2 would otherwise retry a
-/// wrong token until "too many authentication replays".
-fn callbacks<'a>(
+/// A credential attempt: the token and where it may go, whether it was tried, and a refusal.
+struct Attempt<'a> {
     url: &'a str,
     token: Option<&'a str>,
-    tried: &'a Cell<bool>,
+    hosts: &'a TokenHosts,
+    tried: Cell<bool>,
+    refused: RefCell<Option<TokenRefused>>,
+}
+
+impl<'a> Attempt<'a> {
+    fn new(url: &'a str, token: Option<&'a str>, hosts: &'a TokenHosts) -> Self {
+        Self {
+            url,
+            token,
+            hosts,
+            tried: Cell::new(false),
+            refused: RefCell::new(None),
+        }
+    }
+
+    /// The operation's error, phrased: the token we would not send, a token the remote refused,
+    /// or libgit2's own message.
+    fn error(&self, e: git2::Error) -> Error {
+        if let Some(r) = self.refused.borrow_mut().take() {
+            return Error::TokenRefused(r);
+        }
+        if self.tried.get()
+            && (e.class() == git2::ErrorClass::Http || e.message().contains("authentication"))
+        {
+            Error::Auth(redact_url(self.url))
+        } else {
+            Error::from(e)
+        }
+    }
+}
+
+/// Callbacks with a token (HTTPS) and one auth attempt only: libgit2 would otherwise retry a
+/// wrong token until "too many authentication replays". The token goes only to a host of
+/// `hosts`; the URL checked is the one asking (after any redirect), not the one we were given.
+fn callbacks<'a>(
+    at: &'a Attempt<'a>,
     on_progress: &'a mut dyn FnMut(Progress),
 ) -> RemoteCallbacks<'a> {
     let mut cb = RemoteCallbacks::new();
-    cb.credentials(move |_url, user, allowed| {
-        if tried.replace(true) {
+    cb.credentials(move |asking, user, allowed| {
+        if at.tried.replace(true) {
             return Err(git2::Error::from_str(&format!(
-                "authentication failed for {url}"
+                "authentication failed for {}",
+                redact_url(at.url)
             )));
         }
-        match token {
+        match at.token {
             Some(t) if allowed.contains(CredentialType::USER_PASS_PLAINTEXT) => {
+                if let Err(refused) = at.hosts.check(asking) {
+                    let msg = refused.to_string();
+                    *at.refused.borrow_mut() = Some(refused);
+                    return Err(git2::Error::from_str(&msg));
+                }
                 Cred::userpass_plaintext("x-access-token", t)
             }
             _ if allowed.contains(CredentialType::DEFAULT) => Cred::default(),
@@ -86,16 +134,6 @@ fn callbacks<'a>(
         true
     });
     cb
-}
-
-fn auth_or(url: &str, tried: &Cell<bool>, e: git2::Error) -> Error {
-    if tried.get()
-        && (e.class() == git2::ErrorClass::Http || e.message().contains("authentication"))
-    {
-        Error::Auth(redact_url(url))
-    } else {
-        Error::from(e)
-    }
 }
 
 /// A URL without any credentials in it.
@@ -116,17 +154,20 @@ pub fn redact_url(url: &str) -> String {
 
 /// Clones `url` (HTTPS with a token, a local path, or `file://`) into `dest`, checking out
 /// `branch` when given (falling back to the remote's default branch when it does not exist).
+/// The token is offered only to `hosts`; redirects to another host are not followed.
 pub fn clone(
     url: &str,
     dest: &Path,
     branch: Option<&str>,
     token: Option<&str>,
+    hosts: &TokenHosts,
     on_progress: &mut dyn FnMut(Progress),
 ) -> Result<Repository> {
-    let tried = Cell::new(false);
+    let at = Attempt::new(url, token, hosts);
     let attempt = |branch: Option<&str>, on_progress: &mut dyn FnMut(Progress)| {
         let mut fo = FetchOptions::new();
-        fo.remote_callbacks(callbacks(url, token, &tried, on_progress));
+        fo.remote_callbacks(callbacks(&at, on_progress));
+        fo.follow_redirects(RemoteRedirect::None);
         let mut b = git2::build::RepoBuilder::new();
         b.fetch_options(fo);
         if let Some(br) = branch {
@@ -136,11 +177,11 @@ pub fn clone(
     };
     match attempt(branch, on_progress) {
         Ok(r) => Ok(r),
-        Err(e) if branch.is_some() && e.code() == git2::ErrorCode::NotFound && !tried.get() => {
+        Err(e) if branch.is_some() && e.code() == git2::ErrorCode::NotFound && !at.tried.get() => {
             let _ = std::fs::remove_dir_all(dest);
-            attempt(None, on_progress).map_err(|e| auth_or(url, &tried, e))
+            attempt(None, on_progress).map_err(|e| at.error(e))
         }
-        Err(e) => Err(auth_or(url, &tried, e)),
+        Err(e) => Err(at.error(e)),
     }
 }
 
@@ -230,19 +271,24 @@ pub fn commit_all(
     )?))
 }
 
-/// Pushes `branch` to `origin` and sets it as the branch's upstream.
+/// Pushes `branch` to `origin` and sets it as the branch's upstream; the token is offered only
+/// to `hosts`, wherever `origin` now points.
 pub fn push(
     repo: &Repository,
     branch: &str,
     token: Option<&str>,
+    hosts: &TokenHosts,
     on_progress: &mut dyn FnMut(Progress),
 ) -> Result<()> {
     let mut remote = repo.find_remote("origin")?;
-    let url = remote.url().unwrap_or("origin").to_owned();
-    let tried = Cell::new(false);
-    let rejected: std::cell::RefCell<Option<(String, String)>> = Default::default();
+    let url = match remote.pushurl() {
+        Ok(Some(u)) => u.to_owned(),
+        _ => remote.url().unwrap_or("origin").to_owned(),
+    };
+    let at = Attempt::new(&url, token, hosts);
+    let rejected: RefCell<Option<(String, String)>> = Default::default();
     {
-        let mut cb = callbacks(&url, token, &tried, on_progress);
+        let mut cb = callbacks(&at, on_progress);
         cb.push_update_reference(|refname, status| {
             if let Some(msg) = status {
                 *rejected.borrow_mut() = Some((refname.to_owned(), msg.to_owned()));
@@ -251,10 +297,11 @@ pub fn push(
         });
         let mut po = PushOptions::new();
         po.remote_callbacks(cb);
+        po.follow_redirects(RemoteRedirect::None);
         let spec = format!("refs/heads/{branch}:refs/heads/{branch}");
         remote
             .push(&[spec.as_str()], Some(&mut po))
-            .map_err(|e| auth_or(&url, &tried, e))?;
+            .map_err(|e| at.error(e))?;
     }
     if let Some((refname, reason)) = rejected.into_inner() {
         return Err(Error::Rejected { refname, reason });

@@ -78,7 +78,7 @@ impl ServerOptions {
             allowed_hosts: vec![],
             host_guard: true,
             allow_local_repos: false,
-            github_hosts: vec![],
+            github_hosts: c.github_hosts.clone(),
             workspace_ttl: Duration::from_secs(c.workspace_ttl_hours * 3600),
             header_timeout: Duration::from_secs(10),
             max_connections: 0,

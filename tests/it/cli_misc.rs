@@ -77,7 +77,7 @@ fn config_path_show_and_init() {
 }
 
 #[test]
-fn dotenv_in_the_working_directory_is_read_below_the_environment() {
+fn an_env_file_is_read_only_when_named_and_below_the_environment() {
     let h = Home::new();
     std::fs::write(
         h.path().join(".env"),
@@ -87,14 +87,46 @@ fn dotenv_in_the_working_directory_is_read_below_the_environment() {
     h.ok(&["ask", "hi"], None);
     assert_eq!(
         h.fake.message_requests()[0].body["model"],
+        json!("claude-sonnet-4-5"),
+        "./.env is not read by ask"
+    );
+    h.ok(&["ask", "hi", "--env-file", ".env"], None);
+    assert_eq!(
+        h.fake.message_requests()[1].body["model"],
         json!("claude-from-dotenv")
     );
-    let mut c = h.cmd(&["ask", "hi"]);
+    let mut c = h.cmd(&["--env-file", ".env", "ask", "hi"]);
     c.env("CLAUDE_DEFAULT_MODEL", "claude-from-env");
     run_cmd(c, None);
     assert_eq!(
-        h.fake.message_requests()[1].body["model"],
+        h.fake.message_requests()[2].body["model"],
         json!("claude-from-env")
+    );
+
+    let show = h.ok(&["config", "show", "--env-file", ".env"], None).stdout;
+    let line = |k: &str| {
+        show.lines()
+            .find(|l| l.starts_with(k))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(
+        line("model ").contains("claude-from-dotenv") && line("model ").contains("# dotenv"),
+        "{show}"
+    );
+    assert!(line("env_file").contains(".env"), "{show}");
+    let show = h.ok(&["config", "show"], None).stdout;
+    assert!(
+        show.contains("(unset)") && !show.contains("claude-from-dotenv"),
+        "{show}"
+    );
+
+    let r = h.run(&["ask", "hi", "--env-file", "missing.env"], None);
+    assert_eq!(r.code, 3, "{r:?}");
+    assert!(
+        r.stderr
+            .contains("cannot read the env file missing.env (--env-file)"),
+        "{r:?}"
     );
 }
 

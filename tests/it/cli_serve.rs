@@ -1,8 +1,7 @@
 //! `clauded serve` as a process: first start with nothing configured, refusal, signals.
 
-use crate::support::{Home, Reply};
-use std::io::{BufRead, BufReader};
-use std::process::Stdio;
+use crate::support::{Home, Reply, serve};
+use std::io::BufRead;
 use std::time::Duration;
 
 #[cfg(unix)]
@@ -11,28 +10,8 @@ async fn serve_starts_with_nothing_configured_and_stops_on_sigterm() {
     let mut h = Home::new();
     h.key = None;
     std::fs::remove_file(h.path().join("config.toml")).unwrap();
-    let mut child = h
-        .cmd(&["serve", "--port", "0", "--demo"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut err = BufReader::new(child.stderr.take().unwrap());
-    let mut lines = Vec::new();
-    let mut url = None;
-    while url.is_none() {
-        let mut line = String::new();
-        assert!(
-            err.read_line(&mut line).unwrap() > 0,
-            "serve exited early: {lines:?}"
-        );
-        if let Some(rest) = line.trim().split("listening on ").nth(1) {
-            url = Some(rest.to_owned());
-        }
-        lines.push(line);
-    }
-    let url = url.unwrap();
+    let mut s = serve(h.cmd(&["serve", "--port", "0", "--demo"]));
+    let (url, err) = (s.url.clone(), &mut s.stderr);
     let mut rest = String::new();
     err.read_line(&mut rest).unwrap();
     assert!(
@@ -81,11 +60,11 @@ async fn serve_starts_with_nothing_configured_and_stops_on_sigterm() {
         serde_json::json!("from upstream")
     );
 
-    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    unsafe { libc::kill(s.child.id() as i32, libc::SIGTERM) };
     let start = std::time::Instant::now();
     let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
+        if let Some(st) = s.child.try_wait().unwrap() {
+            break st;
         }
         assert!(
             start.elapsed() < Duration::from_secs(10),
@@ -95,7 +74,7 @@ async fn serve_starts_with_nothing_configured_and_stops_on_sigterm() {
     };
     assert_eq!(status.code(), Some(0));
     let mut tail = String::new();
-    std::io::Read::read_to_string(&mut err, &mut tail).unwrap();
+    std::io::Read::read_to_string(err, &mut tail).unwrap();
     assert!(
         tail.contains("GET /health 200"),
         "one log line per request: {tail}"

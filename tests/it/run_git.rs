@@ -2,7 +2,7 @@
 
 use crate::support::fake_anthropic::tool_use_events;
 use crate::support::fake_github::FakeGitHub;
-use crate::support::{Home, Reply, Run, bare_remote, git, run_cmd};
+use crate::support::{Home, Reply, bare_remote, git, run_cmd, run_in};
 use serde_json::{Value, json};
 
 fn identity(h: &Home) {
@@ -24,20 +24,6 @@ fn script_dark_mode(h: &Home) {
     ])));
     h.fake.push(Reply::text("Added a dark mode toggle."));
     h.fake.push(Reply::text("Add dark mode toggle"));
-}
-
-async fn run_in(h: &Home, args: &[&str], gh: Option<&FakeGitHub>, token: Option<&str>) -> Run {
-    let mut c = h.cmd(args);
-    c.env("WORKSPACE_DIR", h.path().join("ws"));
-    if let Some(g) = gh {
-        c.env("GITHUB_API_URL", &g.url);
-    }
-    if let Some(t) = token {
-        c.env("GITHUB_TOKEN", t);
-    }
-    tokio::task::spawn_blocking(move || run_cmd(c, None))
-        .await
-        .unwrap()
 }
 
 fn session_events(h: &Home) -> Vec<Value> {
@@ -72,7 +58,7 @@ async fn a_run_commits_pushes_and_opens_a_pull_request() {
             "acme/widgets",
             "--yes",
         ],
-        Some(&gh),
+        Some(&gh.url),
         Some(FakeGitHub::TOKEN),
     )
     .await;
@@ -183,7 +169,7 @@ async fn an_existing_pr_is_reused_and_a_bad_token_is_one_clear_error() {
             "acme/widgets",
             "--yes",
         ],
-        Some(&gh),
+        Some(&gh.url),
         Some(FakeGitHub::TOKEN),
     )
     .await;
@@ -207,7 +193,7 @@ async fn an_existing_pr_is_reused_and_a_bad_token_is_one_clear_error() {
             "acme/widgets",
             "--yes",
         ],
-        Some(&gh2),
+        Some(&gh2.url),
         Some("ghp_wrong"),
     )
     .await;
@@ -502,6 +488,13 @@ async fn git_over_http_uses_the_token_once_and_a_wrong_one_is_one_clear_error() 
     let remote = bare_remote(h.path());
     git(&remote, &["config", "http.receivepack", "true"]);
     let server = git_http(h.path(), "ghp_right");
+    // the backend is on loopback: the token goes there only when it is a configured GitHub host
+    let cfg = std::fs::read_to_string(h.path().join("config.toml")).unwrap();
+    std::fs::write(
+        h.path().join("config.toml"),
+        format!("{cfg}github_hosts = [\"{}\"]\n", server.url),
+    )
+    .unwrap();
 
     let r = run_in(
         &h,

@@ -682,3 +682,40 @@ async fn webedt_small_faults() {
     assert!(sessions.is_empty());
     assert_eq!(s.fake.requests().len(), 0);
 }
+
+#[tokio::test]
+async fn the_server_clones_only_remote_https_repositories_unless_told() {
+    let mut setup = Setup::default();
+    setup.options.allow_local_repos = false;
+    let s = TestServer::start_with(setup).await;
+    let remote = bare_remote(s.dir.path());
+    let file_url = format!("file://{}", remote.display());
+    for url in [
+        remote.to_str().unwrap(),
+        file_url.as_str(),
+        "http://evil.example/a/b",
+        "git@github.com:a/b.git",
+        "ssh://git@github.com/a/b",
+        "ext::sh -c touch% /tmp/pwned",
+        "-uhttps://github.com/a/b",
+        "https://user:secret@github.com/a/b",
+    ] {
+        let r = raw(
+            &s,
+            "POST",
+            "/api/execute-remote",
+            &[JSON],
+            &json!({"userRequest": "hi", "github": {"repoUrl": url}}).to_string(),
+        )
+        .await;
+        assert_eq!(r.status, 400, "{url}: {}", r.body);
+        assert_eq!(r.json()["success"], json!(false));
+    }
+    let sessions = s
+        .store
+        .call(|st| st.sessions(&Default::default()))
+        .await
+        .unwrap();
+    assert!(sessions.is_empty(), "{sessions:?}");
+    assert!(s.fake.requests().is_empty());
+}

@@ -180,6 +180,15 @@ async fn execute(st: AppState, key: CallerKey, b: ExecuteBody) -> Response {
             "github.repoUrl is required for a new session",
         );
     }
+    // an https URL (or a configured host); local paths only with --allow-local-repos
+    if let Some(u) = &repo_url {
+        let o = st.options();
+        let policy =
+            crate::git::RemotePolicy::new(o.allow_local_repos, &o.github_api, &o.github_hosts);
+        if let Err(e) = policy.check(u) {
+            return fail(StatusCode::BAD_REQUEST, e);
+        }
+    }
     let Some(client) = st.client_for(key.0.as_deref()) else {
         return fail(
             StatusCode::BAD_REQUEST,
@@ -230,6 +239,7 @@ async fn execute(st: AppState, key: CallerKey, b: ExecuteBody) -> Response {
         github_token: o.github_token.clone(),
         co_author: o.git_co_author.clone(),
         pr_repo: None,
+        remotes: crate::git::RemotePolicy::new(o.allow_local_repos, &o.github_api, &o.github_hosts),
     };
     st.hub().start(&session.id);
     let mut live = st.hub().subscribe(&session.id).expect("just started");

@@ -6,9 +6,9 @@ pub mod server;
 
 pub use fake_anthropic::{Delivery, FakeAnthropic, Reply, text_events};
 
-use std::io::Write;
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, ChildStderr, Command, Output, Stdio};
 
 /// A temporary `CLAUDED_HOME` with a fake upstream, for driving the binary.
 pub struct Home {
@@ -120,6 +120,73 @@ pub fn run_cmd(mut c: Command, stdin: Option<&str>) -> Run {
         stdout: String::from_utf8_lossy(&stdout).into_owned(),
         stderr: String::from_utf8_lossy(&stderr).into_owned(),
     }
+}
+
+/// `clauded ARGS` on the blocking pool, with workspaces in the home and, when given,
+/// `GITHUB_API_URL` and `GITHUB_TOKEN`.
+pub async fn run_in(h: &Home, args: &[&str], api: Option<&str>, token: Option<&str>) -> Run {
+    let mut c = h.cmd(args);
+    c.env("WORKSPACE_DIR", h.path().join("ws"));
+    if let Some(a) = api {
+        c.env("GITHUB_API_URL", a);
+    }
+    if let Some(t) = token {
+        c.env("GITHUB_TOKEN", t);
+    }
+    finish(c).await
+}
+
+/// Runs a prepared command to the end on the blocking pool (the test's own servers keep serving).
+pub async fn finish(c: Command) -> Run {
+    tokio::task::spawn_blocking(move || run_cmd(c, None))
+        .await
+        .unwrap()
+}
+
+/// A `clauded serve` process that has said where it listens; killed on drop.
+pub struct Serving {
+    pub child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    /// The rest of its stderr.
+    pub stderr: BufReader<ChildStderr>,
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `c` (a `serve` command) and waits for its "listening on" line.
+pub fn serve(mut c: Command) -> Serving {
+    let mut child = c
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take();
+    // owned by the Serving before anything can fail, so that a failed start is killed too
+    let mut s = Serving {
+        child,
+        url: String::new(),
+        stderr: BufReader::new(stderr.expect("piped")),
+    };
+    let mut lines = Vec::new();
+    while s.url.is_empty() {
+        let mut line = String::new();
+        assert!(
+            s.stderr.read_line(&mut line).unwrap() > 0,
+            "serve exited early: {lines:?}"
+        );
+        if let Some(url) = line.trim().split("listening on ").nth(1) {
+            s.url = url.to_owned();
+        }
+        lines.push(line);
+    }
+    s
 }
 
 /// A program from the npm MCP servers installed by tests/run.sh.
