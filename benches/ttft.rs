@@ -81,6 +81,11 @@ async fn main() {
         github_token: None,
         git_co_author: None,
         orphan_timeout: Duration::from_secs(1800),
+        allowed_hosts: vec![],
+        host_guard: true,
+        allow_local_repos: false,
+        github_hosts: vec![],
+        workspace_ttl: Duration::from_secs(24 * 3600),
     };
     let state = AppState::new(store, client, true, options);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -44,6 +44,11 @@ impl Default for Setup {
                 github_token: None,
                 git_co_author: None,
                 orphan_timeout: Duration::from_secs(1800),
+                allowed_hosts: vec![],
+                host_guard: true,
+                allow_local_repos: false,
+                github_hosts: vec![],
+                workspace_ttl: Duration::from_secs(24 * 3600),
             },
         }
     }
