@@ -86,6 +86,7 @@ async fn main() {
         allow_local_repos: false,
         github_hosts: vec![],
         workspace_ttl: Duration::from_secs(24 * 3600),
+        tools: Default::default(),
     };
     let state = AppState::new(store, client, true, options);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -245,6 +245,8 @@ pub struct FileConfig {
     pub git_co_author: Option<String>,
     /// Hours before a run's workspace is removed.
     pub workspace_ttl_hours: Option<u64>,
+    /// The built-in tools' `[tools]` table.
+    pub tools: Option<crate::builtin::ToolSettings>,
 }
 
 /// Flags that override everything else.
@@ -317,6 +319,8 @@ pub struct Config {
     pub git_co_author: Option<String>,
     /// Workspace lifetime.
     pub workspace_ttl_hours: u64,
+    /// The built-in tools' settings.
+    pub tools: crate::builtin::ToolSettings,
     /// Where each setting came from.
     pub sources: std::collections::BTreeMap<&'static str, Source>,
 }
@@ -473,6 +477,10 @@ impl Config {
             .or(file.max_tokens)
             .unwrap_or(DEFAULT_MAX_TOKENS);
         let system = ov.system.clone().or(file.system.clone());
+        let tools = crate::builtin::ToolSettings {
+            tmp_dir: Some(tmp_dir.join("tools")),
+            ..file.tools.clone().unwrap_or_default()
+        };
         Ok(Self {
             base_url,
             model,
@@ -493,6 +501,7 @@ impl Config {
             github_api_url,
             git_co_author: file.git_co_author.clone().filter(|c| !c.trim().is_empty()),
             workspace_ttl_hours: file.workspace_ttl_hours.unwrap_or(24),
+            tools,
             sources,
             paths,
         })
@@ -582,6 +591,10 @@ pub const CONFIG_TEMPLATE: &str = r#"# clauded configuration. Every key is optio
 # github_api_url = "https://api.github.com"  # GITHUB_API_URL
 # git_co_author = "Claude <noreply@anthropic.com>"   # adds a Co-authored-by trailer to run commits
 # workspace_ttl_hours = 24
+
+# [tools]                                     # the built-in bash tool's environment
+# env = { CARGO_TERM_COLOR = "never" }        # set for every command
+# pass_env = ["CARGO_HOME", "GOPATH"]         # passed through from clauded's own (never its keys)
 "#;
 
 #[cfg(test)]
@@ -704,5 +717,6 @@ mod tests {
             .collect();
         let parsed: FileConfig = toml::from_str(&stripped).unwrap();
         assert_eq!(parsed.port, Some(8000));
+        assert_eq!(parsed.tools.unwrap().pass_env, ["CARGO_HOME", "GOPATH"]);
     }
 }

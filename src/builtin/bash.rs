@@ -1,6 +1,9 @@
 //! The `bash` server: one command in the root, with a timeout, an output cap and the exit code.
+//!
+//! The command gets a clean environment: the variables in [`crate::procs::INHERITED_ENV`], those
+//! the configuration passes through or sets, `PWD` (the root) and `TMPDIR`; never our keys.
 
-use super::{fail, str_arg, tool};
+use super::{ToolSettings, fail, str_arg, tool};
 use crate::mcp::{ToolContent, ToolInfo, ToolOutput};
 use serde_json::{Value, json};
 use std::path::PathBuf;
@@ -18,12 +21,16 @@ const MAX_TIMEOUT: u64 = 600;
 #[derive(Debug, Clone)]
 pub struct Bash {
     root: PathBuf,
+    settings: ToolSettings,
 }
 
 impl Bash {
-    /// A server running commands in `root`.
-    pub fn new(root: impl Into<PathBuf>) -> Self {
-        Self { root: root.into() }
+    /// A server running commands in `root` with the configured environment.
+    pub fn new(root: impl Into<PathBuf>, settings: ToolSettings) -> Self {
+        Self {
+            root: root.into(),
+            settings,
+        }
     }
 
     /// Its tool.
@@ -53,10 +60,19 @@ impl Bash {
             .and_then(Value::as_u64)
             .unwrap_or(DEFAULT_TIMEOUT)
             .clamp(1, MAX_TIMEOUT);
+        let tmp = self.settings.tmp_dir();
+        if let Err(e) = private_dir(&tmp) {
+            return fail(format!("cannot make the temp dir {}: {e}", tmp.display()));
+        }
         let mut cmd = tokio::process::Command::new("bash");
         cmd.arg("-c")
             .arg(&command)
             .current_dir(&self.root)
+            .env_clear()
+            .envs(crate::procs::inherited_env(&self.settings.pass_env))
+            .envs(&self.settings.env)
+            .env("PWD", &self.root)
+            .env("TMPDIR", &tmp)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -124,6 +140,15 @@ impl Drop for GroupGuard {
     }
 }
 
+/// Creates `dir` (owner-only on Unix: other users must not plant files in a command's temp dir).
+fn private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    b.create(dir)
+}
+
 fn capped(bytes: &[u8]) -> String {
     let mut s = String::from_utf8_lossy(&bytes[..bytes.len().min(OUTPUT_CAP)]).into_owned();
     if bytes.len() > OUTPUT_CAP {
@@ -145,7 +170,7 @@ mod tests {
     #[tokio::test]
     async fn runs_in_the_root_with_the_exit_code() {
         let dir = tempfile::tempdir().unwrap();
-        let b = Bash::new(dir.path());
+        let b = Bash::new(dir.path(), ToolSettings::default());
         let r = b
             .call(
                 "bash",
@@ -161,9 +186,34 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_environment_is_clean_plus_what_is_configured() {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = ToolSettings {
+            env: [("GREETING".to_owned(), "hello".to_owned())].into(),
+            pass_env: vec!["PATH".into()],
+            tmp_dir: Some(dir.path().join("tmp")),
+        };
+        let root = dir.path().canonicalize().unwrap();
+        let b = Bash::new(&root, settings);
+        let r = b.call("bash", json!({"command":"env"})).await;
+        let text = r.text();
+        assert!(text.contains("GREETING=hello\n"), "{text}");
+        assert!(
+            text.contains(&format!("PWD={}\n", root.display())),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("TMPDIR={}\n", root.join("tmp").display())),
+            "{text}"
+        );
+        assert!(text.contains("\nPATH="), "{text}");
+        assert!(root.join("tmp").is_dir());
+    }
+
+    #[tokio::test]
     async fn timeouts_kill_the_group_and_output_is_capped() {
         let dir = tempfile::tempdir().unwrap();
-        let b = Bash::new(dir.path());
+        let b = Bash::new(dir.path(), ToolSettings::default());
         let started = std::time::Instant::now();
         let r = b
             .call(

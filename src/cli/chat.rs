@@ -98,6 +98,7 @@ pub async fn run(args: Args, quiet: bool) -> Result<()> {
         store: store.clone(),
         source: "cli".into(),
     };
+    let host = super::tools::host(&app.config);
     let mut chat = Chat {
         app,
         store,
@@ -107,7 +108,7 @@ pub async fn run(args: Args, quiet: bool) -> Result<()> {
         system,
         quiet,
         tool_args: args.tools.clone(),
-        host: super::tools::host(),
+        host,
         announced: None,
     };
     let r = chat.repl().await;

@@ -152,7 +152,7 @@ pub async fn run(args: Args, quiet: bool) -> Result<()> {
         co_author: c.git_co_author.clone(),
         pr_repo,
     };
-    let host = super::tools::host();
+    let host = super::tools::host(&app.config);
     let policy = super::tools::tooling_policy(args.yes);
     let spec = RunSpec {
         request: vec![ContentBlock::text(args.request.clone())],

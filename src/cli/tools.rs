@@ -82,8 +82,12 @@ fn prompt(req: &ApprovalRequest) -> Decision {
 }
 
 /// A host for the MCP connections of one command (closed by its caller at the end).
-pub fn host() -> Arc<ToolHost> {
-    ToolHost::new(Duration::from_secs(30), Duration::from_secs(300))
+pub fn host(config: &crate::config::Config) -> Arc<ToolHost> {
+    ToolHost::with_settings(
+        Duration::from_secs(30),
+        Duration::from_secs(300),
+        config.tools.clone(),
+    )
 }
 
 /// Enables the named servers for a session (remembered, so a resumed session keeps them) and

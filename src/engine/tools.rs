@@ -2,7 +2,7 @@
 //! `server__tool` names, permissions (allow, ask, deny), and running the calls.
 
 use crate::anthropic::{self, ContentBlock, ImageSource, ToolResultContent};
-use crate::builtin::{self, Bash, Filesystem};
+use crate::builtin::{self, Bash, Filesystem, ToolSettings};
 use crate::mcp::{self, McpClient, ServerSpec, ToolContent, ToolInfo, ToolOutput, Transport};
 use crate::store::{McpServerRow, Store};
 use serde_json::Value;
@@ -20,6 +20,7 @@ const MAX_IMAGE_BASE64: usize = 5 * 1024 * 1024;
 /// Live MCP connections shared by every session of the process; a dead one is replaced on next use.
 pub struct ToolHost {
     pool: Mutex<HashMap<String, McpClient>>,
+    settings: ToolSettings,
     /// Handshake limit.
     pub connect_timeout: Duration,
     /// Per-call limit.
@@ -189,10 +190,20 @@ fn builtin_tools(row: &McpServerRow) -> Vec<ToolInfo> {
 }
 
 impl ToolHost {
-    /// A host with these limits.
+    /// A host with these limits and default tool settings.
     pub fn new(connect_timeout: Duration, call_timeout: Duration) -> Arc<Self> {
+        Self::with_settings(connect_timeout, call_timeout, ToolSettings::default())
+    }
+
+    /// A host with these limits whose built-in tools use `settings`.
+    pub fn with_settings(
+        connect_timeout: Duration,
+        call_timeout: Duration,
+        settings: ToolSettings,
+    ) -> Arc<Self> {
         Arc::new(Self {
             pool: Mutex::new(HashMap::new()),
+            settings,
             connect_timeout,
             call_timeout,
         })
@@ -282,7 +293,11 @@ impl ToolHost {
         if row.is_builtin() {
             return match row.name.as_str() {
                 builtin::FILESYSTEM => Filesystem::new(root).call(tool, args).await,
-                builtin::BASH => Bash::new(root).call(tool, args).await,
+                builtin::BASH => {
+                    Bash::new(root, self.settings.clone())
+                        .call(tool, args)
+                        .await
+                }
                 other => error_output(format!("no built-in server {other}")),
             };
         }

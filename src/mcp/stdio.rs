@@ -14,55 +14,6 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, ChildStderr, ChildStdin, ChildStdout, Command};
 use tokio::sync::{oneshot, watch};
 
-/// Variables passed through from our environment; everything else (API keys) stays with us.
-#[cfg(unix)]
-const INHERITED_ENV: &[&str] = &[
-    "HOME",
-    "LOGNAME",
-    "PATH",
-    "SHELL",
-    "TERM",
-    "USER",
-    "LANG",
-    "LC_ALL",
-    "LC_CTYPE",
-    "TMPDIR",
-    "TZ",
-    // package runners (npx, uvx) need their caches and proxies to start servers
-    "XDG_CACHE_HOME",
-    "XDG_CONFIG_HOME",
-    "XDG_DATA_HOME",
-    "XDG_RUNTIME_DIR",
-    "HTTP_PROXY",
-    "HTTPS_PROXY",
-    "NO_PROXY",
-    "http_proxy",
-    "https_proxy",
-    "no_proxy",
-    "NODE_EXTRA_CA_CERTS",
-    "SSL_CERT_FILE",
-    "SSL_CERT_DIR",
-];
-/// Variables passed through from our environment; everything else (API keys) stays with us.
-#[cfg(not(unix))]
-const INHERITED_ENV: &[&str] = &[
-    "APPDATA",
-    "COMSPEC",
-    "HOMEDRIVE",
-    "HOMEPATH",
-    "LOCALAPPDATA",
-    "PATH",
-    "PATHEXT",
-    "PROCESSOR_ARCHITECTURE",
-    "PROGRAMFILES",
-    "SYSTEMDRIVE",
-    "SYSTEMROOT",
-    "TEMP",
-    "TMP",
-    "USERNAME",
-    "USERPROFILE",
-];
-
 /// How long the server gets to leave after its stdin closes, and again after SIGTERM.
 const GRACE: Duration = Duration::from_secs(2);
 /// Lines of stderr kept for error messages.
@@ -96,13 +47,10 @@ impl StdioProcess {
             )));
         }
         let mut cmd = Command::new(command);
-        cmd.args(args).env_clear();
-        for key in INHERITED_ENV {
-            if let Some(value) = std::env::var_os(key) {
-                cmd.env(key, value);
-            }
-        }
-        cmd.envs(env);
+        cmd.args(args)
+            .env_clear()
+            .envs(crate::procs::inherited_env(&[]))
+            .envs(env);
         if let Some(dir) = cwd {
             cmd.current_dir(dir);
         }

@@ -52,6 +52,8 @@ pub struct ServerOptions {
     pub github_hosts: Vec<String>,
     /// How long a run's workspace is kept.
     pub workspace_ttl: Duration,
+    /// The built-in tools' settings (bash's environment and temp dir).
+    pub tools: crate::builtin::ToolSettings,
 }
 
 impl ServerOptions {
@@ -77,6 +79,7 @@ impl ServerOptions {
             allow_local_repos: false,
             github_hosts: vec![],
             workspace_ttl: Duration::from_secs(c.workspace_ttl_hours * 3600),
+            tools: c.tools.clone(),
         }
     }
 }
@@ -116,6 +119,11 @@ impl Drop for TurnGuard {
 impl AppState {
     /// State over a store and a client; `has_own_key` says whether the client's key is real.
     pub fn new(store: Store, client: Client, has_own_key: bool, options: ServerOptions) -> Self {
+        let tools = ToolHost::with_settings(
+            Duration::from_secs(30),
+            Duration::from_secs(300),
+            options.tools.clone(),
+        );
         Self(Arc::new(Inner {
             store,
             client,
@@ -124,7 +132,7 @@ impl AppState {
             started: Instant::now(),
             running: Mutex::new(HashMap::new()),
             shutdown: CancellationToken::new(),
-            tools: ToolHost::new(Duration::from_secs(30), Duration::from_secs(300)),
+            tools,
             hub: Broadcaster::new(),
             interrupted: Mutex::new(Default::default()),
             approvals: Mutex::new(HashMap::new()),

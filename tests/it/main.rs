@@ -15,4 +15,5 @@ mod run_git;
 mod server_faults;
 mod server_routes;
 mod shared_store;
+mod tools_safety;
 mod webedt;

@@ -49,6 +49,7 @@ impl Default for Setup {
                 allow_local_repos: false,
                 github_hosts: vec![],
                 workspace_ttl: Duration::from_secs(24 * 3600),
+                tools: Default::default(),
             },
         }
     }
