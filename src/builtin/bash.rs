@@ -6,13 +6,17 @@
 use super::{ToolSettings, fail, str_arg, tool};
 use crate::mcp::{ToolContent, ToolInfo, ToolOutput};
 use serde_json::{Value, json};
+use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
-use tokio::io::AsyncReadExt;
+use tokio::io::{AsyncRead, AsyncReadExt};
 
-/// Most output kept from each stream.
-const OUTPUT_CAP: usize = 64 * 1024;
+/// Most output kept from each stream: its first bytes, then its last (an error is often there).
+const OUTPUT_HEAD: usize = 48 * 1024;
+const OUTPUT_TAIL: usize = 16 * 1024;
+/// Bytes read from a pipe at a time.
+const CHUNK: usize = 16 * 1024;
 /// Default and largest timeout.
 const DEFAULT_TIMEOUT: u64 = 120;
 const MAX_TIMEOUT: u64 = 600;
@@ -84,20 +88,9 @@ impl Bash {
             Err(e) => return fail(format!("cannot start bash: {e}")),
         };
         let group = GroupGuard(child.id());
-        let (mut out, mut err) = (child.stdout.take(), child.stderr.take());
+        let (out, err) = (child.stdout.take(), child.stderr.take());
         let read = async {
-            let (mut o, mut e) = (Vec::new(), Vec::new());
-            let ro = async {
-                if let Some(s) = out.as_mut() {
-                    let _ = s.read_to_end(&mut o).await;
-                }
-            };
-            let re = async {
-                if let Some(s) = err.as_mut() {
-                    let _ = s.read_to_end(&mut e).await;
-                }
-            };
-            tokio::join!(ro, re);
+            let (o, e) = tokio::join!(read_capped(out), read_capped(err));
             let status = child.wait().await;
             (o, e, status)
         };
@@ -109,8 +102,8 @@ impl Bash {
                     "exit code: {}\n--- stdout\n{}--- stderr\n{}",
                     code.map(|c| c.to_string())
                         .unwrap_or_else(|| "killed by a signal".into()),
-                    capped(&o),
-                    capped(&e)
+                    o.render(),
+                    e.render()
                 );
                 ToolOutput {
                     content: vec![ToolContent::Text(text)],
@@ -149,18 +142,61 @@ fn private_dir(dir: &std::path::Path) -> std::io::Result<()> {
     b.create(dir)
 }
 
-fn capped(bytes: &[u8]) -> String {
-    let mut s = String::from_utf8_lossy(&bytes[..bytes.len().min(OUTPUT_CAP)]).into_owned();
-    if bytes.len() > OUTPUT_CAP {
-        s.push_str(&format!(
-            "\n[... {} more bytes cut]",
-            bytes.len() - OUTPUT_CAP
-        ));
+/// A stream's first and last bytes, and how many in between were dropped.
+#[derive(Debug, Default)]
+struct Capped {
+    head: Vec<u8>,
+    tail: VecDeque<u8>,
+    dropped: u64,
+}
+
+impl Capped {
+    fn push(&mut self, mut chunk: &[u8]) {
+        let room = OUTPUT_HEAD - self.head.len();
+        let (to_head, rest) = chunk.split_at(room.min(chunk.len()));
+        self.head.extend_from_slice(to_head);
+        chunk = rest;
+        if chunk.len() >= OUTPUT_TAIL {
+            self.dropped += (self.tail.len() + chunk.len() - OUTPUT_TAIL) as u64;
+            self.tail.clear();
+            chunk = &chunk[chunk.len() - OUTPUT_TAIL..];
+        } else {
+            let over = (self.tail.len() + chunk.len()).saturating_sub(OUTPUT_TAIL);
+            self.dropped += over as u64;
+            self.tail.drain(..over);
+        }
+        self.tail.extend(chunk);
     }
-    if !s.is_empty() && !s.ends_with('\n') {
-        s.push('\n');
+
+    fn render(&self) -> String {
+        let mut s = String::from_utf8_lossy(&self.head).into_owned();
+        if self.dropped > 0 {
+            s.push_str(&format!("\n[... {} more bytes cut ...]\n", self.dropped));
+        }
+        let (a, b) = self.tail.as_slices();
+        s.push_str(&String::from_utf8_lossy(&[a, b].concat()));
+        if !s.is_empty() && !s.ends_with('\n') {
+            s.push('\n');
+        }
+        s
     }
-    s
+}
+
+/// Reads a pipe to its end in chunks, keeping only what [`Capped`] keeps: the rest is read and
+/// dropped, so the command never blocks on a full pipe and never grows our memory.
+async fn read_capped(pipe: Option<impl AsyncRead + Unpin>) -> Capped {
+    let mut kept = Capped::default();
+    let Some(mut pipe) = pipe else {
+        return kept;
+    };
+    let mut buf = vec![0u8; CHUNK];
+    while let Ok(n) = pipe.read(&mut buf).await {
+        if n == 0 {
+            break;
+        }
+        kept.push(&buf[..n]);
+    }
+    kept
 }
 
 #[cfg(test)]
@@ -230,5 +266,29 @@ mod tests {
             )
             .await;
         assert!(r.text().contains("more bytes cut"), "{}", &r.text()[..100]);
+    }
+
+    #[test]
+    fn the_cap_keeps_the_head_and_the_tail() {
+        let mut c = Capped::default();
+        c.push(b"first\n");
+        for _ in 0..100 {
+            c.push(&[b'x'; 7000]);
+        }
+        c.push(b"\nlast line\n");
+        let total = 6 + 700_000 + 11;
+        assert_eq!(
+            c.head.len() + c.tail.len() + c.dropped as usize,
+            total,
+            "every byte is kept or counted"
+        );
+        assert_eq!((c.head.len(), c.tail.len()), (OUTPUT_HEAD, OUTPUT_TAIL));
+        let text = c.render();
+        assert!(text.starts_with("first\nxxx"));
+        assert!(text.ends_with("xxx\nlast line\n"));
+        assert!(text.contains(&format!("[... {} more bytes cut ...]", total - 64 * 1024)));
+        let mut small = Capped::default();
+        small.push(b"hi");
+        assert_eq!(small.render(), "hi\n");
     }
 }

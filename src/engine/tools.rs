@@ -14,9 +14,6 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Mutex;
 
-/// Largest base64 image passed back to Claude from a tool.
-const MAX_IMAGE_BASE64: usize = 5 * 1024 * 1024;
-
 /// Live MCP connections shared by every session of the process; a dead one is replaced on next use.
 pub struct ToolHost {
     pool: Mutex<HashMap<String, McpClient>>,
@@ -345,7 +342,7 @@ pub fn result_block(tool_use_id: &str, out: &ToolOutput) -> ContentBlock {
             ToolContent::Text(t) => {
                 ContentBlock::text(if t.is_empty() { "(no output)" } else { t })
             }
-            ToolContent::Image { data, mime_type } if data.len() <= MAX_IMAGE_BASE64 => {
+            ToolContent::Image { data, mime_type } if data.len() <= mcp::MAX_IMAGE_BASE64 => {
                 ContentBlock::Image {
                     source: ImageSource::Base64 {
                         media_type: mime_type.clone(),

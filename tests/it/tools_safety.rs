@@ -79,6 +79,17 @@ impl Daemon {
         r.json().await.unwrap()
     }
 
+    /// The daemon's peak resident memory so far (`VmHWM`), in bytes.
+    fn peak_rss(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let kb: u64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap();
+        kb * 1024
+    }
+
     /// What the daemon wrote to stderr so far.
     fn stderr(&self) -> String {
         self.stderr.lock().unwrap().clone()
@@ -121,4 +132,34 @@ async fn bash_gets_a_clean_environment_without_our_secrets() {
     for name in ["PATH=", "HOME=", "PWD=", "TMPDIR="] {
         assert!(env.contains(&format!("\n{name}")), "no {name} in:\n{env}");
     }
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bash_output_is_capped_while_it_is_read() {
+    let h = Home::new();
+    let d = Daemon::start(&h);
+    // warm up: the first call makes the tool's folders and the connection
+    assert_eq!(d.bash("true").await["success"], json!(true));
+    let before = d.peak_rss();
+    let r = d
+        .bash("head -c 300000000 /dev/zero | tr '\\0' a; echo; echo the end")
+        .await;
+    let after = d.peak_rss();
+    let grew = after.saturating_sub(before);
+    eprintln!(
+        "VmHWM {} MiB -> {} MiB (+{} KiB) for 300 MB of output",
+        before >> 20,
+        after >> 20,
+        grew >> 10
+    );
+    assert!(grew < 64 << 20, "the daemon grew by {} MiB", grew >> 20);
+    let out = text(&r);
+    assert!(
+        out.contains("more bytes cut"),
+        "{}",
+        &out[..200.min(out.len())]
+    );
+    assert!(out.contains("the end"), "the tail is kept");
+    assert!(out.len() < 200 * 1024, "{} bytes came back", out.len());
 }
