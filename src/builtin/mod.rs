@@ -4,10 +4,11 @@
 //! so the engine offers and runs them like any other server.
 
 mod bash;
+mod beneath;
 mod filesystem;
 
 pub use bash::Bash;
-pub use filesystem::{Filesystem, resolve_in_root};
+pub use filesystem::Filesystem;
 
 use crate::mcp::{ToolContent, ToolInfo, ToolOutput};
 use serde_json::Value;
