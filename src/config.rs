@@ -479,6 +479,7 @@ impl Config {
         let system = ov.system.clone().or(file.system.clone());
         let tools = crate::builtin::ToolSettings {
             tmp_dir: Some(tmp_dir.join("tools")),
+            records_dir: Some(paths.state_dir.join("tool-groups")),
             ..file.tools.clone().unwrap_or_default()
         };
         Ok(Self {

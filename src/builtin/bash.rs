@@ -83,11 +83,15 @@ impl Bash {
             .kill_on_drop(true);
         #[cfg(unix)]
         cmd.process_group(0);
-        let mut child = match cmd.spawn() {
+        crate::procs::die_with_us(&mut cmd);
+        let mut child = match crate::procs::spawn(cmd).await {
             Ok(c) => c,
             Err(e) => return fail(format!("cannot start bash: {e}")),
         };
-        let group = GroupGuard(child.id());
+        let group = GroupGuard {
+            pid: child.id(),
+            _record: child.id().and_then(crate::procs::registry::record),
+        };
         let (out, err) = (child.stdout.take(), child.stderr.take());
         let read = async {
             let (o, e) = tokio::join!(read_capped(out), read_capped(err));
@@ -118,13 +122,17 @@ impl Bash {
     }
 }
 
-/// Kills the whole process group when dropped (timeout, cancel, or normal end).
-struct GroupGuard(Option<u32>);
+/// Kills the whole process group when dropped (timeout, cancel, or normal end), then forgets
+/// its record.
+struct GroupGuard {
+    pid: Option<u32>,
+    _record: Option<crate::procs::registry::Record>,
+}
 
 impl Drop for GroupGuard {
     fn drop(&mut self) {
         #[cfg(unix)]
-        if let Some(pid) = self.0 {
+        if let Some(pid) = self.pid {
             // SAFETY: kill(2) with a negative pid signals a process group; no memory is touched.
             unsafe {
                 libc::kill(-(pid as i32), libc::SIGKILL);
@@ -228,6 +236,7 @@ mod tests {
             env: [("GREETING".to_owned(), "hello".to_owned())].into(),
             pass_env: vec!["PATH".into()],
             tmp_dir: Some(dir.path().join("tmp")),
+            ..Default::default()
         };
         let root = dir.path().canonicalize().unwrap();
         let b = Bash::new(&root, settings);

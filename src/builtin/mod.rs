@@ -27,6 +27,9 @@ pub struct ToolSettings {
     /// Bash's `TMPDIR` (and, under Landlock, where it may write besides the root).
     #[serde(skip)]
     pub tmp_dir: Option<PathBuf>,
+    /// Where the process groups of running tools are recorded (none: not recorded).
+    #[serde(skip)]
+    pub records_dir: Option<PathBuf>,
 }
 
 /// Shows names, never values: a configured variable is often a token.
@@ -36,6 +39,7 @@ impl std::fmt::Debug for ToolSettings {
             .field("env", &self.env.keys().collect::<Vec<_>>())
             .field("pass_env", &self.pass_env)
             .field("tmp_dir", &self.tmp_dir)
+            .field("records_dir", &self.records_dir)
             .finish()
     }
 }

@@ -118,6 +118,7 @@ pub async fn tooling(
             .map_err(|e| Error::Usage(format!("--root {}: {e}", r.display())))?,
         None => std::env::current_dir()?,
     };
+    host.reap_orphans().await;
     let set = host.tool_set(&servers, &root).await;
     for w in &set.warnings {
         eprintln!("warning: {w}");

@@ -192,12 +192,16 @@ impl ToolHost {
         Self::with_settings(connect_timeout, call_timeout, ToolSettings::default())
     }
 
-    /// A host with these limits whose built-in tools use `settings`.
+    /// A host with these limits whose built-in tools use `settings`; the process groups of its
+    /// tools are recorded in `settings.records_dir`.
     pub fn with_settings(
         connect_timeout: Duration,
         call_timeout: Duration,
         settings: ToolSettings,
     ) -> Arc<Self> {
+        if let Some(dir) = &settings.records_dir {
+            crate::procs::registry::install(dir.clone());
+        }
         Arc::new(Self {
             pool: Mutex::new(HashMap::new()),
             settings,
@@ -313,6 +317,17 @@ impl ToolHost {
             }
         }
         error_output(format!("MCP server {} keeps dying", row.name))
+    }
+
+    /// Kills the tool process groups that a clauded process which is gone (`kill -9`, a crash)
+    /// left running; the number killed.
+    pub async fn reap_orphans(&self) -> usize {
+        let Some(dir) = self.settings.records_dir.clone() else {
+            return 0;
+        };
+        tokio::task::spawn_blocking(move || crate::procs::registry::reap_orphans(&dir))
+            .await
+            .unwrap_or(0)
     }
 
     /// Closes every connection (their child processes end).

@@ -33,8 +33,9 @@ pub(super) struct StdioProcess {
 pub(super) type Pipes = (ChildStdout, ChildStdin);
 
 impl StdioProcess {
-    /// Starts `command` in a new process group with piped stdio and a minimal environment.
-    pub(super) fn spawn(
+    /// Starts `command` in a new process group with piped stdio and a minimal environment; it
+    /// dies with us, and its group is recorded so that a later start can end what it leaves.
+    pub(super) async fn spawn(
         server: &str,
         command: &str,
         args: &[String],
@@ -60,8 +61,11 @@ impl StdioProcess {
             .kill_on_drop(true);
         #[cfg(unix)]
         cmd.process_group(0);
+        crate::procs::die_with_us(&mut cmd);
 
-        let mut child = cmd.spawn().map_err(|e| spawn_error(server, command, &e))?;
+        let mut child = crate::procs::spawn(cmd)
+            .await
+            .map_err(|e| spawn_error(server, command, &e))?;
         let (Some(pid), Some(stdin), Some(stdout), Some(stderr)) = (
             child.id(),
             child.stdin.take(),
@@ -248,10 +252,12 @@ async fn stop(child: &mut Child, group: &Group) -> std::io::Result<std::process:
 }
 
 /// A child's process group; SIGKILLed if dropped while armed (the runtime went away mid-reap).
+/// Its record is removed after that, when the `record` field drops.
 struct Group {
     #[cfg_attr(not(unix), allow(dead_code))]
     pgid: i32,
     armed: bool,
+    _record: Option<crate::procs::registry::Record>,
 }
 
 impl Group {
@@ -260,6 +266,7 @@ impl Group {
             // A pid that does not fit, or 0/1, is never signalled (kill(-1) means "everyone").
             pgid: i32::try_from(pid).unwrap_or(0),
             armed: true,
+            _record: crate::procs::registry::record(pid),
         }
     }
 
@@ -289,7 +296,7 @@ impl Group {
     /// True while any process is left in the group.
     fn alive(&self) -> bool {
         #[cfg(target_os = "linux")]
-        return self.signal(0) && live_member(self.pgid);
+        return self.signal(0) && crate::procs::registry::live_member(self.pgid);
         #[cfg(all(unix, not(target_os = "linux")))]
         return self.signal(0);
         #[cfg(not(unix))]
@@ -309,35 +316,6 @@ impl Group {
         }
         self.kill();
     }
-}
-
-/// Whether a process of group `pgid` is still running. Zombies do not count: where PID 1 does
-/// not reap orphans (some containers), a dead grandchild stays a zombie in the group forever.
-#[cfg(target_os = "linux")]
-fn live_member(pgid: i32) -> bool {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return true;
-    };
-    entries.flatten().any(|entry| {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|n| n.parse::<u32>().ok())
-        else {
-            return false;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            return false;
-        };
-        // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses.
-        let Some((_, rest)) = stat.rsplit_once(')') else {
-            return false;
-        };
-        let mut fields = rest.split_whitespace();
-        let state = fields.next();
-        let pgrp = fields.nth(1).and_then(|p| p.parse::<i32>().ok());
-        pgrp == Some(pgid) && state != Some("Z")
-    })
 }
 
 impl Drop for Group {

@@ -1,6 +1,12 @@
-//! Tool child processes (bash's commands, stdio MCP servers): the environment they inherit.
+//! Tool child processes (bash's commands, stdio MCP servers): the environment they inherit,
+//! their death with us ([`spawn`]), and the record of their process groups ([`registry`]).
 //!
 //! One list serves both, so a variable that is safe to pass on is decided in one place.
+
+pub mod registry;
+mod spawn;
+
+pub use spawn::{die_with_us, spawn};
 
 use std::ffi::OsString;
 

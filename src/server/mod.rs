@@ -135,6 +135,8 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     use axum::serve::ListenerExt;
+    // tool processes left by a daemon that was killed go before ours start
+    state.tools().reap_orphans().await;
     // runs left running by a previous process are closed now, orphans every minute after
     let closed = routes::webedt::sweep_orphans(&state, std::time::Duration::from_secs(120)).await;
     if closed > 0 {

@@ -163,3 +163,94 @@ async fn bash_output_is_capped_while_it_is_read() {
     assert!(out.contains("the end"), "the tail is kept");
     assert!(out.len() < 200 * 1024, "{} bytes came back", out.len());
 }
+
+/// Whether `pid` still runs (a zombie has ended: only its parent, or init, has yet to reap it).
+#[cfg(target_os = "linux")]
+fn running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            s.rsplit_once(')')
+                .map(|(_, rest)| !rest.trim_start().starts_with('Z'))
+        })
+        .unwrap_or(false)
+}
+
+#[cfg(target_os = "linux")]
+async fn until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
+    let start = std::time::Instant::now();
+    while !done() {
+        assert!(start.elapsed() < limit, "{what} within {limit:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tool_processes_die_with_the_daemon_and_its_leftovers_at_the_next_start() {
+    let h = Home::new();
+    let mut d = Daemon::start(&h);
+    let pids_file = h.path().join("workspaces/scratch/pids");
+    let records = h.path().join("tool-groups");
+    let call = {
+        let (http, url) = (d.http.clone(), d.url.clone());
+        tokio::spawn(async move {
+            let body = json!({"tool_name": "bash__bash", "arguments": {"command":
+                "sleep 300 & echo $! >> pids.tmp; sleep 301 & echo $! >> pids.tmp; echo $$ >> pids.tmp; mv pids.tmp pids; wait"}});
+            let _ = http
+                .post(format!("{url}/v1/tools/execute"))
+                .bearer_auth(SERVER_TOKEN)
+                .json(&body)
+                .send()
+                .await;
+        })
+    };
+    until("the command starts", Duration::from_secs(20), || {
+        pids_file.exists()
+    })
+    .await;
+    let pids: Vec<u32> = std::fs::read_to_string(&pids_file)
+        .unwrap()
+        .lines()
+        .map(|l| l.trim().parse().unwrap())
+        .collect();
+    let (jobs, bash) = (&pids[..2], pids[2]);
+    assert_eq!(
+        std::fs::read_dir(&records).unwrap().count(),
+        1,
+        "the group is recorded while it runs"
+    );
+
+    // SAFETY: signals the daemon we started.
+    unsafe { libc::kill(d.child.id() as i32, libc::SIGKILL) };
+    d.child.wait().unwrap();
+    call.abort();
+    until(
+        "bash dies with the daemon (PDEATHSIG)",
+        Duration::from_secs(5),
+        || !running(bash),
+    )
+    .await;
+    assert!(
+        jobs.iter().all(|p| running(*p)),
+        "its background jobs are out of PDEATHSIG's reach"
+    );
+
+    let d2 = Daemon::start(&h);
+    until(
+        "the next start kills the dead daemon's groups",
+        Duration::from_secs(10),
+        || jobs.iter().all(|p| !running(*p)),
+    )
+    .await;
+    assert_eq!(
+        std::fs::read_dir(&records).unwrap().count(),
+        0,
+        "and forgets them"
+    );
+    assert!(
+        d2.stderr().contains("killed tool process group"),
+        "{}",
+        d2.stderr()
+    );
+}
