@@ -596,6 +596,7 @@ pub const CONFIG_TEMPLATE: &str = r#"# clauded configuration. Every key is optio
 # [tools]                                     # the built-in bash tool's environment
 # env = { CARGO_TERM_COLOR = "never" }        # set for every command
 # pass_env = ["CARGO_HOME", "GOPATH"]         # passed through from clauded's own (never its keys)
+# writable = ["/home/me/.cargo"]              # where bash may also write under Landlock
 "#;
 
 #[cfg(test)]

@@ -84,6 +84,11 @@ impl Bash {
         #[cfg(unix)]
         cmd.process_group(0);
         crate::procs::die_with_us(&mut cmd);
+        let mut writable = vec![self.root.clone(), tmp];
+        writable.extend(self.settings.writable.iter().cloned());
+        if let Err(e) = super::sandbox::confine(&mut cmd, &writable) {
+            return fail(e);
+        }
         let mut child = match crate::procs::spawn(cmd).await {
             Ok(c) => c,
             Err(e) => return fail(format!("cannot start bash: {e}")),
@@ -235,6 +240,7 @@ mod tests {
         let settings = ToolSettings {
             env: [("GREETING".to_owned(), "hello".to_owned())].into(),
             pass_env: vec!["PATH".into()],
+            writable: vec![],
             tmp_dir: Some(dir.path().join("tmp")),
             ..Default::default()
         };
@@ -253,6 +259,33 @@ mod tests {
         );
         assert!(text.contains("\nPATH="), "{text}");
         assert!(root.join("tmp").is_dir());
+    }
+
+    #[tokio::test]
+    async fn writes_are_confined_where_landlock_is_available() {
+        let base = tempfile::tempdir().unwrap();
+        let root = base.path().join("root");
+        std::fs::create_dir_all(&root).unwrap();
+        let outside = base.path().join("outside.txt");
+        let settings = ToolSettings {
+            tmp_dir: Some(base.path().join("tmp")),
+            ..Default::default()
+        };
+        let b = Bash::new(&root, settings);
+        let command = format!(
+            "echo in > in.txt && echo t > \"$TMPDIR/t\" && echo n > /dev/null && head -c1 /etc/passwd >/dev/null && echo fine; echo out > {}",
+            outside.display()
+        );
+        let r = b.call("bash", json!({ "command": command })).await;
+        let text = r.text();
+        assert!(text.contains("fine"), "{text}");
+        assert!(root.join("in.txt").exists() && base.path().join("tmp/t").exists());
+        if super::super::sandbox::status().confined() {
+            assert!(!outside.exists(), "{text}");
+            assert!(text.contains("Permission denied"), "{text}");
+        } else {
+            assert!(outside.exists(), "unconfined, as the warning says");
+        }
     }
 
     #[tokio::test]

@@ -6,6 +6,7 @@
 mod bash;
 mod beneath;
 mod filesystem;
+pub mod sandbox;
 
 pub use bash::Bash;
 pub use filesystem::Filesystem;
@@ -24,6 +25,8 @@ pub struct ToolSettings {
     pub env: BTreeMap<String, String>,
     /// Names of our own variables passed through to bash as well (never our secrets).
     pub pass_env: Vec<String>,
+    /// Folders bash may write in besides the root and its temp dir, where Landlock confines it.
+    pub writable: Vec<PathBuf>,
     /// Bash's `TMPDIR` (and, under Landlock, where it may write besides the root).
     #[serde(skip)]
     pub tmp_dir: Option<PathBuf>,
@@ -38,6 +41,7 @@ impl std::fmt::Debug for ToolSettings {
         f.debug_struct("ToolSettings")
             .field("env", &self.env.keys().collect::<Vec<_>>())
             .field("pass_env", &self.pass_env)
+            .field("writable", &self.writable)
             .field("tmp_dir", &self.tmp_dir)
             .field("records_dir", &self.records_dir)
             .finish()

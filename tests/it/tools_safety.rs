@@ -254,3 +254,39 @@ async fn tool_processes_die_with_the_daemon_and_its_leftovers_at_the_next_start(
         d2.stderr()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bash_writes_only_inside_the_root_and_its_temp_dir_where_landlock_is_available() {
+    let h = Home::new();
+    let d = Daemon::start(&h);
+    // the root is <home>/workspaces/scratch: the home itself is outside it
+    let outside = h.path().join("outside.txt");
+    let command = format!(
+        "echo in > in.txt && echo t > \"$TMPDIR/t\" && cat /etc/passwd > /dev/null && echo reads-ok; echo out > {}; echo out > /tmp/clauded-outside-$$",
+        outside.display()
+    );
+    let first = text(&d.bash(&command).await);
+    let second = text(&d.bash(&command).await);
+    assert!(
+        first.contains("reads-ok") && second.contains("reads-ok"),
+        "{first}"
+    );
+    assert!(h.path().join("workspaces/scratch/in.txt").exists());
+    let status = clauded::builtin::sandbox::status();
+    eprintln!("sandbox: {}", status.describe());
+    if status.confined() {
+        assert!(
+            !outside.exists(),
+            "a write outside the root landed:\n{first}"
+        );
+        assert_eq!(first.matches("Permission denied").count(), 2, "{first}");
+    } else {
+        assert!(outside.exists());
+        assert_eq!(
+            d.stderr().matches("bash runs unconfined").count(),
+            1,
+            "said once: {}",
+            d.stderr()
+        );
+    }
+}
