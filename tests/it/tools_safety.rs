@@ -66,17 +66,14 @@ impl Daemon {
 
     /// Runs the built-in bash tool through `POST /v1/tools/execute`; the route's JSON answer.
     async fn bash(&self, command: &str) -> Value {
-        let r = self
+        let req = self
             .http
             .post(format!("{}/v1/tools/execute", self.url))
-            .bearer_auth(SERVER_TOKEN)
             .json(&json!({"tool_name": "bash__bash", "arguments": {"command": command}}))
-            .timeout(Duration::from_secs(120))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200, "{}", self.stderr());
-        r.json().await.unwrap()
+            .timeout(Duration::from_secs(120));
+        let (status, body) = self.send(req).await;
+        assert_eq!(status, 200, "{}", self.stderr());
+        body
     }
 
     /// The daemon's peak resident memory so far (`VmHWM`), in bytes.
@@ -88,6 +85,13 @@ impl Daemon {
             .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
             .unwrap();
         kb * 1024
+    }
+
+    /// A request to the daemon with its token; the status and the JSON answer.
+    async fn send(&self, req: reqwest::RequestBuilder) -> (u16, Value) {
+        let r = req.bearer_auth(SERVER_TOKEN).send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
     }
 
     /// What the daemon wrote to stderr so far.
@@ -261,9 +265,12 @@ async fn bash_writes_only_inside_the_root_and_its_temp_dir_where_landlock_is_ava
     let d = Daemon::start(&h);
     // the root is <home>/workspaces/scratch: the home itself is outside it
     let outside = h.path().join("outside.txt");
+    // and the system's temp dir is not bash's own
+    let system_tmp = std::env::temp_dir().join(format!("clauded-outside-{}", std::process::id()));
     let command = format!(
-        "echo in > in.txt && echo t > \"$TMPDIR/t\" && cat /etc/passwd > /dev/null && echo reads-ok; echo out > {}; echo out > /tmp/clauded-outside-$$",
-        outside.display()
+        "echo in > in.txt && echo t > \"$TMPDIR/t\" && cat /etc/passwd > /dev/null && echo reads-ok; echo out > {}; echo out > {}",
+        outside.display(),
+        system_tmp.display()
     );
     let first = text(&d.bash(&command).await);
     let second = text(&d.bash(&command).await);
@@ -276,11 +283,12 @@ async fn bash_writes_only_inside_the_root_and_its_temp_dir_where_landlock_is_ava
     eprintln!("sandbox: {}", status.describe());
     if status.confined() {
         assert!(
-            !outside.exists(),
+            !outside.exists() && !system_tmp.exists(),
             "a write outside the root landed:\n{first}"
         );
         assert_eq!(first.matches("Permission denied").count(), 2, "{first}");
     } else {
+        let _ = std::fs::remove_file(&system_tmp);
         assert!(outside.exists());
         assert_eq!(
             d.stderr().matches("bash runs unconfined").count(),
@@ -289,4 +297,76 @@ async fn bash_writes_only_inside_the_root_and_its_temp_dir_where_landlock_is_ava
             d.stderr()
         );
     }
+}
+
+/// The processes of group `pgid` that still run.
+#[cfg(target_os = "linux")]
+fn group_members(pgid: u32) -> Vec<u32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            let fields: Vec<&str> = stat
+                .rsplit_once(')')
+                .map(|(_, r)| r.split_whitespace().collect())
+                .unwrap_or_default();
+            fields.get(2) == Some(&pgid.to_string().as_str()) && fields.first() != Some(&"Z")
+        })
+        .collect()
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_mcp_server_dies_with_the_daemon_and_what_it_left_at_the_next_start() {
+    let h = Home::new();
+    let mut d = Daemon::start(&h);
+    let script = format!(
+        "sleep 300 & exec {} --local-timezone UTC",
+        crate::support::time_server().display()
+    );
+    let (st, row) = d
+        .send(
+            d.http
+                .post(format!("{}/v1/mcp/servers", d.url))
+                .json(&json!({"name": "time", "command": "sh", "args": ["-c", script]})),
+        )
+        .await;
+    assert_eq!(st, 201, "{row}");
+    let id = row["id"].as_str().unwrap();
+    let (st, tools) = d
+        .send(d.http.get(format!("{}/v1/mcp/servers/{id}/tools", d.url)))
+        .await;
+    assert_eq!(st, 200, "{tools}");
+
+    let records: Vec<_> = std::fs::read_dir(h.path().join("tool-groups"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    assert_eq!(records.len(), 1, "{records:?}");
+    let pgid: u32 = records[0]
+        .lines()
+        .find_map(|l| l.strip_prefix("group "))
+        .and_then(|g| g.split_whitespace().next()?.parse().ok())
+        .unwrap();
+    let members = group_members(pgid);
+    assert!(members.contains(&pgid) && members.len() == 2, "{members:?}");
+
+    // SAFETY: signals the daemon we started.
+    unsafe { libc::kill(d.child.id() as i32, libc::SIGKILL) };
+    d.child.wait().unwrap();
+    until(
+        "the server dies with the daemon",
+        Duration::from_secs(5),
+        || !running(pgid),
+    )
+    .await;
+    assert_eq!(group_members(pgid).len(), 1, "its sleep is left");
+
+    let _d2 = Daemon::start(&h);
+    until("the next start ends it", Duration::from_secs(10), || {
+        group_members(pgid).is_empty()
+    })
+    .await;
 }
