@@ -41,7 +41,7 @@ impl Bash {
     pub fn tools() -> Vec<ToolInfo> {
         vec![tool(
             "bash",
-            "Run a bash command in the project root. Returns the exit code, stdout and stderr (each capped at 64 KiB).",
+            "Run a bash command in the project root. Returns the exit code, stdout and stderr (of each, the first 48 KiB and the last 16 KiB). Writes outside the root and $TMPDIR may be refused.",
             json!({"type":"object","properties":{
                 "command":{"type":"string"},
                 "timeout_secs":{"type":"integer","description":"default 120, at most 600"}},

@@ -52,7 +52,7 @@ pub struct ServerOptions {
     pub github_hosts: Vec<String>,
     /// How long a run's workspace is kept.
     pub workspace_ttl: Duration,
-    /// The built-in tools' settings (bash's environment and temp dir).
+    /// The built-in tools' settings (bash's environment, temp dir and writable folders; where tool process groups are recorded).
     pub tools: crate::builtin::ToolSettings,
 }
 
