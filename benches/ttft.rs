@@ -87,6 +87,7 @@ async fn main() {
         workspace_ttl: Duration::from_secs(24 * 3600),
         header_timeout: Duration::from_secs(10),
         max_connections: 0,
+        tools: Default::default(),
     };
     let state = AppState::new(store, client, true, options);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

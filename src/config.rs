@@ -303,6 +303,8 @@ pub struct FileConfig {
     pub workspace_ttl_hours: Option<u64>,
     /// More hosts (`host`, `host:port` or a URL) that may receive the GitHub token.
     pub github_hosts: Option<Vec<String>>,
+    /// The built-in tools' `[tools]` table.
+    pub tools: Option<crate::builtin::ToolSettings>,
 }
 
 /// Flags that override everything else.
@@ -379,6 +381,8 @@ pub struct Config {
     pub github_hosts: Vec<String>,
     /// The env file read below the environment, if any.
     pub env_file: Option<PathBuf>,
+    /// The built-in tools' settings.
+    pub tools: crate::builtin::ToolSettings,
     /// Where each setting came from.
     pub sources: std::collections::BTreeMap<&'static str, Source>,
 }
@@ -535,6 +539,11 @@ impl Config {
             .or(file.max_tokens)
             .unwrap_or(DEFAULT_MAX_TOKENS);
         let system = ov.system.clone().or(file.system.clone());
+        let tools = crate::builtin::ToolSettings {
+            tmp_dir: Some(tmp_dir.join("tools")),
+            records_dir: Some(paths.state_dir.join("tool-groups")),
+            ..file.tools.clone().unwrap_or_default()
+        };
         Ok(Self {
             base_url,
             model,
@@ -565,6 +574,7 @@ impl Config {
                 file.github_hosts.clone().unwrap_or_default()
             },
             env_file: env.dotenv_file().map(Path::to_owned),
+            tools,
             sources,
             paths,
         })
@@ -655,6 +665,11 @@ pub const CONFIG_TEMPLATE: &str = r#"# clauded configuration. Every key is optio
 # git_co_author = "Claude <noreply@anthropic.com>"   # adds a Co-authored-by trailer to run commits
 # workspace_ttl_hours = 24
 # github_hosts = ["ghe.example.com"]         # more hosts the GitHub token may go to
+
+# [tools]                                     # the built-in bash tool's environment
+# env = { CARGO_TERM_COLOR = "never" }        # set for every command
+# pass_env = ["CARGO_HOME", "GOPATH"]         # passed through from clauded's own (never its keys)
+# writable = ["/home/me/.cargo"]              # where bash may also write under Landlock
 "#;
 
 #[cfg(test)]
@@ -812,5 +827,6 @@ mod tests {
             .collect();
         let parsed: FileConfig = toml::from_str(&stripped).unwrap();
         assert_eq!(parsed.port, Some(8000));
+        assert_eq!(parsed.tools.unwrap().pass_env, ["CARGO_HOME", "GOPATH"]);
     }
 }

@@ -14,6 +14,7 @@ pub mod github;
 pub mod mcp;
 pub mod openai;
 pub mod pricing;
+pub mod procs;
 pub mod secrets;
 pub mod server;
 pub mod store;

@@ -1,68 +1,16 @@
 //! The `filesystem` server: read, list, search, write and edit files under a root.
+//!
+//! Every path is opened through [`RootDir`]: beneath the root, never through a symlink.
 
+use super::beneath::{Access, Kind, RootDir, describe, read_limited, relative_in_root};
 use super::{fail, ok, str_arg, tool};
 use crate::mcp::{ToolInfo, ToolOutput};
 use serde_json::{Value, json};
-use std::path::{Component, Path, PathBuf};
+use std::io::{Read, Seek, Write};
+use std::path::{Path, PathBuf};
 
 const MAX_READ: u64 = 1024 * 1024;
 const MAX_HITS: usize = 200;
-
-/// Resolves `given` inside `root`: relative paths join the root, absolute ones must already be
-/// inside it; `..` that climbs out, and symlinks that point out, are refused. The path need not
-/// exist (for writes), but every part that exists is checked through its real location.
-pub fn resolve_in_root(root: &Path, given: &str) -> Result<PathBuf, String> {
-    let root = root
-        .canonicalize()
-        .map_err(|e| format!("the root {} is not usable: {e}", root.display()))?;
-    let p = Path::new(given);
-    let joined = if p.is_absolute() {
-        p.to_path_buf()
-    } else {
-        root.join(p)
-    };
-    // normalise lexically first, so `a/../b` works but the result may not climb above `/`
-    let mut norm = PathBuf::new();
-    for c in joined.components() {
-        match c {
-            Component::ParentDir => {
-                if !norm.pop() {
-                    return Err(format!("{given} leaves the root"));
-                }
-            }
-            Component::CurDir => {}
-            other => norm.push(other),
-        }
-    }
-    if !norm.starts_with(&root) {
-        return Err(format!("{given} is outside the root {}", root.display()));
-    }
-    // the deepest existing ancestor, through symlinks, must still be inside the root
-    let mut existing = norm.clone();
-    let mut rest = Vec::new();
-    while !existing.exists() {
-        match existing.file_name() {
-            Some(name) => rest.push(name.to_owned()),
-            None => break,
-        }
-        if !existing.pop() {
-            break;
-        }
-    }
-    let real = existing
-        .canonicalize()
-        .map_err(|e| format!("cannot resolve {given}: {e}"))?;
-    if !real.starts_with(&root) {
-        return Err(format!(
-            "{given} leads outside the root (through a symlink)"
-        ));
-    }
-    let mut out = real;
-    for name in rest.into_iter().rev() {
-        out.push(name);
-    }
-    Ok(out)
-}
 
 /// The filesystem server over one root.
 #[derive(Debug, Clone)]
@@ -126,16 +74,17 @@ impl Filesystem {
             .unwrap_or_else(|e| fail(format!("the tool failed: {e}")))
     }
 
-    fn path(&self, given: &str) -> Result<PathBuf, ToolOutput> {
-        resolve_in_root(&self.root, given).map_err(|e| fail(format!("access denied: {e}")))
-    }
-
-    fn rel(&self, p: &Path) -> String {
-        let root = self
-            .root
-            .canonicalize()
-            .unwrap_or_else(|_| self.root.clone());
-        p.strip_prefix(&root).unwrap_or(p).display().to_string()
+    /// The root, opened, and `given` as a path relative to it.
+    fn open(&self, given: &str) -> Result<(RootDir, PathBuf), ToolOutput> {
+        let rel =
+            relative_in_root(&self.root, given).map_err(|e| fail(format!("access denied: {e}")))?;
+        let dir = RootDir::open(&self.root).map_err(|e| {
+            fail(format!(
+                "the root {} is not usable: {e}",
+                self.root.display()
+            ))
+        })?;
+        Ok((dir, rel))
     }
 
     fn call_blocking(&self, name: &str, args: &Value) -> ToolOutput {
@@ -151,44 +100,48 @@ impl Filesystem {
     }
 
     fn read(&self, args: &Value) -> Result<ToolOutput, ToolOutput> {
-        let p = self.path(str_arg(args, "path")?)?;
-        let meta = std::fs::metadata(&p)
-            .map_err(|e| fail(format!("cannot read {}: {e}", self.rel(&p))))?;
+        let (dir, rel) = self.open(str_arg(args, "path")?)?;
+        let denied = |e: std::io::Error| fail(format!("cannot read {}", describe(&rel, &e)));
+        let file = dir.open_file(&rel, Access::Read).map_err(denied)?;
+        let meta = file.metadata().map_err(denied)?;
         if meta.is_dir() {
             return Err(fail(format!(
                 "{} is a directory; use list_directory",
-                self.rel(&p)
+                shown(&rel)
             )));
         }
-        if meta.len() > MAX_READ {
-            return Err(fail(format!(
-                "{} is {} bytes, over the {MAX_READ}-byte limit",
-                self.rel(&p),
-                meta.len()
-            )));
+        if !meta.is_file() {
+            return Err(fail(format!("{} is not a regular file", shown(&rel))));
         }
-        let bytes =
-            std::fs::read(&p).map_err(|e| fail(format!("cannot read {}: {e}", self.rel(&p))))?;
+        let bytes = read_limited(file, MAX_READ)
+            .map_err(denied)?
+            .ok_or_else(|| {
+                fail(format!(
+                    "{} is {} bytes, over the {MAX_READ}-byte limit",
+                    shown(&rel),
+                    meta.len()
+                ))
+            })?;
         String::from_utf8(bytes)
             .map(ok)
-            .map_err(|_| fail(format!("{} is not UTF-8 text", self.rel(&p))))
+            .map_err(|_| fail(format!("{} is not UTF-8 text", shown(&rel))))
     }
 
     fn list(&self, args: &Value) -> Result<ToolOutput, ToolOutput> {
         let given = args.get("path").and_then(Value::as_str).unwrap_or(".");
-        let p = self.path(given)?;
-        let mut names: Vec<String> = std::fs::read_dir(&p)
-            .map_err(|e| fail(format!("cannot list {given}: {e}")))?
-            .filter_map(Result::ok)
+        let (dir, rel) = self.open(given)?;
+        let names: Vec<String> = dir
+            .read_dir(&rel)
+            .map_err(|e| fail(format!("cannot list {}", describe(&rel, &e))))?
+            .into_iter()
             .map(|e| {
-                let mut n = e.file_name().to_string_lossy().into_owned();
-                if e.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+                let mut n = e.name.to_string_lossy().into_owned();
+                if e.kind == Kind::Dir {
                     n.push('/');
                 }
                 n
             })
             .collect();
-        names.sort();
         Ok(ok(if names.is_empty() {
             "(empty)".into()
         } else {
@@ -201,40 +154,37 @@ impl Filesystem {
         if query.is_empty() {
             return Err(fail("query must not be empty"));
         }
-        let start = self.path(args.get("path").and_then(Value::as_str).unwrap_or("."))?;
+        let (dir, start) = self.open(args.get("path").and_then(Value::as_str).unwrap_or("."))?;
         let mut hits = Vec::new();
         let mut stack = vec![start];
-        while let Some(dir) = stack.pop() {
-            let Ok(entries) = std::fs::read_dir(&dir) else {
+        while let Some(at) = stack.pop() {
+            let Ok(entries) = dir.read_dir(&at) else {
                 continue;
             };
-            for e in entries.filter_map(Result::ok) {
+            for e in entries {
                 if hits.len() >= MAX_HITS {
                     break;
                 }
-                let path = e.path();
-                let Ok(ft) = e.file_type() else { continue };
-                if ft.is_symlink() {
-                    continue;
-                }
-                let name = e.file_name().to_string_lossy().into_owned();
-                if ft.is_dir() {
-                    if name != ".git" {
-                        stack.push(path);
-                    }
-                    continue;
-                }
-                if name.contains(query) {
-                    hits.push(self.rel(&path));
-                }
-                if e.metadata().map(|m| m.len() <= MAX_READ).unwrap_or(false)
-                    && let Ok(text) = std::fs::read_to_string(&path)
-                {
-                    for (i, line) in text.lines().enumerate() {
-                        if line.contains(query) && hits.len() < MAX_HITS {
-                            hits.push(format!("{}:{}: {}", self.rel(&path), i + 1, line.trim()));
+                let path = at.join(&e.name);
+                let name = e.name.to_string_lossy();
+                match e.kind {
+                    Kind::Dir if name != ".git" => stack.push(path),
+                    Kind::File => {
+                        if name.contains(query) {
+                            hits.push(shown(&path));
+                        }
+                        let text = dir
+                            .open_file(&path, Access::Read)
+                            .ok()
+                            .and_then(|f| read_limited(f, MAX_READ).ok().flatten())
+                            .and_then(|b| String::from_utf8(b).ok());
+                        for (i, line) in text.iter().flat_map(|t| t.lines()).enumerate() {
+                            if line.contains(query) && hits.len() < MAX_HITS {
+                                hits.push(format!("{}:{}: {}", shown(&path), i + 1, line.trim()));
+                            }
                         }
                     }
+                    _ => {}
                 }
             }
         }
@@ -246,38 +196,61 @@ impl Filesystem {
     }
 
     fn write(&self, args: &Value) -> Result<ToolOutput, ToolOutput> {
-        let p = self.path(str_arg(args, "path")?)?;
+        let (dir, rel) = self.open(str_arg(args, "path")?)?;
         let content = str_arg(args, "content")?;
-        if let Some(dir) = p.parent() {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| fail(format!("cannot create {}: {e}", self.rel(dir))))?;
+        if rel.as_os_str().is_empty() {
+            return Err(fail("write_file needs a file path, not the root"));
         }
-        std::fs::write(&p, content)
-            .map_err(|e| fail(format!("cannot write {}: {e}", self.rel(&p))))?;
+        if let Some(parent) = rel.parent() {
+            dir.create_dirs(parent)
+                .map_err(|e| fail(format!("cannot create {}", describe(parent, &e))))?;
+        }
+        let denied = |e: std::io::Error| fail(format!("cannot write {}", describe(&rel, &e)));
+        dir.open_file(&rel, Access::Create)
+            .and_then(|mut f| f.write_all(content.as_bytes()))
+            .map_err(denied)?;
         Ok(ok(format!(
             "wrote {} ({} bytes)",
-            self.rel(&p),
+            shown(&rel),
             content.len()
         )))
     }
 
     fn edit(&self, args: &Value) -> Result<ToolOutput, ToolOutput> {
-        let p = self.path(str_arg(args, "path")?)?;
+        let (dir, rel) = self.open(str_arg(args, "path")?)?;
         let (old, new) = (str_arg(args, "old_text")?, str_arg(args, "new_text")?);
-        let text = std::fs::read_to_string(&p)
-            .map_err(|e| fail(format!("cannot read {}: {e}", self.rel(&p))))?;
+        let denied = |e: std::io::Error| fail(format!("cannot edit {}", describe(&rel, &e)));
+        // one descriptor for the read and the write: the file cannot be swapped in between
+        let mut file = dir.open_file(&rel, Access::ReadWrite).map_err(denied)?;
+        if !file.metadata().map_err(denied)?.is_file() {
+            return Err(fail(format!("{} is not a regular file", shown(&rel))));
+        }
+        let mut text = String::new();
+        file.read_to_string(&mut text).map_err(denied)?;
         match text.matches(old).count() {
-            0 => Err(fail(format!("old_text was not found in {}", self.rel(&p)))),
+            0 => Err(fail(format!("old_text was not found in {}", shown(&rel)))),
             1 => {
-                std::fs::write(&p, text.replacen(old, new, 1))
-                    .map_err(|e| fail(format!("cannot write {}: {e}", self.rel(&p))))?;
-                Ok(ok(format!("edited {}", self.rel(&p))))
+                let edited = text.replacen(old, new, 1);
+                file.set_len(0)
+                    .and_then(|()| file.rewind())
+                    .and_then(|()| file.write_all(edited.as_bytes()))
+                    .map_err(denied)?;
+                Ok(ok(format!("edited {}", shown(&rel))))
             }
             n => Err(fail(format!(
                 "old_text occurs {n} times in {}; give more context",
-                self.rel(&p)
+                shown(&rel)
             ))),
         }
+    }
+}
+
+/// A relative path as the model sees it (`.` for the root).
+fn shown(rel: &Path) -> String {
+    if rel.as_os_str().is_empty() {
+        ".".into()
+    } else {
+        rel.display().to_string()
     }
 }
 
@@ -377,6 +350,94 @@ mod tests {
             )
             .await
             .is_error
+        );
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_dangling_symlink_or_a_symlinked_file_is_never_followed() {
+        let base = tempfile::tempdir().unwrap();
+        let root = base.path().join("root");
+        std::fs::create_dir_all(&root).unwrap();
+        let outside = base.path().join("outside.txt");
+        std::os::unix::fs::symlink(&outside, root.join("x")).unwrap();
+        let fs = Filesystem::new(&root);
+        let w = fs
+            .call("write_file", json!({"path":"x","content":"escaped"}))
+            .await;
+        assert!(w.is_error && w.text().contains("symlink"), "{w:?}");
+        assert!(!outside.exists(), "the write landed outside the root");
+
+        std::fs::write(&outside, "secret").unwrap();
+        for (tool, args) in [
+            ("read_file", json!({"path":"x"})),
+            (
+                "edit_file",
+                json!({"path":"x","old_text":"secret","new_text":"changed"}),
+            ),
+        ] {
+            let r = fs.call(tool, args).await;
+            assert!(r.is_error && r.text().contains("symlink"), "{tool}: {r:?}");
+        }
+        assert_eq!(std::fs::read_to_string(&outside).unwrap(), "secret");
+        let s = fs.call("search_files", json!({"query":"secret"})).await;
+        assert_eq!(s.text(), "no matches");
+    }
+
+    /// A directory flipped to a symlink (and back) while the tool writes beneath it: a check
+    /// followed by a path-based write would land some writes outside.
+    #[cfg(unix)]
+    #[test]
+    fn a_directory_swapped_for_a_symlink_mid_write_cannot_redirect_it() {
+        let base = tempfile::tempdir().unwrap();
+        let root = base.path().join("root");
+        let outside = base.path().join("outside");
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::create_dir_all(&outside).unwrap();
+        let d = root.join("d");
+        use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let flips = std::sync::Arc::new(AtomicU32::new(0));
+        let flipper = {
+            let (d, outside) = (d.clone(), outside.clone());
+            let (stop, flips) = (stop.clone(), flips.clone());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    let _ = std::fs::create_dir(&d);
+                    std::thread::yield_now();
+                    let _ = std::fs::remove_dir_all(&d);
+                    let _ = std::os::unix::fs::symlink(&outside, &d);
+                    std::thread::yield_now();
+                    let _ = std::fs::remove_file(&d);
+                    flips.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        };
+        let fs = Filesystem::new(&root);
+        let mut written = 0;
+        // enough rounds on both sides however busy the machine is, within a bound
+        let mut i = 0;
+        while i < 3000 || (flips.load(Ordering::Relaxed) < 500 && i < 200_000) {
+            i += 1;
+            let args = json!({"path": format!("d/f{}", i % 7), "content": "x"});
+            if !fs.call_blocking("write_file", &args).is_error {
+                written += 1;
+            }
+            let args = json!({"path": "d/f0", "old_text": "x", "new_text": "x"});
+            let _ = fs.call_blocking("edit_file", &args);
+        }
+        stop.store(true, Ordering::Relaxed);
+        flipper.join().unwrap();
+        let flips = flips.load(Ordering::Relaxed);
+        let escaped: Vec<_> = std::fs::read_dir(&outside).unwrap().collect();
+        assert!(
+            escaped.is_empty(),
+            "{} files landed outside ({written} writes, {flips} flips)",
+            escaped.len()
+        );
+        assert!(
+            written > 0 && flips >= 500,
+            "{written} writes, {flips} flips"
         );
     }
 }

@@ -135,7 +135,7 @@ async fn ask(app: &App, args: Args, quiet: bool) -> Result<()> {
         app.store()?
     };
     let (session, new) = pick_session(&store, &args, app).await?;
-    let host = super::tools::host();
+    let host = super::tools::host(&app.config);
     let opts = TurnOptions {
         model: args.model.clone().unwrap_or_else(|| {
             if new {

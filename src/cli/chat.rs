@@ -100,6 +100,7 @@ pub async fn run(args: Args, g: &super::Globals) -> Result<()> {
         store: store.clone(),
         source: "cli".into(),
     };
+    let host = super::tools::host(&app.config);
     let mut chat = Chat {
         app,
         store,
@@ -109,7 +110,7 @@ pub async fn run(args: Args, g: &super::Globals) -> Result<()> {
         system,
         quiet,
         tool_args: args.tools.clone(),
-        host: super::tools::host(),
+        host,
         announced: None,
     };
     let r = chat.repl().await;

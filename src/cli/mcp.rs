@@ -93,8 +93,12 @@ fn pairs(items: &[String], sep: char, what: &str) -> Result<BTreeMap<String, Str
         .collect()
 }
 
-fn host() -> std::sync::Arc<ToolHost> {
-    ToolHost::new(Duration::from_secs(30), Duration::from_secs(120))
+fn host(config: &crate::config::Config) -> std::sync::Arc<ToolHost> {
+    ToolHost::with_settings(
+        Duration::from_secs(30),
+        Duration::from_secs(120),
+        config.tools.clone(),
+    )
 }
 
 /// Runs `clauded mcp`.
@@ -202,7 +206,7 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
         }
         Command::Tools { name, json } => {
             let row = store.call(move |s| s.mcp_server(&name)).await?;
-            let h = host();
+            let h = host(&app.config);
             let tools = h
                 .server_tools(&row)
                 .await
@@ -249,7 +253,7 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
                 Some(r) => r,
                 None => std::env::current_dir()?,
             };
-            let h = host();
+            let h = host(&app.config);
             let out = h.call(&row, &root, &tool, args, None).await;
             h.shutdown().await;
             if json {

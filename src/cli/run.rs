@@ -155,7 +155,7 @@ pub async fn run(args: Args, g: &super::Globals) -> Result<()> {
         // the terminal's user names their own repositories, paths included
         remotes: crate::git::RemotePolicy::new(true, &c.github_api_url, &c.github_hosts),
     };
-    let host = super::tools::host();
+    let host = super::tools::host(&app.config);
     let policy = super::tools::tooling_policy(args.yes);
     let spec = RunSpec {
         request: vec![ContentBlock::text(args.request.clone())],

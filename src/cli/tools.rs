@@ -82,8 +82,12 @@ fn prompt(req: &ApprovalRequest) -> Decision {
 }
 
 /// A host for the MCP connections of one command (closed by its caller at the end).
-pub fn host() -> Arc<ToolHost> {
-    ToolHost::new(Duration::from_secs(30), Duration::from_secs(300))
+pub fn host(config: &crate::config::Config) -> Arc<ToolHost> {
+    ToolHost::with_settings(
+        Duration::from_secs(30),
+        Duration::from_secs(300),
+        config.tools.clone(),
+    )
 }
 
 /// Enables the named servers for a session (remembered, so a resumed session keeps them) and
@@ -114,6 +118,7 @@ pub async fn tooling(
             .map_err(|e| Error::Usage(format!("--root {}: {e}", r.display())))?,
         None => std::env::current_dir()?,
     };
+    host.reap_orphans().await;
     let set = host.tool_set(&servers, &root).await;
     for w in &set.warnings {
         eprintln!("warning: {w}");

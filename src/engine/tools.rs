@@ -2,7 +2,7 @@
 //! `server__tool` names, permissions (allow, ask, deny), and running the calls.
 
 use crate::anthropic::{self, ContentBlock, ImageSource, ToolResultContent};
-use crate::builtin::{self, Bash, Filesystem};
+use crate::builtin::{self, Bash, Filesystem, ToolSettings};
 use crate::mcp::{self, McpClient, ServerSpec, ToolContent, ToolInfo, ToolOutput, Transport};
 use crate::store::{McpServerRow, Store};
 use serde_json::Value;
@@ -14,12 +14,10 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Mutex;
 
-/// Largest base64 image passed back to Claude from a tool.
-const MAX_IMAGE_BASE64: usize = 5 * 1024 * 1024;
-
 /// Live MCP connections shared by every session of the process; a dead one is replaced on next use.
 pub struct ToolHost {
     pool: Mutex<HashMap<String, McpClient>>,
+    settings: ToolSettings,
     /// Handshake limit.
     pub connect_timeout: Duration,
     /// Per-call limit.
@@ -189,10 +187,24 @@ fn builtin_tools(row: &McpServerRow) -> Vec<ToolInfo> {
 }
 
 impl ToolHost {
-    /// A host with these limits.
+    /// A host with these limits and default tool settings.
     pub fn new(connect_timeout: Duration, call_timeout: Duration) -> Arc<Self> {
+        Self::with_settings(connect_timeout, call_timeout, ToolSettings::default())
+    }
+
+    /// A host with these limits whose built-in tools use `settings`; the process groups of its
+    /// tools are recorded in `settings.records_dir`.
+    pub fn with_settings(
+        connect_timeout: Duration,
+        call_timeout: Duration,
+        settings: ToolSettings,
+    ) -> Arc<Self> {
+        if let Some(dir) = &settings.records_dir {
+            crate::procs::registry::install(dir.clone());
+        }
         Arc::new(Self {
             pool: Mutex::new(HashMap::new()),
+            settings,
             connect_timeout,
             call_timeout,
         })
@@ -282,7 +294,11 @@ impl ToolHost {
         if row.is_builtin() {
             return match row.name.as_str() {
                 builtin::FILESYSTEM => Filesystem::new(root).call(tool, args).await,
-                builtin::BASH => Bash::new(root).call(tool, args).await,
+                builtin::BASH => {
+                    Bash::new(root, self.settings.clone())
+                        .call(tool, args)
+                        .await
+                }
                 other => error_output(format!("no built-in server {other}")),
             };
         }
@@ -301,6 +317,17 @@ impl ToolHost {
             }
         }
         error_output(format!("MCP server {} keeps dying", row.name))
+    }
+
+    /// Kills the tool process groups that a clauded process which is gone (`kill -9`, a crash)
+    /// left running; the number killed.
+    pub async fn reap_orphans(&self) -> usize {
+        let Some(dir) = self.settings.records_dir.clone() else {
+            return 0;
+        };
+        tokio::task::spawn_blocking(move || crate::procs::registry::reap_orphans(&dir))
+            .await
+            .unwrap_or(0)
     }
 
     /// Closes every connection (their child processes end).
@@ -330,7 +357,7 @@ pub fn result_block(tool_use_id: &str, out: &ToolOutput) -> ContentBlock {
             ToolContent::Text(t) => {
                 ContentBlock::text(if t.is_empty() { "(no output)" } else { t })
             }
-            ToolContent::Image { data, mime_type } if data.len() <= MAX_IMAGE_BASE64 => {
+            ToolContent::Image { data, mime_type } if data.len() <= mcp::MAX_IMAGE_BASE64 => {
                 ContentBlock::Image {
                     source: ImageSource::Base64 {
                         media_type: mime_type.clone(),

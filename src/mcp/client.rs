@@ -427,7 +427,8 @@ async fn open(
             env,
             cwd,
         } => {
-            let (process, pipes) = StdioProcess::spawn(name, command, args, env, cwd.as_ref())?;
+            let (process, pipes) =
+                StdioProcess::spawn(name, command, args, env, cwd.as_ref()).await?;
             match tokio::time::timeout(timeout, handler.serve(pipes)).await {
                 Ok(Ok(service)) => finish(spec, service, Some(process)).await,
                 Ok(Err(e)) => {

@@ -1,4 +1,7 @@
 //! Turns the SDK's shapes into ours, so nothing outside `src/mcp` sees an rmcp type.
+//!
+//! A result keeps at most [`MAX_RESULT_TEXT`] of text and [`MAX_RESULT_IMAGES`] of images: it is
+//! stored, logged and sent to Claude, so one huge answer must not grow every later request.
 
 use super::{ServerInfo, ToolContent, ToolInfo, ToolOutput};
 use rmcp::model::{CallToolResult, ContentBlock, ResourceContents, ServerPeerInfo, Tool};
@@ -16,13 +19,106 @@ pub(super) fn tool(tool: Tool) -> ToolInfo {
     }
 }
 
-/// A finished tool call.
+/// Most text kept from one tool result, over all its blocks.
+pub const MAX_RESULT_TEXT: usize = 256 * 1024;
+/// Largest base64 image kept from a tool result.
+pub const MAX_IMAGE_BASE64: usize = 5 * 1024 * 1024;
+/// Most base64 image data kept from one tool result.
+pub const MAX_RESULT_IMAGES: usize = 16 * 1024 * 1024;
+
+/// A finished tool call, cut to the caps.
 pub(super) fn output(result: CallToolResult) -> ToolOutput {
-    ToolOutput {
-        content: result.content.into_iter().map(content).collect(),
-        is_error: result.is_error == Some(true),
-        structured: result.structured_content,
+    let mut budget = Budget {
+        text: MAX_RESULT_TEXT,
+        images: MAX_RESULT_IMAGES,
+        cut: 0,
+    };
+    let mut content: Vec<ToolContent> = result
+        .content
+        .into_iter()
+        .filter_map(|b| budget.keep(content(b)))
+        .collect();
+    let structured = result.structured_content.filter(|v| {
+        let size = json_size(v);
+        let fits = size <= MAX_RESULT_TEXT;
+        if !fits {
+            budget.cut += size;
+        }
+        fits
+    });
+    if budget.cut > 0 {
+        content.push(ToolContent::Text(format!(
+            "[tool output truncated: {} bytes over the caps ({} KiB of text, {} MiB of images) were dropped]",
+            budget.cut,
+            MAX_RESULT_TEXT / 1024,
+            MAX_RESULT_IMAGES >> 20
+        )));
     }
+    ToolOutput {
+        content,
+        is_error: result.is_error == Some(true),
+        structured,
+    }
+}
+
+/// What is left to keep of one result, and how much was dropped.
+struct Budget {
+    text: usize,
+    images: usize,
+    cut: usize,
+}
+
+impl Budget {
+    fn keep(&mut self, c: ToolContent) -> Option<ToolContent> {
+        match c {
+            ToolContent::Text(mut t) => {
+                if self.text == 0 {
+                    self.cut += t.len();
+                    return None;
+                }
+                if t.len() > self.text {
+                    let mut end = self.text;
+                    while !t.is_char_boundary(end) {
+                        end -= 1;
+                    }
+                    self.cut += t.len() - end;
+                    t.truncate(end);
+                }
+                self.text -= t.len();
+                Some(ToolContent::Text(t))
+            }
+            ToolContent::Image { data, mime_type }
+                if data.len() > MAX_IMAGE_BASE64 || data.len() > self.images =>
+            {
+                self.cut += data.len();
+                Some(ToolContent::Text(format!(
+                    "[an image of {} bytes ({mime_type}) was too large to keep]",
+                    data.len()
+                )))
+            }
+            ToolContent::Image { data, mime_type } => {
+                self.images -= data.len();
+                Some(ToolContent::Image { data, mime_type })
+            }
+        }
+    }
+}
+
+/// The length of a value's JSON, counted without building the string.
+fn json_size(v: &serde_json::Value) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0 += b.len();
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut n = Count(0);
+    let _ = serde_json::to_writer(&mut n, v);
+    n.0
 }
 
 /// A JSON-RPC error answering `tools/call`, as a failed result the model can read.
@@ -170,5 +266,42 @@ mod tests {
             blob,
             ToolContent::Text("[resource file:///z] (binary, 4 bytes of base64 not shown)".into())
         );
+    }
+
+    #[test]
+    fn results_are_cut_to_the_caps() {
+        let big = "é".repeat(MAX_RESULT_TEXT); // two bytes each
+        let image = "A".repeat(MAX_IMAGE_BASE64 + 1);
+        let result: CallToolResult = serde_json::from_value(json!({
+            "content": [
+                {"type": "text", "text": big},
+                {"type": "text", "text": "gone"},
+                {"type": "image", "data": image, "mimeType": "image/png"},
+                {"type": "image", "data": "AAAA", "mimeType": "image/png"}
+            ],
+            "structuredContent": {"blob": "x".repeat(MAX_RESULT_TEXT)}
+        }))
+        .unwrap();
+        let out = output(result);
+        let kept: usize = out
+            .content
+            .iter()
+            .map(|c| match c {
+                ToolContent::Text(t) => t.len(),
+                ToolContent::Image { data, .. } => data.len(),
+            })
+            .sum();
+        assert!(kept < MAX_RESULT_TEXT + 1024, "{kept}");
+        assert_eq!(out.structured, None);
+        let ToolContent::Text(first) = &out.content[0] else {
+            panic!("text first")
+        };
+        assert_eq!(first.len(), MAX_RESULT_TEXT);
+        assert!(matches!(&out.content[1], ToolContent::Text(t) if t.contains("too large to keep")));
+        assert!(matches!(&out.content[2], ToolContent::Image { data, .. } if data == "AAAA"));
+        let ToolContent::Text(note) = out.content.last().unwrap() else {
+            panic!("a note last")
+        };
+        assert!(note.starts_with("[tool output truncated:"), "{note}");
     }
 }

@@ -11,6 +11,7 @@ mod names;
 mod stdio;
 
 pub use client::McpClient;
+pub use convert::{MAX_IMAGE_BASE64, MAX_RESULT_IMAGES, MAX_RESULT_TEXT};
 pub use error::Error;
 pub use names::{MAX_TOOL_NAME_LEN, sanitize_tool_name};
 

@@ -14,55 +14,6 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, ChildStderr, ChildStdin, ChildStdout, Command};
 use tokio::sync::{oneshot, watch};
 
-/// Variables passed through from our environment; everything else (API keys) stays with us.
-#[cfg(unix)]
-const INHERITED_ENV: &[&str] = &[
-    "HOME",
-    "LOGNAME",
-    "PATH",
-    "SHELL",
-    "TERM",
-    "USER",
-    "LANG",
-    "LC_ALL",
-    "LC_CTYPE",
-    "TMPDIR",
-    "TZ",
-    // package runners (npx, uvx) need their caches and proxies to start servers
-    "XDG_CACHE_HOME",
-    "XDG_CONFIG_HOME",
-    "XDG_DATA_HOME",
-    "XDG_RUNTIME_DIR",
-    "HTTP_PROXY",
-    "HTTPS_PROXY",
-    "NO_PROXY",
-    "http_proxy",
-    "https_proxy",
-    "no_proxy",
-    "NODE_EXTRA_CA_CERTS",
-    "SSL_CERT_FILE",
-    "SSL_CERT_DIR",
-];
-/// Variables passed through from our environment; everything else (API keys) stays with us.
-#[cfg(not(unix))]
-const INHERITED_ENV: &[&str] = &[
-    "APPDATA",
-    "COMSPEC",
-    "HOMEDRIVE",
-    "HOMEPATH",
-    "LOCALAPPDATA",
-    "PATH",
-    "PATHEXT",
-    "PROCESSOR_ARCHITECTURE",
-    "PROGRAMFILES",
-    "SYSTEMDRIVE",
-    "SYSTEMROOT",
-    "TEMP",
-    "TMP",
-    "USERNAME",
-    "USERPROFILE",
-];
-
 /// How long the server gets to leave after its stdin closes, and again after SIGTERM.
 const GRACE: Duration = Duration::from_secs(2);
 /// Lines of stderr kept for error messages.
@@ -82,8 +33,9 @@ pub(super) struct StdioProcess {
 pub(super) type Pipes = (ChildStdout, ChildStdin);
 
 impl StdioProcess {
-    /// Starts `command` in a new process group with piped stdio and a minimal environment.
-    pub(super) fn spawn(
+    /// Starts `command` in a new process group with piped stdio and a minimal environment; it
+    /// dies with us, and its group is recorded so that a later start can end what it leaves.
+    pub(super) async fn spawn(
         server: &str,
         command: &str,
         args: &[String],
@@ -96,13 +48,10 @@ impl StdioProcess {
             )));
         }
         let mut cmd = Command::new(command);
-        cmd.args(args).env_clear();
-        for key in INHERITED_ENV {
-            if let Some(value) = std::env::var_os(key) {
-                cmd.env(key, value);
-            }
-        }
-        cmd.envs(env);
+        cmd.args(args)
+            .env_clear()
+            .envs(crate::procs::inherited_env(&[]))
+            .envs(env);
         if let Some(dir) = cwd {
             cmd.current_dir(dir);
         }
@@ -112,8 +61,11 @@ impl StdioProcess {
             .kill_on_drop(true);
         #[cfg(unix)]
         cmd.process_group(0);
+        crate::procs::die_with_us(&mut cmd);
 
-        let mut child = cmd.spawn().map_err(|e| spawn_error(server, command, &e))?;
+        let mut child = crate::procs::spawn(cmd)
+            .await
+            .map_err(|e| spawn_error(server, command, &e))?;
         let (Some(pid), Some(stdin), Some(stdout), Some(stderr)) = (
             child.id(),
             child.stdin.take(),
@@ -300,10 +252,12 @@ async fn stop(child: &mut Child, group: &Group) -> std::io::Result<std::process:
 }
 
 /// A child's process group; SIGKILLed if dropped while armed (the runtime went away mid-reap).
+/// Its record is removed after that, when the `record` field drops.
 struct Group {
     #[cfg_attr(not(unix), allow(dead_code))]
     pgid: i32,
     armed: bool,
+    _record: Option<crate::procs::registry::Record>,
 }
 
 impl Group {
@@ -312,6 +266,7 @@ impl Group {
             // A pid that does not fit, or 0/1, is never signalled (kill(-1) means "everyone").
             pgid: i32::try_from(pid).unwrap_or(0),
             armed: true,
+            _record: crate::procs::registry::record(pid),
         }
     }
 
@@ -341,7 +296,7 @@ impl Group {
     /// True while any process is left in the group.
     fn alive(&self) -> bool {
         #[cfg(target_os = "linux")]
-        return self.signal(0) && live_member(self.pgid);
+        return self.signal(0) && crate::procs::registry::live_member(self.pgid);
         #[cfg(all(unix, not(target_os = "linux")))]
         return self.signal(0);
         #[cfg(not(unix))]
@@ -361,35 +316,6 @@ impl Group {
         }
         self.kill();
     }
-}
-
-/// Whether a process of group `pgid` is still running. Zombies do not count: where PID 1 does
-/// not reap orphans (some containers), a dead grandchild stays a zombie in the group forever.
-#[cfg(target_os = "linux")]
-fn live_member(pgid: i32) -> bool {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return true;
-    };
-    entries.flatten().any(|entry| {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|n| n.parse::<u32>().ok())
-        else {
-            return false;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            return false;
-        };
-        // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses.
-        let Some((_, rest)) = stat.rsplit_once(')') else {
-            return false;
-        };
-        let mut fields = rest.split_whitespace();
-        let state = fields.next();
-        let pgrp = fields.nth(1).and_then(|p| p.parse::<i32>().ok());
-        pgrp == Some(pgid) && state != Some("Z")
-    })
 }
 
 impl Drop for Group {

@@ -158,6 +158,8 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // tool processes left by a daemon that was killed go before ours start
+    state.tools().reap_orphans().await;
     // runs left running by a previous process are closed now, orphans every minute after
     let closed = routes::webedt::sweep_orphans(&state).await;
     if closed > 0 {

@@ -56,6 +56,8 @@ pub struct ServerOptions {
     pub header_timeout: Duration,
     /// Open connections at most; more wait in the listen backlog (0: from the open-file limit).
     pub max_connections: usize,
+    /// The built-in tools' settings (bash's environment, temp dir and writable folders; where tool process groups are recorded).
+    pub tools: crate::builtin::ToolSettings,
 }
 
 impl ServerOptions {
@@ -82,6 +84,7 @@ impl ServerOptions {
             workspace_ttl: Duration::from_secs(c.workspace_ttl_hours * 3600),
             header_timeout: Duration::from_secs(10),
             max_connections: 0,
+            tools: c.tools.clone(),
         }
     }
 }
@@ -135,6 +138,11 @@ impl Drop for Unregister<'_> {
 impl AppState {
     /// State over a store and a client; `has_own_key` says whether the client's key is real.
     pub fn new(store: Store, client: Client, has_own_key: bool, options: ServerOptions) -> Self {
+        let tools = ToolHost::with_settings(
+            Duration::from_secs(30),
+            Duration::from_secs(300),
+            options.tools.clone(),
+        );
         Self(Arc::new(Inner {
             store,
             client,
@@ -143,7 +151,7 @@ impl AppState {
             started: Instant::now(),
             running: Mutex::new(HashMap::new()),
             shutdown: CancellationToken::new(),
-            tools: ToolHost::new(Duration::from_secs(30), Duration::from_secs(300)),
+            tools,
             hub: Broadcaster::new(),
             interrupted: Mutex::new(Default::default()),
             approvals: Mutex::new(HashMap::new()),

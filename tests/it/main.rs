@@ -18,4 +18,5 @@ mod server_faults;
 mod server_guards;
 mod server_routes;
 mod shared_store;
+mod tools_safety;
 mod webedt;

@@ -98,15 +98,23 @@ fn dechunk(mut s: &str) -> String {
 
 const JSON: (&str, &str) = ("Content-Type", "application/json");
 
+/// A bash call that leaves a marker file in the tools' root (writes elsewhere may be refused
+/// by the sandbox, which would hide whether the command ran).
 fn bash_body(marker: &std::path::Path) -> String {
-    json!({"tool_name": "bash__bash", "arguments": {"command": format!("id; touch {}", marker.display())}})
+    let name = marker.file_name().unwrap().to_str().unwrap();
+    json!({"tool_name": "bash__bash", "arguments": {"command": format!("id; touch {name}")}})
         .to_string()
+}
+
+/// Where the session-less tools work: the scratch folder of the workspaces.
+fn in_root(s: &TestServer, name: &str) -> std::path::PathBuf {
+    s.dir.path().join("workspaces").join("scratch").join(name)
 }
 
 #[tokio::test]
 async fn a_foreign_host_is_refused_before_routing_and_the_shell_never_runs() {
     let s = TestServer::start().await;
-    let marker = s.dir.path().join("pwned");
+    let marker = in_root(&s, "pwned");
     let body = bash_body(&marker);
     // DNS rebinding: the page's own name in Host, on our port
     let r = raw(
@@ -197,7 +205,7 @@ async fn bash_server(s: &TestServer) -> Value {
 #[tokio::test]
 async fn cross_site_requests_are_refused_in_every_simple_form() {
     let s = TestServer::start().await;
-    let marker = s.dir.path().join("csrf");
+    let marker = in_root(&s, "csrf");
     let body = bash_body(&marker);
     // a page's fetch: Origin and Sec-Fetch-Site
     for headers in [

@@ -51,6 +51,7 @@ impl Default for Setup {
                 workspace_ttl: Duration::from_secs(24 * 3600),
                 header_timeout: Duration::from_secs(10),
                 max_connections: 0,
+                tools: Default::default(),
             },
         }
     }
