@@ -727,3 +727,106 @@ async fn the_server_clones_only_remote_https_repositories_unless_told() {
     assert!(sessions.is_empty(), "{sessions:?}");
     assert!(s.fake.requests().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stuck_mcp_server_does_not_hold_the_listing() {
+    let s = TestServer::start().await;
+    // a "server" that starts and never answers the handshake
+    let (st, created) = s
+        .post(
+            "/v1/mcp/servers",
+            json!({"name": "stuck", "command": "sleep", "args": ["300"]}),
+        )
+        .await;
+    assert_eq!(st, 201, "{created}");
+    for _ in 0..2 {
+        let started = std::time::Instant::now();
+        let (st, list) = s.get("/v1/mcp/servers").await;
+        assert_eq!(st, 200);
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the listing took {:?}",
+            started.elapsed()
+        );
+        let stuck = list["servers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["name"] == "stuck")
+            .unwrap()
+            .clone();
+        assert_eq!(stuck["status"], json!("unresponsive"), "{stuck}");
+        // the built-ins are still reported as they are
+        let bash = bash_server(&s).await;
+        assert_eq!(bash["status"], json!("available"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stale_interrupt_does_not_turn_the_next_abort_into_completed() {
+    let s = TestServer::start().await;
+    let remote = bare_remote(s.dir.path());
+    s.store
+        .call(|st| {
+            st.create_session(&clauded::store::NewSession {
+                id: Some("run-stale".into()),
+                model: "claude-sonnet-4-5".into(),
+                source: "run".into(),
+                ..Default::default()
+            })
+        })
+        .await
+        .unwrap();
+    // an interrupt with no run in progress
+    let (st, r) = s
+        .post("/api/sessions/run-stale/interrupt", json!({}))
+        .await;
+    assert_eq!((st, r["data"]["interrupted"].clone()), (200, json!(false)));
+    // then a run on that session, aborted: an abort, so `error`
+    s.fake.push(Reply::text(
+        r#"{"title": "Slow Work", "branch": "slow-work"}"#,
+    ));
+    s.fake.push(
+        Reply::text("thinking very slowly about this change for a long long time").delivered(
+            crate::support::Delivery {
+                event_delay: Duration::from_millis(300),
+                ..Default::default()
+            },
+        ),
+    );
+    let resp = s
+        .http
+        .post(s.url("/api/execute-remote"))
+        .json(&json!({"userRequest": "slow work", "websiteSessionId": "run-stale",
+            "github": {"repoUrl": remote.to_str().unwrap()}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    // wait until the answer streams, then abort
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let (_, ev) = s.get("/api/sessions/run-stale/events").await;
+        let running = ev["data"]["events"]
+            .as_array()
+            .is_some_and(|e| e.iter().any(|e| e["eventData"]["type"] == "session_name"));
+        if running {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the run never started");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (st, r) = s.post("/api/sessions/run-stale/abort", json!({})).await;
+    assert_eq!((st, r["data"]["aborted"].clone()), (200, json!(true)));
+    let _ = resp.text().await;
+    let mut status = String::new();
+    for _ in 0..100 {
+        let (_, v) = s.get("/api/sessions/run-stale").await;
+        status = v["session"]["status"].as_str().unwrap_or_default().to_owned();
+        if status != "running" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(status, "error");
+}
