@@ -778,9 +778,7 @@ async fn a_stale_interrupt_does_not_turn_the_next_abort_into_completed() {
         .await
         .unwrap();
     // an interrupt with no run in progress
-    let (st, r) = s
-        .post("/api/sessions/run-stale/interrupt", json!({}))
-        .await;
+    let (st, r) = s.post("/api/sessions/run-stale/interrupt", json!({})).await;
     assert_eq!((st, r["data"]["interrupted"].clone()), (200, json!(false)));
     // then a run on that session, aborted: an abort, so `error`
     s.fake.push(Reply::text(
@@ -797,8 +795,10 @@ async fn a_stale_interrupt_does_not_turn_the_next_abort_into_completed() {
     let resp = s
         .http
         .post(s.url("/api/execute-remote"))
-        .json(&json!({"userRequest": "slow work", "websiteSessionId": "run-stale",
-            "github": {"repoUrl": remote.to_str().unwrap()}}))
+        .json(
+            &json!({"userRequest": "slow work", "websiteSessionId": "run-stale",
+            "github": {"repoUrl": remote.to_str().unwrap()}}),
+        )
         .send()
         .await
         .unwrap();
@@ -813,7 +813,10 @@ async fn a_stale_interrupt_does_not_turn_the_next_abort_into_completed() {
         if running {
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "the run never started");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the run never started"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let (st, r) = s.post("/api/sessions/run-stale/abort", json!({})).await;
@@ -822,7 +825,10 @@ async fn a_stale_interrupt_does_not_turn_the_next_abort_into_completed() {
     let mut status = String::new();
     for _ in 0..100 {
         let (_, v) = s.get("/api/sessions/run-stale").await;
-        status = v["session"]["status"].as_str().unwrap_or_default().to_owned();
+        status = v["session"]["status"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
         if status != "running" {
             break;
         }
