@@ -21,13 +21,23 @@ if ! "$venv/bin/python" -c 'import mcp_server_time' 2>/dev/null; then
     "$venv/bin/pip" install --quiet --disable-pip-version-check 'mcp-server-time'
 fi
 node_dir="$CLAUDED_TEST_ENV/node"
-if [ ! -x "$node_dir/node_modules/.bin/mcp-server-everything" ] || [ ! -x "$node_dir/node_modules/.bin/mcp-server-filesystem" ]; then
+# Browser clients (tests/compat/browser.mjs): playwright-core drives the system's Chromium (it
+# downloads no browser), and the openai JS SDK runs in the page.
+if [ ! -x "$node_dir/node_modules/.bin/mcp-server-everything" ] || [ ! -x "$node_dir/node_modules/.bin/mcp-server-filesystem" ] \
+    || [ ! -d "$node_dir/node_modules/playwright-core" ] || [ ! -d "$node_dir/node_modules/openai" ]; then
     mkdir -p "$node_dir"
     [ -f "$node_dir/package.json" ] || (cd "$node_dir" && npm init -y >/dev/null)
     (cd "$node_dir" && npm install --no-audit --no-fund --silent \
-        @modelcontextprotocol/server-everything @modelcontextprotocol/server-filesystem >/dev/null)
+        @modelcontextprotocol/server-everything @modelcontextprotocol/server-filesystem \
+        playwright-core openai >/dev/null)
 fi
 export CLAUDED_MCP_BIN="$node_dir/node_modules/.bin"
+export CLAUDED_NODE_MODULES="$node_dir/node_modules"
+if [ -z "${CLAUDED_CHROMIUM:-}" ]; then
+    for c in /usr/bin/chromium /usr/bin/chromium-browser; do
+        [ -x "$c" ] && export CLAUDED_CHROMIUM="$c" && break
+    done
+fi
 export CLAUDED_MCP_TIME="$venv/bin/mcp-server-time"
 
 cargo test --locked "$@"

@@ -3,6 +3,7 @@
 mod support;
 
 mod agent;
+mod browser;
 mod cli_ask;
 mod cli_chat;
 mod cli_misc;
