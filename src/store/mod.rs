@@ -104,6 +104,23 @@ pub fn check_id(kind: &'static str, id: &str) -> Result<()> {
     Err(Error::InvalidId { kind, reason })
 }
 
+/// A primary-key clash as a conflict (two creators of one id race), anything else as is.
+fn exists_as(e: rusqlite::Error, kind: &str, id: &str) -> Error {
+    match &e {
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.code == rusqlite::ErrorCode::ConstraintViolation
+                && matches!(
+                    f.extended_code,
+                    rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+                        | rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                ) =>
+        {
+            Error::Conflict(format!("{kind} {id} exists"))
+        }
+        _ => Error::Sqlite(e),
+    }
+}
+
 fn open_reader(path: &Path) -> rusqlite::Result<Connection> {
     let c = Connection::open_with_flags(
         path,
@@ -297,7 +314,8 @@ impl Store {
                 "INSERT INTO projects (id, name, description, path, created_at, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
                 params![id, new.name, new.description, new.path, at],
-            )?;
+            )
+            .map_err(|e| exists_as(e, "project", &id))?;
             Ok(())
         })?;
         self.project(&id)
@@ -385,7 +403,8 @@ impl Store {
                 "INSERT INTO sessions (id, project_id, title, model, system_prompt, source, created_at, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
                 params![id, project_id, new.title, new.model, new.system_prompt, new.source, at],
-            )?;
+            )
+            .map_err(|e| exists_as(e, "session", &id))?;
             Ok(())
         })?;
         self.session(&id)
@@ -476,17 +495,27 @@ impl Store {
 
     /// Merges keys into a session's metadata.
     pub fn merge_session_metadata(&self, id: &str, patch: &serde_json::Value) -> Result<()> {
-        let mut meta = self.session_metadata(id)?;
-        if let (Some(m), Some(p)) = (meta.as_object_mut(), patch.as_object()) {
-            for (k, v) in p {
-                m.insert(k.clone(), v.clone());
-            }
-        }
-        let text = meta.to_string();
+        // read and write in one transaction: two merges never lose each other's keys
         self.write(|tx| {
+            let text: String = tx
+                .query_row("SELECT metadata FROM sessions WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })
+                .optional()?
+                .ok_or_else(|| not_found("session", id))?;
+            let mut meta: serde_json::Value = serde_json::from_str(&text)
+                .map_err(|e| Error::Corrupt(format!("session {id} metadata: {e}")))?;
+            if !meta.is_object() {
+                meta = serde_json::json!({});
+            }
+            if let (Some(m), Some(p)) = (meta.as_object_mut(), patch.as_object()) {
+                for (k, v) in p {
+                    m.insert(k.clone(), v.clone());
+                }
+            }
             tx.execute(
                 "UPDATE sessions SET metadata = ?2, updated_at = ?3 WHERE id = ?1",
-                params![id, text, now()],
+                params![id, meta.to_string(), now()],
             )?;
             Ok(())
         })

@@ -239,3 +239,65 @@ fn cache_respects_age() {
         Some("w")
     );
 }
+
+#[test]
+fn two_creators_of_one_id_get_a_conflict_not_a_database_error() {
+    let s = store();
+    let new = NewSession {
+        id: Some("same-id".into()),
+        model: "m".into(),
+        source: "api".into(),
+        ..Default::default()
+    };
+    s.create_session(&new).unwrap();
+    assert!(matches!(s.create_session(&new), Err(Error::Conflict(_))));
+    let p = NewProject {
+        id: Some("proj-x".into()),
+        name: "x".into(),
+        ..Default::default()
+    };
+    s.create_project(&p).unwrap();
+    assert!(matches!(s.create_project(&p), Err(Error::Conflict(_))));
+}
+
+#[test]
+fn concurrent_metadata_merges_keep_every_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(&dir.path().join("m.db")).unwrap();
+    let id = session(&s, "a").id;
+    let writers: Vec<_> = (0..4)
+        .map(|w| {
+            let (s, id) = (s.clone(), id.clone());
+            std::thread::spawn(move || {
+                for i in 0..25 {
+                    s.merge_session_metadata(&id, &serde_json::json!({format!("k{w}_{i}"): i}))
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for w in writers {
+        w.join().unwrap();
+    }
+    let meta = s.session_metadata(&id).unwrap();
+    assert_eq!(meta.as_object().unwrap().len(), 100, "{meta}");
+}
+
+#[test]
+fn ids_from_clients_are_checked() {
+    for ok in ["a", "IOS-1234-ABCD", "sess_abc.1:2", &"x".repeat(128)] {
+        assert!(check_id("session", ok).is_ok(), "{ok}");
+    }
+    for bad in [
+        "",
+        "..",
+        "a..b",
+        "a/b",
+        "a b",
+        "é",
+        &"x".repeat(129),
+        "../../etc",
+    ] {
+        assert!(check_id("session", bad).is_err(), "{bad}");
+    }
+}
