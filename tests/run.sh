@@ -8,11 +8,11 @@ cd "$(dirname "$0")/.."
 export CLAUDED_TEST_ENV="$PWD/.test-env"
 mkdir -p "$CLAUDED_TEST_ENV"
 
-# The official openai Python SDK, for the compatibility suite (tests/compat/).
+# The official openai and anthropic Python SDKs, for the compatibility suite (tests/compat/).
 venv="$CLAUDED_TEST_ENV/venv"
-if ! "$venv/bin/python" -c 'import openai' 2>/dev/null; then
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check 'openai>=1.50,<4'
+if ! "$venv/bin/python" -c 'import openai, anthropic' 2>/dev/null; then
+    [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check 'openai>=1.50,<4' 'anthropic>=0.40'
 fi
 export CLAUDED_PYTHON="$venv/bin/python"
 

@@ -214,11 +214,57 @@ impl Client {
         }
     }
 
+    /// Forwards a request as a client sent it: the body bytes untouched, the client's
+    /// `anthropic-version` and `anthropic-beta` instead of ours, our key. `path` follows `/v1/`
+    /// and may carry a query (`messages?beta=true`). Retries as [`Client::create_message`] does,
+    /// before the first byte only; the answer's body is left to the caller to stream.
+    pub async fn forward(
+        &self,
+        path: &str,
+        body: Bytes,
+        version: Option<&str>,
+        beta: Option<&str>,
+    ) -> Result<reqwest::Response, Error> {
+        let mut headers = self.headers()?;
+        let bad = |what: &str| Error::Config(format!("the client's {what} header is not valid"));
+        if let Some(v) = version {
+            headers.insert(
+                "anthropic-version",
+                HeaderValue::from_str(v).map_err(|_| bad("anthropic-version"))?,
+            );
+        }
+        match beta {
+            Some(b) => {
+                headers.insert(
+                    "anthropic-beta",
+                    HeaderValue::from_str(b).map_err(|_| bad("anthropic-beta"))?,
+                );
+            }
+            None => {
+                headers.remove("anthropic-beta");
+            }
+        }
+        headers.insert(
+            reqwest::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        let url = self.url(path);
+        self.send_with(headers, |c| c.post(&url).body(body.clone()))
+            .await
+    }
+
     async fn send(
         &self,
         build: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
     ) -> Result<reqwest::Response, Error> {
-        let headers = self.headers()?;
+        self.send_with(self.headers()?, build).await
+    }
+
+    async fn send_with(
+        &self,
+        headers: HeaderMap,
+        build: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, Error> {
         let mut attempt = 0u32;
         loop {
             let outcome = build(&self.http).headers(headers.clone()).send().await;

@@ -5,6 +5,7 @@ pub mod events;
 pub mod lease;
 mod models;
 pub mod naming;
+pub mod passthrough;
 pub mod run;
 pub mod tools;
 mod turn;

@@ -14,9 +14,21 @@ pub enum Family {
     OpenAi,
     /// `/api/*` (but `/api/v1/*`, an alias of `/v1/*`): WebEDT's envelope.
     Webedt,
+    /// `/v1/messages*`, and any `/v1` request that carries `anthropic-version`: Anthropic's
+    /// `{"type":"error","error":{"type","message"}}`.
+    Anthropic,
 }
 
 impl Family {
+    /// The family of a request: its path, and for `/v1` whether it speaks Anthropic's API.
+    pub fn of_request(path: &str, headers: &axum::http::HeaderMap) -> Self {
+        let v1 = path.starts_with("/v1/") || path.starts_with("/api/v1/");
+        if path.starts_with("/v1/messages") || (v1 && headers.contains_key("anthropic-version")) {
+            return Family::Anthropic;
+        }
+        Family::of(path)
+    }
+
     /// The family of a request path (before or after the iOS rewrite).
     pub fn of(path: &str) -> Self {
         let api = path == "/api" || path.starts_with("/api/");
@@ -35,6 +47,26 @@ pub struct WebedtError {
     pub success: bool,
     /// What went wrong, for a person.
     pub error: String,
+}
+
+/// Anthropic's error body.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AnthropicError {
+    /// Always `error`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The error.
+    pub error: AnthropicErrorObject,
+}
+
+/// The inner object of [`AnthropicError`].
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AnthropicErrorObject {
+    /// `invalid_request_error`, `authentication_error`, `not_found_error`, ….
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// What went wrong.
+    pub message: String,
 }
 
 impl WebedtError {
@@ -152,6 +184,18 @@ impl ApiError {
             Family::Webedt => {
                 (self.status, axum::Json(WebedtError::new(self.message))).into_response()
             }
+            Family::Anthropic => {
+                let body = AnthropicError {
+                    kind: "error".into(),
+                    error: AnthropicErrorObject {
+                        kind: self.kind.clone(),
+                        message: self.message.clone(),
+                    },
+                };
+                let mut r = (self.status, axum::Json(body)).into_response();
+                self.headers_onto(&mut r);
+                r
+            }
         }
     }
 
@@ -226,9 +270,9 @@ impl From<crate::store::Error> for ApiError {
     }
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let mut r = (self.status, axum::Json(self.body())).into_response();
+impl ApiError {
+    /// `retry-after` and `x-should-retry`, whatever the body's shape.
+    fn headers_onto(&self, r: &mut Response) {
         if let Some(s) = self.retry_after {
             r.headers_mut().insert("retry-after", HeaderValue::from(s));
         }
@@ -236,6 +280,13 @@ impl IntoResponse for ApiError {
             r.headers_mut()
                 .insert("x-should-retry", HeaderValue::from_static("false"));
         }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut r = (self.status, axum::Json(self.body())).into_response();
+        self.headers_onto(&mut r);
         r
     }
 }

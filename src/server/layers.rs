@@ -90,7 +90,7 @@ pub async fn auth(State(state): State<AppState>, mut req: Request, next: Next) -
                     "this server needs `Authorization: Bearer <token>` (or `x-api-key`) with the token it was started with",
                 )
                 .code("invalid_api_key")
-                .into_family_response(Family::of(req.uri().path()));
+                .into_family_response(Family::of_request(req.uri().path(), req.headers()));
             }
             None
         }
@@ -332,7 +332,7 @@ pub async fn host_guard(State(g): State<Arc<Guard>>, req: Request, next: Next) -
             "host_not_allowed",
             "this server only answers requests for a loopback host name; start it with --allowed-host NAME to add one",
         )
-        .into_family_response(Family::of(req.uri().path()));
+        .into_family_response(Family::of_request(req.uri().path(), req.headers()));
     }
     next.run(req).await
 }
@@ -351,7 +351,7 @@ pub async fn refuse_cross_site(State(g): State<Arc<Guard>>, req: Request, next: 
     if let Some(why) = g.cross_site_refusal(&req) {
         tracing::warn!(target: "clauded::http", "{} {}: {why}", req.method(), req.uri().path());
         return ApiError::forbidden("cross_site_refused", why)
-            .into_family_response(Family::of(req.uri().path()));
+            .into_family_response(Family::of_request(req.uri().path(), req.headers()));
     }
     next.run(req).await
 }
@@ -359,7 +359,7 @@ pub async fn refuse_cross_site(State(g): State<Arc<Guard>>, req: Request, next: 
 /// Every refusal is JSON in its family's shape: extractor rejections (plain text from axum)
 /// become error bodies, and on `/api/*` an OpenAI-shaped error becomes WebEDT's envelope.
 pub async fn shape_errors(req: Request, next: Next) -> Response {
-    let family = Family::of(req.uri().path());
+    let family = Family::of_request(req.uri().path(), req.headers());
     let resp = next.run(req).await;
     let status = resp.status();
     if !(status.is_client_error() || status.is_server_error()) {
@@ -379,8 +379,12 @@ pub async fn shape_errors(req: Request, next: Next) -> Response {
         .unwrap_or_default();
     let message = if json {
         let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
-        if v.get("success").is_some() {
-            // already WebEDT's envelope
+        let shaped = match family {
+            Family::Webedt => v.get("success").is_some(),
+            Family::Anthropic => v["type"] == "error",
+            Family::OpenAi => true,
+        };
+        if shaped {
             return Response::from_parts(parts, axum::body::Body::from(bytes));
         }
         v["error"]["message"]

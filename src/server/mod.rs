@@ -31,6 +31,7 @@ pub fn router(state: AppState) -> Router {
     let guard = Arc::new(layers::Guard::new(state.options()));
     // needs no auth: health for probes, turn status for the iOS app (counters only)
     let public = Router::new()
+        .route("/", get(routes::messages::root))
         .route("/health", get(routes::health::health))
         .route(
             "/v1/chat/completions/{session_id}/status",
@@ -41,6 +42,11 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/models/capabilities", get(routes::models::capabilities))
         .route("/v1/models/{id}", get(routes::models::one))
         .route("/v1/chat/completions", post(routes::chat::completions))
+        .route("/v1/messages", post(routes::messages::messages))
+        .route(
+            "/v1/messages/count_tokens",
+            post(routes::messages::count_tokens),
+        )
         .route(
             "/v1/chat/completions/{session_id}",
             axum::routing::delete(routes::chat::stop),

@@ -3,6 +3,7 @@
 mod support;
 
 mod agent;
+mod anthropic_sdk;
 mod browser;
 mod cli_ask;
 mod cli_chat;

@@ -18,6 +18,31 @@ pub fn python() -> PathBuf {
     p
 }
 
+/// Runs one of the SDK suites in `tests/compat/` against `base` and checks that all of its
+/// `cases` passed.
+pub async fn run_suite(python: &std::path::Path, script: &str, base: &str, cases: usize) {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/compat")
+        .join(script);
+    let out = tokio::process::Command::new(python)
+        .arg(&script)
+        .arg(base)
+        .env("OPENAI_LOG", "")
+        .output()
+        .await
+        .expect("python runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "SDK suite failed:\n{stdout}\n{stderr}"
+    );
+    assert!(
+        stdout.contains(&format!("{cases} passed, 0 failed")),
+        "{stdout}"
+    );
+}
+
 fn tool_events() -> Vec<(String, serde_json::Value)> {
     vec![
         (
@@ -129,21 +154,7 @@ async fn the_official_python_sdk() {
     ));
     f.push(Reply::Events(cut));
 
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/compat/openai_sdk.py");
-    let out = tokio::process::Command::new(&python)
-        .arg(&script)
-        .arg(&s.base)
-        .env("OPENAI_LOG", "")
-        .output()
-        .await
-        .expect("python runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "SDK suite failed:\n{stdout}\n{stderr}"
-    );
-    assert!(stdout.contains("13 passed, 0 failed"), "{stdout}");
+    run_suite(&python, "openai_sdk.py", &s.base, 13).await;
 
     let reqs = f.message_requests();
     assert_eq!(

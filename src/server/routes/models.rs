@@ -33,10 +33,53 @@ fn openai_model(m: &ModelInfo) -> Value {
     json!({"id": m.id, "object": "model", "created": created(m), "owned_by": "anthropic", "display_name": m.display_name})
 }
 
-/// The OpenAI list shape.
-pub async fn list(State(st): State<AppState>, Extension(key): Extension<CallerKey>) -> Json<Value> {
-    let data: Vec<Value> = models(&st, &key).await.iter().map(openai_model).collect();
-    Json(json!({"object": "list", "data": data}))
+/// One model in Anthropic's list shape.
+#[derive(Debug, serde::Serialize)]
+pub struct AnthropicModel {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    id: String,
+    display_name: String,
+    created_at: String,
+}
+
+/// Anthropic's `GET /v1/models` page (one page: the list is short).
+#[derive(Debug, serde::Serialize)]
+pub struct AnthropicModelList {
+    data: Vec<AnthropicModel>,
+    has_more: bool,
+    first_id: Option<String>,
+    last_id: Option<String>,
+}
+
+/// The OpenAI list shape; Anthropic's for clients that send `anthropic-version`.
+pub async fn list(
+    State(st): State<AppState>,
+    Extension(key): Extension<CallerKey>,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let all = models(&st, &key).await;
+    if headers.contains_key("anthropic-version") {
+        let data: Vec<AnthropicModel> = all
+            .iter()
+            .map(|m| AnthropicModel {
+                kind: "model",
+                id: m.id.clone(),
+                display_name: m.display_name.clone(),
+                created_at: m.created_at.clone(),
+            })
+            .collect();
+        return Json(AnthropicModelList {
+            first_id: data.first().map(|m| m.id.clone()),
+            last_id: data.last().map(|m| m.id.clone()),
+            has_more: false,
+            data,
+        })
+        .into_response();
+    }
+    let data: Vec<Value> = all.iter().map(openai_model).collect();
+    Json(json!({"object": "list", "data": data})).into_response()
 }
 
 /// One model; ids are passed through, so any `claude-*` id is answered.

@@ -181,6 +181,8 @@ pub struct Recorded {
     pub path: String,
     pub headers: Vec<(String, String)>,
     pub body: Value,
+    /// The body as it came, byte for byte.
+    pub raw: String,
 }
 
 impl Recorded {
@@ -305,7 +307,7 @@ impl FakeAnthropic {
     pub fn message_requests(&self) -> Vec<Recorded> {
         self.requests()
             .into_iter()
-            .filter(|r| r.path == "/v1/messages")
+            .filter(|r| r.path.split('?').next() == Some("/v1/messages"))
             .collect()
     }
 
@@ -361,12 +363,14 @@ async fn read_request(sock: &mut TcpStream) -> Option<Recorded> {
         }
         body.extend_from_slice(&tmp[..n]);
     }
+    let raw = String::from_utf8_lossy(&body).into_owned();
     let body = serde_json::from_slice(&body).unwrap_or(Value::Null);
     Some(Recorded {
         method,
         path,
         headers,
         body,
+        raw,
     })
 }
 
@@ -414,7 +418,14 @@ async fn serve_conn(mut sock: TcpStream, state: Arc<Mutex<State>>) {
         }
         return;
     }
-    if req.path != "/v1/messages" {
+    let route = req.path.split('?').next().unwrap_or_default();
+    if route == "/v1/messages/count_tokens" {
+        // a stand-in count: a quarter of the body's length, as real tokenizers roughly give
+        let n = req.body.to_string().len() / 4;
+        write_json(&mut sock, 200, &[], &json!({"input_tokens": n})).await;
+        return;
+    }
+    if route != "/v1/messages" {
         write_json(
             &mut sock,
             404,

@@ -1,0 +1,121 @@
+//! The official `anthropic` Python SDK against the Messages API pass-through (installed by
+//! tests/run.sh): create, stream, beta with unknown fields, tool use, count_tokens, models in
+//! Anthropic's shape, errors in Anthropic's shape with their status and retry-after.
+
+use crate::openai_sdk::{python, run_suite};
+use crate::support::Reply;
+use crate::support::fake_anthropic::tool_use_events;
+use crate::support::server::TestServer;
+use serde_json::json;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_official_anthropic_sdk() {
+    let python = python();
+    let s = TestServer::start().await;
+    let f = &s.fake;
+    f.set_models(&["claude-sonnet-4-5", "claude-haiku-4-5"]);
+    f.push(Reply::text("Hello from the fake"));
+    f.push(Reply::text("streamed through untouched"));
+    f.push(Reply::text("beta ok"));
+    f.push(Reply::Events(tool_use_events(&[(
+        "toolu_1",
+        "get_weather",
+        json!({"city": "Paris"}),
+    )])));
+    f.push(Reply::error(
+        401,
+        "authentication_error",
+        "invalid x-api-key",
+    ));
+    f.push(Reply::error(429, "rate_limit_error", "slow down").header("retry-after", "3"));
+    f.push(Reply::error(529, "overloaded_error", "Overloaded"));
+
+    run_suite(&python, "anthropic_sdk.py", &s.base, 9).await;
+
+    let reqs = f.message_requests();
+    assert_eq!(reqs.len(), 7, "one upstream request per case");
+    assert!(
+        reqs.iter()
+            .all(|r| r.header("x-api-key") == Some("sk-ant-from-the-sdk-1111")),
+        "the SDK's key is used upstream"
+    );
+    // the beta request went up as sent: its beta header, the fields we do not know
+    let beta = f
+        .requests()
+        .into_iter()
+        .find(|r| r.body["context_management"].is_object())
+        .expect("the beta request reached the upstream");
+    assert!(
+        beta.header("anthropic-beta")
+            .is_some_and(|b| b.contains("context-management-2025-06-27")),
+        "{:?}",
+        beta.headers
+    );
+    assert_eq!(beta.body["output_config"], json!({"effort": "low"}));
+    assert_eq!(
+        beta.body["system"][0]["cache_control"],
+        json!({"type": "ephemeral"})
+    );
+    // the exchanges are in the request log with their tokens
+    let log = s.store.call(|st| st.recent_requests(50)).await.unwrap();
+    let ok: Vec<_> = log
+        .iter()
+        .filter(|e| e.source == "anthropic" && e.status == Some(200))
+        .collect();
+    assert_eq!(ok.len(), 4, "{log:?}");
+    assert!(
+        ok.iter().all(|e| e.input_tokens > 0 && e.output_tokens > 0),
+        "{ok:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_body_goes_up_byte_for_byte_and_errors_keep_anthropics_shape() {
+    let s = TestServer::start().await;
+    // odd spacing, key order and an unknown block type: re-serialising would change it
+    let body = r#"{ "max_tokens":5 , "model":"claude-sonnet-4-5","messages":[{"role":"user","content":[{"type":"mystery_block","x":1},{"type":"text","text":"hi"}]}],"zzz":{"keep":true}}"#;
+    s.fake.push(Reply::text("fine"));
+    let r = s
+        .http
+        .post(s.url("/v1/messages?beta=true"))
+        .header("content-type", "application/json")
+        .header("anthropic-version", "2023-06-01")
+        .header("x-claude-code-session-id", "cc-1")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let up = s.fake.message_requests().last().unwrap().clone();
+    assert_eq!(up.raw, body);
+    assert_eq!(up.path, "/v1/messages?beta=true");
+    // our own refusals in Anthropic's shape
+    let r = s
+        .http
+        .post(s.url("/v1/messages"))
+        .header("content-type", "text/plain")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 415);
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(v["type"], json!("error"), "{v}");
+    assert!(v["error"]["message"].is_string(), "{v}");
+    let r = s
+        .http
+        .get(s.url("/v1/nope"))
+        .header("anthropic-version", "2023-06-01")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(v["error"]["type"], json!("not_found_error"), "{v}");
+    // Claude Code's first call
+    let r = s.http.head(s.url("/")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    // its exchange is logged under its own source
+    let log = s.store.call(|st| st.recent_requests(10)).await.unwrap();
+    assert!(log.iter().any(|e| e.source == "claude-code"), "{log:?}");
+}
