@@ -4,9 +4,10 @@ Run by tests/it/anthropic_sdk.rs, which scripts the fake upstream in the order o
 Usage: python anthropic_sdk.py BASE_URL
 """
 import sys
-import traceback
 
 import anthropic
+
+import suite
 
 client = anthropic.Anthropic(base_url=sys.argv[1].rstrip("/"), api_key="sk-ant-from-the-sdk-1111", max_retries=0)
 MODEL = "claude-sonnet-4-5"
@@ -84,15 +85,4 @@ CASES = [create, stream, beta_and_unknown_fields, tool_use, count_tokens, models
          auth_error, rate_limit_error, overloaded_error]
 
 if __name__ == "__main__":
-    passed = failed = 0
-    for case in CASES:
-        try:
-            case()
-            passed += 1
-            print(f"ok {case.__name__}")
-        except Exception:
-            failed += 1
-            print(f"FAIL {case.__name__}")
-            traceback.print_exc()
-    print(f"anthropic {anthropic.__version__}: {passed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    suite.main(CASES, f"anthropic {anthropic.__version__}")

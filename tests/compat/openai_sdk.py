@@ -5,9 +5,10 @@ Usage: python openai_sdk.py BASE_URL
 """
 import json
 import sys
-import traceback
 
 import openai
+
+import suite
 
 BASE = sys.argv[1].rstrip("/") + "/v1"
 client = openai.OpenAI(base_url=BASE, api_key="sk-ant-from-the-sdk-0000")
@@ -131,15 +132,4 @@ CASES = [plain, streamed, include_usage, stream_helper_with_tools, tool_result_r
          auth_error, rate_limit_error, bad_request_error, not_found_error, overloaded_error, mid_stream_error]
 
 if __name__ == "__main__":
-    passed = failed = 0
-    for case in CASES:
-        try:
-            case()
-            passed += 1
-            print(f"ok {case.__name__}")
-        except Exception:
-            failed += 1
-            print(f"FAIL {case.__name__}")
-            traceback.print_exc()
-    print(f"openai {openai.__version__}: {passed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    suite.main(CASES, f"openai {openai.__version__}")

@@ -174,3 +174,43 @@ async fn the_official_python_sdk() {
         json!({"type":"tool_result","tool_use_id":"toolu_W","content":"18C and sunny"})
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_official_python_sdk_responses_api() {
+    let python = python();
+    let s = TestServer::start().await;
+    let f = &s.fake;
+    let weather = || {
+        crate::support::fake_anthropic::tool_use_events(&[(
+            "toolu_W",
+            "get_weather",
+            json!({"city": "Paris"}),
+        )])
+    };
+    f.push(Reply::text("Hello from responses"));
+    f.push(Reply::text("streamed through responses"));
+    f.push(Reply::Events(weather()));
+    f.push(Reply::text("It is 18C in Paris."));
+    f.push(Reply::Events(weather()));
+    f.push(Reply::Events(json_tool_events()));
+    run_suite(&python, "openai_responses.py", &s.base, 6).await;
+
+    let reqs = f.message_requests();
+    assert_eq!(
+        reqs.len(),
+        6,
+        "one upstream request per exchange, none for the 400"
+    );
+    assert_eq!(reqs[0].body["system"], json!("be brief"));
+    // the hosted web_search tool was left out, the function kept
+    let tools = reqs[2].body["tools"].as_array().unwrap();
+    assert_eq!(tools.len(), 1);
+    assert_eq!(tools[0]["name"], json!("get_weather"));
+    // the follow-up carried the call and its output
+    let msgs = &reqs[3].body["messages"];
+    assert_eq!(msgs[1]["content"][0]["type"], json!("tool_use"));
+    assert_eq!(
+        msgs[2]["content"][0],
+        json!({"type":"tool_result","tool_use_id":"toolu_W","content":"18C and sunny"})
+    );
+}

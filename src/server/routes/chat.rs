@@ -5,7 +5,7 @@
 //! history; every frame carries `session_id` and `project_id`; a failure on a stream is a 200
 //! with a visible text chunk, because the app never reads the status.
 
-use super::{success, unix_now};
+use super::{Pumped, success, unix_now};
 use crate::anthropic::{ContentBlock, Role};
 use crate::engine::tools::{ApprovalRequest, Approver, Decision, Policy};
 use crate::engine::{self, Tooling, TurnContext, TurnError, TurnEvent, TurnOptions};
@@ -77,7 +77,7 @@ async fn stateless(st: AppState, key: CallerKey, req: ChatRequest) -> Result<Res
             .map_err(|e| ApiError::from(&e))?;
         return Ok(Json(to_openai_response(&msg, mapped.json_mode, created)).into_response());
     }
-    let mut comp = engine::open_completion(&ctx, &mapped.request)
+    let comp = engine::open_completion(&ctx, &mapped.request)
         .await
         .map_err(|e| ApiError::from(&e))?;
     let (tx, resp) = sse::channel(opts.keepalive, Frame::Done);
@@ -88,47 +88,26 @@ async fn stateless(st: AppState, key: CallerKey, req: ChatRequest) -> Result<Res
         req.include_usage(),
         mapped.json_mode,
     );
-    tokio::spawn(async move {
-        let mut error = None;
-        let mut cancelled = false;
-        loop {
-            tokio::select! {
-                biased;
-                _ = tx.closed() => {
-                    cancelled = true;
-                    break;
-                }
-                _ = shutdown.cancelled() => {
-                    let e = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "api_error", "the server is shutting down");
-                    let _ = tx.send(error_frame(&e));
-                    let _ = tx.send(Frame::Done);
-                    cancelled = true;
-                    break;
-                }
-                ev = comp.next() => match ev {
-                    Some(Ok(ev)) => {
-                        for c in tr.on_event(&ev) {
-                            let _ = tx.send(Frame::Json(c));
-                        }
-                    }
-                    Some(Err(e)) => {
-                        let _ = tx.send(error_frame(&ApiError::from(&e)));
-                        let _ = tx.send(Frame::Done);
-                        error = Some(e);
-                        break;
-                    }
-                    None => {
-                        for c in tr.finish() {
-                            let _ = tx.send(Frame::Json(c));
-                        }
-                        let _ = tx.send(Frame::Done);
-                        break;
-                    }
-                }
+    tokio::spawn(super::pump_completion(comp, tx, shutdown, move |step| {
+        let mut frames: Vec<Frame> = Vec::new();
+        match step {
+            Pumped::Event(ev) => frames.extend(tr.on_event(ev).into_iter().map(Frame::Json)),
+            Pumped::Failed(e) => frames.extend([error_frame(&ApiError::from(e)), Frame::Done]),
+            Pumped::Shutdown => {
+                let e = ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "api_error",
+                    "the server is shutting down",
+                );
+                frames.extend([error_frame(&e), Frame::Done]);
+            }
+            Pumped::End => {
+                frames.extend(tr.finish().into_iter().map(Frame::Json));
+                frames.push(Frame::Done);
             }
         }
-        comp.finish(error.as_ref(), cancelled).await;
-    });
+        frames
+    }));
     Ok(resp)
 }
 

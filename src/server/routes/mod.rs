@@ -6,6 +6,7 @@ pub mod mcp;
 pub mod messages;
 pub mod models;
 pub mod projects;
+pub mod responses;
 pub mod sessions;
 pub mod webedt;
 
@@ -71,6 +72,63 @@ pub fn success(extra: Value) -> axum::Json<Value> {
         o.extend(e.clone());
     }
     axum::Json(v)
+}
+
+/// What a stateless stream's pump reports to its front end's translation.
+pub enum Pumped<'a> {
+    /// One upstream event.
+    Event(&'a crate::anthropic::StreamEvent),
+    /// The upstream failed after the first byte.
+    Failed(&'a crate::anthropic::Error),
+    /// The server is shutting down.
+    Shutdown,
+    /// The answer is complete.
+    End,
+}
+
+/// Feeds a stateless completion to a client until it ends, fails, the client leaves or the
+/// server shuts down; `translate` turns each step into the client's frames. The exchange is
+/// logged at the end either way.
+pub async fn pump_completion(
+    mut comp: crate::engine::Completion,
+    tx: crate::server::sse::FrameTx,
+    shutdown: tokio_util::sync::CancellationToken,
+    mut translate: impl FnMut(Pumped<'_>) -> Vec<crate::server::sse::Frame>,
+) {
+    let send = |frames: Vec<crate::server::sse::Frame>| {
+        for f in frames {
+            let _ = tx.send(f);
+        }
+    };
+    let mut error = None;
+    let mut cancelled = false;
+    loop {
+        tokio::select! {
+            biased;
+            _ = tx.closed() => {
+                cancelled = true;
+                break;
+            }
+            _ = shutdown.cancelled() => {
+                send(translate(Pumped::Shutdown));
+                cancelled = true;
+                break;
+            }
+            ev = comp.next() => match ev {
+                Some(Ok(ev)) => send(translate(Pumped::Event(&ev))),
+                Some(Err(e)) => {
+                    send(translate(Pumped::Failed(&e)));
+                    error = Some(e);
+                    break;
+                }
+                None => {
+                    send(translate(Pumped::End));
+                    break;
+                }
+            }
+        }
+    }
+    comp.finish(error.as_ref(), cancelled).await;
 }
 
 /// Unix seconds now.

@@ -1,0 +1,81 @@
+"""The official openai Python SDK's `client.responses` against `clauded serve` (Codex's API).
+
+Run by tests/it/openai_sdk.rs, which scripts the fake upstream in the order of CASES.
+Usage: python openai_responses.py BASE_URL
+"""
+import json
+import sys
+
+import openai
+
+import suite
+
+client = openai.OpenAI(base_url=sys.argv[1].rstrip("/") + "/v1", api_key="sk-ant-from-the-sdk-2222", max_retries=0)
+MODEL = "claude-sonnet-4-5"
+TOOLS = [{"type": "function", "name": "get_weather", "description": "Weather for a city",
+          "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}},
+         {"type": "web_search"}]
+
+
+def create():
+    r = client.responses.create(model=MODEL, input="hi", instructions="be brief")
+    assert r.output_text == "Hello from responses", r
+    assert r.status == "completed" and r.usage.total_tokens == 37, r
+
+
+def stream():
+    deltas = []
+    final = None
+    with client.responses.stream(model=MODEL, input=[{"role": "user", "content": "hi"}]) as s:
+        for ev in s:
+            if ev.type == "response.output_text.delta":
+                deltas.append(ev.delta)
+        final = s.get_final_response()
+    assert "".join(deltas) == "streamed through responses", deltas
+    assert final.output_text == "streamed through responses", final
+    assert final.usage.output_tokens == 12
+
+
+def function_call_round_trip():
+    r = client.responses.create(model=MODEL, input="weather in Paris?", tools=TOOLS)
+    calls = [o for o in r.output if o.type == "function_call"]
+    assert len(calls) == 1 and calls[0].name == "get_weather", r.output
+    assert json.loads(calls[0].arguments) == {"city": "Paris"}
+    follow = client.responses.create(model=MODEL, tools=TOOLS, input=[
+        {"role": "user", "content": "weather in Paris?"},
+        {"type": "function_call", "call_id": calls[0].call_id, "name": "get_weather", "arguments": calls[0].arguments},
+        {"type": "function_call_output", "call_id": calls[0].call_id, "output": "18C and sunny"},
+    ])
+    assert follow.output_text == "It is 18C in Paris.", follow
+
+
+def streamed_function_call():
+    args = []
+    with client.responses.stream(model=MODEL, input="weather?", tools=TOOLS) as s:
+        for ev in s:
+            if ev.type == "response.function_call_arguments.delta":
+                args.append(ev.delta)
+        final = s.get_final_response()
+    call = [o for o in final.output if o.type == "function_call"][0]
+    assert json.loads("".join(args)) == {"city": "Paris"} == json.loads(call.arguments), (args, call)
+
+
+def structured_output():
+    r = client.responses.create(model=MODEL, input="give me a", text={"format": {
+        "type": "json_schema", "name": "thing", "schema": {"type": "object", "properties": {"a": {"type": "integer"}}}}})
+    assert json.loads(r.output_text) == {"a": 1}, r.output_text
+
+
+def bad_request():
+    try:
+        client.responses.create(model=MODEL, input=42)
+    except openai.BadRequestError as e:
+        assert e.status_code == 400 and e.body["param"] == "input", e.body
+        return
+    raise AssertionError("no BadRequestError")
+
+
+CASES = [create, stream, function_call_round_trip, streamed_function_call, structured_output, bad_request]
+
+if __name__ == "__main__":
+    suite.main(CASES, f"openai {openai.__version__}")
