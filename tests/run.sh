@@ -22,14 +22,16 @@ if ! "$venv/bin/python" -c 'import mcp_server_time' 2>/dev/null; then
 fi
 node_dir="$CLAUDED_TEST_ENV/node"
 # Browser clients (tests/compat/browser.mjs): playwright-core drives the system's Chromium (it
-# downloads no browser), and the openai JS SDK runs in the page.
+# downloads no browser), and the openai JS SDK runs in the page. Claude Code and Codex are the
+# real agents (tests/it/agents.rs runs them in a loopback-only network namespace).
 if [ ! -x "$node_dir/node_modules/.bin/mcp-server-everything" ] || [ ! -x "$node_dir/node_modules/.bin/mcp-server-filesystem" ] \
-    || [ ! -d "$node_dir/node_modules/playwright-core" ] || [ ! -d "$node_dir/node_modules/openai" ]; then
+    || [ ! -d "$node_dir/node_modules/playwright-core" ] || [ ! -d "$node_dir/node_modules/openai" ] \
+    || [ ! -x "$node_dir/node_modules/.bin/claude" ] || [ ! -x "$node_dir/node_modules/.bin/codex" ]; then
     mkdir -p "$node_dir"
     [ -f "$node_dir/package.json" ] || (cd "$node_dir" && npm init -y >/dev/null)
     (cd "$node_dir" && npm install --no-audit --no-fund --silent \
         @modelcontextprotocol/server-everything @modelcontextprotocol/server-filesystem \
-        playwright-core openai >/dev/null)
+        playwright-core openai @anthropic-ai/claude-code @openai/codex >/dev/null)
 fi
 export CLAUDED_MCP_BIN="$node_dir/node_modules/.bin"
 export CLAUDED_NODE_MODULES="$node_dir/node_modules"

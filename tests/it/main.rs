@@ -3,6 +3,7 @@
 mod support;
 
 mod agent;
+mod agents;
 mod anthropic_sdk;
 mod browser;
 mod cli_ask;
