@@ -3,10 +3,13 @@
 //! adaptive thinking), the answer comes back byte for byte, and its SSE frames are read on the
 //! way only to log usage and cost in the request log.
 
-use super::turn::{TurnContext, log_exchange};
+use super::turn::{TurnContext, log_exchange, title_from};
 use crate::anthropic::sse::SseDecoder;
-use crate::anthropic::{self, StreamEvent, Usage, parse_event};
+use crate::anthropic::{
+    self, Accumulator, ContentBlock, Message, Role, StreamEvent, Usage, parse_event,
+};
 use crate::pricing;
+use crate::store::{self, NewMessage, NewSession};
 use bytes::Bytes;
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
@@ -34,12 +37,22 @@ struct Exchange {
     request_id: Option<String>,
     decoder: SseDecoder,
     incomplete: bool,
+    /// The agent's conversation this answer belongs to, and the answer as it arrives.
+    session: Option<String>,
+    answer: Accumulator,
+    whole: Option<Message>,
 }
 
 impl Exchange {
     fn read_stream(&mut self, chunk: &[u8]) {
         for ev in self.decoder.push(chunk) {
-            match parse_event(&ev) {
+            let parsed = parse_event(&ev);
+            if self.session.is_some()
+                && let Ok(Some(e)) = &parsed
+            {
+                self.answer.apply(e);
+            }
+            match parsed {
                 Ok(Some(StreamEvent::MessageStart { message })) => {
                     self.usage = message.usage;
                     if !message.model.is_empty() {
@@ -69,6 +82,11 @@ impl Exchange {
                 self.model = a.model;
             }
         }
+        if self.session.is_some()
+            && let Ok(m) = serde_json::from_slice::<Message>(body)
+        {
+            self.whole = Some(m);
+        }
         self.incomplete = false;
     }
 }
@@ -86,8 +104,30 @@ impl Drop for Exchange {
             self.request_id.take(),
             self.incomplete,
         );
+        let answer = self.session.take().map(|sid| {
+            let msg = self.whole.take().unwrap_or_else(|| self.answer.snapshot());
+            (sid, msg)
+        });
         handle.spawn(async move {
             let cost = pricing::cost(&model, &usage);
+            if let Some((sid, msg)) = answer.filter(|(_, m)| !m.content.is_empty()) {
+                let new = NewMessage {
+                    role: Role::Assistant,
+                    content: msg.content,
+                    model: Some(model.clone()),
+                    stop_reason: if cancelled {
+                        Some("cancelled".into())
+                    } else {
+                        msg.stop_reason
+                    },
+                    usage,
+                    cost_usd: cost,
+                };
+                let sid2 = sid.clone();
+                if let Err(e) = ctx.store.call(move |s| s.add_message(&sid2, &new)).await {
+                    tracing::warn!("cannot record the answer in session {sid}: {e}");
+                }
+            }
             log_exchange(
                 &ctx, None, &model, &usage, cost, started, request_id, None, cancelled,
             )
@@ -108,9 +148,77 @@ fn model_of(body: &[u8]) -> String {
         .unwrap_or_default()
 }
 
+/// The new turn of a request: its last message when it is the user's, without the agent's
+/// `<system-reminder>` blocks (the rest of the history was recorded with earlier requests).
+fn new_user_turn(body: &[u8]) -> Option<Vec<ContentBlock>> {
+    #[derive(serde::Deserialize)]
+    struct Turn {
+        role: String,
+        content: serde_json::Value,
+    }
+    #[derive(serde::Deserialize)]
+    struct Body {
+        #[serde(default)]
+        messages: Vec<Turn>,
+    }
+    let last = serde_json::from_slice::<Body>(body).ok()?.messages.pop()?;
+    if last.role != "user" {
+        return None;
+    }
+    let blocks: Vec<ContentBlock> = match last.content {
+        serde_json::Value::String(s) => vec![ContentBlock::text(s)],
+        v => serde_json::from_value(v).ok()?,
+    };
+    let kept: Vec<ContentBlock> = blocks
+        .into_iter()
+        .filter(|b| !matches!(b, ContentBlock::Text { text, .. } if text.trim_start().starts_with("<system-reminder>")))
+        .collect();
+    (!kept.is_empty()).then_some(kept)
+}
+
+/// Records an agent's new user turn in its session (made on first sight), so its work shows
+/// in `sessions list` and on the phone. Recording never fails the exchange.
+async fn record_user_turn(ctx: &TurnContext, session: &str, model: &str, body: &[u8]) -> bool {
+    if store::check_id("session", session).is_err() {
+        return false;
+    }
+    let Some(user) = new_user_turn(body) else {
+        return true;
+    };
+    let new = NewSession {
+        id: Some(session.to_owned()),
+        title: title_from(&anthropic::text_of(&user)),
+        model: model.to_owned(),
+        source: ctx.source.clone(),
+        ..Default::default()
+    };
+    let sid = session.to_owned();
+    let r = ctx
+        .store
+        .call(move |s| {
+            match s.session(&sid) {
+                Ok(_) => {}
+                Err(store::Error::NotFound { .. }) => match s.create_session(&new) {
+                    Ok(_) | Err(store::Error::Conflict(_)) => {}
+                    Err(e) => return Err(e),
+                },
+                Err(e) => return Err(e),
+            }
+            s.add_message(&sid, &NewMessage::user(user))
+        })
+        .await;
+    if let Err(e) = r {
+        tracing::warn!("cannot record the turn in session {session}: {e}");
+        return false;
+    }
+    true
+}
+
 /// Forwards `POST /v1/{path}` (`messages`, `messages?beta=true`, `messages/count_tokens`) with
 /// the client's body and version headers. `logged`: whether the exchange uses tokens (messages
-/// do, counting does not) and so belongs in the request log.
+/// do, counting does not) and so belongs in the request log. `session`: the agent's own
+/// conversation id (Claude Code's `x-claude-code-session-id`), whose new turns and answers
+/// are recorded as a session.
 pub async fn forward(
     ctx: &TurnContext,
     path: &str,
@@ -118,9 +226,16 @@ pub async fn forward(
     version: Option<&str>,
     beta: Option<&str>,
     logged: bool,
+    session: Option<&str>,
 ) -> Result<Passthrough, anthropic::Error> {
     let started = Instant::now();
     let model = model_of(&body);
+    let session = match session {
+        Some(sid) if logged && record_user_turn(ctx, sid, &model, &body).await => {
+            Some(sid.to_owned())
+        }
+        _ => None,
+    };
     let resp = match ctx.client.forward(path, body, version, beta).await {
         Ok(r) => r,
         Err(e) => {
@@ -159,6 +274,9 @@ pub async fn forward(
         request_id: request_id.clone(),
         decoder: SseDecoder::new(),
         incomplete: true,
+        session,
+        answer: Accumulator::new(),
+        whole: None,
     });
     let chunks = resp.bytes_stream();
     let body = if streamed {

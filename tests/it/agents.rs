@@ -148,6 +148,29 @@ async fn claude_code_inner() {
             >= 3,
         "{log:?}"
     );
+    // Claude Code's conversations are sessions: the prompts and the answers, turn by turn
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let texts = s
+        .store
+        .call(|st| {
+            let mut all = Vec::new();
+            for sess in st.sessions(&Default::default())? {
+                if sess.source == "claude-code" {
+                    all.extend(st.messages(&sess.id)?.iter().map(|m| m.text()));
+                }
+            }
+            Ok(all)
+        })
+        .await
+        .unwrap();
+    assert!(
+        texts.iter().any(|t| t.contains("say hello"))
+            && texts
+                .iter()
+                .any(|t| t == "Hello from Claude through clauded")
+            && texts.iter().any(|t| t == "I wrote proof.txt."),
+        "{texts:?}"
+    );
 }
 
 #[test]

@@ -119,3 +119,51 @@ async fn the_body_goes_up_byte_for_byte_and_errors_keep_anthropics_shape() {
     let log = s.store.call(|st| st.recent_requests(10)).await.unwrap();
     assert!(log.iter().any(|e| e.source == "claude-code"), "{log:?}");
 }
+
+#[tokio::test]
+async fn claude_code_conversations_become_sessions_turn_by_turn() {
+    let s = TestServer::start().await;
+    s.fake.push(Reply::text("first answer"));
+    s.fake.push(Reply::text("second answer"));
+    let send = |messages: serde_json::Value, stream: bool| {
+        s.http
+            .post(s.url("/v1/messages?beta=true"))
+            .header("anthropic-version", "2023-06-01")
+            .header("x-claude-code-session-id", "0b6f1c3e-cc00-4a1e-9d1f-000000000001")
+            .json(&json!({"model": "claude-sonnet-4-5", "max_tokens": 100, "stream": stream, "messages": messages}))
+            .send()
+    };
+    let first = json!([{"role": "user", "content": [
+        {"type": "text", "text": "<system-reminder>context the agent adds</system-reminder>"},
+        {"type": "text", "text": "hi there"}]}]);
+    let r = send(first.clone(), true).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let _ = r.text().await.unwrap();
+    // the agent resends the whole history with its new turn
+    let mut second = first.as_array().unwrap().clone();
+    second
+        .push(json!({"role": "assistant", "content": [{"type": "text", "text": "first answer"}]}));
+    second.push(json!({"role": "user", "content": "and more"}));
+    let r = send(json!(second), false).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let _ = r.text().await.unwrap();
+    // the answer is recorded after the body ends: give the background write a moment
+    let sid = "0b6f1c3e-cc00-4a1e-9d1f-000000000001";
+    let mut msgs = vec![];
+    for _ in 0..50 {
+        msgs = s.store.call(move |st| st.messages(sid)).await.unwrap();
+        if msgs.len() == 4 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let texts: Vec<String> = msgs.iter().map(|m| m.text()).collect();
+    assert_eq!(
+        texts,
+        ["hi there", "first answer", "and more", "second answer"]
+    );
+    let sess = s.store.call(move |st| st.session(sid)).await.unwrap();
+    assert_eq!(sess.source, "claude-code");
+    assert_eq!(sess.title, "hi there");
+    assert!(sess.total_tokens > 0);
+}

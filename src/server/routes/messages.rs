@@ -51,6 +51,7 @@ async fn forward(
         header("anthropic-version"),
         header("anthropic-beta"),
         logged,
+        header("x-claude-code-session-id"),
     )
     .await
     {
