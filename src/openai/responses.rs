@@ -8,7 +8,7 @@
 
 use super::JSON_TOOL;
 use super::request::{ChatMessage, ChatRequest, MapError, Mapped, to_anthropic};
-use crate::anthropic::{BlockDelta, ContentBlock, Message, StreamEvent, Usage};
+use crate::anthropic::{BlockDelta, ContentBlock, Message, StreamEvent, System, Usage};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -54,6 +54,9 @@ pub struct ResponsesRequest {
     /// End-user id.
     #[serde(default)]
     pub user: Option<String>,
+    /// Asks for prompt caching: the system prompt (Codex's long instructions) is cached.
+    #[serde(default)]
+    pub prompt_cache_key: Option<String>,
 }
 
 /// The mapped request, and what the answer's translation needs.
@@ -276,14 +279,23 @@ pub fn responses_to_anthropic(
         user: req.user.clone(),
         ..Default::default()
     };
-    let mapped = to_anthropic(&chat, default_model, default_max_tokens).map_err(|e| MapError {
-        // chat's field names mean nothing to a Responses client
-        param: e
-            .param
-            .replace("messages", "input")
-            .replace("max_completion_tokens", "max_output_tokens"),
-        message: e.message,
-    })?;
+    let mut mapped =
+        to_anthropic(&chat, default_model, default_max_tokens).map_err(|e| MapError {
+            // chat's field names mean nothing to a Responses client
+            param: e
+                .param
+                .replace("messages", "input")
+                .replace("max_completion_tokens", "max_output_tokens"),
+            message: e.message,
+        })?;
+    if req.prompt_cache_key.is_some()
+        && let Some(System::Text(text)) = &mapped.request.system
+    {
+        // the same long instructions open every request of a Codex session
+        mapped.request.system = Some(System::Blocks(vec![
+            json!({"type": "text", "text": text, "cache_control": {"type": "ephemeral"}}),
+        ]));
+    }
     Ok(MappedResponses {
         mapped,
         custom_tools,
@@ -803,7 +815,11 @@ mod tests {
         let m = responses_to_anthropic(&r, "d", 1024).unwrap();
         let q = &m.mapped.request;
         let sys = serde_json::to_value(&q.system).unwrap();
-        assert_eq!(sys, json!("be terse\n\nrules"));
+        assert_eq!(
+            sys,
+            json!([{"type": "text", "text": "be terse\n\nrules", "cache_control": {"type": "ephemeral"}}]),
+            "prompt_cache_key caches the instructions"
+        );
         let names: Vec<&str> = q
             .tools
             .as_ref()
