@@ -57,6 +57,10 @@ pub struct ResponsesRequest {
     /// Asks for prompt caching: the system prompt (Codex's long instructions) is cached.
     #[serde(default)]
     pub prompt_cache_key: Option<String>,
+    /// `["reasoning.encrypted_content"]`: Claude's thinking comes back as opaque reasoning items,
+    /// so a stateless client can send it back with the next turn.
+    #[serde(default)]
+    pub include: Vec<String>,
 }
 
 /// The mapped request, and what the answer's translation needs.
@@ -68,6 +72,31 @@ pub struct MappedResponses {
     pub custom_tools: Vec<String>,
     /// Hosted tools that were left out, for the log.
     pub dropped_tools: Vec<String>,
+    /// Whether Claude's thinking goes out as `reasoning` items with `encrypted_content`.
+    pub reasoning_out: bool,
+}
+
+/// Claude's thinking block as an opaque string for a `reasoning` item, and back.
+fn seal(block: &ContentBlock) -> Option<String> {
+    use base64::Engine;
+    let v = match block {
+        ContentBlock::Thinking { .. } | ContentBlock::RedactedThinking { .. } => {
+            serde_json::to_vec(block).ok()?
+        }
+        _ => return None,
+    };
+    Some(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v))
+}
+
+fn unseal(sealed: &str) -> Option<ContentBlock> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(sealed)
+        .ok()?;
+    match serde_json::from_slice::<ContentBlock>(&bytes).ok()? {
+        b @ (ContentBlock::Thinking { .. } | ContentBlock::RedactedThinking { .. }) => Some(b),
+        _ => None,
+    }
 }
 
 fn bad(param: impl Into<String>, message: impl Into<String>) -> MapError {
@@ -123,6 +152,18 @@ pub fn responses_to_anthropic(
         });
     }
     let mut custom_tools = Vec::new();
+    // thinking sent back (sealed reasoning items) belongs at the head of the next assistant turn
+    let mut pending_thinking: Vec<ContentBlock> = Vec::new();
+    let mut thinking_for_run: Vec<(usize, Vec<ContentBlock>)> = Vec::new();
+    let mut runs = 0usize;
+    let mut note_assistant = |messages: &Vec<ChatMessage>, pending: &mut Vec<ContentBlock>| {
+        if messages.last().is_none_or(|m| m.role != "assistant") {
+            runs += 1;
+        }
+        if !pending.is_empty() {
+            thinking_for_run.push((runs, std::mem::take(pending)));
+        }
+    };
     match &req.input {
         None | Some(Value::Null) => return Err(bad("input", "input is required")),
         Some(Value::String(s)) => messages.push(ChatMessage {
@@ -152,6 +193,9 @@ pub fn responses_to_anthropic(
                             }
                         };
                         let content = parts_to_chat(&item["content"], &format!("{p}.content"))?;
+                        if role == "assistant" {
+                            note_assistant(&messages, &mut pending_thinking);
+                        }
                         messages.push(ChatMessage {
                             role: role.into(),
                             content: Some(content),
@@ -172,6 +216,7 @@ pub fn responses_to_anthropic(
                         };
                         let call = json!({"id": call_id, "type": "function",
                             "function": {"name": name, "arguments": arguments}});
+                        note_assistant(&messages, &mut pending_thinking);
                         // consecutive calls belong to one assistant turn
                         match messages.last_mut() {
                             Some(last) if last.role == "assistant" && last.tool_calls.is_some() => {
@@ -203,8 +248,12 @@ pub fn responses_to_anthropic(
                             ..Default::default()
                         });
                     }
-                    // Claude's own thinking cannot be resent without its signature
-                    "reasoning" => {}
+                    // Claude's own thinking comes back sealed; anything else is not Claude's
+                    "reasoning" => {
+                        if let Some(b) = item["encrypted_content"].as_str().and_then(unseal) {
+                            pending_thinking.push(b);
+                        }
+                    }
                     other => {
                         return Err(bad(
                             format!("{p}.type"),
@@ -288,6 +337,19 @@ pub fn responses_to_anthropic(
                 .replace("max_completion_tokens", "max_output_tokens"),
             message: e.message,
         })?;
+    // put the thinking back at the head of the assistant turns it came with
+    let mut run = 0usize;
+    for m in mapped.request.messages.iter_mut() {
+        if m.role != crate::anthropic::Role::Assistant {
+            continue;
+        }
+        run += 1;
+        if let Some((_, blocks)) = thinking_for_run.iter().find(|(r, _)| *r == run) {
+            let mut head = blocks.clone();
+            head.append(&mut m.content);
+            m.content = head;
+        }
+    }
     if req.prompt_cache_key.is_some()
         && let Some(System::Text(text)) = &mapped.request.system
     {
@@ -300,6 +362,10 @@ pub fn responses_to_anthropic(
         mapped,
         custom_tools,
         dropped_tools,
+        reasoning_out: req
+            .include
+            .iter()
+            .any(|i| i == "reasoning.encrypted_content"),
     })
 }
 
@@ -367,6 +433,15 @@ pub enum OutputItem {
         arguments: String,
         /// `in_progress|completed`.
         status: &'static str,
+    },
+    /// Claude's thinking, sealed: sent back, it is restored as it was.
+    Reasoning {
+        /// `rs_…`.
+        id: String,
+        /// No summary is made.
+        summary: Vec<Value>,
+        /// The sealed thinking block.
+        encrypted_content: Option<String>,
     },
     /// A call of a `custom` (free-text) tool.
     CustomToolCall {
@@ -436,6 +511,7 @@ pub struct ResponseEvent {
 enum Open {
     Text { item: usize, text: String },
     Call { item: usize, json: String },
+    Thinking { item: usize, block: ContentBlock },
     Other,
 }
 
@@ -446,6 +522,7 @@ pub struct ResponsesTranslator {
     model: String,
     json_mode: bool,
     custom: Vec<String>,
+    reasoning_out: bool,
     output: Vec<OutputItem>,
     open: Vec<Open>,
     usage: Usage,
@@ -462,6 +539,7 @@ impl ResponsesTranslator {
             model: mapped.mapped.request.model.clone(),
             json_mode: mapped.mapped.json_mode,
             custom: mapped.custom_tools.clone(),
+            reasoning_out: mapped.reasoning_out,
             output: vec![],
             open: vec![],
             usage: Usage::default(),
@@ -535,6 +613,16 @@ impl ResponsesTranslator {
         let mut text = String::new();
         let mut calls = Vec::new();
         for b in &msg.content {
+            if self.reasoning_out
+                && let Some(sealed) = seal(b)
+            {
+                self.output.push(OutputItem::Reasoning {
+                    id: format!("rs_{}", uuid::Uuid::new_v4().simple()),
+                    summary: vec![],
+                    encrypted_content: Some(sealed),
+                });
+                continue;
+            }
             match b {
                 ContentBlock::Text { text: t, .. } => text.push_str(t),
                 ContentBlock::ToolUse { name, input, .. }
@@ -627,7 +715,7 @@ impl ResponsesTranslator {
                         match &mut shell {
                             OutputItem::FunctionCall { status, .. }
                             | OutputItem::CustomToolCall { status, .. } => *status = "in_progress",
-                            OutputItem::Message { .. } => {}
+                            OutputItem::Message { .. } | OutputItem::Reasoning { .. } => {}
                         }
                         self.output.push(shell);
                         let it = serde_json::to_value(&self.output[item]).unwrap_or_default();
@@ -640,6 +728,25 @@ impl ResponsesTranslator {
                             json: String::new(),
                         }
                     }
+                    ContentBlock::Thinking { .. } | ContentBlock::RedactedThinking { .. }
+                        if self.reasoning_out =>
+                    {
+                        let item = self.output.len();
+                        self.output.push(OutputItem::Reasoning {
+                            id: format!("rs_{}", uuid::Uuid::new_v4().simple()),
+                            summary: vec![],
+                            encrypted_content: None,
+                        });
+                        let it = serde_json::to_value(&self.output[item]).unwrap_or_default();
+                        out.push(self.event(
+                            "response.output_item.added",
+                            json!({"output_index": item, "item": it}),
+                        ));
+                        Open::Thinking {
+                            item,
+                            block: content_block.clone(),
+                        }
+                    }
                     _ => Open::Other,
                 };
                 if self.open.len() <= *index {
@@ -648,6 +755,22 @@ impl ResponsesTranslator {
                 self.open[*index] = open;
             }
             StreamEvent::ContentBlockDelta { index, delta } => {
+                if let Some(Open::Thinking {
+                    block:
+                        ContentBlock::Thinking {
+                            thinking,
+                            signature,
+                        },
+                    ..
+                }) = self.open.get_mut(*index)
+                {
+                    match delta {
+                        BlockDelta::ThinkingDelta { thinking: t } => thinking.push_str(t),
+                        BlockDelta::SignatureDelta { signature: s } => signature.push_str(s),
+                        _ => {}
+                    }
+                    return out;
+                }
                 let (item, id) = match self.open.get(*index) {
                     Some(Open::Text { item, .. } | Open::Call { item, .. }) => {
                         (*item, self.item_id(*item))
@@ -706,6 +829,19 @@ impl ResponsesTranslator {
                             json!({"output_index": item, "item": it}),
                         ));
                     }
+                    Some(Open::Thinking { item, block }) => {
+                        if let OutputItem::Reasoning {
+                            encrypted_content, ..
+                        } = &mut self.output[item]
+                        {
+                            *encrypted_content = seal(&block);
+                        }
+                        let it = serde_json::to_value(&self.output[item]).unwrap_or_default();
+                        out.push(self.event(
+                            "response.output_item.done",
+                            json!({"output_index": item, "item": it}),
+                        ));
+                    }
                     Some(Open::Call { item, json: args }) => {
                         let args = if args.trim().is_empty() {
                             "{}".to_owned()
@@ -717,7 +853,9 @@ impl ResponsesTranslator {
                             | OutputItem::CustomToolCall { call_id, name, .. } => {
                                 (call_id.clone(), name.clone())
                             }
-                            OutputItem::Message { .. } => return out,
+                            OutputItem::Message { .. } | OutputItem::Reasoning { .. } => {
+                                return out;
+                            }
                         };
                         let done = self.item_for(&call_id, &name, args.clone());
                         let id = self.item_id(item);
@@ -754,6 +892,7 @@ impl ResponsesTranslator {
         match &self.output[item] {
             OutputItem::Message { id, .. }
             | OutputItem::FunctionCall { id, .. }
+            | OutputItem::Reasoning { id, .. }
             | OutputItem::CustomToolCall { id, .. } => id.clone(),
         }
     }
@@ -896,5 +1035,58 @@ mod tests {
         assert_eq!(done["response"]["usage"]["input_tokens"], 10);
         let seq: Vec<u64> = all.iter().map(|e| e.sequence_number).collect();
         assert!(seq.windows(2).all(|w| w[1] == w[0] + 1));
+    }
+
+    #[test]
+    fn thinking_goes_out_sealed_and_comes_back_with_its_signature() {
+        let r = req(
+            json!({"model": "m", "input": "think", "include": ["reasoning.encrypted_content"],
+            "tools": [{"type": "function", "name": "f", "parameters": {"type": "object"}}]}),
+        );
+        let m = responses_to_anthropic(&r, "d", 100).unwrap();
+        let mut t = ResponsesTranslator::new(&m, 1);
+        let evs: Vec<StreamEvent> = serde_json::from_value(json!([
+            {"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","model":"m","content":[],"usage":{"input_tokens":1,"output_tokens":1}}},
+            {"type":"content_block_start","index":0,"content_block":{"type":"thinking","thinking":"","signature":""}},
+            {"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"let me see"}},
+            {"type":"content_block_delta","index":0,"delta":{"type":"signature_delta","signature":"sig-123"}},
+            {"type":"content_block_stop","index":0},
+            {"type":"content_block_start","index":1,"content_block":{"type":"tool_use","id":"toolu_1","name":"f","input":{}}},
+            {"type":"content_block_stop","index":1},
+            {"type":"message_delta","delta":{"stop_reason":"tool_use"},"usage":{"output_tokens":3}},
+            {"type":"message_stop"}
+        ])).unwrap();
+        for e in &evs {
+            t.on_event(e);
+        }
+        let done = serde_json::to_value(t.finish()).unwrap();
+        let out = done["response"]["output"].as_array().unwrap().clone();
+        assert_eq!(out[0]["type"], "reasoning");
+        let sealed = out[0]["encrypted_content"].as_str().unwrap().to_owned();
+        assert!(!sealed.contains("let me see"), "opaque to the client");
+        // the client sends it all back with the tool's output
+        let again = req(json!({"model": "m", "input": [
+            {"role": "user", "content": "think"},
+            out[0].clone(),
+            {"type": "function_call", "call_id": "toolu_1", "name": "f", "arguments": "{}"},
+            {"type": "function_call_output", "call_id": "toolu_1", "output": "done"}
+        ], "tools": [{"type": "function", "name": "f", "parameters": {"type": "object"}}]}));
+        let m = responses_to_anthropic(&again, "d", 100).unwrap();
+        let msgs = serde_json::to_value(&m.mapped.request.messages).unwrap();
+        assert_eq!(msgs[1]["role"], "assistant");
+        assert_eq!(
+            msgs[1]["content"][0],
+            json!({"type": "thinking", "thinking": "let me see", "signature": "sig-123"})
+        );
+        assert_eq!(msgs[1]["content"][1]["type"], "tool_use");
+        // without `include`, no reasoning item goes out
+        let plain =
+            responses_to_anthropic(&req(json!({"model": "m", "input": "x"})), "d", 100).unwrap();
+        let mut t = ResponsesTranslator::new(&plain, 1);
+        for e in &evs {
+            t.on_event(e);
+        }
+        let done = serde_json::to_value(t.finish()).unwrap();
+        assert_eq!(done["response"]["output"][0]["type"], "function_call");
     }
 }
