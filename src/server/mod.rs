@@ -94,6 +94,13 @@ pub fn router(state: AppState) -> Router {
             "/v1/sessions/{id}/approvals/{tool_use_id}",
             post(routes::mcp::approve),
         )
+        .route("/v1/approvals", get(routes::approvals::list))
+        .route("/v1/approvals/stream", get(routes::approvals::stream))
+        .route("/v1/approvals/{id}", post(routes::approvals::answer))
+        .route(
+            "/v1/hooks/permission-request",
+            post(routes::approvals::permission_request),
+        )
         .route(
             "/api/execute-remote",
             // the GET form starts a run, so it gets the cross-site rule of a POST

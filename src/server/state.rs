@@ -3,7 +3,7 @@
 use crate::anthropic::Client;
 use crate::config::Config;
 use crate::engine::events::Broadcaster;
-use crate::engine::tools::{Decision, ToolHost};
+use crate::engine::tools::ToolHost;
 use crate::engine::{SessionLease, TurnError};
 use crate::store::Store;
 use std::collections::HashMap;
@@ -100,7 +100,6 @@ struct Inner {
     tools: Arc<ToolHost>,
     hub: Arc<Broadcaster>,
     interrupted: Mutex<std::collections::HashSet<String>>,
-    approvals: Mutex<HashMap<(String, String), tokio::sync::oneshot::Sender<Decision>>>,
 }
 
 /// Shared server state. Cheap to clone.
@@ -154,7 +153,6 @@ impl AppState {
             tools,
             hub: Broadcaster::new(),
             interrupted: Mutex::new(Default::default()),
-            approvals: Mutex::new(HashMap::new()),
         }))
     }
 
@@ -191,41 +189,6 @@ impl AppState {
     /// The MCP connections of the server.
     pub fn tools(&self) -> &Arc<ToolHost> {
         &self.0.tools
-    }
-
-    /// Registers a tool call waiting for approval; the receiver gets the answer.
-    pub fn wait_for_approval(
-        &self,
-        session_id: &str,
-        tool_use_id: &str,
-    ) -> tokio::sync::oneshot::Receiver<Decision> {
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        self.0
-            .approvals
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert((session_id.to_owned(), tool_use_id.to_owned()), tx);
-        rx
-    }
-
-    /// Answers a waiting tool call; false when none waits under these ids.
-    pub fn answer_approval(&self, session_id: &str, tool_use_id: &str, d: Decision) -> bool {
-        let tx = self
-            .0
-            .approvals
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&(session_id.to_owned(), tool_use_id.to_owned()));
-        tx.is_some_and(|tx| tx.send(d).is_ok())
-    }
-
-    /// Drops a waiting approval (timed out or cancelled).
-    pub fn forget_approval(&self, session_id: &str, tool_use_id: &str) {
-        self.0
-            .approvals
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&(session_id.to_owned(), tool_use_id.to_owned()));
     }
 
     /// The store.

@@ -3,11 +3,13 @@
 //! One file, opened in WAL mode with a busy timeout, so the CLI and a running server can share
 //! it. Methods are blocking; async callers run them on the blocking pool (see [`Store::call`]).
 
+mod approvals;
 mod lease;
 mod mcp;
 mod migrate;
 mod model;
 
+pub use approvals::{Approval, ApprovalEvent, NewApproval};
 pub use lease::{Acquired, Lease, LeaseOwner};
 pub use mcp::{McpServerRow, NewMcpServer};
 pub use model::*;

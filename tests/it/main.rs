@@ -5,6 +5,7 @@ mod support;
 mod agent;
 mod agents;
 mod anthropic_sdk;
+mod approvals;
 mod browser;
 mod cli_ask;
 mod cli_chat;

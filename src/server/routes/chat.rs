@@ -475,11 +475,31 @@ struct HttpApprover {
 impl Approver for HttpApprover {
     fn approve(&self, req: ApprovalRequest) -> Pin<Box<dyn Future<Output = Decision> + Send + '_>> {
         Box::pin(async move {
-            let rx = self.st.wait_for_approval(&req.session_id, &req.tool_use_id);
             let timeout = self.st.options().approval_timeout;
+            let asked = engine::approvals::open(
+                self.st.store(),
+                crate::store::NewApproval {
+                    session_id: Some(req.session_id.clone()),
+                    tool_use_id: Some(req.tool_use_id.clone()),
+                    source: "clauded".into(),
+                    tool: req.name.clone(),
+                    input: req.input.clone(),
+                    ttl_ms: timeout.as_millis() as i64,
+                    ..Default::default()
+                },
+            )
+            .await;
+            let approval = match asked {
+                Ok(a) => a,
+                Err(e) => {
+                    tracing::warn!("cannot ask for approval: {e}; denied");
+                    return Decision::Deny;
+                }
+            };
             let frame = json!({
                 "object": "approval_request", "tool_use_id": req.tool_use_id, "name": req.name,
                 "server": req.server, "tool": req.tool, "input": req.input,
+                "approval_id": approval.id,
                 "approve_url": format!("/v1/sessions/{}/approvals/{}", req.session_id, req.tool_use_id),
                 "timeout_seconds": timeout.as_secs(),
                 "session_id": req.session_id, "project_id": self.project_id,
@@ -493,12 +513,8 @@ impl Approver for HttpApprover {
                 .store()
                 .call(move |s| s.append_event(&sid, "approval_request", &frame))
                 .await;
-            let d = match tokio::time::timeout(timeout, rx).await {
-                Ok(Ok(d)) => d,
-                _ => Decision::Deny,
-            };
-            self.st.forget_approval(&req.session_id, &req.tool_use_id);
-            d
+            let answered = engine::approvals::wait(self.st.store(), &approval).await;
+            engine::approvals::as_decision(answered.as_ref().and_then(|a| a.decision.as_deref()))
         })
     }
 }

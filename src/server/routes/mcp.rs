@@ -1,7 +1,6 @@
 //! `/v1/mcp/*`, `/v1/tools/execute`, a session's servers, and tool approvals.
 
 use super::success;
-use crate::engine::tools::Decision;
 use crate::mcp::sanitize_tool_name;
 use crate::server::AppState;
 use crate::server::error::ApiError;
@@ -464,21 +463,33 @@ pub async fn approve(
     Path((sid, tool_use_id)): Path<(String, String)>,
     ApiJson(b): ApiJson<ApprovalBody>,
 ) -> Result<Json<Value>, ApiError> {
-    let d = match b.decision.as_str() {
-        "allow" | "yes" | "approve" => Decision::Allow,
-        "always" | "allow_always" => Decision::AllowAlways,
-        "deny" | "no" | "reject" => Decision::Deny,
-        other => {
-            return Err(ApiError::bad_request(
-                format!("decision must be allow, always or deny, not {other:?}"),
-                Some("decision"),
-            ));
-        }
-    };
-    if !st.answer_approval(&sid, &tool_use_id, d) {
-        return Err(ApiError::not_found("pending approval", &tool_use_id));
-    }
+    let decision = decision_of(&b.decision)?;
+    let (s2, t2) = (sid.clone(), tool_use_id.clone());
+    let waiting = st
+        .store()
+        .call(move |s| s.approval_for_tool_use(&s2, &t2))
+        .await?
+        .filter(|a| a.decision.is_none())
+        .ok_or_else(|| ApiError::not_found("pending approval", &tool_use_id))?;
+    crate::engine::approvals::answer(st.store(), &waiting.id, decision, None)
+        .await
+        .map_err(|e| match e {
+            crate::store::Error::Conflict(_) => {
+                ApiError::not_found("pending approval", &tool_use_id)
+            }
+            other => ApiError::from(other),
+        })?;
     Ok(success(
         json!({"session_id": sid, "tool_use_id": tool_use_id, "decision": b.decision}),
     ))
+}
+
+/// A decision from a client: `allow`, `always` or `deny` (and their synonyms), else 400.
+pub fn decision_of(s: &str) -> Result<&'static str, ApiError> {
+    crate::engine::approvals::parse_decision(s).ok_or_else(|| {
+        ApiError::bad_request(
+            format!("decision must be allow, always or deny, not {s:?}"),
+            Some("decision"),
+        )
+    })
 }

@@ -1,5 +1,6 @@
 //! Handlers, one file per resource, and the JSON shapes they share.
 
+pub mod approvals;
 pub mod chat;
 pub mod health;
 pub mod mcp;
