@@ -74,8 +74,12 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
                 }))?);
             }
             match &found {
-                Some((key, source)) => println!("API key {} from the {source}", redact(key)),
-                None => println!("no API key: set ANTHROPIC_API_KEY or run `clauded auth login`"),
+                Some((key, source)) => {
+                    output::out(format_args!("API key {} from the {source}", redact(key)))?
+                }
+                None => {
+                    output::out("no API key: set ANTHROPIC_API_KEY or run `clauded auth login`")?
+                }
             }
             if let Backend::File { reason } = secrets.backend()
                 && !matches!(found, Some((_, KeySource::Env { .. })))

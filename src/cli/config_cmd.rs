@@ -52,7 +52,7 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
             }
             if let Some(obj) = v.as_object() {
                 for (k, val) in obj {
-                    println!("{k:<17} {}", val.as_str().unwrap_or_default());
+                    output::out(format_args!("{k:<17} {}", val.as_str().unwrap_or_default()))?;
                 }
             }
             Ok(())
@@ -94,7 +94,7 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
                             )
                         })
                         .unwrap_or_default();
-                    println!("{k:<22} {shown}{}", output::dim(&from));
+                    output::out(format_args!("{k:<22} {shown}{}", output::dim(&from)))?;
                 }
             }
             Ok(())
@@ -111,7 +111,7 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
                 std::fs::create_dir_all(dir)?;
             }
             std::fs::write(&path, CONFIG_TEMPLATE)?;
-            println!("{}", path.display());
+            output::out(path.display())?;
             Ok(())
         }
     }

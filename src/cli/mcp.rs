@@ -259,7 +259,7 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
             if json {
                 output::print_json(&out)?;
             } else {
-                println!("{}", out.text());
+                output::out(out.text())?;
             }
             if out.is_error {
                 return Err(Error::Other(format!(
@@ -282,14 +282,14 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
                 .flatten()
                 .map(|v| (v.as_str().unwrap_or(""), "added"))
             {
-                println!("{what:<8} {name}");
+                output::out(format_args!("{what:<8} {name}"))?;
             }
             for s in report["skipped"].as_array().into_iter().flatten() {
-                println!(
+                output::out(format_args!(
                     "skipped  {}: {}",
                     s["name"].as_str().unwrap_or(""),
                     s["reason"].as_str().unwrap_or("")
-                );
+                ))?;
             }
             Ok(())
         }

@@ -177,6 +177,8 @@ pub fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Error::Interrupted) => ExitCode::from(exit::INTERRUPTED),
+        // the reader went away (`| head`): it has what it wanted, which is no failure
+        Err(Error::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
             report(&e);
             ExitCode::from(e.exit_code())

@@ -64,6 +64,13 @@ pub fn usage_line(u: &Usage, cost: f64) -> String {
     s
 }
 
+/// Writes one line on stdout. Unlike `println!` it returns the error, so a closed pipe
+/// (`clauded sessions list | head`) ends the command quietly instead of panicking.
+pub fn out(line: impl std::fmt::Display) -> std::io::Result<()> {
+    let mut o = std::io::stdout().lock();
+    writeln!(o, "{line}")
+}
+
 /// Prints one JSON document on stdout.
 pub fn print_json<T: Serialize>(value: &T) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();

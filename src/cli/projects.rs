@@ -109,7 +109,7 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
             if json {
                 return Ok(output::print_json(&p)?);
             }
-            println!("{}", p.id);
+            output::out(&p.id)?;
             output::note(quiet, &format!("added project {}", p.name));
             Ok(())
         }

@@ -5,6 +5,7 @@ mod support;
 mod agent;
 mod cli_ask;
 mod cli_chat;
+mod cli_edges;
 mod cli_misc;
 mod cli_serve;
 mod client;

@@ -1,0 +1,51 @@
+//! Rough edges a new user meets first: closed pipes, JSON shapes, short ids, messages.
+
+use crate::support::{Home, Reply, Run};
+use std::process::{Command, Stdio};
+
+/// Runs `c` with stdout a pipe whose reading end is already closed (`| head` that left).
+#[cfg(unix)]
+fn run_into_closed_pipe(mut c: Command) -> Run {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let mut fds = [0; 2];
+    // SAFETY: pipe writes two new descriptors into the array we own.
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    // SAFETY: both descriptors were just made and are owned only here.
+    let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    drop(read);
+    let out = c
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(write))
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::new(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn writing_into_a_closed_pipe_ends_quietly_with_status_0() {
+    let h = Home::new();
+    h.fake
+        .push(Reply::text(&"a long answer line\n".repeat(2000)));
+    h.ok(&["ask", "tell me a lot"], None);
+    let id = h.json(&["sessions", "list", "--json"])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for args in [
+        vec!["sessions", "show", id.as_str()],
+        vec!["sessions", "list"],
+        vec!["sessions", "export", id.as_str()],
+        vec!["config", "show"],
+        vec!["mcp", "list"],
+    ] {
+        let r = run_into_closed_pipe(h.cmd(&args));
+        assert_eq!(r.code, 0, "{args:?}: {r:?}");
+        assert_eq!(r.stderr, "", "{args:?}: {r:?}");
+    }
+}
