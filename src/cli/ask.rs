@@ -183,7 +183,8 @@ async fn ask(app: &App, args: Args, quiet: bool) -> Result<()> {
                 output::print_ndjson(&json!({
                     "type": "done",
                     "session_id": session.id,
-                    "message_id": outcome.message.as_ref().map(|m| m.id),
+                    // the API's id, as in `start`: one type for one name
+                    "message_id": r.id,
                     "stop_reason": r.stop_reason,
                     "usage": outcome.usage,
                     "cost_usd": outcome.cost_usd,

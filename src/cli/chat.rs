@@ -243,15 +243,17 @@ impl Chat {
                 note(false, "new session");
             }
             "sessions" => {
-                let list = self
+                let (list, all) = self
                     .store
                     .call(|s| {
-                        s.sessions(&SessionFilter {
+                        let list = s.sessions(&SessionFilter {
                             limit: Some(10),
                             ..Default::default()
-                        })
+                        })?;
+                        Ok((list, s.session_ids()?))
                     })
                     .await?;
+                let len = output::unique_len(list.iter().map(|s| s.id.as_str()), &all);
                 for s in list {
                     let mark = if self.session.as_ref().is_some_and(|c| c.id == s.id) {
                         "*"
@@ -260,7 +262,7 @@ impl Chat {
                     };
                     eprintln!(
                         "{mark} {}  {}  {:>3} msgs  {}",
-                        output::short(&s.id),
+                        output::prefix(&s.id, len),
                         output::when(&s.updated_at),
                         s.message_count,
                         s.title

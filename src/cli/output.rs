@@ -123,10 +123,63 @@ pub fn print_table(header: &[&str], rows: &[Vec<String>]) -> std::io::Result<()>
 
 /// The first eight characters of an id.
 pub fn short(id: &str) -> &str {
-    id.get(..8).unwrap_or(id)
+    prefix(id, 8)
+}
+
+/// The first `len` characters of an id (all of it when shorter).
+pub fn prefix(id: &str, len: usize) -> &str {
+    id.char_indices().nth(len).map_or(id, |(at, _)| &id[..at])
+}
+
+/// How many characters of the ids in `shown` to print so that each names only itself among
+/// `all` (at least eight): a printed id must work as `--session PREFIX`.
+pub fn unique_len<'a>(shown: impl IntoIterator<Item = &'a str>, all: &[String]) -> usize {
+    let mut sorted: Vec<&str> = all.iter().map(String::as_str).collect();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let common = |a: &str, b: &str| a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
+    shown
+        .into_iter()
+        .map(|id| {
+            // in sorted order only the neighbours can share the longest prefix with `id`
+            let at = sorted.partition_point(|s| *s < id);
+            let after = if sorted.get(at) == Some(&id) {
+                at + 1
+            } else {
+                at
+            };
+            let before = at.checked_sub(1).and_then(|i| sorted.get(i));
+            [before, sorted.get(after)]
+                .into_iter()
+                .flatten()
+                .map(|other| common(id, other) + 1)
+                .max()
+                .unwrap_or(0)
+        })
+        .fold(8, usize::max)
 }
 
 /// `2026-11-22T10:36:00.123Z` as `2026-11-22 10:36`.
 pub fn when(ts: &str) -> String {
     ts.get(..16).unwrap_or(ts).replace('T', " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_shown_long_enough_to_be_unique() {
+        let all: Vec<String> = ["demo-session-1", "demo-session-2", "0f3a9c21-aaaa", "zz"]
+            .map(String::from)
+            .to_vec();
+        let n = unique_len(["demo-session-1", "demo-session-2"], &all);
+        assert_eq!(n, 14);
+        assert_eq!(prefix("demo-session-2", n), "demo-session-2");
+        assert_eq!(unique_len(["0f3a9c21-aaaa"], &all), 8);
+        // an id shown alone still tells itself apart from the ones not shown
+        assert_eq!(unique_len(["demo-session-1"], &all), 14);
+        assert_eq!(unique_len([], &all), 8);
+        assert_eq!(prefix("añb", 2), "añ");
+    }
 }

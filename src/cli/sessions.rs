@@ -1,7 +1,7 @@
 //! `clauded sessions`: list, show, delete and export stored sessions.
 
 use super::App;
-use super::output::{self, money, short, when};
+use super::output::{self, money, when};
 use crate::anthropic::{ContentBlock, Role, ToolResultContent};
 use crate::config::Overrides;
 use crate::error::Result;
@@ -72,16 +72,17 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
             limit,
             json,
         } => {
-            let list = store
+            let (list, all) = store
                 .call(move |s| {
                     let project_id = match project {
                         Some(p) => Some(s.resolve_project(&p)?.id),
                         None => None,
                     };
-                    s.sessions(&SessionFilter {
+                    let list = s.sessions(&SessionFilter {
                         project_id,
                         limit: Some(limit),
-                    })
+                    })?;
+                    Ok((list, s.session_ids()?))
                 })
                 .await?;
             if json {
@@ -94,11 +95,12 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
                 );
                 return Ok(());
             }
+            let len = output::unique_len(list.iter().map(|s| s.id.as_str()), &all);
             let rows: Vec<Vec<String>> = list
                 .iter()
                 .map(|s| {
                     vec![
-                        short(&s.id).to_owned(),
+                        output::prefix(&s.id, len).to_owned(),
                         when(&s.updated_at),
                         s.message_count.to_string(),
                         s.total_tokens.to_string(),

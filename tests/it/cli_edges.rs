@@ -1,6 +1,7 @@
 //! Rough edges a new user meets first: closed pipes, JSON shapes, short ids, messages.
 
 use crate::support::{Home, Reply, Run};
+use serde_json::{Value, json};
 use std::process::{Command, Stdio};
 
 /// Runs `c` with stdout a pipe whose reading end is already closed (`| head` that left).
@@ -47,5 +48,40 @@ fn writing_into_a_closed_pipe_ends_quietly_with_status_0() {
         let r = run_into_closed_pipe(h.cmd(&args));
         assert_eq!(r.code, 0, "{args:?}: {r:?}");
         assert_eq!(r.stderr, "", "{args:?}: {r:?}");
+    }
+}
+
+#[test]
+fn ask_json_gives_message_id_one_type_in_every_event() {
+    let h = Home::new();
+    h.fake.push(Reply::text("one two"));
+    let r = h.ok(&["ask", "--json", "hi"], None);
+    let ids: Vec<Value> = r
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter_map(|e| e.get("message_id").cloned())
+        .collect();
+    assert_eq!(ids.len(), 2, "start and done: {r:?}");
+    assert!(ids.iter().all(Value::is_string), "{ids:?}");
+    assert_eq!(ids[0], ids[1], "the same message: {ids:?}");
+    assert_eq!(ids[0], json!("msg_fake01"));
+}
+
+#[test]
+fn short_ids_in_sessions_list_are_unique_and_resolve() {
+    let h = Home::new();
+    let mut c = h.cmd(&["serve", "--demo", "--port", "0"]);
+    c.stdin(Stdio::null());
+    drop(crate::support::serve(c));
+    let text = h.ok(&["sessions", "list"], None).stdout;
+    let shown: Vec<&str> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(shown, ["demo-session-2", "demo-session-1"], "{text}");
+    for id in shown {
+        h.ok(&["sessions", "show", id], None);
     }
 }
