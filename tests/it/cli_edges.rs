@@ -85,3 +85,30 @@ fn short_ids_in_sessions_list_are_unique_and_resolve() {
         h.ok(&["sessions", "show", id], None);
     }
 }
+
+#[test]
+fn config_show_names_the_source_of_every_value() {
+    let h = Home::new();
+    let cfg = h.path().join("config.toml");
+    let mut text = std::fs::read_to_string(&cfg).unwrap();
+    text.push_str("max_tokens = 1234\ngit_co_author = \"A <a@example.com>\"\n");
+    std::fs::write(&cfg, text).unwrap();
+    let shown = h.ok(&["config", "show"], None).stdout;
+    for line in shown.lines() {
+        assert!(line.contains("  # "), "no source on {line:?}:\n{shown}");
+    }
+    let line = |k: &str| {
+        shown
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(k))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(line("max_tokens").ends_with("# file"), "{shown}");
+    assert!(line("initial_backoff_ms").ends_with("# file"), "{shown}");
+    assert!(line("models_cache_secs").ends_with("# default"), "{shown}");
+    assert!(line("api_key").ends_with("# env"), "{shown}");
+    let v = h.json(&["config", "show", "--json"]);
+    assert_eq!(v["sources"]["max_tokens"], json!("file"));
+    assert_eq!(v["sources"]["api_key"], json!("env"));
+}
