@@ -39,10 +39,10 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
             let key = tokio::task::spawn_blocking(read_key)
                 .await
                 .map_err(|e| Error::Other(e.to_string()))??;
+            let place = secrets.set(ANTHROPIC_KEY, &key)?;
             if let Some(w) = secrets.fallback_warning() {
                 eprintln!("{w}");
             }
-            let place = secrets.set(ANTHROPIC_KEY, &key)?;
             output::note(
                 quiet,
                 &format!("stored key {} in the {place}", redact(&key)),
@@ -60,7 +60,8 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
         }
         Command::Status { json } => {
             let found = crate::secrets::anthropic_key(&app.env, &secrets)?;
-            let backend = match secrets.backend() {
+            let store = secrets.backend();
+            let backend = match &store {
                 Backend::Keyring => "keyring".to_owned(),
                 Backend::File { .. } => "file".to_owned(),
             };
@@ -81,7 +82,7 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
                     output::out("no API key: set ANTHROPIC_API_KEY or run `clauded auth login`")?
                 }
             }
-            if let Backend::File { reason } = secrets.backend()
+            if let Backend::File { reason } = &store
                 && !matches!(found, Some((_, KeySource::Env { .. })))
             {
                 output::note(
@@ -116,10 +117,10 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
             let token = tokio::task::spawn_blocking(read_key)
                 .await
                 .map_err(|e| Error::Other(e.to_string()))??;
+            let place = secrets.set(crate::secrets::GITHUB_TOKEN, &token)?;
             if let Some(w) = secrets.fallback_warning() {
                 eprintln!("{w}");
             }
-            let place = secrets.set(crate::secrets::GITHUB_TOKEN, &token)?;
             output::note(
                 quiet,
                 &format!("stored GitHub token {} in the {place}", redact(&token)),
