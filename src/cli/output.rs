@@ -86,12 +86,42 @@ pub fn print_ndjson(value: &serde_json::Value) -> std::io::Result<()> {
     out.flush()
 }
 
+/// Text for one table cell: control characters (tabs, newlines) become spaces and at most
+/// `max` columns are kept, cut at a word with `…` when it is longer.
+pub fn clip(text: &str, max: usize) -> String {
+    let text: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let text = text.trim();
+    if width(text) <= max {
+        return text.to_owned();
+    }
+    let mut out = String::new();
+    for c in text.chars() {
+        if width(&out) + width(c.encode_utf8(&mut [0; 4])) + 1 > max {
+            break;
+        }
+        out.push(c);
+    }
+    // a cut word is harder to read than a shorter line
+    if let Some(space) = out.rfind(' ').filter(|&at| at > out.len() / 2) {
+        out.truncate(space);
+    }
+    format!("{}…", out.trim_end())
+}
+
+/// Columns a string takes on a terminal (wide characters count two).
+pub fn width(text: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(text)
+}
+
 /// Prints rows as aligned columns; the last column is not padded.
 pub fn print_table(header: &[&str], rows: &[Vec<String>]) -> std::io::Result<()> {
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    let mut widths: Vec<usize> = header.iter().map(|h| width(h)).collect();
     for r in rows {
         for (i, c) in r.iter().enumerate() {
-            widths[i] = widths[i].max(c.chars().count());
+            widths[i] = widths[i].max(width(c));
         }
     }
     let mut out = std::io::stdout().lock();
@@ -104,7 +134,7 @@ pub fn print_table(header: &[&str], rows: &[Vec<String>]) -> std::io::Result<()>
                 if i + 1 == n {
                     c
                 } else {
-                    let pad = widths[i] - c.chars().count();
+                    let pad = widths[i] - width(&c);
                     format!("{c}{}  ", " ".repeat(pad))
                 }
             })
@@ -181,5 +211,13 @@ mod tests {
         assert_eq!(unique_len(["demo-session-1"], &all), 14);
         assert_eq!(unique_len([], &all), 8);
         assert_eq!(prefix("añb", 2), "añ");
+    }
+
+    #[test]
+    fn cells_are_clipped_at_a_word_and_measured_in_columns() {
+        assert_eq!(clip("a\tb", 10), "a b");
+        assert_eq!(clip("one two three four", 12), "one two…");
+        assert_eq!(width("日本"), 4);
+        assert!(width(&clip("日本語のテキストです", 9)) <= 9);
     }
 }

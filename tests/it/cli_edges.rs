@@ -112,3 +112,55 @@ fn config_show_names_the_source_of_every_value() {
     assert_eq!(v["sources"]["max_tokens"], json!("file"));
     assert_eq!(v["sources"]["api_key"], json!("env"));
 }
+
+#[test]
+fn mcp_add_list_and_tools_say_what_they_mean() {
+    let h = Home::new();
+    let r = h.ok(
+        &[
+            "mcp",
+            "add",
+            "hello",
+            "--env",
+            "TOKEN=hunter2",
+            "--",
+            "echo",
+            "hi",
+        ],
+        None,
+    );
+    assert!(
+        r.stdout
+            .starts_with("added MCP server hello (stdio: echo hi with TOKEN=***), id "),
+        "{r:?}"
+    );
+    assert!(!r.stdout.contains("hunter2"), "{r:?}");
+
+    let list = h.ok(&["mcp", "list"], None).stdout;
+    let row = |name: &str| {
+        list.lines()
+            .find(|l| l.starts_with(&format!("{name} ")))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(
+        row("bash").contains("with --mcp bash; in every run"),
+        "{list}"
+    );
+    assert!(row("hello").contains("with --mcp hello"), "{list}");
+    assert!(!list.contains(" yes "), "no bare 'enabled yes': {list}");
+
+    let tools = h.ok(&["mcp", "tools", "filesystem"], None).stdout;
+    let mut lines = tools.lines();
+    let header = lines.next().unwrap();
+    let col = |l: &str, word: &str| l.find(word).unwrap();
+    let (ro, desc) = (col(header, "READ-ONLY"), col(header, "DESCRIPTION"));
+    for l in lines {
+        let cells: Vec<usize> = l
+            .char_indices()
+            .filter(|&(i, c)| c != ' ' && i > 0 && l.as_bytes()[i - 1] == b' ')
+            .map(|(i, _)| i)
+            .collect();
+        assert!(cells.contains(&ro) && cells.contains(&desc), "{tools}");
+    }
+}
