@@ -164,3 +164,11 @@ fn mcp_add_list_and_tools_say_what_they_mean() {
         assert!(cells.contains(&ro) && cells.contains(&desc), "{tools}");
     }
 }
+
+#[test]
+fn serve_help_shows_no_empty_env_values() {
+    let h = Home::new();
+    let help = h.ok(&["serve", "--help"], None).stdout;
+    assert!(help.contains("[env: ALLOWED_ORIGINS]"), "{help}");
+    assert!(!help.contains("=]"), "{help}");
+}
