@@ -172,3 +172,54 @@ fn serve_help_shows_no_empty_env_values() {
     assert!(help.contains("[env: ALLOWED_ORIGINS]"), "{help}");
     assert!(!help.contains("=]"), "{help}");
 }
+
+#[test]
+fn auth_login_checks_the_key_with_one_models_request() {
+    let mut h = Home::new();
+    h.key = None;
+    let key = "sk-ant-api03-checked-key-00000abcd";
+    let models_gets = |h: &Home| {
+        h.fake
+            .requests()
+            .iter()
+            .filter(|r| r.path.starts_with("/v1/models"))
+            .count()
+    };
+
+    // refused: not stored, exit 4
+    h.fake.set_models_error(401, "authentication_error");
+    let r = h.run(&["auth", "login"], Some(&format!("{key}\n")));
+    assert_eq!(r.code, 4, "{r:?}");
+    assert!(r.stderr.contains("nothing was stored"), "{r:?}");
+    assert!(!h.path().join("credentials.toml").exists());
+    assert_eq!(models_gets(&h), 1);
+
+    // accepted: stored, and it says so
+    let h = {
+        let mut ok = Home::new();
+        ok.key = None;
+        ok
+    };
+    h.fake.set_models(&["claude-test"]);
+    let r = h.ok(&["auth", "login"], Some(&format!("{key}\n")));
+    assert!(r.stderr.contains("the key works"), "{r:?}");
+    assert_eq!(models_gets(&h), 1, "one request");
+    let sent = h.fake.requests().pop().unwrap();
+    assert_eq!(sent.header("x-api-key"), Some(key));
+
+    // the API cannot be reached: stored with a warning
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let mut c = h.cmd(&["auth", "login"]);
+    c.env("ANTHROPIC_BASE_URL", &url);
+    let r = crate::support::run_cmd(c, Some("sk-ant-api03-offline-key-0000efgh\n"));
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        r.stderr
+            .contains("warning: could not check the key (cannot reach"),
+        "{r:?}"
+    );
+    let status = h.ok(&["auth", "status"], None).stdout;
+    assert!(status.contains("sk-ant-…efgh"), "{status}");
+}
