@@ -43,6 +43,11 @@ pub fn spinner(quiet: bool, message: &str) -> ProgressBar {
     pb
 }
 
+/// `1 file`, `3 files`.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// Dollars with enough digits for small amounts.
 pub fn money(usd: f64) -> String {
     if usd == 0.0 {

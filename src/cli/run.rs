@@ -276,13 +276,21 @@ pub async fn run(args: Args, g: &super::Globals) -> Result<()> {
                 return Ok(());
             }
             let mut out = std::io::stdout().lock();
-            writeln!(out, "\nbranch   {} (from {})", sum.branch, sum.base)?;
+            if sum.branch_deleted {
+                writeln!(
+                    out,
+                    "\nbranch   none: nothing changed, so {} was deleted and {} is checked out again",
+                    sum.branch, sum.base
+                )?;
+            } else {
+                writeln!(out, "\nbranch   {} (from {})", sum.branch, sum.base)?;
+            }
             match &sum.commit {
                 Some(c) => writeln!(
                     out,
-                    "commit   {} ({} files: {})",
+                    "commit   {} ({}: {})",
                     &c[..c.len().min(10)],
-                    sum.files_changed.len(),
+                    output::count(sum.files_changed.len(), "file", "files"),
                     sum.files_changed.join(", ")
                 )?,
                 None => writeln!(
@@ -320,7 +328,16 @@ pub async fn run(args: Args, g: &super::Globals) -> Result<()> {
             )?;
             Ok(())
         }
-        Err(RunError::Refused(m)) => Err(Error::Usage(m)),
+        Err(RunError::Refused(m)) => {
+            // refused before it started (a dirty tree): a new run leaves no empty session
+            if existing.is_none() {
+                let sid = session.id.clone();
+                if let Err(e) = store.call(move |s| s.delete_session(&sid)).await {
+                    tracing::warn!("cannot remove the refused run's session: {e}");
+                }
+            }
+            Err(Error::Usage(m))
+        }
         Err(RunError::Stopped) => Err(Error::Interrupted),
         Err(RunError::Failed(m)) => Err(Error::Other(format!(
             "the run failed: {m} (session {})",

@@ -223,3 +223,94 @@ fn auth_login_checks_the_key_with_one_models_request() {
     let status = h.ok(&["auth", "status"], None).stdout;
     assert!(status.contains("sk-ant-…efgh"), "{status}");
 }
+
+/// A clone of a fresh bare remote in `<home>/work`, with the home's git identity.
+fn work_clone(h: &Home) -> std::path::PathBuf {
+    std::fs::write(
+        h.path().join(".gitconfig"),
+        "[user]\n\tname = Test User\n\temail = test@example.com\n",
+    )
+    .unwrap();
+    let remote = crate::support::bare_remote(h.path());
+    let work = h.path().join("work");
+    crate::support::git(
+        h.path(),
+        &[
+            "clone",
+            "-q",
+            remote.to_str().unwrap(),
+            work.to_str().unwrap(),
+        ],
+    );
+    work
+}
+
+#[test]
+fn a_run_that_changed_nothing_goes_back_and_a_refused_one_leaves_no_session() {
+    let h = Home::new();
+    let work = work_clone(&h);
+    let git = |args: &[&str]| crate::support::git(&work, args);
+
+    h.fake.push(Reply::text(
+        r#"{"title": "Look around", "branch": "look-around"}"#,
+    ));
+    h.fake.push(Reply::text("Everything is fine already."));
+    let mut c = h.cmd(&["run", "Look around", "--yes"]);
+    c.current_dir(&work);
+    let r = crate::support::run_cmd(c, None);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stdout.contains("branch   none: nothing changed"), "{r:?}");
+    assert_eq!(git(&["rev-parse", "--abbrev-ref", "HEAD"]).trim(), "main");
+    assert_eq!(
+        git(&["branch", "--list", "clauded/*"]).trim(),
+        "",
+        "deleted"
+    );
+
+    // a follow-up of that run works on the run's branch again, never on main
+    h.fake.push(Reply::Events(
+        crate::support::fake_anthropic::tool_use_events(&[(
+            "t1",
+            "filesystem__write_file",
+            json!({"path": "notes.txt", "content": "checked\n"}),
+        )]),
+    ));
+    h.fake.push(Reply::text("Wrote a note."));
+    h.fake.push(Reply::text("Add a note"));
+    let sid = h.json(&["sessions", "list", "--json"])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut c = h.cmd(&["run", "Anything else?", "--yes", "--session", &sid]);
+    c.current_dir(&work);
+    let r = crate::support::run_cmd(c, None);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        git(&["rev-parse", "--abbrev-ref", "HEAD"])
+            .trim()
+            .starts_with("clauded/look-around-"),
+        "{r:?}"
+    );
+    assert_eq!(git(&["log", "--format=%s", "-1"]).trim(), "Add a note");
+    assert!(r.stdout.contains("(1 file: notes.txt)"), "{r:?}");
+    git(&["checkout", "-q", "main"]);
+
+    // refused before it starts: no session is left behind
+    let before = h
+        .json(&["sessions", "list", "--json"])
+        .as_array()
+        .unwrap()
+        .len();
+    std::fs::write(work.join("README.md"), "# Widgets\n\nmy own edit\n").unwrap();
+    let mut c = h.cmd(&["run", "Add a thing", "--yes"]);
+    c.current_dir(&work);
+    let r = crate::support::run_cmd(c, None);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("uncommitted changes (1 file)"), "{r:?}");
+    let after = h
+        .json(&["sessions", "list", "--json"])
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(after, before, "no empty session");
+}
