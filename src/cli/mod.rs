@@ -9,6 +9,7 @@ mod mcp;
 mod models;
 mod output;
 mod projects;
+pub mod render;
 mod run;
 mod serve;
 mod sessions;
