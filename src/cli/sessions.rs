@@ -25,13 +25,16 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Print a session's conversation.
+    /// Print a session's conversation (Claude's Markdown rendered on a terminal).
     Show {
         /// Session id or unique prefix.
         id: String,
         /// Print JSON.
         #[arg(long)]
         json: bool,
+        /// Print Claude's answers as written, without rendering their Markdown.
+        #[arg(long)]
+        raw: bool,
     },
     /// Delete a session and its messages.
     #[command(alias = "delete")]
@@ -115,7 +118,8 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
                 &rows,
             )?)
         }
-        Command::Show { id, json } => {
+        Command::Show { id, json, raw } => {
+            let width = super::render::terminal_width(raw);
             let (session, messages) = load(&store, id).await?;
             if json {
                 return Ok(output::print_json(
@@ -145,7 +149,13 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
                     "\n{}",
                     output::dim(&format!("── {who} · {}", when(&m.created_at)))
                 )?;
-                writeln!(out, "{}", render_blocks(m, false).trim_end())?;
+                let text = render_blocks(m, false);
+                match width {
+                    Some(w) if m.role == Role::Assistant => {
+                        write!(out, "{}", super::render::render_all(text.trim_end(), w))?
+                    }
+                    _ => writeln!(out, "{}", text.trim_end())?,
+                }
             }
             Ok(())
         }

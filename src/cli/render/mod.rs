@@ -585,6 +585,14 @@ impl Answer {
         }
     }
 
+    /// Ctrl-C stopped the answer: the terminal echoed `^C` where the cursor was, so what
+    /// follows starts on a line of its own.
+    pub fn interrupted(&mut self) {
+        if self.md.is_some() || (self.end_newline && std::io::stdout().is_terminal()) {
+            self.write("\n");
+        }
+    }
+
     /// The end of the answer: what the renderer held, and the final newline when wanted.
     pub fn finish(&mut self) {
         if let Some(md) = &mut self.md {
