@@ -60,6 +60,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             [CompletionResult]::new('--no-stream', '--no-stream', [CompletionResultType]::ParameterName, 'Wait for the whole answer instead of streaming')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print NDJSON events instead of text')
             [CompletionResult]::new('--no-save', '--no-save', [CompletionResultType]::ParameterName, 'Do not store the exchange')
+            [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Print the answer as written, without rendering its Markdown (as when stdout is not a terminal, or NO_COLOR is set)')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Run every tool call without asking')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Run every tool call without asking')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
@@ -88,6 +89,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print NDJSON events')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Run every tool call without asking')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Run every tool call without asking')
+            [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Print Claude''s text as written, without rendering its Markdown')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -112,6 +114,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Resume the most recent session')
             [CompletionResult]::new('--continue', '--continue', [CompletionResultType]::ParameterName, 'Resume the most recent session')
+            [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Print answers as written, without rendering their Markdown (as when stdout is not a terminal, or NO_COLOR is set)')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Run every tool call without asking')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Run every tool call without asking')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
@@ -135,7 +138,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List sessions, most recent first')
-            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print a session''s conversation')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print a session''s conversation (Claude''s Markdown rendered on a terminal)')
             [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Delete a session and its messages')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Export a session as Markdown or JSON')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -161,6 +164,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         'clauded;sessions;show' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON')
+            [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Print Claude''s answers as written, without rendering their Markdown')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -201,7 +205,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;sessions;help' {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List sessions, most recent first')
-            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print a session''s conversation')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print a session''s conversation (Claude''s Markdown rendered on a terminal)')
             [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Delete a session and its messages')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Export a session as Markdown or JSON')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -711,7 +715,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;help;sessions' {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List sessions, most recent first')
-            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print a session''s conversation')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print a session''s conversation (Claude''s Markdown rendered on a terminal)')
             [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Delete a session and its messages')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Export a session as Markdown or JSON')
             break

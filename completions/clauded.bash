@@ -347,7 +347,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__ask)
-            opts="-m -s -c -y -q -v -h -V --model --system --max-tokens --session --continue --no-stream --json --no-save --mcp --yes --root --max-turns --quiet --verbose --env-file --help --version"
+            opts="-m -s -c -y -q -v -h -V --model --system --max-tokens --session --continue --no-stream --json --no-save --raw --mcp --yes --root --max-turns --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -575,7 +575,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__chat)
-            opts="-r -c -m -s -y -q -v -h -V --resume --continue --model --system --max-tokens --mcp --yes --root --max-turns --quiet --verbose --env-file --help --version"
+            opts="-r -c -m -s -y -q -v -h -V --resume --continue --model --system --max-tokens --raw --mcp --yes --root --max-turns --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1813,7 +1813,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__run)
-            opts="-m -y -q -v -h -V --repo --base --push --pr --pr-repo --no-commit --allow-dirty --session --model --json --yes --max-turns --quiet --verbose --env-file --help --version"
+            opts="-m -y -q -v -h -V --repo --base --push --pr --pr-repo --no-commit --allow-dirty --session --model --json --yes --max-turns --raw --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2093,7 +2093,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__sessions__subcmd__show)
-            opts="-q -v -h -V --json --quiet --verbose --env-file --help --version"
+            opts="-q -v -h -V --json --raw --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

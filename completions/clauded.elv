@@ -56,6 +56,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --no-stream 'Wait for the whole answer instead of streaming'
             cand --json 'Print NDJSON events instead of text'
             cand --no-save 'Do not store the exchange'
+            cand --raw 'Print the answer as written, without rendering its Markdown (as when stdout is not a terminal, or NO_COLOR is set)'
             cand -y 'Run every tool call without asking'
             cand --yes 'Run every tool call without asking'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
@@ -83,6 +84,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --json 'Print NDJSON events'
             cand -y 'Run every tool call without asking'
             cand --yes 'Run every tool call without asking'
+            cand --raw 'Print Claude''s text as written, without rendering its Markdown'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -106,6 +108,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
             cand -c 'Resume the most recent session'
             cand --continue 'Resume the most recent session'
+            cand --raw 'Print answers as written, without rendering their Markdown (as when stdout is not a terminal, or NO_COLOR is set)'
             cand -y 'Run every tool call without asking'
             cand --yes 'Run every tool call without asking'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
@@ -128,7 +131,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand list 'List sessions, most recent first'
-            cand show 'Print a session''s conversation'
+            cand show 'Print a session''s conversation (Claude''s Markdown rendered on a terminal)'
             cand rm 'Delete a session and its messages'
             cand export 'Export a session as Markdown or JSON'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -152,6 +155,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
         &'clauded;sessions;show'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
             cand --json 'Print JSON'
+            cand --raw 'Print Claude''s answers as written, without rendering their Markdown'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -189,7 +193,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;sessions;help'= {
             cand list 'List sessions, most recent first'
-            cand show 'Print a session''s conversation'
+            cand show 'Print a session''s conversation (Claude''s Markdown rendered on a terminal)'
             cand rm 'Delete a session and its messages'
             cand export 'Export a session as Markdown or JSON'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -636,7 +640,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;help;sessions'= {
             cand list 'List sessions, most recent first'
-            cand show 'Print a session''s conversation'
+            cand show 'Print a session''s conversation (Claude''s Markdown rendered on a terminal)'
             cand rm 'Delete a session and its messages'
             cand export 'Export a session as Markdown or JSON'
         }

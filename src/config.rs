@@ -534,6 +534,37 @@ impl Config {
             crate::github::DEFAULT_API_URL.to_owned(),
             text
         );
+        // the keys no variable sets: a flag, the file or the default
+        let mut layer = |key: &'static str, flag: bool, in_file: bool| {
+            let src = match (flag, in_file) {
+                (true, _) => Source::Flag,
+                (false, true) => Source::File,
+                (false, false) => Source::Default,
+            };
+            sources.insert(key, src);
+        };
+        layer(
+            "max_tokens",
+            ov.max_tokens.is_some(),
+            file.max_tokens.is_some(),
+        );
+        layer("system", ov.system.is_some(), file.system.is_some());
+        for (key, in_file) in [
+            ("initial_backoff_ms", file.initial_backoff_ms.is_some()),
+            ("max_backoff_ms", file.max_backoff_ms.is_some()),
+            ("connect_timeout_secs", file.connect_timeout_secs.is_some()),
+            ("idle_timeout_secs", file.idle_timeout_secs.is_some()),
+            ("models_cache_secs", file.models_cache_secs.is_some()),
+            ("git_co_author", file.git_co_author.is_some()),
+            ("workspace_ttl_hours", file.workspace_ttl_hours.is_some()),
+            ("github_hosts", file.github_hosts.is_some()),
+            ("tools", file.tools.is_some()),
+        ] {
+            layer(key, false, in_file);
+        }
+        // `serve` reads ./.env by convention; any other env file was named by --env-file
+        let named = env.dotenv_file().is_some_and(|f| f != Path::new("./.env"));
+        layer("env_file", named, false);
         let max_tokens = ov
             .max_tokens
             .or(file.max_tokens)
@@ -564,15 +595,7 @@ impl Config {
             github_api_url,
             git_co_author: file.git_co_author.clone().filter(|c| !c.trim().is_empty()),
             workspace_ttl_hours: file.workspace_ttl_hours.unwrap_or(24),
-            github_hosts: {
-                let src = if file.github_hosts.is_some() {
-                    Source::File
-                } else {
-                    Source::Default
-                };
-                sources.insert("github_hosts", src);
-                file.github_hosts.clone().unwrap_or_default()
-            },
+            github_hosts: file.github_hosts.clone().unwrap_or_default(),
             env_file: env.dotenv_file().map(Path::to_owned),
             tools,
             sources,

@@ -1,11 +1,13 @@
 //! Secrets (the Anthropic key, later tokens): environment, then the OS keyring, then a 0600 file.
 //!
-//! Headless Linux has no durable keyring, so the keyring is used only when a start-up probe
-//! (store, read back, delete a sentinel) succeeds; otherwise the file is used.
+//! Headless Linux has no durable keyring, and some keyrings refuse access: a read that fails
+//! falls through to the file quietly, and a secret goes to the keyring only when it can be
+//! read back from there (else to the file, with a warning). No sentinel is ever written.
 
 use crate::config::{Env, KeyringMode, Paths, Source};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 /// The keyring service name.
 const SERVICE: &str = "clauded";
@@ -83,39 +85,54 @@ pub enum Backend {
 /// The secret store of one process.
 #[derive(Debug, Clone)]
 pub struct Secrets {
-    backend: Backend,
+    mode: KeyringMode,
     file: PathBuf,
+    /// Where the last `set` went, once one happened.
+    stored: Arc<Mutex<Option<Backend>>>,
 }
 
 impl Secrets {
-    /// Decides the backend: the file when so configured, else the keyring if the probe passes.
+    /// A store over the keyring (unless `mode` is file) and the credentials file. Nothing is
+    /// touched until a secret is read or written.
     pub fn open(paths: &Paths, mode: KeyringMode) -> Self {
-        let file = paths.credentials_file();
-        let backend = match mode {
-            KeyringMode::File => Backend::File {
-                reason: "keyring = file is configured".into(),
-            },
-            KeyringMode::Auto => match keyring::probe() {
-                Ok(()) => Backend::Keyring,
-                Err(reason) => Backend::File { reason },
-            },
-        };
-        Self { backend, file }
+        Self {
+            mode,
+            file: paths.credentials_file(),
+            stored: Arc::default(),
+        }
     }
 
     /// A store that only uses the file (tests, and `keyring = file`).
     pub fn file_only(file: PathBuf) -> Self {
         Self {
-            backend: Backend::File {
-                reason: "file only".into(),
-            },
+            mode: KeyringMode::File,
             file,
+            stored: Arc::default(),
         }
     }
 
-    /// The chosen backend.
-    pub fn backend(&self) -> &Backend {
-        &self.backend
+    /// Where secrets go: the backend the last `set` used, else the keyring when a read from
+    /// it works (a read leaves nothing behind), else the file with the reason.
+    pub fn backend(&self) -> Backend {
+        if let Some(b) = self.last_stored() {
+            return b;
+        }
+        match self.mode {
+            KeyringMode::File => Backend::File {
+                reason: "keyring = file is configured".into(),
+            },
+            KeyringMode::Auto => match keyring::get(ANTHROPIC_KEY) {
+                Ok(_) => Backend::Keyring,
+                Err(e) => Backend::File { reason: why(e) },
+            },
+        }
+    }
+
+    fn last_stored(&self) -> Option<Backend> {
+        self.stored
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// The credentials file.
@@ -123,27 +140,26 @@ impl Secrets {
         &self.file
     }
 
-    /// One line to print when the keyring cannot be used and a secret goes to the file.
+    /// One line to print when a secret went to the file because the keyring did not work.
     pub fn fallback_warning(&self) -> Option<String> {
-        match &self.backend {
-            Backend::File { reason }
-                if !reason.starts_with("keyring = file") && reason != "file only" =>
-            {
-                Some(format!(
-                    "warning: no usable OS keyring ({reason}); using {} (mode 0600)",
-                    self.file.display()
-                ))
-            }
+        match (self.mode, self.last_stored()) {
+            (KeyringMode::Auto, Some(Backend::File { reason })) => Some(format!(
+                "warning: no usable OS keyring ({reason}); using {} (mode 0600)",
+                self.file.display()
+            )),
             _ => None,
         }
     }
 
-    /// Reads a secret from the keyring (if in use), then the file.
+    /// Reads a secret from the keyring (if in use), then the file. A keyring that refuses is
+    /// skipped without a word: the file, or "no key", is the answer then.
     pub fn get(&self, name: &str) -> Result<Option<(String, KeySource)>, Error> {
-        if self.backend == Backend::Keyring
-            && let Some(v) = keyring::get(name)?
-        {
-            return Ok(Some((v, KeySource::Keyring)));
+        if self.mode == KeyringMode::Auto {
+            match keyring::get(name) {
+                Ok(Some(v)) => return Ok(Some((v, KeySource::Keyring))),
+                Ok(None) => {}
+                Err(e) => tracing::debug!("not reading {name} from the keyring: {e}"),
+            }
         }
         Ok(read_file(&self.file)?
             .remove(name)
@@ -151,11 +167,21 @@ impl Secrets {
             .map(|v| (v, KeySource::File(self.file.clone()))))
     }
 
-    /// Stores a secret in the backend; returns where it went.
+    /// Stores a secret: in the keyring when it reads the value back, else in the file.
+    /// Returns where it went; [`Secrets::fallback_warning`] then says why not the keyring.
     pub fn set(&self, name: &str, value: &str) -> Result<KeySource, Error> {
-        match self.backend {
+        let backend = match self.mode {
+            KeyringMode::File => Backend::File {
+                reason: "keyring = file is configured".into(),
+            },
+            KeyringMode::Auto => match keyring::store_checked(name, value) {
+                Ok(()) => Backend::Keyring,
+                Err(e) => Backend::File { reason: why(e) },
+            },
+        };
+        *self.stored.lock().unwrap_or_else(|p| p.into_inner()) = Some(backend.clone());
+        match backend {
             Backend::Keyring => {
-                keyring::set(name, value)?;
                 // an older copy in the file would shadow nothing but would linger: drop it
                 self.remove_from_file(name)?;
                 Ok(KeySource::Keyring)
@@ -172,8 +198,11 @@ impl Secrets {
     /// Removes a secret from every store; true if it was anywhere.
     pub fn delete(&self, name: &str) -> Result<bool, Error> {
         let mut found = false;
-        if self.backend == Backend::Keyring {
-            found |= keyring::delete(name)?;
+        if self.mode == KeyringMode::Auto {
+            match keyring::delete(name) {
+                Ok(gone) => found |= gone,
+                Err(e) => tracing::debug!("not deleting {name} from the keyring: {e}"),
+            }
         }
         found |= self.remove_from_file(name)?;
         Ok(found)
@@ -186,6 +215,14 @@ impl Secrets {
         }
         write_file(&self.file, &all)?;
         Ok(true)
+    }
+}
+
+/// Why the keyring is not used, without repeating "keyring".
+fn why(e: Error) -> String {
+    match e {
+        Error::Keyring(m) => m,
+        other => other.to_string(),
     }
 }
 
@@ -296,7 +333,7 @@ mod keyring {
 
     static STORE: OnceLock<Result<(), String>> = OnceLock::new();
 
-    fn init() -> Result<(), String> {
+    pub(super) fn init() -> Result<(), String> {
         STORE
             .get_or_init(|| {
                 #[cfg(target_os = "linux")]
@@ -324,17 +361,19 @@ mod keyring {
         keyring_core::Entry::new(SERVICE, name).map_err(|e| e.to_string())
     }
 
-    /// Set, read back and delete a sentinel; any failure means "do not use the keyring".
-    pub(super) fn probe() -> Result<(), String> {
-        let e = entry("probe")?;
-        let token = uuid::Uuid::new_v4().to_string();
-        e.set_password(&token).map_err(|e| e.to_string())?;
-        let back = e.get_password().map_err(|e| e.to_string());
-        let _ = e.delete_credential();
-        match back {
-            Ok(v) if v == token => Ok(()),
-            Ok(_) => Err("the keyring returned a different value".into()),
-            Err(e) => Err(e),
+    /// Stores `value` and reads it back; when that fails, what was written is removed again,
+    /// so a keyring that takes but does not give leaves nothing behind.
+    pub(super) fn store_checked(name: &str, value: &str) -> Result<(), Error> {
+        set(name, value)?;
+        match get(name) {
+            Ok(Some(v)) if v == value => Ok(()),
+            other => {
+                let _ = delete(name);
+                Err(match other {
+                    Err(e) => e,
+                    _ => Error::Keyring("the keyring returned a different value".into()),
+                })
+            }
         }
     }
 
@@ -408,6 +447,52 @@ mod tests {
         );
         let (v, _) = anthropic_key(&Env::default(), &s).unwrap().unwrap();
         assert_eq!(v, "from-file");
+    }
+
+    #[test]
+    fn reading_writes_nothing_to_the_keyring_and_a_refusing_one_is_skipped_quietly() {
+        use keyring_core::{Entry, mock};
+        // the platform store first, so that ours is the one in use from here on
+        let _ = keyring::init();
+        keyring_core::set_default_store(mock::Store::new().unwrap());
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths {
+            config_dir: dir.path().to_owned(),
+            data_dir: dir.path().to_owned(),
+            state_dir: dir.path().to_owned(),
+        };
+        let s = Secrets::open(&paths, KeyringMode::Auto);
+        let key = Entry::new(SERVICE, ANTHROPIC_KEY).unwrap();
+        let refuse = |e: &Entry| {
+            let m: &mock::Cred = e.as_any().downcast_ref().unwrap();
+            m.set_error(keyring_core::Error::NoStorageAccess("AccessDenied".into()));
+        };
+        refuse(&key);
+        assert_eq!(s.get(ANTHROPIC_KEY).unwrap(), None, "no noise, no key");
+        let probe = Entry::new(SERVICE, "probe").unwrap();
+        assert!(matches!(
+            probe.get_password(),
+            Err(keyring_core::Error::NoEntry)
+        ));
+
+        // a keyring that refuses the write: the file, a warning, nothing in the keyring
+        let token = Entry::new(SERVICE, GITHUB_TOKEN).unwrap();
+        refuse(&token);
+        let place = s.set(GITHUB_TOKEN, "ghp_secret").unwrap();
+        assert_eq!(place, KeySource::File(paths.credentials_file()));
+        let warning = s.fallback_warning().unwrap();
+        assert!(warning.contains("AccessDenied"), "{warning}");
+        assert!(matches!(
+            token.get_password(),
+            Err(keyring_core::Error::NoEntry)
+        ));
+        assert_eq!(s.get(GITHUB_TOKEN).unwrap().unwrap().0, "ghp_secret");
+
+        // a keyring that works keeps the key, and the file keeps no copy
+        let place = s.set(ANTHROPIC_KEY, "sk-ant-works").unwrap();
+        assert_eq!(place, KeySource::Keyring);
+        assert_eq!(s.fallback_warning(), None);
+        assert_eq!(key.get_password().unwrap(), "sk-ant-works");
     }
 
     #[test]

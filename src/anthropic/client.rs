@@ -182,6 +182,23 @@ impl Client {
         })
     }
 
+    /// Checks the key with one `GET /v1/models?limit=1`, without retries: Ok when the API
+    /// accepts it.
+    pub async fn check_key(&self) -> Result<(), Error> {
+        let url = format!("{}?limit=1", self.url("models"));
+        let resp = self
+            .http
+            .get(&url)
+            .headers(self.headers()?)
+            .send()
+            .await
+            .map_err(|e| self.transport(e))?;
+        if resp.status().is_success() {
+            return Ok(());
+        }
+        Err(Error::Api(api_error(resp).await))
+    }
+
     /// All models from `GET /v1/models`, following pagination.
     pub async fn list_models(&self) -> Result<Vec<ModelInfo>, Error> {
         #[derive(serde::Deserialize)]

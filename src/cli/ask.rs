@@ -2,13 +2,14 @@
 
 use super::App;
 use super::output::{self, note};
+use super::render::Answer;
 use crate::anthropic::ContentBlock;
 use crate::config::Overrides;
 use crate::engine::{self, TurnContext, TurnError, TurnEvent, TurnOptions};
 use crate::error::{Error, Result};
 use crate::store::{NewSession, Session, Store};
 use serde_json::json;
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Read};
 
 /// `clauded ask` arguments.
 #[derive(Debug, clap::Args)]
@@ -51,6 +52,10 @@ pub struct Args {
     /// Do not store the exchange.
     #[arg(long, conflicts_with_all = ["session", "continue_latest"])]
     pub no_save: bool,
+    /// Print the answer as written, without rendering its Markdown (as when stdout is not a
+    /// terminal, or NO_COLOR is set).
+    #[arg(long)]
+    pub raw: bool,
     /// Tools.
     #[command(flatten)]
     pub tools: super::tools::ToolArgs,
@@ -174,8 +179,18 @@ async fn ask(app: &App, args: Args, quiet: bool) -> Result<()> {
         store,
         source: "cli".into(),
     };
-    let result =
-        terminal_turn(&ctx, &session, prompt, &opts, quiet || args.json, args.json).await?;
+    // piped, the answer is byte for byte what the API sent; on a terminal it ends its line
+    let answer = Answer::new(args.raw, std::io::stdout().is_terminal());
+    let result = terminal_turn(
+        &ctx,
+        &session,
+        prompt,
+        &opts,
+        quiet || args.json,
+        args.json,
+        answer,
+    )
+    .await?;
     match result {
         Ok(outcome) => {
             let r = &outcome.response;
@@ -183,7 +198,8 @@ async fn ask(app: &App, args: Args, quiet: bool) -> Result<()> {
                 output::print_ndjson(&json!({
                     "type": "done",
                     "session_id": session.id,
-                    "message_id": outcome.message.as_ref().map(|m| m.id),
+                    // the API's id, as in `start`: one type for one name
+                    "message_id": r.id,
                     "stop_reason": r.stop_reason,
                     "usage": outcome.usage,
                     "cost_usd": outcome.cost_usd,
@@ -258,7 +274,8 @@ async fn pick_session(store: &Store, args: &Args, app: &App) -> Result<(Session,
 }
 
 /// Runs one turn for the terminal: a spinner on stderr until the answer starts, the answer on
-/// stdout as it streams (text or NDJSON), and Ctrl-C cancelling the turn, not the program.
+/// stdout as it streams (rendered, raw or NDJSON), and Ctrl-C cancelling the turn, not the
+/// program.
 pub(super) async fn terminal_turn(
     ctx: &TurnContext,
     session: &Session,
@@ -266,6 +283,7 @@ pub(super) async fn terminal_turn(
     opts: &TurnOptions,
     quiet: bool,
     json: bool,
+    answer: Answer,
 ) -> Result<std::result::Result<engine::TurnOutcome, TurnError>> {
     let lease = match engine::lease::acquire(&ctx.store, &session.id).await {
         Ok(l) => l,
@@ -273,7 +291,11 @@ pub(super) async fn terminal_turn(
     };
     let (cancel, watcher) = super::ctrl_c_token();
     let spinner = output::spinner(quiet, "waiting for Claude…");
-    let mut printer = Printer::new(json);
+    let mut printer = Printer {
+        json,
+        answer,
+        broken: false,
+    };
     let result = engine::run_turn(
         ctx,
         session,
@@ -292,41 +314,52 @@ pub(super) async fn terminal_turn(
     lease.release().await;
     watcher.abort();
     spinner.finish_and_clear();
-    printer.end()?;
+    if matches!(result, Err(TurnError::Cancelled { .. })) {
+        printer.answer.interrupted();
+    }
+    printer.answer.finish();
     Ok(result)
 }
 
-/// Writes turn events to stdout, as text or NDJSON.
+/// Writes turn events to stdout: the answer's text, or NDJSON.
 struct Printer {
     json: bool,
-    wrote: bool,
-    ends_with_newline: bool,
+    answer: Answer,
+    /// stdout was closed (NDJSON): stop writing, go on with the turn.
     broken: bool,
 }
 
 impl Printer {
-    fn new(json: bool) -> Self {
-        Self {
-            json,
-            wrote: false,
-            ends_with_newline: true,
-            broken: false,
+    fn event(&mut self, ev: &TurnEvent) {
+        if self.json {
+            self.json_event(ev);
+            return;
+        }
+        match ev {
+            TurnEvent::Text(t) => self.answer.text(t),
+            TurnEvent::ToolUse { name, input, .. } => {
+                self.answer.break_line();
+                super::tools::show_use(name, input);
+            }
+            TurnEvent::ToolResult {
+                name,
+                output: out,
+                duration_ms,
+                ..
+            } => super::tools::show_result(name, out, *duration_ms),
+            _ => {}
         }
     }
 
-    fn event(&mut self, ev: &TurnEvent) {
+    fn json_event(&mut self, ev: &TurnEvent) {
         if self.broken {
             return;
         }
-        let r = match ev {
-            TurnEvent::Text(t) if self.json => {
-                output::print_ndjson(&json!({"type":"text","text":t}))
-            }
-            TurnEvent::Thinking(t) if self.json => {
-                output::print_ndjson(&json!({"type":"thinking","text":t}))
-            }
-            TurnEvent::Started { message_id, model } if self.json => {
-                output::print_ndjson(&json!({"type":"start","message_id":message_id,"model":model}))
+        let v = match ev {
+            TurnEvent::Text(t) => json!({"type":"text","text":t}),
+            TurnEvent::Thinking(t) => json!({"type":"thinking","text":t}),
+            TurnEvent::Started { message_id, model } => {
+                json!({"type":"start","message_id":message_id,"model":model})
             }
             TurnEvent::ToolUse {
                 id,
@@ -334,61 +367,22 @@ impl Printer {
                 server,
                 tool,
                 input,
-            } if self.json => output::print_ndjson(
-                &json!({"type":"tool_use","id":id,"name":name,"server":server,"tool":tool,"input":input}),
-            ),
+            } => {
+                json!({"type":"tool_use","id":id,"name":name,"server":server,"tool":tool,"input":input})
+            }
             TurnEvent::ToolResult {
                 id,
                 name,
                 output: out,
                 duration_ms,
-            } if self.json => output::print_ndjson(&json!({
+            } => json!({
                 "type":"tool_result","id":id,"name":name,"is_error":out.is_error,
-                "content":out.text(),"duration_ms":duration_ms})),
-            TurnEvent::ToolUse { name, input, .. } => {
-                self.end_line();
-                super::tools::show_use(name, input);
-                Ok(())
-            }
-            TurnEvent::ToolResult {
-                name,
-                output: out,
-                duration_ms,
-                ..
-            } => {
-                super::tools::show_result(name, out, *duration_ms);
-                Ok(())
-            }
-            TurnEvent::Text(t) => {
-                self.wrote = true;
-                self.ends_with_newline = t.ends_with('\n');
-                let mut out = std::io::stdout().lock();
-                out.write_all(t.as_bytes()).and_then(|_| out.flush())
-            }
-            _ => Ok(()),
+                "content":out.text(),"duration_ms":duration_ms}),
+            TurnEvent::UserStored(_) => return,
         };
         // a closed stdout (`| head`) must not kill the turn: the answer is still stored
-        if r.is_err() {
+        if output::print_ndjson(&v).is_err() {
             self.broken = true;
         }
-    }
-
-    fn end_line(&mut self) {
-        if !self.json && self.wrote && !self.ends_with_newline && !self.broken {
-            let mut out = std::io::stdout().lock();
-            let _ = writeln!(out).and_then(|_| out.flush());
-            self.ends_with_newline = true;
-        }
-    }
-
-    fn end(&mut self) -> std::io::Result<()> {
-        if !self.json && self.wrote && !self.ends_with_newline && !self.broken {
-            let mut out = std::io::stdout().lock();
-            writeln!(out)?;
-            out.flush()?;
-        }
-        self.wrote = false;
-        self.ends_with_newline = true;
-        Ok(())
     }
 }

@@ -39,10 +39,11 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
             let key = tokio::task::spawn_blocking(read_key)
                 .await
                 .map_err(|e| Error::Other(e.to_string()))??;
+            check_key(&app, &key, quiet).await?;
+            let place = secrets.set(ANTHROPIC_KEY, &key)?;
             if let Some(w) = secrets.fallback_warning() {
                 eprintln!("{w}");
             }
-            let place = secrets.set(ANTHROPIC_KEY, &key)?;
             output::note(
                 quiet,
                 &format!("stored key {} in the {place}", redact(&key)),
@@ -60,7 +61,8 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
         }
         Command::Status { json } => {
             let found = crate::secrets::anthropic_key(&app.env, &secrets)?;
-            let backend = match secrets.backend() {
+            let store = secrets.backend();
+            let backend = match &store {
                 Backend::Keyring => "keyring".to_owned(),
                 Backend::File { .. } => "file".to_owned(),
             };
@@ -74,10 +76,14 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
                 }))?);
             }
             match &found {
-                Some((key, source)) => println!("API key {} from the {source}", redact(key)),
-                None => println!("no API key: set ANTHROPIC_API_KEY or run `clauded auth login`"),
+                Some((key, source)) => {
+                    output::out(format_args!("API key {} from the {source}", redact(key)))?
+                }
+                None => {
+                    output::out("no API key: set ANTHROPIC_API_KEY or run `clauded auth login`")?
+                }
             }
-            if let Backend::File { reason } = secrets.backend()
+            if let Backend::File { reason } = &store
                 && !matches!(found, Some((_, KeySource::Env { .. })))
             {
                 output::note(
@@ -112,10 +118,10 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
             let token = tokio::task::spawn_blocking(read_key)
                 .await
                 .map_err(|e| Error::Other(e.to_string()))??;
+            let place = secrets.set(crate::secrets::GITHUB_TOKEN, &token)?;
             if let Some(w) = secrets.fallback_warning() {
                 eprintln!("{w}");
             }
-            let place = secrets.set(crate::secrets::GITHUB_TOKEN, &token)?;
             output::note(
                 quiet,
                 &format!("stored GitHub token {} in the {place}", redact(&token)),
@@ -135,6 +141,45 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
             {
                 eprintln!("note: ANTHROPIC_API_KEY is still set in the environment");
             }
+            Ok(())
+        }
+    }
+}
+
+/// Asks the API whether `key` works (one `GET /v1/models`). A refused key is an error and is
+/// not stored; when the API cannot say (unreachable, a proxy without the route, busy), the key
+/// is stored anyway with a warning.
+async fn check_key(app: &App, key: &str, quiet: bool) -> Result<()> {
+    let client = crate::anthropic::Client::new(app.config.client_config(key.to_owned()))?;
+    let spinner = output::spinner(quiet, "checking the key with the API…");
+    let checked =
+        tokio::time::timeout(std::time::Duration::from_secs(15), client.check_key()).await;
+    spinner.finish_and_clear();
+    let err = match checked {
+        Ok(Ok(())) => {
+            output::note(quiet, "the key works (GET /v1/models answered)");
+            return Ok(());
+        }
+        Ok(Err(e)) => e,
+        Err(_) => {
+            eprintln!("warning: the API did not answer within 15 s; storing the key unchecked");
+            return Ok(());
+        }
+    };
+    match err.api() {
+        Some(a) if a.status == Some(401) => {
+            eprintln!("the API refused this key; nothing was stored");
+            Err(Error::Upstream(err))
+        }
+        Some(a) if a.status == Some(403) => {
+            eprintln!(
+                "warning: the key is known but may not list models ({}); storing it",
+                a.kind
+            );
+            Ok(())
+        }
+        _ => {
+            eprintln!("warning: could not check the key ({err}); storing it unchecked");
             Ok(())
         }
     }

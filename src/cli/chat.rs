@@ -32,6 +32,10 @@ pub struct Args {
     /// Output token limit.
     #[arg(long)]
     pub max_tokens: Option<u32>,
+    /// Print answers as written, without rendering their Markdown (as when stdout is not a
+    /// terminal, or NO_COLOR is set).
+    #[arg(long)]
+    pub raw: bool,
     /// Tools.
     #[command(flatten)]
     pub tools: super::tools::ToolArgs,
@@ -58,6 +62,7 @@ struct Chat {
     tool_args: super::tools::ToolArgs,
     host: std::sync::Arc<crate::engine::tools::ToolHost>,
     announced: Option<String>,
+    raw: bool,
 }
 
 /// Runs `clauded chat`.
@@ -112,6 +117,7 @@ pub async fn run(args: Args, g: &super::Globals) -> Result<()> {
         tool_args: args.tools.clone(),
         host,
         announced: None,
+        raw: args.raw,
     };
     let r = chat.repl().await;
     chat.host.shutdown().await;
@@ -243,15 +249,17 @@ impl Chat {
                 note(false, "new session");
             }
             "sessions" => {
-                let list = self
+                let (list, all) = self
                     .store
                     .call(|s| {
-                        s.sessions(&SessionFilter {
+                        let list = s.sessions(&SessionFilter {
                             limit: Some(10),
                             ..Default::default()
-                        })
+                        })?;
+                        Ok((list, s.session_ids()?))
                     })
                     .await?;
+                let len = output::unique_len(list.iter().map(|s| s.id.as_str()), &all);
                 for s in list {
                     let mark = if self.session.as_ref().is_some_and(|c| c.id == s.id) {
                         "*"
@@ -260,7 +268,7 @@ impl Chat {
                     };
                     eprintln!(
                         "{mark} {}  {}  {:>3} msgs  {}",
-                        output::short(&s.id),
+                        output::prefix(&s.id, len),
                         output::when(&s.updated_at),
                         s.message_count,
                         s.title
@@ -360,7 +368,9 @@ impl Chat {
             record_events: true,
         };
         self.announced = Some(session.id.clone());
-        let result = terminal_turn(&self.ctx, &session, text, &opts, self.quiet, false).await?;
+        let answer = super::render::Answer::new(self.raw, true);
+        let result =
+            terminal_turn(&self.ctx, &session, text, &opts, self.quiet, false, answer).await?;
         let id = session.id.clone();
         self.session = Some(self.store.call(move |s| s.session(&id)).await?);
         match result {
@@ -381,7 +391,8 @@ impl Chat {
                 Ok(())
             }
             Err(TurnError::Cancelled { .. }) => {
-                note(false, "^C: answer stopped; what arrived is saved");
+                // the terminal has echoed the ^C itself
+                note(false, "answer stopped; what arrived is saved");
                 Ok(())
             }
             Err(TurnError::Upstream { error, .. }) => Err(Error::Upstream(error)),

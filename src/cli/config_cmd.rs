@@ -4,7 +4,7 @@ use super::App;
 use super::output;
 use crate::config::{CONFIG_TEMPLATE, Overrides};
 use crate::error::{Error, Result};
-use crate::secrets::redact;
+use crate::secrets::{KeySource, redact};
 use serde_json::json;
 
 /// `clauded config` subcommands.
@@ -52,7 +52,7 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
             }
             if let Some(obj) = v.as_object() {
                 for (k, val) in obj {
-                    println!("{k:<17} {}", val.as_str().unwrap_or_default());
+                    output::out(format_args!("{k:<17} {}", val.as_str().unwrap_or_default()))?;
                 }
             }
             Ok(())
@@ -62,40 +62,47 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
                 .ok()
                 .flatten();
             let mut v = serde_json::to_value(c).map_err(|e| Error::Other(e.to_string()))?;
+            let key_source = match &key {
+                None => "none",
+                Some((_, KeySource::Env { file: None, .. })) => "env",
+                Some((_, KeySource::Env { file: Some(_), .. })) => "dotenv",
+                Some((_, KeySource::Keyring)) => "keyring",
+                Some((_, KeySource::File(_))) => "file",
+            };
             if let Some(obj) = v.as_object_mut() {
                 obj.insert(
                     "api_key".into(),
                     json!(key.as_ref().map(|(k, s)| format!("{} ({s})", redact(k)))),
                 );
+                if let Some(sources) = obj.get_mut("sources").and_then(|s| s.as_object_mut()) {
+                    sources.insert("api_key".into(), json!(key_source));
+                }
             }
             if json {
                 return Ok(output::print_json(&v)?);
             }
-            let sources = &c.sources;
-            if let Some(obj) = v.as_object() {
-                for (k, val) in obj {
-                    if k == "sources" || k == "paths" {
-                        continue;
-                    }
-                    let shown = match val {
-                        serde_json::Value::String(s) => s.clone(),
-                        serde_json::Value::Null => "(unset)".into(),
-                        other => other.to_string(),
-                    };
-                    let from = sources
-                        .get(k.as_str())
-                        .map(|s| {
-                            format!(
-                                "  # {}",
-                                serde_json::to_value(s)
-                                    .ok()
-                                    .and_then(|v| v.as_str().map(str::to_owned))
-                                    .unwrap_or_default()
-                            )
-                        })
-                        .unwrap_or_default();
-                    println!("{k:<22} {shown}{}", output::dim(&from));
+            let Some(obj) = v.as_object() else {
+                return Ok(());
+            };
+            for (k, val) in obj {
+                if k == "sources" || k == "paths" {
+                    continue;
                 }
+                let shown = match (k.as_str(), val) {
+                    ("api_key", _) => key
+                        .as_ref()
+                        .map(|(k, _)| redact(k))
+                        .unwrap_or_else(|| "(unset)".into()),
+                    (_, serde_json::Value::String(s)) => s.clone(),
+                    (_, serde_json::Value::Null) => "(unset)".into(),
+                    (_, other) => other.to_string(),
+                };
+                // a key without a source prints none, so the test of `config show` notices
+                let from = obj["sources"][k.as_str()]
+                    .as_str()
+                    .map(|f| format!("  # {f}"))
+                    .unwrap_or_default();
+                output::out(format_args!("{k:<22} {shown}{}", output::dim(&from)))?;
             }
             Ok(())
         }
@@ -111,7 +118,7 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
                 std::fs::create_dir_all(dir)?;
             }
             std::fs::write(&path, CONFIG_TEMPLATE)?;
-            println!("{}", path.display());
+            output::out(path.display())?;
             Ok(())
         }
     }

@@ -148,10 +148,27 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
             };
             check_name(&new.name)?;
             let row = store.call(move |s| s.add_mcp_server(&new)).await?;
-            println!("{}", row.id);
+            let secrets: Vec<String> = (row.env.keys().map(|k| format!("{k}=***")))
+                .chain(row.headers.keys().map(|k| format!("{k}: ***")))
+                .collect();
+            let secrets = if secrets.is_empty() {
+                String::new()
+            } else {
+                format!(" with {}", secrets.join(", "))
+            };
+            output::out(format_args!(
+                "added MCP server {} ({}: {}{secrets}), id {}",
+                row.name,
+                row.transport,
+                target(&row),
+                row.id
+            ))?;
             note(
                 quiet,
-                &format!("added MCP server {} ({})", row.name, row.transport),
+                &format!(
+                    "offer its tools with `clauded chat --mcp {}` (or ask --mcp); a session remembers them",
+                    row.name
+                ),
             );
             Ok(())
         }
@@ -168,27 +185,25 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
             let table: Vec<Vec<String>> = rows
                 .iter()
                 .map(|r| {
-                    let target = match r.transport.as_str() {
-                        "builtin" => "(built in)".to_owned(),
-                        "http" => r.url.clone().unwrap_or_default(),
-                        _ => std::iter::once(r.command.clone().unwrap_or_default())
-                            .chain(r.args.iter().cloned())
-                            .collect::<Vec<_>>()
-                            .join(" "),
-                    };
                     vec![
                         r.name.clone(),
                         r.transport.clone(),
-                        if r.enabled { "yes" } else { "no" }.into(),
+                        offered(r),
                         r.scope.clone(),
-                        target,
+                        target(r),
                     ]
                 })
                 .collect();
-            Ok(output::print_table(
-                &["NAME", "TRANSPORT", "ENABLED", "SCOPE", "COMMAND/URL"],
+            output::print_table(
+                &["NAME", "TRANSPORT", "OFFERED", "SCOPE", "COMMAND/URL"],
                 &table,
-            )?)
+            )?;
+            note(
+                quiet,
+                "ask and chat offer a server's tools only with --mcp NAME (a session remembers it); \
+                 clauded run always has filesystem and bash",
+            );
+            Ok(())
         }
         Command::Rm { name } => {
             let n = name.clone();
@@ -220,21 +235,19 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
                 .iter()
                 .map(|t| {
                     let d = t.description.clone().unwrap_or_default();
-                    let first = d
-                        .lines()
-                        .next()
-                        .unwrap_or("")
-                        .chars()
-                        .take(90)
-                        .collect::<String>();
+                    let first = output::clip(d.lines().next().unwrap_or(""), 90);
                     vec![
                         crate::mcp::sanitize_tool_name(&row.name, &t.name),
-                        if t.read_only { "read-only" } else { "" }.into(),
+                        // read-only tools run without asking; the others ask first
+                        if t.read_only { "yes" } else { "no" }.into(),
                         first,
                     ]
                 })
                 .collect();
-            Ok(output::print_table(&["TOOL", "", "DESCRIPTION"], &table)?)
+            Ok(output::print_table(
+                &["TOOL", "READ-ONLY", "DESCRIPTION"],
+                &table,
+            )?)
         }
         Command::Call {
             name,
@@ -259,7 +272,7 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
             if json {
                 output::print_json(&out)?;
             } else {
-                println!("{}", out.text());
+                output::out(out.text())?;
             }
             if out.is_error {
                 return Err(Error::Other(format!(
@@ -282,17 +295,38 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
                 .flatten()
                 .map(|v| (v.as_str().unwrap_or(""), "added"))
             {
-                println!("{what:<8} {name}");
+                output::out(format_args!("{what:<8} {name}"))?;
             }
             for s in report["skipped"].as_array().into_iter().flatten() {
-                println!(
+                output::out(format_args!(
                     "skipped  {}: {}",
                     s["name"].as_str().unwrap_or(""),
                     s["reason"].as_str().unwrap_or("")
-                );
+                ))?;
             }
             Ok(())
         }
+    }
+}
+
+/// What a server runs or where it is, for listings.
+fn target(r: &McpServerRow) -> String {
+    match r.transport.as_str() {
+        "builtin" => "(built in)".to_owned(),
+        "http" => r.url.clone().unwrap_or_default(),
+        _ => std::iter::once(r.command.clone().unwrap_or_default())
+            .chain(r.args.iter().cloned())
+            .collect::<Vec<_>>()
+            .join(" "),
+    }
+}
+
+/// Who gets a server's tools: `ask`/`chat` only when named with --mcp, runs the built-ins.
+fn offered(r: &McpServerRow) -> String {
+    match (r.enabled, r.is_builtin()) {
+        (false, _) => "no (disabled)".to_owned(),
+        (true, true) => format!("with --mcp {}; in every run", r.name),
+        (true, false) => format!("with --mcp {}", r.name),
     }
 }
 

@@ -9,6 +9,7 @@ mod mcp;
 mod models;
 mod output;
 mod projects;
+pub mod render;
 mod run;
 mod serve;
 mod sessions;
@@ -177,6 +178,8 @@ pub fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Error::Interrupted) => ExitCode::from(exit::INTERRUPTED),
+        // the reader went away (`| head`): it has what it wanted, which is no failure
+        Err(Error::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
             report(&e);
             ExitCode::from(e.exit_code())

@@ -1,7 +1,7 @@
 //! `clauded projects`: list, add and remove projects.
 
 use super::App;
-use super::output::{self, short, when};
+use super::output::{self, when};
 use crate::config::Overrides;
 use crate::error::{Error, Result};
 use crate::store::NewProject;
@@ -56,11 +56,13 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
                 );
                 return Ok(());
             }
+            let ids: Vec<String> = list.iter().map(|p| p.id.clone()).collect();
+            let len = output::unique_len(ids.iter().map(String::as_str), &ids);
             let rows: Vec<Vec<String>> = list
                 .iter()
                 .map(|p| {
                     vec![
-                        short(&p.id).to_owned(),
+                        output::prefix(&p.id, len).to_owned(),
                         p.name.clone(),
                         p.session_count.to_string(),
                         when(&p.created_at),
@@ -109,7 +111,7 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
             if json {
                 return Ok(output::print_json(&p)?);
             }
-            println!("{}", p.id);
+            output::out(&p.id)?;
             output::note(quiet, &format!("added project {}", p.name));
             Ok(())
         }

@@ -2,6 +2,7 @@
 
 use super::App;
 use super::output::{self, dim, note};
+use super::render::Answer;
 use crate::anthropic::ContentBlock;
 use crate::config::Overrides;
 use crate::engine::events::{Broadcaster, EventSink};
@@ -62,6 +63,14 @@ pub struct Args {
     /// Requests to Claude, at most.
     #[arg(long, default_value_t = 40)]
     pub max_turns: u32,
+    /// Print Claude's text as written, without rendering its Markdown.
+    #[arg(long)]
+    pub raw: bool,
+}
+
+/// The answer's writer, whichever task holds it (a poisoned lock still writes).
+fn lock(a: &Mutex<Answer>) -> std::sync::MutexGuard<'_, Answer> {
+    a.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 fn bars(quiet: bool) -> run::ProgressFn {
@@ -200,14 +209,21 @@ pub async fn run(args: Args, g: &super::Globals) -> Result<()> {
         .ok_or_else(|| Error::Other("the event stream did not start".into()))?;
     let sink = EventSink::new(store.clone(), hub.clone(), &session.id);
     let json_mode = args.json;
-    let printer = tokio::spawn(async move {
-        while let Ok(ev) = events.recv().await {
-            if json_mode {
-                let mut v = ev.event.clone();
-                v["id"] = json!(ev.id);
-                let _ = output::print_ndjson(&v);
-            } else if let Some(line) = describe(&ev.event) {
-                eprintln!("{}", dim(&line));
+    // Claude's text (stdout) and the run's status lines (stderr) share the terminal: a status
+    // line first ends the text's line
+    let answer = Arc::new(Mutex::new(Answer::new(args.raw, true)));
+    let printer = tokio::spawn({
+        let answer = answer.clone();
+        async move {
+            while let Ok(ev) = events.recv().await {
+                if json_mode {
+                    let mut v = ev.event.clone();
+                    v["id"] = json!(ev.id);
+                    let _ = output::print_ndjson(&v);
+                } else if let Some(line) = describe(&ev.event) {
+                    lock(&answer).break_line();
+                    eprintln!("{}", dim(&line));
+                }
             }
         }
     });
@@ -218,22 +234,14 @@ pub async fn run(args: Args, g: &super::Globals) -> Result<()> {
         );
     }
     let (cancel, watcher) = super::ctrl_c_token();
-    let mut wrote = false;
     let mut on_event = |ev: TurnEvent| {
         if json_mode {
             return;
         }
         match ev {
-            TurnEvent::Text(t) => {
-                wrote = !t.ends_with('\n');
-                let mut out = std::io::stdout().lock();
-                let _ = out.write_all(t.as_bytes()).and_then(|_| out.flush());
-            }
+            TurnEvent::Text(t) => lock(&answer).text(&t),
             TurnEvent::ToolUse { name, input, .. } => {
-                if wrote {
-                    println!();
-                    wrote = false;
-                }
+                lock(&answer).break_line();
                 super::tools::show_use(&name, &input);
             }
             TurnEvent::ToolResult {
@@ -267,22 +275,28 @@ pub async fn run(args: Args, g: &super::Globals) -> Result<()> {
     hub.end(&session.id);
     let _ = printer.await;
     host.shutdown().await;
-    if wrote {
-        println!();
-    }
+    lock(&answer).finish();
     match result {
         Ok(sum) => {
             if json_mode {
                 return Ok(());
             }
             let mut out = std::io::stdout().lock();
-            writeln!(out, "\nbranch   {} (from {})", sum.branch, sum.base)?;
+            if sum.branch_deleted {
+                writeln!(
+                    out,
+                    "\nbranch   none: nothing changed, so {} was deleted and {} is checked out again",
+                    sum.branch, sum.base
+                )?;
+            } else {
+                writeln!(out, "\nbranch   {} (from {})", sum.branch, sum.base)?;
+            }
             match &sum.commit {
                 Some(c) => writeln!(
                     out,
-                    "commit   {} ({} files: {})",
+                    "commit   {} ({}: {})",
                     &c[..c.len().min(10)],
-                    sum.files_changed.len(),
+                    output::count(sum.files_changed.len(), "file", "files"),
                     sum.files_changed.join(", ")
                 )?,
                 None => writeln!(
@@ -320,7 +334,16 @@ pub async fn run(args: Args, g: &super::Globals) -> Result<()> {
             )?;
             Ok(())
         }
-        Err(RunError::Refused(m)) => Err(Error::Usage(m)),
+        Err(RunError::Refused(m)) => {
+            // refused before it started (a dirty tree): a new run leaves no empty session
+            if existing.is_none() {
+                let sid = session.id.clone();
+                if let Err(e) = store.call(move |s| s.delete_session(&sid)).await {
+                    tracing::warn!("cannot remove the refused run's session: {e}");
+                }
+            }
+            Err(Error::Usage(m))
+        }
         Err(RunError::Stopped) => Err(Error::Interrupted),
         Err(RunError::Failed(m)) => Err(Error::Other(format!(
             "the run failed: {m} (session {})",

@@ -26,7 +26,12 @@ pub struct Args {
     #[arg(long, value_name = "FILE", conflicts_with = "token")]
     pub token_file: Option<std::path::PathBuf>,
     /// Another allowed CORS origin (repeatable; `*` for any). Loopback origins are always allowed.
-    #[arg(long = "cors-origin", env = "ALLOWED_ORIGINS", value_delimiter = ',')]
+    #[arg(
+        long = "cors-origin",
+        env = "ALLOWED_ORIGINS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
     pub cors_origins: Vec<String>,
     /// Listen on a non-loopback address without a token.
     #[arg(long)]
@@ -36,7 +41,8 @@ pub struct Args {
         long = "allowed-host",
         value_name = "NAME",
         env = "CLAUDED_ALLOWED_HOSTS",
-        value_delimiter = ','
+        value_delimiter = ',',
+        hide_env_values = true
     )]
     pub allowed_hosts: Vec<String>,
     /// Let runs clone local paths and file:// URLs (trusted setups and tests only).
@@ -85,11 +91,19 @@ pub async fn run(args: Args, g: &super::Globals) -> Result<()> {
         let added = store.call(move |s| server::demo::seed(s, &model)).await?;
         super::output::note(quiet, &format!("demo data: {added} rows added"));
     }
-    let key = crate::secrets::anthropic_key(&app.env, &app.secrets())
+    let secrets = app.secrets();
+    let key = crate::secrets::anthropic_key(&app.env, &secrets)
         .ok()
         .flatten();
     let has_key = key.is_some();
-    let client = Client::new(c.client_config(key.map(|(k, _)| k).unwrap_or_default()))?;
+    let key_line = match &key {
+        Some((k, source)) => format!("API key: {} from the {source}", crate::secrets::redact(k)),
+        None => "no server API key: clients must send `Authorization: Bearer sk-ant-...`, \
+                 or run `clauded auth login` (picked up without a restart)"
+            .to_owned(),
+    };
+    let client =
+        Client::new(c.client_config(key.as_ref().map(|(k, _)| k.clone()).unwrap_or_default()))?;
     let mut options = ServerOptions::from_config(c);
     options.token = token;
     options.github_token = crate::secrets::github_token(&app.env, &app.secrets())
@@ -102,6 +116,14 @@ pub async fn run(args: Args, g: &super::Globals) -> Result<()> {
     options.host_guard = ip.is_loopback();
     options.allow_local_repos = args.allow_local_repos;
     let state = AppState::new(store, client, has_key, options);
+    // a key stored (or removed) with `clauded auth login`/`logout` later applies within seconds
+    let env = app.env.clone();
+    state.set_key_lookup(std::sync::Arc::new(move || {
+        crate::secrets::anthropic_key(&env, &secrets)
+            .ok()
+            .flatten()
+            .map(|(k, _)| k)
+    }));
     let listener = tokio::net::TcpListener::bind((ip, c.port))
         .await
         .map_err(|e| Error::Other(format!("cannot listen on {ip}:{}: {e}", c.port)))?;
@@ -117,11 +139,7 @@ pub async fn run(args: Args, g: &super::Globals) -> Result<()> {
         addr.port()
     );
     eprintln!("database: {}", c.database.display());
-    if !has_key {
-        eprintln!(
-            "no server API key: clients must send `Authorization: Bearer sk-ant-...` (or run `clauded auth login`)"
-        );
-    }
+    eprintln!("{key_line}");
     server::serve(listener, state, server::shutdown_signal()).await?;
     eprintln!("stopped");
     Ok(())

@@ -1,7 +1,7 @@
 //! `clauded sessions`: list, show, delete and export stored sessions.
 
 use super::App;
-use super::output::{self, money, short, when};
+use super::output::{self, money, when};
 use crate::anthropic::{ContentBlock, Role, ToolResultContent};
 use crate::config::Overrides;
 use crate::error::Result;
@@ -25,13 +25,16 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Print a session's conversation.
+    /// Print a session's conversation (Claude's Markdown rendered on a terminal).
     Show {
         /// Session id or unique prefix.
         id: String,
         /// Print JSON.
         #[arg(long)]
         json: bool,
+        /// Print Claude's answers as written, without rendering their Markdown.
+        #[arg(long)]
+        raw: bool,
     },
     /// Delete a session and its messages.
     #[command(alias = "delete")]
@@ -72,16 +75,17 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
             limit,
             json,
         } => {
-            let list = store
+            let (list, all) = store
                 .call(move |s| {
                     let project_id = match project {
                         Some(p) => Some(s.resolve_project(&p)?.id),
                         None => None,
                     };
-                    s.sessions(&SessionFilter {
+                    let list = s.sessions(&SessionFilter {
                         project_id,
                         limit: Some(limit),
-                    })
+                    })?;
+                    Ok((list, s.session_ids()?))
                 })
                 .await?;
             if json {
@@ -94,11 +98,12 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
                 );
                 return Ok(());
             }
+            let len = output::unique_len(list.iter().map(|s| s.id.as_str()), &all);
             let rows: Vec<Vec<String>> = list
                 .iter()
                 .map(|s| {
                     vec![
-                        short(&s.id).to_owned(),
+                        output::prefix(&s.id, len).to_owned(),
                         when(&s.updated_at),
                         s.message_count.to_string(),
                         s.total_tokens.to_string(),
@@ -113,7 +118,8 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
                 &rows,
             )?)
         }
-        Command::Show { id, json } => {
+        Command::Show { id, json, raw } => {
+            let width = super::render::terminal_width(raw);
             let (session, messages) = load(&store, id).await?;
             if json {
                 return Ok(output::print_json(
@@ -143,7 +149,13 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
                     "\n{}",
                     output::dim(&format!("── {who} · {}", when(&m.created_at)))
                 )?;
-                writeln!(out, "{}", render_blocks(m, false).trim_end())?;
+                let text = render_blocks(m, false);
+                match width {
+                    Some(w) if m.role == Role::Assistant => {
+                        write!(out, "{}", super::render::render_all(text.trim_end(), w))?
+                    }
+                    _ => writeln!(out, "{}", text.trim_end())?,
+                }
             }
             Ok(())
         }

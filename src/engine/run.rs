@@ -81,6 +81,8 @@ pub struct RunSummary {
     pub title: String,
     /// The run's branch.
     pub branch: String,
+    /// The branch was deleted again: the run changed nothing and the checkout is back on `base`.
+    pub branch_deleted: bool,
     /// Where it started from.
     pub base: String,
     /// The commit made, if any.
@@ -155,6 +157,11 @@ pub fn sweep_workspaces(dir: &Path, ttl: Duration) {
     }
 }
 
+/// `1 file`, `2 files`.
+fn files(n: usize) -> String {
+    format!("{n} file{}", if n == 1 { "" } else { "s" })
+}
+
 /// Git work on the blocking pool.
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> git::Result<T> + Send + 'static,
@@ -201,7 +208,7 @@ pub async fn run(
     let (status, event) = match &result {
         Ok(sum) => (
             "completed",
-            json!({"type": "completed", "websiteSessionId": session.id, "completed": true, "branch": sum.branch,
+            json!({"type": "completed", "websiteSessionId": session.id, "completed": true, "branch": sum.branch, "branchDeleted": sum.branch_deleted,
                    "baseBranch": sum.base, "totalCost": sum.cost_usd, "commit": sum.commit, "filesChanged": sum.files_changed,
                    "pushed": sum.pushed, "prUrl": sum.pr_url}),
         ),
@@ -310,8 +317,8 @@ async fn run_inner(
         })?;
         if !dirty.is_empty() {
             return Err(RunError::Refused(format!(
-                "the working tree has uncommitted changes ({} files): commit or stash them, or pass --allow-dirty",
-                dirty.len()
+                "the working tree has uncommitted changes ({}): commit or stash them, or pass --allow-dirty",
+                files(dirty.len())
             )));
         }
     } else if !workdir.join(".git").exists() {
@@ -347,9 +354,20 @@ async fn run_inner(
 
     // title and branch (new runs only)
     let (title, branch, base) = if follow_up {
+        let branch = meta["branch"].as_str().unwrap_or_default().to_owned();
+        if in_place {
+            // the user may have switched away, or the first run changed nothing and its
+            // branch is gone: a follow-up works on the run's branch, never on another one
+            let (wd, br) = (workdir.clone(), branch.clone());
+            blocking(move || git::ensure_branch(&git2::Repository::open(&wd)?, &br))
+                .await
+                .map_err(|e| {
+                    RunError::Refused(format!("cannot check out the run's branch {branch}: {e}"))
+                })?;
+        }
         (
             session.title.clone(),
-            meta["branch"].as_str().unwrap_or_default().to_owned(),
+            branch,
             meta["baseBranch"].as_str().unwrap_or_default().to_owned(),
         )
     } else {
@@ -521,6 +539,7 @@ async fn run_inner(
         session_id: session.id.clone(),
         title,
         branch: branch.clone(),
+        branch_deleted: false,
         base: base.clone(),
         commit: None,
         files_changed: vec![],
@@ -529,6 +548,22 @@ async fn run_inner(
         usage: outcome.usage,
         cost_usd: outcome.cost_usd,
     };
+    // an in-place run that changed nothing leaves the repository as it found it
+    if in_place {
+        let (wd, br, b) = (workdir.clone(), branch.clone(), base.clone());
+        match blocking(move || git::drop_empty_branch(&git2::Repository::open(&wd)?, &br, &b)).await
+        {
+            Ok(true) => {
+                summary.branch_deleted = true;
+                emit(json!({"type": "message", "stage": "branch_deleted",
+                    "message": format!("No changes: back on {base}, branch {branch} deleted")}))
+                .await?;
+                return Ok(summary);
+            }
+            Ok(false) => {}
+            Err(e) => tracing::warn!("cannot drop the empty branch {branch}: {e}"),
+        }
+    }
     if !spec.auto_commit {
         return Ok(summary);
     }
@@ -550,7 +585,7 @@ async fn run_inner(
     .map_err(RunError::Failed)?;
     emit(stage(
         "analysis_complete",
-        format!("{} files changed", files.len()),
+        format!("{} changed", self::files(files.len())),
         json!({"files": files}),
     ))
     .await?;

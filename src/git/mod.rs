@@ -200,6 +200,42 @@ pub fn create_branch(repo: &Repository, name: &str) -> Result<()> {
     Ok(())
 }
 
+/// Checks out `name`: the branch when it exists (a change in the way is refused), else a new
+/// one at HEAD. Nothing happens when it is checked out already.
+pub fn ensure_branch(repo: &Repository, name: &str) -> Result<()> {
+    if current_branch(repo)? == name {
+        return Ok(());
+    }
+    let refname = format!("refs/heads/{name}");
+    match repo.revparse_single(&refname) {
+        Ok(target) => {
+            repo.checkout_tree(&target, Some(git2::build::CheckoutBuilder::new().safe()))?;
+            repo.set_head(&refname)?;
+            Ok(())
+        }
+        Err(_) => create_branch(repo, name),
+    }
+}
+
+/// Goes back to `base` and deletes `branch` when nothing was committed on it (both point at
+/// one commit) and the work tree has no changes; true when it did.
+pub fn drop_empty_branch(repo: &Repository, branch: &str, base: &str) -> Result<bool> {
+    let head_of = |name: &str| -> Result<git2::Oid> {
+        Ok(repo
+            .find_branch(name, git2::BranchType::Local)?
+            .get()
+            .peel_to_commit()?
+            .id())
+    };
+    if head_of(branch)? != head_of(base)? || !changed_files(repo)?.is_empty() {
+        return Ok(false);
+    }
+    ensure_branch(repo, base)?;
+    repo.find_branch(branch, git2::BranchType::Local)?
+        .delete()?;
+    Ok(true)
+}
+
 /// Changed, added or deleted files in the work tree (untracked included, ignored not).
 pub fn changed_files(repo: &Repository) -> Result<Vec<String>> {
     let mut opts = StatusOptions::new();

@@ -89,10 +89,25 @@ impl ServerOptions {
     }
 }
 
+/// Looks the server's own key up again (environment, keyring, credentials file).
+pub type KeyLookup = Arc<dyn Fn() -> Option<String> + Send + Sync>;
+
+/// How long a looked-up key is trusted before the secrets are read again.
+const KEY_TTL: Duration = Duration::from_secs(5);
+
+/// The server's own key as last looked up, and when.
+#[derive(Default)]
+struct KeyCache {
+    lookup: Option<KeyLookup>,
+    key: Option<String>,
+    checked: Option<Instant>,
+}
+
 struct Inner {
     store: Store,
     client: Client,
     has_own_key: bool,
+    own_key: Mutex<KeyCache>,
     options: ServerOptions,
     started: Instant,
     running: Mutex<HashMap<String, CancellationToken>>,
@@ -146,6 +161,7 @@ impl AppState {
             store,
             client,
             has_own_key,
+            own_key: Mutex::default(),
             options,
             started: Instant::now(),
             running: Mutex::new(HashMap::new()),
@@ -215,9 +231,41 @@ impl AppState {
     pub fn client_for(&self, caller_key: Option<&str>) -> Option<Client> {
         match caller_key {
             Some(k) => Some(self.0.client.with_api_key(k)),
-            None if self.0.has_own_key => Some(self.0.client.clone()),
-            None => None,
+            // with a lookup, what it finds now is the key (none after `auth logout`)
+            None => match self.own_key() {
+                Some(found) => found.map(|k| self.0.client.with_api_key(&k)),
+                None if self.0.has_own_key => Some(self.0.client.clone()),
+                None => None,
+            },
         }
+    }
+
+    /// Makes the server look its own key up again (at most every few seconds), so a key
+    /// stored with `clauded auth login` after the start is used without a restart.
+    pub fn set_key_lookup(&self, lookup: KeyLookup) {
+        let mut c = self.0.own_key.lock().unwrap_or_else(|p| p.into_inner());
+        *c = KeyCache {
+            lookup: Some(lookup),
+            ..Default::default()
+        };
+    }
+
+    /// The server's own key as the lookup finds it; None when no lookup is set.
+    fn own_key(&self) -> Option<Option<String>> {
+        let lookup = {
+            let c = self.0.own_key.lock().unwrap_or_else(|p| p.into_inner());
+            match (&c.lookup, c.checked) {
+                (None, _) => return None,
+                (Some(_), Some(at)) if at.elapsed() < KEY_TTL => return Some(c.key.clone()),
+                (Some(l), _) => l.clone(),
+            }
+        };
+        // outside the lock: a keyring read may take a moment
+        let key = lookup();
+        let mut c = self.0.own_key.lock().unwrap_or_else(|p| p.into_inner());
+        c.key = key.clone();
+        c.checked = Some(Instant::now());
+        Some(key)
     }
 
     fn running(&self) -> std::sync::MutexGuard<'_, HashMap<String, CancellationToken>> {

@@ -454,6 +454,14 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// Every session's id (for abbreviating ids so that each prefix names one session).
+    pub fn session_ids(&self) -> Result<Vec<String>> {
+        let conn = self.conn();
+        let mut st = conn.prepare("SELECT id FROM sessions")?;
+        let rows = st.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Changes a session's settings; `None` fields stay.
     pub fn update_session(&self, id: &str, up: &SessionUpdate) -> Result<Session> {
         let n = self.write(|tx| {

@@ -66,7 +66,7 @@ fn the_builtin_filesystem_writes_a_file_and_claude_sees_the_result() {
         &["--mcp", "filesystem", "--yes", "write a note"],
     );
     assert_eq!(r.code, 0, "{r:?}");
-    assert_eq!(r.stdout, "I wrote the file.\n");
+    assert_eq!(r.stdout, "I wrote the file.", "piped: as sent");
     assert!(
         r.stderr.contains("→ filesystem__write_file"),
         "tool calls are shown: {r:?}"

@@ -9,7 +9,8 @@ fn ask_combines_prompt_and_stdin_and_streams_the_answer() {
     let h = Home::new();
     h.fake.push(Reply::text("Paris is the capital. ✓"));
     let r = h.ok(&["ask", "Summarize this:"], Some("France facts\n"));
-    assert_eq!(r.stdout, "Paris is the capital. ✓\n");
+    // piped, stdout is exactly what the API sent: no newline added
+    assert_eq!(r.stdout, "Paris is the capital. ✓");
     let reqs = h.fake.message_requests();
     assert_eq!(reqs.len(), 1);
     let req = &reqs[0];
@@ -153,7 +154,7 @@ fn overloaded_then_success_is_retried() {
         .push(Reply::error(529, "overloaded_error", "Overloaded").header("retry-after-ms", "20"));
     h.fake.push(Reply::text("made it"));
     let r = h.ok(&["ask", "hello"], None);
-    assert_eq!(r.stdout, "made it\n");
+    assert_eq!(r.stdout, "made it");
     assert_eq!(h.fake.message_requests().len(), 2);
     assert!(
         r.stderr.contains("overloaded_error"),
@@ -280,7 +281,7 @@ fn byte_split_crlf_frames_with_multibyte_text_arrive_whole() {
         }),
     );
     let r = h.ok(&["ask", "hi"], None);
-    assert_eq!(r.stdout, format!("{text}\n"));
+    assert_eq!(r.stdout, text);
 }
 
 #[test]
@@ -378,7 +379,7 @@ fn no_stream_and_no_save() {
         ],
         None,
     );
-    assert_eq!(r.stdout, "whole answer\n");
+    assert_eq!(r.stdout, "whole answer");
     let req = &h.fake.message_requests()[0];
     assert_eq!(req.body.get("stream"), None);
     assert_eq!(req.body["max_tokens"], json!(77));

@@ -96,3 +96,66 @@ fn a_public_address_without_a_token_is_refused() {
         "{r:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_names_its_key_source_and_picks_up_a_key_stored_later() {
+    let mut h = Home::new();
+    h.key = None;
+    let mut s = serve(h.cmd(&["serve", "--port", "0"]));
+    let mut said = String::new();
+    for _ in 0..2 {
+        s.stderr.read_line(&mut said).unwrap();
+    }
+    assert!(
+        said.contains("no server API key") && said.contains("without a restart"),
+        "{said}"
+    );
+    clauded::anthropic::init_tls();
+    let http = reqwest::Client::new();
+    let ask = || async {
+        http.post(format!("{}/v1/chat/completions", s.url))
+            .json(&serde_json::json!({"messages":[{"role":"user","content":"hi"}]}))
+            .send()
+            .await
+            .unwrap()
+    };
+    assert_eq!(ask().await.status(), 401);
+
+    let key = "sk-ant-api03-stored-later-0000wxyz";
+    h.fake.set_models(&["claude-test"]);
+    h.ok(&["auth", "login"], Some(&format!("{key}\n")));
+    h.fake.push(Reply::text("now with the stored key"));
+    let start = std::time::Instant::now();
+    let r = loop {
+        let r = ask().await;
+        if r.status() != 401 || start.elapsed() > Duration::from_secs(15) {
+            break r;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    assert_eq!(r.status(), 200);
+    let sent = h.fake.message_requests().pop().unwrap();
+    assert_eq!(sent.header("x-api-key"), Some(key));
+
+    // a 404 for a /v1 path asked for without /v1 says where it is
+    let r = http
+        .get(format!("{}/chat/completions", s.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let body: serde_json::Value = r.json().await.unwrap();
+    let msg = body["error"]["message"].as_str().unwrap();
+    assert!(msg.contains("did you mean /v1/chat/completions?"), "{msg}");
+
+    // once a key exists, the start-up line says where it comes from
+    let mut again = serve(h.cmd(&["serve", "--port", "0"]));
+    let mut said = String::new();
+    for _ in 0..2 {
+        again.stderr.read_line(&mut said).unwrap();
+    }
+    assert!(
+        said.contains("API key: sk-ant-…wxyz from the file"),
+        "{said}"
+    );
+}

@@ -9,8 +9,11 @@ mod approvals;
 mod browser;
 mod cli_ask;
 mod cli_chat;
+mod cli_edges;
 mod cli_misc;
 mod cli_serve;
+#[cfg(unix)]
+mod cli_terminal;
 mod client;
 mod credentials;
 mod data_safety;

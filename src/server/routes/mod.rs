@@ -16,12 +16,23 @@ use crate::store::{Project, Session};
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-/// 404 for unknown paths.
+/// The first path segments of the `/v1` routes, for "did you mean" on a path without `/v1`.
+const V1_ROOTS: &[&str] = &["models", "chat", "projects", "sessions", "mcp", "tools"];
+
+/// 404 for unknown paths; a `/v1` path asked for without `/v1` says so (an OpenAI client whose
+/// base URL lacks it).
 pub async fn not_found(uri: axum::http::Uri) -> ApiError {
+    let path = uri.path();
+    let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
+    let hint = if V1_ROOTS.contains(&first) {
+        format!("; did you mean /v1{path}? (OpenAI clients want the base URL http://HOST:PORT/v1)")
+    } else {
+        String::new()
+    };
     ApiError::new(
         StatusCode::NOT_FOUND,
         "not_found_error",
-        format!("no route for {}", uri.path()),
+        format!("no route for {path}{hint}"),
     )
 }
 

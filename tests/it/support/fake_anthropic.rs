@@ -228,6 +228,7 @@ struct State {
     script: VecDeque<Scripted>,
     requests: Vec<Recorded>,
     models: Option<Value>,
+    models_error: Option<(u16, String)>,
     disconnects: usize,
 }
 
@@ -296,6 +297,11 @@ impl FakeAnthropic {
             .collect();
         self.state.lock().unwrap().models = Some(json!({"data": data, "has_more": false,
             "first_id": ids.first(), "last_id": ids.last()}));
+    }
+
+    /// Makes `GET /v1/models` answer with this error status and Anthropic error type.
+    pub fn set_models_error(&self, status: u16, kind: &str) {
+        self.state.lock().unwrap().models_error = Some((status, kind.to_owned()));
     }
 
     /// Requests received so far.
@@ -409,6 +415,12 @@ async fn serve_conn(mut sock: TcpStream, state: Arc<Mutex<State>>) {
     };
     state.lock().unwrap().requests.push(req.clone());
     if req.method == "GET" && req.path.starts_with("/v1/models") {
+        let failing = state.lock().unwrap().models_error.clone();
+        if let Some((status, kind)) = failing {
+            let body = json!({"type":"error","error":{"type":kind,"message":"invalid x-api-key"}});
+            write_json(&mut sock, status, &[], &body).await;
+            return;
+        }
         let models = state.lock().unwrap().models.clone();
         match models {
             Some(m) => write_json(&mut sock, 200, &[], &m).await,
