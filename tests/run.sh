@@ -30,4 +30,7 @@ fi
 export CLAUDED_MCP_BIN="$node_dir/node_modules/.bin"
 export CLAUDED_MCP_TIME="$venv/bin/mcp-server-time"
 
+# every locked package, for every platform: the rust-version test reads `cargo metadata --offline`
+cargo fetch --locked --quiet
+
 cargo test --locked "$@"

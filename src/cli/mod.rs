@@ -37,7 +37,7 @@ Exit codes:
 
 /// Claude in the terminal, and a local OpenAI-compatible daemon, on one SQLite store.
 #[derive(Debug, Parser)]
-#[command(name = "clauded", version, about, after_help = EXIT_CODES, propagate_version = true)]
+#[command(name = "clauded", version = env!("CLAUDED_LONG_VERSION"), about, after_help = EXIT_CODES, propagate_version = true)]
 pub struct Cli {
     /// Less output on stderr (no spinner, no usage lines).
     #[arg(short, long, global = true)]

@@ -13,6 +13,7 @@ mod data_safety;
 mod mcp_client;
 mod mcp_registry;
 mod openai_sdk;
+mod packaging;
 mod run_git;
 mod server_faults;
 mod server_guards;
