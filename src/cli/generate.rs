@@ -20,7 +20,9 @@ pub enum Command {
 }
 
 /// Writes the files.
-pub fn run(cmd: Command, mut app: clap::Command) -> Result<()> {
+pub fn run(cmd: Command, app: clap::Command) -> Result<()> {
+    // the plain version: the commit in `--version` would make every commit's pages stale
+    let mut app = app.version(env!("CARGO_PKG_VERSION"));
     match cmd {
         Command::Completions { dir } => {
             std::fs::create_dir_all(&dir)?;

@@ -5,6 +5,7 @@ mod auth;
 mod chat;
 mod config_cmd;
 mod generate;
+mod health;
 mod mcp;
 mod models;
 mod output;
@@ -76,6 +77,8 @@ pub enum Command {
     Mcp(mcp::Command),
     /// Run the local API server.
     Serve(serve::Args),
+    /// Ask a running server whether it is ready; exit 0 if so, 1 if not.
+    Health(health::Args),
     /// Store, check or remove the Anthropic API key.
     #[command(subcommand)]
     Auth(auth::Command),
@@ -245,6 +248,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Models(a) => models::run(a, g).await,
         Command::Mcp(c) => mcp::run(c, g).await,
         Command::Serve(a) => serve::run(a, g).await,
+        Command::Health(a) => health::run(a, g).await,
         Command::Auth(c) => auth::run(c, g).await,
         Command::Config(c) => config_cmd::run(c, g).await,
         Command::Generate(c) => generate::run(c, Cli::command()),

@@ -32,6 +32,8 @@ pub fn router(state: AppState) -> Router {
     // needs no auth: health for probes, turn status for the iOS app (counters only)
     let public = Router::new()
         .route("/health", get(routes::health::health))
+        .route("/health/live", get(routes::health::live))
+        .route("/health/ready", get(routes::health::ready))
         .route(
             "/v1/chat/completions/{session_id}/status",
             get(routes::chat::status),
