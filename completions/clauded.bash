@@ -1909,7 +1909,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__serve)
-            opts="-q -v -h -V --host --port --db --token --token-file --cors-origin --allow-unauthenticated --allowed-host --allow-local-repos --demo --quiet --verbose --env-file --help --version"
+            opts="-q -v -h -V --host --port --db --token --token-file --cors-origin --allow-unauthenticated --allowed-host --allow-local-repos --metrics-addr --demo --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1940,6 +1940,10 @@ _clauded() {
                     return 0
                     ;;
                 --allowed-host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metrics-addr)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -411,6 +411,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --token-file 'Read the required token from FILE (surrounding whitespace and the newline are dropped)'
             cand --cors-origin 'Another allowed CORS origin (repeatable; `*` for any). Loopback origins are always allowed'
             cand --allowed-host 'Another `Host` name accepted on a loopback address (repeatable; loopback names always are)'
+            cand --metrics-addr 'Also serve GET /metrics on this address, without the token (e.g. 127.0.0.1:9100 for a local Prometheus). /metrics stays on the main address, behind the token'
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
             cand --allow-unauthenticated 'Listen on a non-loopback address without a token'
             cand --allow-local-repos 'Let runs clone local paths and file:// URLs (trusted setups and tests only)'

@@ -237,6 +237,7 @@ complete -c clauded -n "__fish_clauded_using_subcommand serve" -l token -d 'Requ
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -l token-file -d 'Read the required token from FILE (surrounding whitespace and the newline are dropped)' -r -F
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -l cors-origin -d 'Another allowed CORS origin (repeatable; `*` for any). Loopback origins are always allowed' -r
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -l allowed-host -d 'Another `Host` name accepted on a loopback address (repeatable; loopback names always are)' -r
+complete -c clauded -n "__fish_clauded_using_subcommand serve" -l metrics-addr -d 'Also serve GET /metrics on this address, without the token (e.g. 127.0.0.1:9100 for a local Prometheus). /metrics stays on the main address, behind the token' -r
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -l allow-unauthenticated -d 'Listen on a non-loopback address without a token'
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -l allow-local-repos -d 'Let runs clone local paths and file:// URLs (trusted setups and tests only)'

@@ -42,6 +42,10 @@ pub struct Args {
     /// Let runs clone local paths and file:// URLs (trusted setups and tests only).
     #[arg(long)]
     pub allow_local_repos: bool,
+    /// Also serve GET /metrics on this address, without the token (e.g. 127.0.0.1:9100 for a
+    /// local Prometheus). /metrics stays on the main address, behind the token.
+    #[arg(long, value_name = "ADDR", env = "CLAUDED_METRICS_ADDR")]
+    pub metrics_addr: Option<std::net::SocketAddr>,
     /// Add the demo projects and sessions (idempotent).
     #[arg(long)]
     pub demo: bool,
@@ -117,6 +121,24 @@ pub async fn run(args: Args, g: &super::Globals) -> Result<()> {
         addr.port()
     );
     eprintln!("database: {}", c.database.display());
+    if let Some(maddr) = args.metrics_addr {
+        let ml = tokio::net::TcpListener::bind(maddr)
+            .await
+            .map_err(|e| Error::Other(format!("cannot listen on --metrics-addr {maddr}: {e}")))?;
+        eprintln!("metrics on http://{}/metrics", ml.local_addr()?);
+        let (router, stop) = (
+            server::metrics_router(state.clone()),
+            state.shutdown_token(),
+        );
+        tokio::spawn(async move {
+            let served = axum::serve(ml, router)
+                .with_graceful_shutdown(stop.cancelled_owned())
+                .await;
+            if let Err(e) = served {
+                tracing::warn!("the metrics listener stopped: {e}");
+            }
+        });
+    }
     if !has_key {
         eprintln!(
             "no server API key: clients must send `Authorization: Bearer sk-ant-...` (or run `clauded auth login`)"

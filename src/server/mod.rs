@@ -126,6 +126,7 @@ pub fn router(state: AppState) -> Router {
             "/api/internal/sessions/{id}/interrupt",
             post(routes::webedt::interrupt),
         )
+        .route("/metrics", get(routes::metrics::scrape))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             layers::auth,
@@ -134,6 +135,7 @@ pub fn router(state: AppState) -> Router {
         .merge(protected)
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
+        .layer(axum::middleware::from_fn(layers::note_route))
         .layer(axum::middleware::from_fn_with_state(
             guard.clone(),
             layers::cross_site_guard,
@@ -152,6 +154,13 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .fallback_service(rewritten)
         .layer(axum::middleware::from_fn(layers::log_request))
+}
+
+/// `GET /metrics` alone, without auth, for `--metrics-addr` (an address only the scraper reaches).
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(routes::metrics::scrape))
+        .with_state(state)
 }
 
 /// Serves until `shutdown` resolves; open streams then get a final frame and `[DONE]`.

@@ -138,6 +138,7 @@ impl Drop for Unregister<'_> {
 impl AppState {
     /// State over a store and a client; `has_own_key` says whether the client's key is real.
     pub fn new(store: Store, client: Client, has_own_key: bool, options: ServerOptions) -> Self {
+        crate::metrics::install();
         let tools = ToolHost::with_settings(
             Duration::from_secs(30),
             Duration::from_secs(300),
@@ -217,6 +218,15 @@ impl AppState {
             .unwrap_or_else(|p| p.into_inner())
             .remove(&(session_id.to_owned(), tool_use_id.to_owned()));
         tx.is_some_and(|tx| tx.send(d).is_ok())
+    }
+
+    /// How many tool calls wait for an approval now.
+    pub fn pending_approvals(&self) -> usize {
+        self.0
+            .approvals
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .len()
     }
 
     /// Drops a waiting approval (timed out or cancelled).

@@ -81,6 +81,21 @@ pub enum Error {
     },
 }
 
+impl Error {
+    /// The store itself failed (SQLite, the file, a corrupt row), as opposed to a request
+    /// for a row that is not there or a clash.
+    pub fn is_failure(&self) -> bool {
+        matches!(
+            self,
+            Error::Sqlite(_)
+                | Error::Open { .. }
+                | Error::TooNew { .. }
+                | Error::Corrupt(_)
+                | Error::Task(_)
+        )
+    }
+}
+
 /// Longest id a client may choose.
 pub const MAX_ID_LEN: usize = 128;
 
@@ -279,9 +294,15 @@ impl Store {
         F: FnOnce(&Store) -> Result<T> + Send + 'static,
     {
         let store = self.clone();
-        tokio::task::spawn_blocking(move || f(&store))
+        let out = tokio::task::spawn_blocking(move || f(&store))
             .await
-            .map_err(|e| Error::Task(e.to_string()))?
+            .map_err(|e| Error::Task(e.to_string()))?;
+        if let Err(e) = &out
+            && e.is_failure()
+        {
+            crate::metrics::store_error();
+        }
+        out
     }
 
     /// A write transaction that takes the write lock at once, so two processes never

@@ -12,6 +12,7 @@ mod credentials;
 mod data_safety;
 mod mcp_client;
 mod mcp_registry;
+mod observability;
 mod openai_sdk;
 mod packaging;
 mod run_git;

@@ -3,6 +3,7 @@
 pub mod chat;
 pub mod health;
 pub mod mcp;
+pub mod metrics;
 pub mod models;
 pub mod projects;
 pub mod sessions;
