@@ -127,6 +127,7 @@ pub fn router(state: AppState) -> Router {
             post(routes::webedt::interrupt),
         )
         .route("/metrics", get(routes::metrics::scrape))
+        .route("/openapi.json", get(routes::openapi::document))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             layers::auth,

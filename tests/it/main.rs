@@ -14,6 +14,7 @@ mod mcp_client;
 mod mcp_registry;
 mod observability;
 mod openai_sdk;
+mod openapi;
 mod packaging;
 mod run_git;
 mod server_faults;

@@ -5,6 +5,7 @@ pub mod health;
 pub mod mcp;
 pub mod metrics;
 pub mod models;
+pub mod openapi;
 pub mod projects;
 pub mod sessions;
 pub mod webedt;
