@@ -38,6 +38,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             [CompletionResult]::new('models', 'models', [CompletionResultType]::ParameterValue, 'List the models the API offers')
             [CompletionResult]::new('mcp', 'mcp', [CompletionResultType]::ParameterValue, 'Register and use MCP tool servers')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run the local API server')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the setup (key, database, port, git, keyring, Landlock, MCP servers, GitHub token)')
             [CompletionResult]::new('health', 'health', [CompletionResultType]::ParameterValue, 'Ask a running server whether it is ready; exit 0 if so, 1 if not')
             [CompletionResult]::new('auth', 'auth', [CompletionResultType]::ParameterValue, 'Store, check or remove the Anthropic API key')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show or create the configuration')
@@ -469,6 +470,20 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'clauded;doctor' {
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds each network check and each MCP server may take')
+            [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'clauded;health' {
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'The server''s base URL (default: http://HOST:PORT from the configuration, as `serve` uses it)')
             [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Port of a local server (overrides PORT)')
@@ -711,6 +726,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             [CompletionResult]::new('models', 'models', [CompletionResultType]::ParameterValue, 'List the models the API offers')
             [CompletionResult]::new('mcp', 'mcp', [CompletionResultType]::ParameterValue, 'Register and use MCP tool servers')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run the local API server')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the setup (key, database, port, git, keyring, Landlock, MCP servers, GitHub token)')
             [CompletionResult]::new('health', 'health', [CompletionResultType]::ParameterValue, 'Ask a running server whether it is ready; exit 0 if so, 1 if not')
             [CompletionResult]::new('auth', 'auth', [CompletionResultType]::ParameterValue, 'Store, check or remove the Anthropic API key')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show or create the configuration')
@@ -792,6 +808,9 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             break
         }
         'clauded;help;serve' {
+            break
+        }
+        'clauded;help;doctor' {
             break
         }
         'clauded;help;health' {

@@ -28,6 +28,9 @@ _clauded() {
             clauded,config)
                 cmd="clauded__subcmd__config"
                 ;;
+            clauded,doctor)
+                cmd="clauded__subcmd__doctor"
+                ;;
             clauded,generate)
                 cmd="clauded__subcmd__generate"
                 ;;
@@ -138,6 +141,9 @@ _clauded() {
                 ;;
             clauded__subcmd__help,config)
                 cmd="clauded__subcmd__help__subcmd__config"
+                ;;
+            clauded__subcmd__help,doctor)
+                cmd="clauded__subcmd__help__subcmd__doctor"
                 ;;
             clauded__subcmd__help,generate)
                 cmd="clauded__subcmd__help__subcmd__generate"
@@ -335,7 +341,7 @@ _clauded() {
 
     case "${cmd}" in
         clauded)
-            opts="-q -v -h -V --quiet --verbose --env-file --help --version ask run chat sessions projects models mcp serve health auth config generate help"
+            opts="-q -v -h -V --quiet --verbose --env-file --help --version ask run chat sessions projects models mcp serve doctor health auth config generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -780,6 +786,28 @@ _clauded() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        clauded__subcmd__doctor)
+            opts="-q -v -h -V --json --timeout --quiet --verbose --env-file --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         clauded__subcmd__generate)
             opts="-q -v -h -V --quiet --verbose --env-file --help --version completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -921,7 +949,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__help)
-            opts="ask run chat sessions projects models mcp serve health auth config generate help"
+            opts="ask run chat sessions projects models mcp serve doctor health auth config generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1077,6 +1105,20 @@ _clauded() {
         clauded__subcmd__help__subcmd__config__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__help__subcmd__doctor)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -35,6 +35,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand models 'List the models the API offers'
             cand mcp 'Register and use MCP tool servers'
             cand serve 'Run the local API server'
+            cand doctor 'Check the setup (key, database, port, git, keyring, Landlock, MCP servers, GitHub token)'
             cand health 'Ask a running server whether it is ready; exit 0 if so, 1 if not'
             cand auth 'Store, check or remove the Anthropic API key'
             cand config 'Show or create the configuration'
@@ -425,6 +426,19 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'clauded;doctor'= {
+            cand --timeout 'Seconds each network check and each MCP server may take'
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --json 'Print one JSON document'
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'clauded;health'= {
             cand --url 'The server''s base URL (default: http://HOST:PORT from the configuration, as `serve` uses it)'
             cand --port 'Port of a local server (overrides PORT)'
@@ -639,6 +653,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand models 'List the models the API offers'
             cand mcp 'Register and use MCP tool servers'
             cand serve 'Run the local API server'
+            cand doctor 'Check the setup (key, database, port, git, keyring, Landlock, MCP servers, GitHub token)'
             cand health 'Ask a running server whether it is ready; exit 0 if so, 1 if not'
             cand auth 'Store, check or remove the Anthropic API key'
             cand config 'Show or create the configuration'
@@ -699,6 +714,8 @@ set edit:completion:arg-completer[clauded] = {|@words|
         &'clauded;help;mcp;import'= {
         }
         &'clauded;help;serve'= {
+        }
+        &'clauded;help;doctor'= {
         }
         &'clauded;help;health'= {
         }

@@ -4,6 +4,7 @@ mod ask;
 mod auth;
 mod chat;
 mod config_cmd;
+mod doctor;
 mod generate;
 mod health;
 mod mcp;
@@ -77,6 +78,8 @@ pub enum Command {
     Mcp(mcp::Command),
     /// Run the local API server.
     Serve(serve::Args),
+    /// Check the setup (key, database, port, git, keyring, Landlock, MCP servers, GitHub token).
+    Doctor(doctor::Args),
     /// Ask a running server whether it is ready; exit 0 if so, 1 if not.
     Health(health::Args),
     /// Store, check or remove the Anthropic API key.
@@ -249,6 +252,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Mcp(c) => mcp::run(c, g).await,
         Command::Serve(a) => serve::run(a, g).await,
         Command::Health(a) => health::run(a, g).await,
+        Command::Doctor(a) => doctor::run(a, g).await,
         Command::Auth(c) => auth::run(c, g).await,
         Command::Config(c) => config_cmd::run(c, g).await,
         Command::Generate(c) => generate::run(c, Cli::command()),

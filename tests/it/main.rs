@@ -10,6 +10,7 @@ mod cli_serve;
 mod client;
 mod credentials;
 mod data_safety;
+mod doctor;
 mod mcp_client;
 mod mcp_registry;
 mod observability;
