@@ -36,6 +36,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand mcp 'Register and use MCP tool servers'
             cand serve 'Run the local API server'
             cand doctor 'Check the setup (key, database, port, git, keyring, Landlock, MCP servers, GitHub token)'
+            cand service 'Install, remove or check `clauded serve` as a service (systemd or launchd)'
             cand health 'Ask a running server whether it is ready; exit 0 if so, 1 if not'
             cand auth 'Store, check or remove the Anthropic API key'
             cand config 'Show or create the configuration'
@@ -439,6 +440,77 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'clauded;service'= {
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand install 'Install and start the service (system-wide as root, else for this user)'
+            cand uninstall 'Stop the service and remove its unit (data and the `clauded` user are kept)'
+            cand status 'Whether the service runs, and whether it answers /health/ready'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'clauded;service;install'= {
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'This user''s service (systemd --user; launchd agent on macOS)'
+            cand --system 'The system''s service (runs as the `clauded` user; needs root). Linux only'
+            cand --print 'Print the unit (or plist) instead of installing it'
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'clauded;service;uninstall'= {
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'This user''s service (systemd --user; launchd agent on macOS)'
+            cand --system 'The system''s service (runs as the `clauded` user; needs root). Linux only'
+            cand --print 'Print the unit (or plist) instead of installing it'
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'clauded;service;status'= {
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'This user''s service (systemd --user; launchd agent on macOS)'
+            cand --system 'The system''s service (runs as the `clauded` user; needs root). Linux only'
+            cand --print 'Print the unit (or plist) instead of installing it'
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'clauded;service;help'= {
+            cand install 'Install and start the service (system-wide as root, else for this user)'
+            cand uninstall 'Stop the service and remove its unit (data and the `clauded` user are kept)'
+            cand status 'Whether the service runs, and whether it answers /health/ready'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'clauded;service;help;install'= {
+        }
+        &'clauded;service;help;uninstall'= {
+        }
+        &'clauded;service;help;status'= {
+        }
+        &'clauded;service;help;help'= {
+        }
         &'clauded;health'= {
             cand --url 'The server''s base URL (default: http://HOST:PORT from the configuration, as `serve` uses it)'
             cand --port 'Port of a local server (overrides PORT)'
@@ -654,6 +726,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand mcp 'Register and use MCP tool servers'
             cand serve 'Run the local API server'
             cand doctor 'Check the setup (key, database, port, git, keyring, Landlock, MCP servers, GitHub token)'
+            cand service 'Install, remove or check `clauded serve` as a service (systemd or launchd)'
             cand health 'Ask a running server whether it is ready; exit 0 if so, 1 if not'
             cand auth 'Store, check or remove the Anthropic API key'
             cand config 'Show or create the configuration'
@@ -716,6 +789,17 @@ set edit:completion:arg-completer[clauded] = {|@words|
         &'clauded;help;serve'= {
         }
         &'clauded;help;doctor'= {
+        }
+        &'clauded;help;service'= {
+            cand install 'Install and start the service (system-wide as root, else for this user)'
+            cand uninstall 'Stop the service and remove its unit (data and the `clauded` user are kept)'
+            cand status 'Whether the service runs, and whether it answers /health/ready'
+        }
+        &'clauded;help;service;install'= {
+        }
+        &'clauded;help;service;uninstall'= {
+        }
+        &'clauded;help;service;status'= {
         }
         &'clauded;help;health'= {
         }

@@ -13,6 +13,7 @@ mod output;
 mod projects;
 mod run;
 mod serve;
+mod service;
 mod sessions;
 mod tools;
 
@@ -80,6 +81,9 @@ pub enum Command {
     Serve(serve::Args),
     /// Check the setup (key, database, port, git, keyring, Landlock, MCP servers, GitHub token).
     Doctor(doctor::Args),
+    /// Install, remove or check `clauded serve` as a service (systemd or launchd).
+    #[command(subcommand)]
+    Service(service::Command),
     /// Ask a running server whether it is ready; exit 0 if so, 1 if not.
     Health(health::Args),
     /// Store, check or remove the Anthropic API key.
@@ -253,6 +257,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Serve(a) => serve::run(a, g).await,
         Command::Health(a) => health::run(a, g).await,
         Command::Doctor(a) => doctor::run(a, g).await,
+        Command::Service(c) => service::run(c).await,
         Command::Auth(c) => auth::run(c, g).await,
         Command::Config(c) => config_cmd::run(c, g).await,
         Command::Generate(c) => generate::run(c, Cli::command()),

@@ -21,6 +21,7 @@ mod run_git;
 mod server_faults;
 mod server_guards;
 mod server_routes;
+mod service;
 mod shared_store;
 mod tools_safety;
 mod webedt;
