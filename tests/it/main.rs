@@ -8,6 +8,7 @@ mod cli_chat;
 mod cli_misc;
 mod cli_serve;
 mod client;
+mod container;
 mod credentials;
 mod data_safety;
 mod doctor;
