@@ -30,7 +30,7 @@ use std::process::ExitCode;
 pub const EXIT_CODES: &str = "\
 Exit codes:
   0    success
-  1    unexpected failure (I/O, database)
+  1    unexpected failure (I/O, database); a failed doctor check or health probe
   2    usage error: bad arguments, unknown session or project
   3    no API key, or invalid configuration
   4    the Claude API returned an error (authentication, rate limit, overload, bad request)
@@ -267,6 +267,18 @@ pub async fn run(cli: Cli) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn help_lists_every_exit_status() {
+        for (code, _) in crate::error::EXIT_STATUS {
+            assert!(
+                EXIT_CODES
+                    .lines()
+                    .any(|l| l.trim_start().starts_with(&format!("{code} "))),
+                "{code} in EXIT_CODES"
+            );
+        }
+    }
 
     #[test]
     fn the_command_line_is_consistent() {
