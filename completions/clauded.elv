@@ -35,6 +35,9 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand models 'List the models the API offers'
             cand mcp 'Register and use MCP tool servers'
             cand serve 'Run the local API server'
+            cand doctor 'Check the setup (key, database, port, git, keyring, Landlock, MCP servers, GitHub token)'
+            cand service 'Install, remove or check `clauded serve` as a service (systemd or launchd)'
+            cand health 'Ask a running server whether it is ready; exit 0 if so, 1 if not'
             cand auth 'Store, check or remove the Anthropic API key'
             cand config 'Show or create the configuration'
             cand generate 'Write shell completions or the man page'
@@ -414,10 +417,109 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --token-file 'Read the required token from FILE (surrounding whitespace and the newline are dropped)'
             cand --cors-origin 'Another allowed CORS origin (repeatable; `*` for any). Loopback origins are always allowed'
             cand --allowed-host 'Another `Host` name accepted on a loopback address (repeatable; loopback names always are)'
+            cand --metrics-addr 'Also serve GET /metrics on this address, without the token (e.g. 127.0.0.1:9100 for a local Prometheus). /metrics stays on the main address, behind the token'
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
             cand --allow-unauthenticated 'Listen on a non-loopback address without a token'
             cand --allow-local-repos 'Let runs clone local paths and file:// URLs (trusted setups and tests only)'
             cand --demo 'Add the demo projects and sessions (idempotent)'
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'clauded;doctor'= {
+            cand --timeout 'Seconds each network check and each MCP server may take'
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --json 'Print one JSON document'
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'clauded;service'= {
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand install 'Install and start the service (system-wide as root, else for this user)'
+            cand uninstall 'Stop the service and remove its unit (data and the `clauded` user are kept)'
+            cand status 'Whether the service runs, and whether it answers /health/ready'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'clauded;service;install'= {
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'This user''s service (systemd --user; launchd agent on macOS)'
+            cand --system 'The system''s service (runs as the `clauded` user; needs root). Linux only'
+            cand --print 'Print the unit (or plist) instead of installing it'
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'clauded;service;uninstall'= {
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'This user''s service (systemd --user; launchd agent on macOS)'
+            cand --system 'The system''s service (runs as the `clauded` user; needs root). Linux only'
+            cand --print 'Print the unit (or plist) instead of installing it'
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'clauded;service;status'= {
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'This user''s service (systemd --user; launchd agent on macOS)'
+            cand --system 'The system''s service (runs as the `clauded` user; needs root). Linux only'
+            cand --print 'Print the unit (or plist) instead of installing it'
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'clauded;service;help'= {
+            cand install 'Install and start the service (system-wide as root, else for this user)'
+            cand uninstall 'Stop the service and remove its unit (data and the `clauded` user are kept)'
+            cand status 'Whether the service runs, and whether it answers /health/ready'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'clauded;service;help;install'= {
+        }
+        &'clauded;service;help;uninstall'= {
+        }
+        &'clauded;service;help;status'= {
+        }
+        &'clauded;service;help;help'= {
+        }
+        &'clauded;health'= {
+            cand --url 'The server''s base URL (default: http://HOST:PORT from the configuration, as `serve` uses it)'
+            cand --port 'Port of a local server (overrides PORT)'
+            cand --timeout 'Seconds to wait for the answer'
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -627,6 +729,9 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand models 'List the models the API offers'
             cand mcp 'Register and use MCP tool servers'
             cand serve 'Run the local API server'
+            cand doctor 'Check the setup (key, database, port, git, keyring, Landlock, MCP servers, GitHub token)'
+            cand service 'Install, remove or check `clauded serve` as a service (systemd or launchd)'
+            cand health 'Ask a running server whether it is ready; exit 0 if so, 1 if not'
             cand auth 'Store, check or remove the Anthropic API key'
             cand config 'Show or create the configuration'
             cand generate 'Write shell completions or the man page'
@@ -686,6 +791,21 @@ set edit:completion:arg-completer[clauded] = {|@words|
         &'clauded;help;mcp;import'= {
         }
         &'clauded;help;serve'= {
+        }
+        &'clauded;help;doctor'= {
+        }
+        &'clauded;help;service'= {
+            cand install 'Install and start the service (system-wide as root, else for this user)'
+            cand uninstall 'Stop the service and remove its unit (data and the `clauded` user are kept)'
+            cand status 'Whether the service runs, and whether it answers /health/ready'
+        }
+        &'clauded;help;service;install'= {
+        }
+        &'clauded;help;service;uninstall'= {
+        }
+        &'clauded;help;service;status'= {
+        }
+        &'clauded;help;health'= {
         }
         &'clauded;help;auth'= {
             cand login 'Store a key (prompted without echo, or one line read from piped stdin)'

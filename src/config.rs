@@ -240,23 +240,80 @@ impl Env {
     }
 }
 
-/// Every environment name clauded reads.
-pub const ENV_NAMES: &[&str] = &[
-    "CLAUDED_HOME",
-    "CLAUDE_CONFIG_DIR",
-    "ANTHROPIC_API_KEY",
-    "ANTHROPIC_BASE_URL",
-    "CLAUDE_API_BASE_URL",
-    "CLAUDE_DEFAULT_MODEL",
-    "DATABASE_URL",
-    "HOST",
-    "PORT",
-    "WORKSPACE_DIR",
-    "TMP_DIR",
-    "CLAUDED_KEYRING",
-    "CLAUDED_MAX_RETRIES",
-    "GITHUB_TOKEN",
-    "GITHUB_API_URL",
+/// Every environment variable clauded reads, and what it does: the man pages' ENVIRONMENT
+/// section and `.env.example` are checked against this list.
+pub const ENV_VARS: &[(&str, &str)] = &[
+    (
+        "CLAUDED_HOME",
+        "Put every file (config, database, history, credentials) in this one folder.",
+    ),
+    (
+        "CLAUDE_CONFIG_DIR",
+        "The config folder (config.toml, credentials.toml).",
+    ),
+    (
+        "ANTHROPIC_API_KEY",
+        "The Anthropic API key; wins over the stored one.",
+    ),
+    (
+        "ANTHROPIC_BASE_URL",
+        "The API base URL (default https://api.anthropic.com).",
+    ),
+    (
+        "CLAUDE_API_BASE_URL",
+        "Another name for ANTHROPIC_BASE_URL.",
+    ),
+    (
+        "CLAUDE_DEFAULT_MODEL",
+        "The default model (default claude-sonnet-4-5).",
+    ),
+    (
+        "DATABASE_URL",
+        "The SQLite file: a path or a sqlite:// URL (PostgreSQL is not supported yet).",
+    ),
+    ("HOST", "The server's address (default 127.0.0.1)."),
+    ("PORT", "The server's port (default 8000)."),
+    (
+        "CLAUDED_SERVER_TOKEN",
+        "The token the server requires (--token); needed on a non-loopback HOST.",
+    ),
+    (
+        "CLAUDED_ALLOWED_HOSTS",
+        "Extra Host names the server accepts on loopback, comma-separated.",
+    ),
+    (
+        "ALLOWED_ORIGINS",
+        "Extra CORS origins, comma-separated (* for any).",
+    ),
+    (
+        "CLAUDED_METRICS_ADDR",
+        "Also serve GET /metrics, without the token, on this address.",
+    ),
+    (
+        "WORKSPACE_DIR",
+        "Where runs clone repositories (default under the data folder).",
+    ),
+    ("TMP_DIR", "Scratch space (default the system temp dir)."),
+    (
+        "CLAUDED_KEYRING",
+        "auto (the OS keyring if it works) or file (always credentials.toml).",
+    ),
+    (
+        "CLAUDED_MAX_RETRIES",
+        "Retries before the first byte of an answer (default 2).",
+    ),
+    (
+        "GITHUB_TOKEN",
+        "Token for cloning and pushing over https and for pull requests.",
+    ),
+    (
+        "GITHUB_API_URL",
+        "GitHub's API base (default https://api.github.com); its host may receive the token.",
+    ),
+    (
+        "CLAUDED_LOG",
+        "Log filter, e.g. debug or warn,clauded::http=info (from the environment, not an env file).",
+    ),
 ];
 
 /// The config file's shape; every key optional.

@@ -22,6 +22,36 @@ pub mod exit {
     pub const INTERRUPTED: u8 = 130;
 }
 
+/// Every exit code and its meaning, for the man pages' EXIT STATUS (`--help` has the same).
+pub const EXIT_STATUS: &[(u8, &str)] = &[
+    (exit::OK, "success"),
+    (
+        exit::FAILURE,
+        "unexpected failure (I/O, database); a failed `doctor` check or `health` probe",
+    ),
+    (
+        exit::USAGE,
+        "usage error: bad arguments, unknown session or project",
+    ),
+    (exit::CONFIG, "no API key, or invalid configuration"),
+    (
+        exit::UPSTREAM,
+        "the Claude API returned an error (authentication, rate limit, overload, bad request)",
+    ),
+    (
+        exit::UNREACHABLE,
+        "the Claude API could not be reached, timed out, or cut the answer short",
+    ),
+    (
+        exit::BUSY,
+        "the session is answering elsewhere (another terminal or the server)",
+    ),
+    (
+        exit::INTERRUPTED,
+        "interrupted (Ctrl-C); the partial answer is saved",
+    ),
+];
+
 /// Anything a command can fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

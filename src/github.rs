@@ -127,6 +127,14 @@ impl GitHub {
         }
     }
 
+    /// `GET /user`: the login the token belongs to (what `clauded doctor` checks).
+    pub async fn user(&self) -> Result<String, Error> {
+        let (_, body) = self
+            .send(self.http.get(format!("{}/user", self.api)))
+            .await?;
+        Ok(body["login"].as_str().unwrap_or("(no login)").to_owned())
+    }
+
     async fn send(&self, req: reqwest::RequestBuilder) -> Result<(u16, serde_json::Value), Error> {
         self.hosts.check(&self.api)?;
         let resp = req

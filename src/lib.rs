@@ -1,6 +1,7 @@
 //! clauded: Claude in the terminal and as a local OpenAI-compatible daemon, on one SQLite store.
 //!
-//! Layers, lowest first: [`anthropic`], [`store`], [`config`], [`secrets`] and [`pricing`];
+//! Layers, lowest first: [`anthropic`], [`store`], [`config`], [`secrets`], [`pricing`] and
+//! [`metrics`];
 //! then [`engine`]; then the front ends ([`cli`]). A module never imports one above it.
 
 pub mod anthropic;
@@ -12,6 +13,7 @@ pub mod error;
 pub mod git;
 pub mod github;
 pub mod mcp;
+pub mod metrics;
 pub mod openai;
 pub mod pricing;
 pub mod procs;

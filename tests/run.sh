@@ -42,4 +42,7 @@ if [ -z "${CLAUDED_CHROMIUM:-}" ]; then
 fi
 export CLAUDED_MCP_TIME="$venv/bin/mcp-server-time"
 
+# every locked package, for every platform: the rust-version test reads `cargo metadata --offline`
+cargo fetch --locked --quiet
+
 cargo test --locked "$@"

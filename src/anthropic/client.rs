@@ -138,7 +138,7 @@ impl Client {
         let mut req = req.clone();
         req.stream = None;
         let resp = self
-            .send(|c| c.post(self.url("messages")).json(&req))
+            .send("messages", |c| c.post(self.url("messages")).json(&req))
             .await?;
         let request_id = request_id(resp.headers());
         let bytes = resp.bytes().await.map_err(|e| self.transport(e))?;
@@ -158,7 +158,7 @@ impl Client {
         let mut req = req.clone();
         req.stream = Some(true);
         let resp = self
-            .send(|c| c.post(self.url("messages")).json(&req))
+            .send("messages", |c| c.post(self.url("messages")).json(&req))
             .await?;
         let ctype = resp
             .headers()
@@ -217,7 +217,7 @@ impl Client {
                 url.push_str("&after_id=");
                 url.push_str(a);
             }
-            let resp = self.send(|c| c.get(&url)).await?;
+            let resp = self.send("models", |c| c.get(&url)).await?;
             let bytes = resp.bytes().await.map_err(|e| self.transport(e))?;
             let page: Page = serde_json::from_slice(&bytes)
                 .map_err(|e| Error::Protocol(format!("the model list did not parse ({e})")))?;
@@ -266,25 +266,39 @@ impl Client {
             HeaderValue::from_static("application/json"),
         );
         let url = self.url(path);
-        self.send_with(headers, |c| c.post(&url).body(body.clone()))
+        self.send_with("messages", headers, |c| c.post(&url).body(body.clone()))
             .await
     }
 
+    /// Sends with retries; `endpoint` (`messages`, `models`) labels the attempt's metrics.
     async fn send(
         &self,
+        endpoint: &'static str,
         build: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
     ) -> Result<reqwest::Response, Error> {
-        self.send_with(self.headers()?, build).await
+        self.send_with(endpoint, self.headers()?, build).await
     }
 
     async fn send_with(
         &self,
+        endpoint: &'static str,
         headers: HeaderMap,
         build: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
     ) -> Result<reqwest::Response, Error> {
         let mut attempt = 0u32;
         loop {
+            let started = std::time::Instant::now();
             let outcome = build(&self.http).headers(headers.clone()).send().await;
+            match &outcome {
+                Ok(resp) => {
+                    crate::metrics::upstream_attempt(endpoint, started.elapsed());
+                    if !resp.status().is_success() {
+                        crate::metrics::upstream_error(resp.status().as_u16().to_string());
+                    }
+                }
+                Err(e) if e.is_timeout() => crate::metrics::upstream_error("timeout".into()),
+                Err(_) => crate::metrics::upstream_error("connect".into()),
+            }
             let (err, delay) = match outcome {
                 Ok(resp) if resp.status().is_success() => return Ok(resp),
                 Ok(resp) => {

@@ -4,7 +4,9 @@ mod ask;
 mod auth;
 mod chat;
 mod config_cmd;
+mod doctor;
 mod generate;
+mod health;
 mod mcp;
 mod models;
 mod output;
@@ -12,6 +14,7 @@ mod projects;
 pub mod render;
 mod run;
 mod serve;
+mod service;
 mod sessions;
 mod tools;
 
@@ -28,7 +31,7 @@ use std::process::ExitCode;
 pub const EXIT_CODES: &str = "\
 Exit codes:
   0    success
-  1    unexpected failure (I/O, database)
+  1    unexpected failure (I/O, database); a failed doctor check or health probe
   2    usage error: bad arguments, unknown session or project
   3    no API key, or invalid configuration
   4    the Claude API returned an error (authentication, rate limit, overload, bad request)
@@ -38,7 +41,7 @@ Exit codes:
 
 /// Claude in the terminal, and a local OpenAI-compatible daemon, on one SQLite store.
 #[derive(Debug, Parser)]
-#[command(name = "clauded", version, about, after_help = EXIT_CODES, propagate_version = true)]
+#[command(name = "clauded", version = env!("CLAUDED_LONG_VERSION"), about, after_help = EXIT_CODES, propagate_version = true)]
 pub struct Cli {
     /// Less output on stderr (no spinner, no usage lines).
     #[arg(short, long, global = true)]
@@ -77,6 +80,13 @@ pub enum Command {
     Mcp(mcp::Command),
     /// Run the local API server.
     Serve(serve::Args),
+    /// Check the setup (key, database, port, git, keyring, Landlock, MCP servers, GitHub token).
+    Doctor(doctor::Args),
+    /// Install, remove or check `clauded serve` as a service (systemd or launchd).
+    #[command(subcommand)]
+    Service(service::Command),
+    /// Ask a running server whether it is ready; exit 0 if so, 1 if not.
+    Health(health::Args),
     /// Store, check or remove the Anthropic API key.
     #[command(subcommand)]
     Auth(auth::Command),
@@ -248,6 +258,9 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Models(a) => models::run(a, g).await,
         Command::Mcp(c) => mcp::run(c, g).await,
         Command::Serve(a) => serve::run(a, g).await,
+        Command::Health(a) => health::run(a, g).await,
+        Command::Doctor(a) => doctor::run(a, g).await,
+        Command::Service(c) => service::run(c).await,
         Command::Auth(c) => auth::run(c, g).await,
         Command::Config(c) => config_cmd::run(c, g).await,
         Command::Generate(c) => generate::run(c, Cli::command()),
@@ -257,6 +270,18 @@ pub async fn run(cli: Cli) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn help_lists_every_exit_status() {
+        for (code, _) in crate::error::EXIT_STATUS {
+            assert!(
+                EXIT_CODES
+                    .lines()
+                    .any(|l| l.trim_start().starts_with(&format!("{code} "))),
+                "{code} in EXIT_CODES"
+            );
+        }
+    }
 
     #[test]
     fn the_command_line_is_consistent() {

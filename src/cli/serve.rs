@@ -48,6 +48,15 @@ pub struct Args {
     /// Let runs clone local paths and file:// URLs (trusted setups and tests only).
     #[arg(long)]
     pub allow_local_repos: bool,
+    /// Also serve GET /metrics on this address, without the token (e.g. 127.0.0.1:9100 for a
+    /// local Prometheus). /metrics stays on the main address, behind the token.
+    #[arg(
+        long,
+        value_name = "ADDR",
+        env = "CLAUDED_METRICS_ADDR",
+        hide_env_values = true
+    )]
+    pub metrics_addr: Option<String>,
     /// Add the demo projects and sessions (idempotent).
     #[arg(long)]
     pub demo: bool,
@@ -75,9 +84,44 @@ pub async fn run(args: Args, g: &super::Globals) -> Result<()> {
             .parse()
             .map_err(|_| Error::Usage(format!("--host {h:?} is not an IP address")))?,
     };
+    // the flags' variables come from the process (clap) or, below it, from the env file
+    let from_env = |name: &str| {
+        app.env
+            .get(name)
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    let listed = |given: &[String], name: &str| {
+        let given = trimmed(given);
+        if given.is_empty() {
+            from_env(name)
+                .map(|v| trimmed(&v.split(',').map(str::to_owned).collect::<Vec<_>>()))
+                .unwrap_or_default()
+        } else {
+            given
+        }
+    };
     let token = match &args.token_file {
         Some(path) => Some(read_token_file(path)?),
-        None => args.token.clone().filter(|t| !t.is_empty()),
+        None => args
+            .token
+            .clone()
+            .filter(|t| !t.is_empty())
+            .or_else(|| from_env("CLAUDED_SERVER_TOKEN")),
+    };
+    let metrics_addr = match args
+        .metrics_addr
+        .clone()
+        .filter(|a| !a.trim().is_empty())
+        .or_else(|| from_env("CLAUDED_METRICS_ADDR"))
+    {
+        Some(a) => Some(a.trim().parse::<std::net::SocketAddr>().map_err(|_| {
+            Error::Usage(format!(
+                "--metrics-addr {a:?} is not an address like 127.0.0.1:9100"
+            ))
+        })?),
+        None => None,
     };
     if !ip.is_loopback() && token.is_none() && !args.allow_unauthenticated {
         return Err(Error::Usage(format!(
@@ -110,8 +154,8 @@ pub async fn run(args: Args, g: &super::Globals) -> Result<()> {
         .ok()
         .flatten()
         .map(|(t, _)| t);
-    options.cors_origins = trimmed(&args.cors_origins);
-    options.allowed_hosts = trimmed(&args.allowed_hosts);
+    options.cors_origins = listed(&args.cors_origins, "ALLOWED_ORIGINS");
+    options.allowed_hosts = listed(&args.allowed_hosts, "CLAUDED_ALLOWED_HOSTS");
     // the guard keeps DNS-rebinding pages off a loopback server; a public bind has a token
     options.host_guard = ip.is_loopback();
     options.allow_local_repos = args.allow_local_repos;
@@ -140,6 +184,24 @@ pub async fn run(args: Args, g: &super::Globals) -> Result<()> {
     );
     eprintln!("database: {}", c.database.display());
     eprintln!("{key_line}");
+    if let Some(maddr) = metrics_addr {
+        let ml = tokio::net::TcpListener::bind(maddr)
+            .await
+            .map_err(|e| Error::Other(format!("cannot listen on --metrics-addr {maddr}: {e}")))?;
+        eprintln!("metrics on http://{}/metrics", ml.local_addr()?);
+        let (router, stop) = (
+            server::metrics_router(state.clone()),
+            state.shutdown_token(),
+        );
+        tokio::spawn(async move {
+            let served = axum::serve(ml, router)
+                .with_graceful_shutdown(stop.cancelled_owned())
+                .await;
+            if let Err(e) = served {
+                tracing::warn!("the metrics listener stopped: {e}");
+            }
+        });
+    }
     server::serve(listener, state, server::shutdown_signal()).await?;
     eprintln!("stopped");
     Ok(())

@@ -191,6 +191,7 @@ pub async fn run(
     progress: ProgressFn,
     on_event: &mut (dyn FnMut(TurnEvent) + Send),
 ) -> Result<RunSummary, RunError> {
+    let _in_flight = crate::metrics::InFlight::start(crate::metrics::Kind::Run);
     let sid = session.id.clone();
     let result = match ctx
         .store

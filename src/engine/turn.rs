@@ -195,6 +195,7 @@ pub async fn run_turn(
     on_event: &mut (dyn FnMut(TurnEvent) + Send),
 ) -> Result<TurnOutcome, TurnError> {
     debug_assert_eq!(lease.session_id(), session.id);
+    let _in_flight = crate::metrics::InFlight::start(crate::metrics::Kind::Turn);
     let sid = session.id.clone();
     let history = ctx.store.call({
         let sid = sid.clone();
@@ -668,6 +669,7 @@ pub(super) async fn log_exchange(
     error: Option<&anthropic::Error>,
     cancelled: bool,
 ) {
+    crate::metrics::usage(model, usage, cost_usd);
     let entry = RequestLogEntry {
         source: ctx.source.clone(),
         endpoint: "/v1/messages".into(),

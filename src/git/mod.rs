@@ -379,6 +379,13 @@ pub fn github_repo(url: &str) -> Option<(String, String)> {
     (!owner.is_empty() && !repo.is_empty()).then(|| (owner.to_owned(), repo.to_owned()))
 }
 
+/// The built-in libgit2's version (`1.9.7`) and whether it can speak https.
+pub fn libgit2() -> (String, bool) {
+    let v = git2::Version::get();
+    let (major, minor, rev) = v.libgit2_version();
+    (format!("{major}.{minor}.{rev}"), v.https())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -100,7 +100,26 @@ pub async fn auth(State(state): State<AppState>, mut req: Request, next: Next) -
     next.run(req).await
 }
 
+/// The route pattern that answered a request, carried out on the response for the log layer
+/// (which runs before routing and cannot see `MatchedPath` itself).
+#[derive(Clone, Debug)]
+pub struct RouteLabel(pub String);
+
+/// After routing: puts the matched route's pattern on the response.
+pub async fn note_route(req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|m| m.as_str().to_owned());
+    let mut resp = next.run(req).await;
+    if let Some(route) = route {
+        resp.extensions_mut().insert(RouteLabel(route));
+    }
+    resp
+}
+
 /// One line per request: method, path, status, latency, request id. Never headers or query.
+/// Also counts it by matched route (never the raw path, which would let clients add series).
 pub async fn log_request(mut req: Request, next: Next) -> Response {
     let id = req
         .headers()
@@ -120,12 +139,18 @@ pub async fn log_request(mut req: Request, next: Next) -> Response {
     }
     let started = Instant::now();
     let mut resp = next.run(req).await;
+    let elapsed = started.elapsed();
     tracing::info!(
         target: "clauded::http",
         "{method} {path} {} {}ms {id}",
         resp.status().as_u16(),
-        started.elapsed().as_millis()
+        elapsed.as_millis()
     );
+    let route = resp
+        .extensions()
+        .get::<RouteLabel>()
+        .map_or("unmatched", |r| r.0.as_str());
+    crate::metrics::http_request(route, method.as_str(), resp.status().as_u16(), elapsed);
     if let Ok(v) = HeaderValue::from_str(&id) {
         resp.headers_mut().insert("x-request-id", v);
     }

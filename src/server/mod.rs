@@ -33,6 +33,8 @@ pub fn router(state: AppState) -> Router {
     let public = Router::new()
         .route("/", get(routes::messages::root))
         .route("/health", get(routes::health::health))
+        .route("/health/live", get(routes::health::live))
+        .route("/health/ready", get(routes::health::ready))
         .route(
             "/v1/chat/completions/{session_id}/status",
             get(routes::chat::status),
@@ -138,6 +140,8 @@ pub fn router(state: AppState) -> Router {
             "/api/internal/sessions/{id}/interrupt",
             post(routes::webedt::interrupt),
         )
+        .route("/metrics", get(routes::metrics::scrape))
+        .route("/openapi.json", get(routes::openapi::document))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             layers::auth,
@@ -146,6 +150,7 @@ pub fn router(state: AppState) -> Router {
         .merge(protected)
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
+        .layer(axum::middleware::from_fn(layers::note_route))
         .layer(axum::middleware::from_fn_with_state(
             guard.clone(),
             layers::cross_site_guard,
@@ -164,6 +169,13 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .fallback_service(rewritten)
         .layer(axum::middleware::from_fn(layers::log_request))
+}
+
+/// `GET /metrics` alone, without auth, for `--metrics-addr` (an address only the scraper reaches).
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(routes::metrics::scrape))
+        .with_state(state)
 }
 
 /// Serves until `shutdown` resolves; open streams then get a final frame and `[DONE]`.

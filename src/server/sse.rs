@@ -132,6 +132,8 @@ pub fn channel(keepalive: Duration, tail: Frame) -> (FrameTx, Response) {
         tail: Frame,
         tick: tokio::time::Interval,
         done: bool,
+        // counted while the body lives: dropped with it when the client goes
+        _open: crate::metrics::InFlight,
     }
     let mut tick = tokio::time::interval(keepalive);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -142,6 +144,7 @@ pub fn channel(keepalive: Duration, tail: Frame) -> (FrameTx, Response) {
         tail,
         tick,
         done: false,
+        _open: crate::metrics::InFlight::start(crate::metrics::Kind::Stream),
     };
     let body = futures_util::stream::unfold(st, |mut st| async move {
         loop {

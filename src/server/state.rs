@@ -152,6 +152,7 @@ impl Drop for Unregister<'_> {
 impl AppState {
     /// State over a store and a client; `has_own_key` says whether the client's key is real.
     pub fn new(store: Store, client: Client, has_own_key: bool, options: ServerOptions) -> Self {
+        crate::metrics::install();
         let tools = ToolHost::with_settings(
             Duration::from_secs(30),
             Duration::from_secs(300),

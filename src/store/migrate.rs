@@ -40,3 +40,8 @@ pub(super) fn run(conn: &mut Connection, path: Option<&Path>) -> Result<()> {
     }
     Ok(())
 }
+
+/// How many migrations this build knows, i.e. the schema version it writes.
+pub fn known() -> i64 {
+    MIGRATIONS.len() as i64
+}

@@ -83,6 +83,21 @@ pub enum Error {
     },
 }
 
+impl Error {
+    /// The store itself failed (SQLite, the file, a corrupt row), as opposed to a request
+    /// for a row that is not there or a clash.
+    pub fn is_failure(&self) -> bool {
+        matches!(
+            self,
+            Error::Sqlite(_)
+                | Error::Open { .. }
+                | Error::TooNew { .. }
+                | Error::Corrupt(_)
+                | Error::Task(_)
+        )
+    }
+}
+
 /// Longest id a client may choose.
 pub const MAX_ID_LEN: usize = 128;
 
@@ -237,6 +252,17 @@ impl Store {
         })
     }
 
+    /// The schema version of the file and the one this build writes; equal once migrated.
+    pub fn schema_version(&self) -> Result<SchemaVersion> {
+        let found = self
+            .conn()
+            .pragma_query_value(None, "user_version", |r| r.get(0))?;
+        Ok(SchemaVersion {
+            found,
+            known: migrate::known(),
+        })
+    }
+
     /// The database file, if not in memory.
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
@@ -287,9 +313,15 @@ impl Store {
         F: FnOnce(&Store) -> Result<T> + Send + 'static,
     {
         let store = self.clone();
-        tokio::task::spawn_blocking(move || f(&store))
+        let out = tokio::task::spawn_blocking(move || f(&store))
             .await
-            .map_err(|e| Error::Task(e.to_string()))?
+            .map_err(|e| Error::Task(e.to_string()))?;
+        if let Err(e) = &out
+            && e.is_failure()
+        {
+            crate::metrics::store_error();
+        }
+        out
     }
 
     /// A write transaction that takes the write lock at once, so two processes never
@@ -860,6 +892,56 @@ pub(crate) fn not_found(kind: &'static str, id: &str) -> Error {
         kind,
         id: id.to_owned(),
     }
+}
+
+/// A database's schema version against the one this build writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct SchemaVersion {
+    /// In the file (`PRAGMA user_version`: migrations applied).
+    pub found: i64,
+    /// This build's.
+    pub known: i64,
+}
+
+impl SchemaVersion {
+    /// All migrations applied, none from a newer build.
+    pub fn current(&self) -> bool {
+        self.found == self.known
+    }
+}
+
+/// What `clauded doctor` reports of a database file, read without changing it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Inspection {
+    /// Its schema version.
+    pub schema: SchemaVersion,
+    /// `ok`, or the first problems `PRAGMA integrity_check` found.
+    pub integrity: String,
+    /// `wal` once clauded has opened it.
+    pub journal_mode: String,
+}
+
+/// Opens the file read-only (never creating or migrating it) and checks it.
+pub fn inspect(path: &Path) -> Result<Inspection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    let found = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let journal_mode = conn.pragma_query_value(None, "journal_mode", |r| r.get(0))?;
+    let mut st = conn.prepare("PRAGMA integrity_check(5)")?;
+    let problems: Vec<String> = st
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(Inspection {
+        schema: SchemaVersion {
+            found,
+            known: migrate::known(),
+        },
+        integrity: problems.join("; "),
+        journal_mode,
+    })
 }
 
 /// A fresh random id.

@@ -224,6 +224,45 @@ fn help_documents_exit_codes_and_bad_flags_exit_2() {
 }
 
 #[test]
+fn man_pages_have_environment_files_and_exit_status() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let page = std::fs::read_to_string(root.join("man/clauded.1")).unwrap();
+    for heading in ["ENVIRONMENT", "FILES", "EXIT STATUS"] {
+        assert!(
+            page.contains(&format!(".SH \"{heading}\"")),
+            "clauded.1 has {heading}"
+        );
+    }
+    for (name, _) in clauded::config::ENV_VARS {
+        assert!(
+            page.contains(&format!("\\fB{}\\fR", name.replace('-', "\\-"))),
+            "ENVIRONMENT names {name}"
+        );
+    }
+    for (code, _) in clauded::error::EXIT_STATUS {
+        assert!(
+            page.contains(&format!("\\fB{code}\\fR")),
+            "EXIT STATUS names {code}"
+        );
+    }
+    let serve = std::fs::read_to_string(root.join("man/clauded-serve.1")).unwrap();
+    assert!(serve.contains(".SH \"ENVIRONMENT\"") && serve.contains(".SH \"FILES\""));
+    // groff's warnings, where groff is installed
+    if let Ok(out) = std::process::Command::new("groff")
+        .args(["-man", "-ww", "-z"])
+        .arg(root.join("man/clauded.1"))
+        .arg(root.join("man/clauded-serve.1"))
+        .output()
+    {
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success() && said.trim().is_empty(),
+            "groff: {said}"
+        );
+    }
+}
+
+#[test]
 fn generated_completions_and_man_pages_are_up_to_date() {
     let h = Home::new();
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));

@@ -159,3 +159,37 @@ async fn serve_names_its_key_source_and_picks_up_a_key_stored_later() {
         "{said}"
     );
 }
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn probes_are_public_and_clauded_health_asks_ready() {
+    let h = Home::new();
+    let mut c = h.cmd(&["serve", "--port", "0"]);
+    c.env("CLAUDED_SERVER_TOKEN", "probe-test-token");
+    let s = serve(c);
+    clauded::anthropic::init_tls();
+    let http = reqwest::Client::new();
+    let mut ready = serde_json::Value::Null;
+    for (path, status) in [("/health/live", "alive"), ("/health/ready", "ready")] {
+        let r = http.get(format!("{}{path}", s.url)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{path} needs no token");
+        let v: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(v["status"], serde_json::json!(status), "{path}: {v}");
+        ready = v;
+    }
+    let v = ready;
+    assert_eq!(v["schema"]["found"], v["schema"]["known"], "{v}");
+
+    let url = s.url.clone();
+    let r = crate::support::finish(h.cmd(&["health", "--url", &url])).await;
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stdout.contains("/health/ready: 200 ready"), "{r:?}");
+    let port = url.rsplit(':').next().unwrap().to_owned();
+    let r = crate::support::finish(h.cmd(&["health", "--port", &port])).await;
+    assert_eq!(r.code, 0, "the configured host and --port: {r:?}");
+
+    drop(s);
+    let r = crate::support::finish(h.cmd(&["health", "--url", &url, "--timeout", "2"])).await;
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(r.stderr.contains("is `clauded serve` running?"), "{r:?}");
+}

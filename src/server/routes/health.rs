@@ -1,17 +1,100 @@
-//! `GET /health`.
+//! `GET /health` (status and counters), `/health/live` (the process answers) and
+//! `/health/ready` (the store answers and is migrated): the probes of Docker, systemd and
+//! orchestrators, public like `/health`.
 
 use crate::server::AppState;
+use crate::store::SchemaVersion;
 use axum::Json;
 use axum::extract::State;
-use serde_json::{Value, json};
+use axum::http::StatusCode;
+use serde::Serialize;
+
+/// `GET /health`.
+#[derive(Debug, Serialize)]
+pub struct Health {
+    /// Always true: the process answers.
+    pub ok: bool,
+    /// `healthy`.
+    pub status: &'static str,
+    /// The crate version.
+    pub version: &'static str,
+    /// Seconds since start.
+    pub uptime_seconds: u64,
+    /// Turns and runs in progress.
+    pub active_sessions: usize,
+}
+
+/// `GET /health/live`.
+#[derive(Debug, Serialize)]
+pub struct Live {
+    /// Always true.
+    pub ok: bool,
+    /// `alive`.
+    pub status: &'static str,
+}
+
+/// `GET /health/ready`: 200 when ready, 503 with the reason when not.
+#[derive(Debug, Serialize)]
+pub struct Ready {
+    /// Whether requests can be served.
+    pub ok: bool,
+    /// `ready` or `not_ready`.
+    pub status: &'static str,
+    /// The store's schema version, when it answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schema: Option<SchemaVersion>,
+    /// Why it is not ready.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
 
 /// Liveness with version, uptime and running turns.
-pub async fn health(State(st): State<AppState>) -> Json<Value> {
-    Json(json!({
-        "ok": true,
-        "status": "healthy",
-        "version": env!("CARGO_PKG_VERSION"),
-        "uptime_seconds": st.uptime(),
-        "active_sessions": st.running_count(),
-    }))
+pub async fn health(State(st): State<AppState>) -> Json<Health> {
+    Json(Health {
+        ok: true,
+        status: "healthy",
+        version: env!("CARGO_PKG_VERSION"),
+        uptime_seconds: st.uptime(),
+        active_sessions: st.running_count(),
+    })
+}
+
+/// The process answers; nothing else is checked, so a slow store never gets it restarted.
+pub async fn live() -> Json<Live> {
+    Json(Live {
+        ok: true,
+        status: "alive",
+    })
+}
+
+/// The store answers a query and its schema is the one this build writes.
+pub async fn ready(State(st): State<AppState>) -> (StatusCode, Json<Ready>) {
+    let checked = st.store().call(|s| s.schema_version()).await;
+    let (schema, error) = match checked {
+        Ok(v) if v.current() => (Some(v), None),
+        Ok(v) => (
+            Some(v),
+            Some(format!(
+                "schema version {} but this build writes {}",
+                v.found, v.known
+            )),
+        ),
+        Err(e) => {
+            tracing::warn!("readiness: the store does not answer: {e}");
+            (None, Some("the database does not answer".into()))
+        }
+    };
+    let ok = error.is_none();
+    let status = if ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let body = Ready {
+        ok,
+        status: if ok { "ready" } else { "not_ready" },
+        schema,
+        error,
+    };
+    (status, Json(body))
 }

@@ -289,6 +289,9 @@ impl FakeAnthropic {
         self
     }
 
+    /// Keys starting with this get 401 `authentication_error` on every route.
+    pub const REFUSED_KEY_PREFIX: &'static str = "sk-ant-refused-";
+
     /// Sets the `GET /v1/models` answer.
     pub fn set_models(&self, ids: &[&str]) {
         let data: Vec<Value> = ids
@@ -414,6 +417,15 @@ async fn serve_conn(mut sock: TcpStream, state: Arc<Mutex<State>>) {
         return;
     };
     state.lock().unwrap().requests.push(req.clone());
+    // a key the real API would refuse, for tests of how a wrong key is reported
+    if req
+        .header("x-api-key")
+        .is_some_and(|k| k.starts_with(FakeAnthropic::REFUSED_KEY_PREFIX))
+    {
+        let body = json!({"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}});
+        write_json(&mut sock, 401, &[], &body).await;
+        return;
+    }
     if req.method == "GET" && req.path.starts_with("/v1/models") {
         let failing = state.lock().unwrap().models_error.clone();
         if let Some((status, kind)) = failing {

@@ -40,6 +40,7 @@ impl FakeGitHub {
         }));
         let app = axum::Router::new()
             .route("/repos/{owner}/{repo}/pulls", post(create).get(list))
+            .route("/user", axum::routing::get(user))
             .with_state(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
@@ -105,4 +106,14 @@ async fn list(
             json!([{"number": 7, "html_url": format!("https://github.example/{owner}/{repo}/pull/7")}]),
         ),
     )
+}
+
+async fn user(headers: HeaderMap) -> (StatusCode, Json<Value>) {
+    if !authorized(&headers) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({"message": "Bad credentials"})),
+        );
+    }
+    (StatusCode::OK, Json(json!({"login": "octo-fixture"})))
 }
