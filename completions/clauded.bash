@@ -223,6 +223,9 @@ _clauded() {
             clauded__subcmd__help__subcmd__sessions,rm)
                 cmd="clauded__subcmd__help__subcmd__sessions__subcmd__rm"
                 ;;
+            clauded__subcmd__help__subcmd__sessions,search)
+                cmd="clauded__subcmd__help__subcmd__sessions__subcmd__search"
+                ;;
             clauded__subcmd__help__subcmd__sessions,show)
                 cmd="clauded__subcmd__help__subcmd__sessions__subcmd__show"
                 ;;
@@ -304,6 +307,9 @@ _clauded() {
             clauded__subcmd__sessions,rm)
                 cmd="clauded__subcmd__sessions__subcmd__rm"
                 ;;
+            clauded__subcmd__sessions,search)
+                cmd="clauded__subcmd__sessions__subcmd__search"
+                ;;
             clauded__subcmd__sessions,show)
                 cmd="clauded__subcmd__sessions__subcmd__show"
                 ;;
@@ -318,6 +324,9 @@ _clauded() {
                 ;;
             clauded__subcmd__sessions__subcmd__help,rm)
                 cmd="clauded__subcmd__sessions__subcmd__help__subcmd__rm"
+                ;;
+            clauded__subcmd__sessions__subcmd__help,search)
+                cmd="clauded__subcmd__sessions__subcmd__help__subcmd__search"
                 ;;
             clauded__subcmd__sessions__subcmd__help,show)
                 cmd="clauded__subcmd__sessions__subcmd__help__subcmd__show"
@@ -1305,7 +1314,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__help__subcmd__sessions)
-            opts="list show rm export"
+            opts="list show search rm export"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1347,6 +1356,20 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__help__subcmd__sessions__subcmd__rm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__help__subcmd__sessions__subcmd__search)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1905,7 +1928,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__sessions)
-            opts="-q -v -h -V --quiet --verbose --env-file --help --version list show rm export help"
+            opts="-q -v -h -V --quiet --verbose --env-file --help --version list show search rm export help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1957,7 +1980,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__sessions__subcmd__help)
-            opts="list show rm export help"
+            opts="list show search rm export help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2026,6 +2049,20 @@ _clauded() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        clauded__subcmd__sessions__subcmd__help__subcmd__search)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         clauded__subcmd__sessions__subcmd__help__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -2081,6 +2118,32 @@ _clauded() {
                 return 0
             fi
             case "${prev}" in
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__sessions__subcmd__search)
+            opts="-n -q -v -h -V --limit --json --quiet --verbose --env-file --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --env-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -132,6 +132,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --version 'Print version'
             cand list 'List sessions, most recent first'
             cand show 'Print a session''s conversation (Claude''s Markdown rendered on a terminal)'
+            cand search 'Search every stored message, newest first'
             cand rm 'Delete a session and its messages'
             cand export 'Export a session as Markdown or JSON'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -156,6 +157,20 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
             cand --json 'Print JSON'
             cand --raw 'Print Claude''s answers as written, without rendering their Markdown'
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'clauded;sessions;search'= {
+            cand -n 'At most this many hits'
+            cand --limit 'At most this many hits'
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --json 'Print JSON'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -194,6 +209,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
         &'clauded;sessions;help'= {
             cand list 'List sessions, most recent first'
             cand show 'Print a session''s conversation (Claude''s Markdown rendered on a terminal)'
+            cand search 'Search every stored message, newest first'
             cand rm 'Delete a session and its messages'
             cand export 'Export a session as Markdown or JSON'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -201,6 +217,8 @@ set edit:completion:arg-completer[clauded] = {|@words|
         &'clauded;sessions;help;list'= {
         }
         &'clauded;sessions;help;show'= {
+        }
+        &'clauded;sessions;help;search'= {
         }
         &'clauded;sessions;help;rm'= {
         }
@@ -641,12 +659,15 @@ set edit:completion:arg-completer[clauded] = {|@words|
         &'clauded;help;sessions'= {
             cand list 'List sessions, most recent first'
             cand show 'Print a session''s conversation (Claude''s Markdown rendered on a terminal)'
+            cand search 'Search every stored message, newest first'
             cand rm 'Delete a session and its messages'
             cand export 'Export a session as Markdown or JSON'
         }
         &'clauded;help;sessions;list'= {
         }
         &'clauded;help;sessions;show'= {
+        }
+        &'clauded;help;sessions;search'= {
         }
         &'clauded;help;sessions;rm'= {
         }

@@ -92,16 +92,17 @@ complete -c clauded -n "__fish_clauded_using_subcommand chat" -s q -l quiet -d '
 complete -c clauded -n "__fish_clauded_using_subcommand chat" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand chat" -s h -l help -d 'Print help'
 complete -c clauded -n "__fish_clauded_using_subcommand chat" -s V -l version -d 'Print version'
-complete -c clauded -n "__fish_clauded_using_subcommand sessions; and not __fish_seen_subcommand_from list show rm export help" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_using_subcommand sessions; and not __fish_seen_subcommand_from list show rm export help" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
-complete -c clauded -n "__fish_clauded_using_subcommand sessions; and not __fish_seen_subcommand_from list show rm export help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
-complete -c clauded -n "__fish_clauded_using_subcommand sessions; and not __fish_seen_subcommand_from list show rm export help" -s h -l help -d 'Print help'
-complete -c clauded -n "__fish_clauded_using_subcommand sessions; and not __fish_seen_subcommand_from list show rm export help" -s V -l version -d 'Print version'
-complete -c clauded -n "__fish_clauded_using_subcommand sessions; and not __fish_seen_subcommand_from list show rm export help" -f -a "list" -d 'List sessions, most recent first'
-complete -c clauded -n "__fish_clauded_using_subcommand sessions; and not __fish_seen_subcommand_from list show rm export help" -f -a "show" -d 'Print a session\'s conversation (Claude\'s Markdown rendered on a terminal)'
-complete -c clauded -n "__fish_clauded_using_subcommand sessions; and not __fish_seen_subcommand_from list show rm export help" -f -a "rm" -d 'Delete a session and its messages'
-complete -c clauded -n "__fish_clauded_using_subcommand sessions; and not __fish_seen_subcommand_from list show rm export help" -f -a "export" -d 'Export a session as Markdown or JSON'
-complete -c clauded -n "__fish_clauded_using_subcommand sessions; and not __fish_seen_subcommand_from list show rm export help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c clauded -n "__fish_clauded_using_subcommand sessions; and not __fish_seen_subcommand_from list show search rm export help" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
+complete -c clauded -n "__fish_clauded_using_subcommand sessions; and not __fish_seen_subcommand_from list show search rm export help" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
+complete -c clauded -n "__fish_clauded_using_subcommand sessions; and not __fish_seen_subcommand_from list show search rm export help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c clauded -n "__fish_clauded_using_subcommand sessions; and not __fish_seen_subcommand_from list show search rm export help" -s h -l help -d 'Print help'
+complete -c clauded -n "__fish_clauded_using_subcommand sessions; and not __fish_seen_subcommand_from list show search rm export help" -s V -l version -d 'Print version'
+complete -c clauded -n "__fish_clauded_using_subcommand sessions; and not __fish_seen_subcommand_from list show search rm export help" -f -a "list" -d 'List sessions, most recent first'
+complete -c clauded -n "__fish_clauded_using_subcommand sessions; and not __fish_seen_subcommand_from list show search rm export help" -f -a "show" -d 'Print a session\'s conversation (Claude\'s Markdown rendered on a terminal)'
+complete -c clauded -n "__fish_clauded_using_subcommand sessions; and not __fish_seen_subcommand_from list show search rm export help" -f -a "search" -d 'Search every stored message, newest first'
+complete -c clauded -n "__fish_clauded_using_subcommand sessions; and not __fish_seen_subcommand_from list show search rm export help" -f -a "rm" -d 'Delete a session and its messages'
+complete -c clauded -n "__fish_clauded_using_subcommand sessions; and not __fish_seen_subcommand_from list show search rm export help" -f -a "export" -d 'Export a session as Markdown or JSON'
+complete -c clauded -n "__fish_clauded_using_subcommand sessions; and not __fish_seen_subcommand_from list show search rm export help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from list" -s p -l project -d 'Only this project\'s (id, prefix or name)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from list" -s n -l limit -d 'At most this many' -r
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from list" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
@@ -117,6 +118,13 @@ complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_see
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from show" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from search" -s n -l limit -d 'At most this many hits' -r
+complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from search" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
+complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from search" -l json -d 'Print JSON'
+complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from search" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
+complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from search" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from search" -s h -l help -d 'Print help'
+complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from search" -s V -l version -d 'Print version'
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from rm" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from rm" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from rm" -s v -l verbose -d 'More log output on stderr (repeat for more)'
@@ -132,6 +140,7 @@ complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_see
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from export" -s V -l version -d 'Print version'
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from help" -f -a "list" -d 'List sessions, most recent first'
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print a session\'s conversation (Claude\'s Markdown rendered on a terminal)'
+complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from help" -f -a "search" -d 'Search every stored message, newest first'
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from help" -f -a "rm" -d 'Delete a session and its messages'
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from help" -f -a "export" -d 'Export a session as Markdown or JSON'
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -351,6 +360,7 @@ complete -c clauded -n "__fish_clauded_using_subcommand help; and not __fish_see
 complete -c clauded -n "__fish_clauded_using_subcommand help; and not __fish_seen_subcommand_from ask run chat sessions projects models mcp serve auth config generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c clauded -n "__fish_clauded_using_subcommand help; and __fish_seen_subcommand_from sessions" -f -a "list" -d 'List sessions, most recent first'
 complete -c clauded -n "__fish_clauded_using_subcommand help; and __fish_seen_subcommand_from sessions" -f -a "show" -d 'Print a session\'s conversation (Claude\'s Markdown rendered on a terminal)'
+complete -c clauded -n "__fish_clauded_using_subcommand help; and __fish_seen_subcommand_from sessions" -f -a "search" -d 'Search every stored message, newest first'
 complete -c clauded -n "__fish_clauded_using_subcommand help; and __fish_seen_subcommand_from sessions" -f -a "rm" -d 'Delete a session and its messages'
 complete -c clauded -n "__fish_clauded_using_subcommand help; and __fish_seen_subcommand_from sessions" -f -a "export" -d 'Export a session as Markdown or JSON'
 complete -c clauded -n "__fish_clauded_using_subcommand help; and __fish_seen_subcommand_from projects" -f -a "list" -d 'List projects'

@@ -14,7 +14,8 @@ use rustyline::error::ReadlineError;
 /// `clauded chat` arguments.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
-Inside the chat: /help, /model [NAME], /system [TEXT|-], /retry, /clear, /sessions, /resume ID, /exit.
+Inside the chat: /help, /model [NAME], /system [TEXT|-], /retry, /clear, /sessions, /search WORDS,
+/resume ID, /exit.
 Ctrl-C stops the answer being written (what arrived is kept); Ctrl-D or /exit leaves.")]
 pub struct Args {
     /// Resume this session (id or unique prefix).
@@ -48,6 +49,7 @@ const HELP: &str = "\
 /retry           send the last prompt again when its turn failed
 /clear           start a new session
 /sessions        recent sessions
+/search WORDS    search every stored message, newest first
 /resume ID       switch to another session
 /exit            leave (Ctrl-D works too)";
 
@@ -274,6 +276,21 @@ impl Chat {
                         s.title
                     );
                 }
+            }
+            "search" if arg.is_empty() => {
+                return Err(Error::Usage("/search WORDS: what to look for".into()));
+            }
+            "search" => {
+                let (found, all) = super::sessions::search(&self.store, arg.to_owned(), 10).await?;
+                let mut err = std::io::stderr().lock();
+                super::sessions::print_hits(&found, &all, &mut err, output::stderr_styled())?;
+                note(
+                    false,
+                    &format!(
+                        "{}; /resume ID opens one",
+                        super::sessions::summary(&found, arg)
+                    ),
+                );
             }
             "resume" if !arg.is_empty() => {
                 let id = arg.to_owned();

@@ -9,6 +9,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init", include_str!("migrations/0001_init.sql")),
     ("0002_mcp", include_str!("migrations/0002_mcp.sql")),
     ("0003_leases", include_str!("migrations/0003_leases.sql")),
+    ("0004_search", include_str!("migrations/0004_search.sql")),
 ];
 
 /// Brings the schema up to date; `PRAGMA user_version` counts applied migrations.

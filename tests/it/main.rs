@@ -7,6 +7,7 @@ mod cli_ask;
 mod cli_chat;
 mod cli_edges;
 mod cli_misc;
+mod cli_search;
 mod cli_serve;
 #[cfg(unix)]
 mod cli_terminal;
