@@ -56,6 +56,9 @@ pub struct Args {
     /// terminal, or NO_COLOR is set).
     #[arg(long)]
     pub raw: bool,
+    /// Do not send CLAUDE.md and AGENTS.md (of the repository's root and this folder).
+    #[arg(long)]
+    pub no_memory: bool,
     /// Tools.
     #[command(flatten)]
     pub tools: super::tools::ToolArgs,
@@ -168,6 +171,7 @@ async fn ask(app: &App, args: Args, quiet: bool) -> Result<()> {
         )
         .await?,
         record_events: true,
+        memory: super::memory(args.no_memory).await?.prompt(),
     };
     if args.json {
         output::print_ndjson(

@@ -5,6 +5,7 @@ use super::ask::terminal_turn;
 use super::output::{self, dim, note};
 use crate::anthropic::Role;
 use crate::config::Overrides;
+use crate::engine::memory::Memory;
 use crate::engine::{TurnContext, TurnError, TurnOptions};
 use crate::error::{Error, Result};
 use crate::store::{NewSession, Session, SessionFilter, SessionUpdate, Store};
@@ -15,7 +16,7 @@ use rustyline::error::ReadlineError;
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Inside the chat: /help, /model [NAME], /system [TEXT|-], /retry, /clear, /sessions, /search WORDS,
-/resume ID, /exit.
+/memory, /resume ID, /exit.
 Ctrl-C stops the answer being written (what arrived is kept); Ctrl-D or /exit leaves.")]
 pub struct Args {
     /// Resume this session (id or unique prefix).
@@ -37,6 +38,9 @@ pub struct Args {
     /// terminal, or NO_COLOR is set).
     #[arg(long)]
     pub raw: bool,
+    /// Do not send CLAUDE.md and AGENTS.md (of the repository's root and this folder).
+    #[arg(long)]
+    pub no_memory: bool,
     /// Tools.
     #[command(flatten)]
     pub tools: super::tools::ToolArgs,
@@ -50,6 +54,7 @@ const HELP: &str = "\
 /clear           start a new session
 /sessions        recent sessions
 /search WORDS    search every stored message, newest first
+/memory          the CLAUDE.md and AGENTS.md sent with every request
 /resume ID       switch to another session
 /exit            leave (Ctrl-D works too)";
 
@@ -65,6 +70,8 @@ struct Chat {
     host: std::sync::Arc<crate::engine::tools::ToolHost>,
     announced: Option<String>,
     raw: bool,
+    /// The project memory, read at the start (`--no-memory`: none).
+    memory: Memory,
 }
 
 /// Runs `clauded chat`.
@@ -108,6 +115,7 @@ pub async fn run(args: Args, g: &super::Globals) -> Result<()> {
         source: "cli".into(),
     };
     let host = super::tools::host(&app.config);
+    let memory = super::memory(args.no_memory).await?;
     let mut chat = Chat {
         app,
         store,
@@ -120,6 +128,7 @@ pub async fn run(args: Args, g: &super::Globals) -> Result<()> {
         host,
         announced: None,
         raw: args.raw,
+        memory,
     };
     let r = chat.repl().await;
     chat.host.shutdown().await;
@@ -176,10 +185,14 @@ impl Chat {
             ),
             None => "new session".to_owned(),
         };
+        let memory = match self.memory.files.len() {
+            0 => String::new(),
+            n => format!(" · memory: {} (/memory)", output::count(n, "file", "files")),
+        };
         note(
             self.quiet,
             &format!(
-                "clauded chat · {} · {what} · /help for commands, Ctrl-D to leave",
+                "clauded chat · {} · {what}{memory} · /help for commands, Ctrl-D to leave",
                 self.model
             ),
         );
@@ -275,6 +288,17 @@ impl Chat {
                         s.message_count,
                         s.title
                     );
+                }
+            }
+            "memory" => {
+                if self.memory.is_empty() {
+                    eprintln!(
+                        "no memory files: CLAUDE.md or AGENTS.md in the repository's root or this folder are sent with every request"
+                    );
+                }
+                for f in &self.memory.files {
+                    let cut = if f.truncated { ", cut at 64 KiB" } else { "" };
+                    eprintln!("{} ({} bytes{cut})", f.path.display(), f.text.len());
                 }
             }
             "search" if arg.is_empty() => {
@@ -383,6 +407,7 @@ impl Chat {
             )
             .await?,
             record_events: true,
+            memory: self.memory.prompt(),
         };
         self.announced = Some(session.id.clone());
         let answer = super::render::Answer::new(self.raw, true);

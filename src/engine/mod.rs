@@ -3,6 +3,7 @@
 mod completion;
 pub mod events;
 pub mod lease;
+pub mod memory;
 mod models;
 pub mod naming;
 pub mod run;

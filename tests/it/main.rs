@@ -6,6 +6,7 @@ mod agent;
 mod cli_ask;
 mod cli_chat;
 mod cli_edges;
+mod cli_memory;
 mod cli_misc;
 mod cli_search;
 mod cli_serve;
