@@ -411,8 +411,14 @@ impl Chat {
         };
         self.announced = Some(session.id.clone());
         let answer = super::render::Answer::new(self.raw, true);
-        let result =
-            terminal_turn(&self.ctx, &session, text, &opts, self.quiet, false, answer).await?;
+        let prompt = super::ask::Prompt {
+            text,
+            piped_from: None,
+        };
+        let result = terminal_turn(
+            &self.ctx, &session, prompt, &opts, self.quiet, false, answer,
+        )
+        .await?;
         let id = session.id.clone();
         self.session = Some(self.store.call(move |s| s.session(&id)).await?);
         match result {

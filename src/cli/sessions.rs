@@ -7,6 +7,7 @@ use crate::config::Overrides;
 use crate::error::{Error, Result};
 use crate::store::{SearchResults, Session, SessionFilter, Store, StoredMessage, fts_query};
 use serde_json::json;
+use std::collections::HashMap;
 use std::io::Write;
 
 /// `clauded sessions` subcommands.
@@ -203,6 +204,8 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
             output: path,
         } => {
             let (session, messages) = load(&store, id).await?;
+            let sid = session.id.clone();
+            let piped = store.call(move |s| piped_parts(s, &sid)).await?;
             let text = match format {
                 Format::Json => {
                     serde_json::to_string_pretty(&json!({"session": session, "messages": messages}))
@@ -232,10 +235,11 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
                         } else {
                             "Claude"
                         };
-                        md.push_str(&format!(
-                            "\n## {who}\n\n{}\n",
-                            render_blocks(m, true).trim_end()
-                        ));
+                        let body = match piped.get(&m.id) {
+                            Some(from) => fence_piped(&m.text(), *from),
+                            None => render_blocks(m, true),
+                        };
+                        md.push_str(&format!("\n## {who}\n\n{}\n", body.trim_end()));
                     }
                     md
                 }
@@ -332,6 +336,43 @@ async fn load(store: &Store, id: String) -> Result<(Session, Vec<StoredMessage>)
             Ok((sess, msgs))
         })
         .await?)
+}
+
+/// Which user messages of a session had stdin piped into them, and from which byte.
+fn piped_parts(s: &Store, session_id: &str) -> crate::store::Result<HashMap<i64, usize>> {
+    Ok(s.events(session_id, None)?
+        .into_iter()
+        .filter(|e| e.kind == super::ask::PIPED_INPUT)
+        .filter_map(|e| {
+            Some((
+                e.data["message_id"].as_i64()?,
+                e.data["from"].as_u64()? as usize,
+            ))
+        })
+        .collect())
+}
+
+/// A prompt whose text from byte `from` on was piped (a diff, code, a log): that part in a
+/// fence, longer than any run of backticks inside it, so it reads as it was.
+fn fence_piped(text: &str, from: usize) -> String {
+    let from = (0..=from.min(text.len()))
+        .rev()
+        .find(|i| text.is_char_boundary(*i))
+        .unwrap_or(0);
+    let (asked, piped) = text.split_at(from);
+    let longest = piped.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest.max(2) + 1);
+    let lang = if piped.starts_with("diff --git") || piped.lines().any(|l| l.starts_with("@@ ")) {
+        "diff"
+    } else {
+        ""
+    };
+    let asked = asked.trim_end();
+    let sep = if asked.is_empty() { "" } else { "\n\n" };
+    format!(
+        "{asked}{sep}{fence}{lang}\n{}\n{fence}",
+        piped.trim_end_matches('\n')
+    )
 }
 
 /// A message's blocks as readable text (Markdown when `md`).

@@ -314,3 +314,33 @@ fn a_run_that_changed_nothing_goes_back_and_a_refused_one_leaves_no_session() {
         .len();
     assert_eq!(after, before, "no empty session");
 }
+
+#[test]
+fn markdown_export_fences_what_was_piped() {
+    let h = Home::new();
+    let diff =
+        "diff --git a/README.md b/README.md\n@@ -1 +1 @@\n-# Old\n+# New\n+```sh\n+make\n+```\n";
+    h.ok(&["ask", "Review this"], Some(diff));
+    h.ok(&["ask", "-c", "and # this is *not* piped"], None);
+    let id = h.json(&["sessions", "list", "--json"])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let md = h.ok(&["sessions", "export", &id], None).stdout;
+    assert!(
+        md.contains(&format!(
+            "## User\n\nReview this\n\n````diff\n{}\n````\n",
+            diff.trim_end()
+        )),
+        "{md}"
+    );
+    assert!(
+        md.contains("## User\n\nand # this is *not* piped\n"),
+        "{md}"
+    );
+    // what Claude got is unchanged
+    assert_eq!(
+        h.fake.message_requests()[0].last_user_text(),
+        format!("Review this\n\n{}", diff.trim_end())
+    );
+}
