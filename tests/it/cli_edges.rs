@@ -344,3 +344,34 @@ fn markdown_export_fences_what_was_piped() {
         format!("Review this\n\n{}", diff.trim_end())
     );
 }
+
+#[test]
+fn claudes_last_text_ends_its_line_before_the_runs_status_lines() {
+    let h = Home::new();
+    let work = work_clone(&h);
+    h.fake
+        .push(Reply::text(r#"{"title": "Note", "branch": "note"}"#));
+    h.fake.push(Reply::Events(
+        crate::support::fake_anthropic::tool_use_events(&[(
+            "t1",
+            "filesystem__write_file",
+            json!({"path": "notes.txt", "content": "hi\n"}),
+        )]),
+    ));
+    h.fake.push(Reply::text("Wrote the note (11 bytes)"));
+    h.fake.push(Reply::text("Add a note"));
+    // stdout and stderr into one file, as a terminal shows them
+    let log = h.path().join("both.log");
+    let file = std::fs::File::create(&log).unwrap();
+    let mut c = h.cmd(&["run", "Write a note", "--yes"]);
+    c.current_dir(&work)
+        .stdin(Stdio::null())
+        .stdout(file.try_clone().unwrap())
+        .stderr(file);
+    assert!(c.status().unwrap().success());
+    let both = std::fs::read_to_string(&log).unwrap();
+    assert!(both.contains("Wrote the note (11 bytes)\n"), "{both}");
+    assert!(!both.contains("bytes)Looking"), "{both}");
+    assert!(both.contains("commit   "), "{both}");
+    assert!(both.contains("(1 file: notes.txt)"), "{both}");
+}
