@@ -64,6 +64,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print NDJSON events instead of text')
             [CompletionResult]::new('--no-save', '--no-save', [CompletionResultType]::ParameterName, 'Do not store the exchange')
             [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Print the answer as written, without rendering its Markdown (as when stdout is not a terminal, or NO_COLOR is set)')
+            [CompletionResult]::new('--no-memory', '--no-memory', [CompletionResultType]::ParameterName, 'Do not send CLAUDE.md and AGENTS.md (of the repository''s root and this folder)')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Run every tool call without asking')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Run every tool call without asking')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
@@ -93,6 +94,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Run every tool call without asking')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Run every tool call without asking')
             [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Print Claude''s text as written, without rendering its Markdown')
+            [CompletionResult]::new('--no-memory', '--no-memory', [CompletionResultType]::ParameterName, 'Do not send the repository''s CLAUDE.md and AGENTS.md with the request')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -118,6 +120,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Resume the most recent session')
             [CompletionResult]::new('--continue', '--continue', [CompletionResultType]::ParameterName, 'Resume the most recent session')
             [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Print answers as written, without rendering their Markdown (as when stdout is not a terminal, or NO_COLOR is set)')
+            [CompletionResult]::new('--no-memory', '--no-memory', [CompletionResultType]::ParameterName, 'Do not send CLAUDE.md and AGENTS.md (of the repository''s root and this folder)')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Run every tool call without asking')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Run every tool call without asking')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
@@ -142,6 +145,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List sessions, most recent first')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print a session''s conversation (Claude''s Markdown rendered on a terminal)')
+            [CompletionResult]::new('search', 'search', [CompletionResultType]::ParameterValue, 'Search every stored message, newest first')
             [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Delete a session and its messages')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Export a session as Markdown or JSON')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -168,6 +172,21 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON')
             [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Print Claude''s answers as written, without rendering their Markdown')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'clauded;sessions;search' {
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'At most this many hits')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'At most this many hits')
+            [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -209,6 +228,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         'clauded;sessions;help' {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List sessions, most recent first')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print a session''s conversation (Claude''s Markdown rendered on a terminal)')
+            [CompletionResult]::new('search', 'search', [CompletionResultType]::ParameterValue, 'Search every stored message, newest first')
             [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Delete a session and its messages')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Export a session as Markdown or JSON')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -218,6 +238,9 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             break
         }
         'clauded;sessions;help;show' {
+            break
+        }
+        'clauded;sessions;help;search' {
             break
         }
         'clauded;sessions;help;rm' {
@@ -832,6 +855,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         'clauded;help;sessions' {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List sessions, most recent first')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print a session''s conversation (Claude''s Markdown rendered on a terminal)')
+            [CompletionResult]::new('search', 'search', [CompletionResultType]::ParameterValue, 'Search every stored message, newest first')
             [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Delete a session and its messages')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Export a session as Markdown or JSON')
             break
@@ -840,6 +864,9 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             break
         }
         'clauded;help;sessions;show' {
+            break
+        }
+        'clauded;help;sessions;search' {
             break
         }
         'clauded;help;sessions;rm' {

@@ -250,6 +250,9 @@ _clauded() {
             clauded__subcmd__help__subcmd__sessions,rm)
                 cmd="clauded__subcmd__help__subcmd__sessions__subcmd__rm"
                 ;;
+            clauded__subcmd__help__subcmd__sessions,search)
+                cmd="clauded__subcmd__help__subcmd__sessions__subcmd__search"
+                ;;
             clauded__subcmd__help__subcmd__sessions,show)
                 cmd="clauded__subcmd__help__subcmd__sessions__subcmd__show"
                 ;;
@@ -355,6 +358,9 @@ _clauded() {
             clauded__subcmd__sessions,rm)
                 cmd="clauded__subcmd__sessions__subcmd__rm"
                 ;;
+            clauded__subcmd__sessions,search)
+                cmd="clauded__subcmd__sessions__subcmd__search"
+                ;;
             clauded__subcmd__sessions,show)
                 cmd="clauded__subcmd__sessions__subcmd__show"
                 ;;
@@ -369,6 +375,9 @@ _clauded() {
                 ;;
             clauded__subcmd__sessions__subcmd__help,rm)
                 cmd="clauded__subcmd__sessions__subcmd__help__subcmd__rm"
+                ;;
+            clauded__subcmd__sessions__subcmd__help,search)
+                cmd="clauded__subcmd__sessions__subcmd__help__subcmd__search"
                 ;;
             clauded__subcmd__sessions__subcmd__help,show)
                 cmd="clauded__subcmd__sessions__subcmd__help__subcmd__show"
@@ -398,7 +407,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__ask)
-            opts="-m -s -c -y -q -v -h -V --model --system --max-tokens --session --continue --no-stream --json --no-save --raw --mcp --yes --root --max-turns --quiet --verbose --env-file --help --version"
+            opts="-m -s -c -y -q -v -h -V --model --system --max-tokens --session --continue --no-stream --json --no-save --raw --no-memory --mcp --yes --root --max-turns --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -626,7 +635,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__chat)
-            opts="-r -c -m -s -y -q -v -h -V --resume --continue --model --system --max-tokens --raw --mcp --yes --root --max-turns --quiet --verbose --env-file --help --version"
+            opts="-r -c -m -s -y -q -v -h -V --resume --continue --model --system --max-tokens --raw --no-memory --mcp --yes --root --max-turns --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1492,7 +1501,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__help__subcmd__sessions)
-            opts="list show rm export"
+            opts="list show search rm export"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1534,6 +1543,20 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__help__subcmd__sessions__subcmd__rm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__help__subcmd__sessions__subcmd__search)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2000,7 +2023,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__run)
-            opts="-m -y -q -v -h -V --repo --base --push --pr --pr-repo --no-commit --allow-dirty --session --model --json --yes --max-turns --raw --quiet --verbose --env-file --help --version"
+            opts="-m -y -q -v -h -V --repo --base --push --pr --pr-repo --no-commit --allow-dirty --session --model --json --yes --max-turns --raw --no-memory --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2238,7 +2261,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__sessions)
-            opts="-q -v -h -V --quiet --verbose --env-file --help --version list show rm export help"
+            opts="-q -v -h -V --quiet --verbose --env-file --help --version list show search rm export help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2290,7 +2313,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__sessions__subcmd__help)
-            opts="list show rm export help"
+            opts="list show search rm export help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2359,6 +2382,20 @@ _clauded() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        clauded__subcmd__sessions__subcmd__help__subcmd__search)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         clauded__subcmd__sessions__subcmd__help__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -2414,6 +2451,32 @@ _clauded() {
                 return 0
             fi
             case "${prev}" in
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__sessions__subcmd__search)
+            opts="-n -q -v -h -V --limit --json --quiet --verbose --env-file --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --env-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -60,6 +60,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --json 'Print NDJSON events instead of text'
             cand --no-save 'Do not store the exchange'
             cand --raw 'Print the answer as written, without rendering its Markdown (as when stdout is not a terminal, or NO_COLOR is set)'
+            cand --no-memory 'Do not send CLAUDE.md and AGENTS.md (of the repository''s root and this folder)'
             cand -y 'Run every tool call without asking'
             cand --yes 'Run every tool call without asking'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
@@ -88,6 +89,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand -y 'Run every tool call without asking'
             cand --yes 'Run every tool call without asking'
             cand --raw 'Print Claude''s text as written, without rendering its Markdown'
+            cand --no-memory 'Do not send the repository''s CLAUDE.md and AGENTS.md with the request'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -112,6 +114,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand -c 'Resume the most recent session'
             cand --continue 'Resume the most recent session'
             cand --raw 'Print answers as written, without rendering their Markdown (as when stdout is not a terminal, or NO_COLOR is set)'
+            cand --no-memory 'Do not send CLAUDE.md and AGENTS.md (of the repository''s root and this folder)'
             cand -y 'Run every tool call without asking'
             cand --yes 'Run every tool call without asking'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
@@ -135,6 +138,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --version 'Print version'
             cand list 'List sessions, most recent first'
             cand show 'Print a session''s conversation (Claude''s Markdown rendered on a terminal)'
+            cand search 'Search every stored message, newest first'
             cand rm 'Delete a session and its messages'
             cand export 'Export a session as Markdown or JSON'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -159,6 +163,20 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
             cand --json 'Print JSON'
             cand --raw 'Print Claude''s answers as written, without rendering their Markdown'
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'clauded;sessions;search'= {
+            cand -n 'At most this many hits'
+            cand --limit 'At most this many hits'
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --json 'Print JSON'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -197,6 +215,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
         &'clauded;sessions;help'= {
             cand list 'List sessions, most recent first'
             cand show 'Print a session''s conversation (Claude''s Markdown rendered on a terminal)'
+            cand search 'Search every stored message, newest first'
             cand rm 'Delete a session and its messages'
             cand export 'Export a session as Markdown or JSON'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -204,6 +223,8 @@ set edit:completion:arg-completer[clauded] = {|@words|
         &'clauded;sessions;help;list'= {
         }
         &'clauded;sessions;help;show'= {
+        }
+        &'clauded;sessions;help;search'= {
         }
         &'clauded;sessions;help;rm'= {
         }
@@ -746,12 +767,15 @@ set edit:completion:arg-completer[clauded] = {|@words|
         &'clauded;help;sessions'= {
             cand list 'List sessions, most recent first'
             cand show 'Print a session''s conversation (Claude''s Markdown rendered on a terminal)'
+            cand search 'Search every stored message, newest first'
             cand rm 'Delete a session and its messages'
             cand export 'Export a session as Markdown or JSON'
         }
         &'clauded;help;sessions;list'= {
         }
         &'clauded;help;sessions;show'= {
+        }
+        &'clauded;help;sessions;search'= {
         }
         &'clauded;help;sessions;rm'= {
         }

@@ -56,6 +56,9 @@ pub struct Args {
     /// terminal, or NO_COLOR is set).
     #[arg(long)]
     pub raw: bool,
+    /// Do not send CLAUDE.md and AGENTS.md (of the repository's root and this folder).
+    #[arg(long)]
+    pub no_memory: bool,
     /// Tools.
     #[command(flatten)]
     pub tools: super::tools::ToolArgs,
@@ -103,12 +106,22 @@ fn error_kind(e: &Error) -> &'static str {
     }
 }
 
-fn read_prompt(arg: Option<String>) -> Result<String> {
+/// What the user asks: the text, and where in it the piped stdin starts (a diff, code), so
+/// an export can fence that part.
+pub(super) struct Prompt {
+    /// The whole prompt as sent.
+    pub text: String,
+    /// The byte where stdin's text starts, when it was piped.
+    pub piped_from: Option<usize>,
+}
+
+fn read_prompt(arg: Option<String>) -> Result<Prompt> {
     let mut parts = Vec::new();
     if let Some(p) = arg.filter(|p| !p.trim().is_empty()) {
         parts.push(p);
     }
     let stdin = std::io::stdin();
+    let mut piped = false;
     if !stdin.is_terminal() {
         let mut buf = Vec::new();
         stdin.lock().read_to_end(&mut buf)?;
@@ -116,6 +129,7 @@ fn read_prompt(arg: Option<String>) -> Result<String> {
             String::from_utf8(buf).map_err(|_| Error::Usage("stdin is not UTF-8 text".into()))?;
         if !text.trim().is_empty() {
             parts.push(text.trim_end().to_owned());
+            piped = true;
         }
     }
     if parts.is_empty() {
@@ -123,7 +137,9 @@ fn read_prompt(arg: Option<String>) -> Result<String> {
             "nothing to ask: give a prompt (`clauded ask \"...\"`) or pipe text on stdin".into(),
         ));
     }
-    Ok(parts.join("\n\n"))
+    let text = parts.join("\n\n");
+    let piped_from = piped.then(|| parts.last().map_or(0, |p| text.len() - p.len()));
+    Ok(Prompt { text, piped_from })
 }
 
 async fn ask(app: &App, args: Args, quiet: bool) -> Result<()> {
@@ -168,6 +184,7 @@ async fn ask(app: &App, args: Args, quiet: bool) -> Result<()> {
         )
         .await?,
         record_events: true,
+        memory: super::memory(args.no_memory).await?.prompt(),
     };
     if args.json {
         output::print_ndjson(
@@ -279,7 +296,7 @@ async fn pick_session(store: &Store, args: &Args, app: &App) -> Result<(Session,
 pub(super) async fn terminal_turn(
     ctx: &TurnContext,
     session: &Session,
-    text: String,
+    prompt: Prompt,
     opts: &TurnOptions,
     quiet: bool,
     json: bool,
@@ -289,6 +306,7 @@ pub(super) async fn terminal_turn(
         Ok(l) => l,
         Err(e) => return Ok(Err(e)),
     };
+    let mut user_id = None;
     let (cancel, watcher) = super::ctrl_c_token();
     let spinner = output::spinner(quiet, "waiting for Claude…");
     let mut printer = Printer {
@@ -300,17 +318,30 @@ pub(super) async fn terminal_turn(
         ctx,
         session,
         &lease,
-        vec![ContentBlock::text(text)],
+        vec![ContentBlock::text(prompt.text)],
         opts,
         &cancel,
         &mut |ev| {
-            if !matches!(ev, TurnEvent::UserStored(_)) {
-                spinner.finish_and_clear();
+            match &ev {
+                TurnEvent::UserStored(m) => user_id = Some(m.id),
+                _ => spinner.finish_and_clear(),
             }
             printer.event(&ev);
         },
     )
     .await;
+    // which part of the prompt was piped, for `sessions export` to fence it
+    if let (Some(id), Some(from)) = (user_id, prompt.piped_from) {
+        let sid = session.id.clone();
+        let data = json!({"message_id": id, "from": from});
+        if let Err(e) = ctx
+            .store
+            .call(move |s| s.append_event(&sid, PIPED_INPUT, &data))
+            .await
+        {
+            tracing::warn!("cannot note the piped part of the prompt: {e}");
+        }
+    }
     lease.release().await;
     watcher.abort();
     spinner.finish_and_clear();
@@ -320,6 +351,9 @@ pub(super) async fn terminal_turn(
     printer.answer.finish();
     Ok(result)
 }
+
+/// The event that says which part of a user message came from stdin: `{message_id, from}`.
+pub(super) const PIPED_INPUT: &str = "piped_input";
 
 /// Writes turn events to stdout: the answer's text, or NDJSON.
 struct Printer {

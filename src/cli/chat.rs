@@ -5,6 +5,7 @@ use super::ask::terminal_turn;
 use super::output::{self, dim, note};
 use crate::anthropic::Role;
 use crate::config::Overrides;
+use crate::engine::memory::Memory;
 use crate::engine::{TurnContext, TurnError, TurnOptions};
 use crate::error::{Error, Result};
 use crate::store::{NewSession, Session, SessionFilter, SessionUpdate, Store};
@@ -14,7 +15,8 @@ use rustyline::error::ReadlineError;
 /// `clauded chat` arguments.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
-Inside the chat: /help, /model [NAME], /system [TEXT|-], /retry, /clear, /sessions, /resume ID, /exit.
+Inside the chat: /help, /model [NAME], /system [TEXT|-], /retry, /clear, /sessions, /search WORDS,
+/memory, /resume ID, /exit.
 Ctrl-C stops the answer being written (what arrived is kept); Ctrl-D or /exit leaves.")]
 pub struct Args {
     /// Resume this session (id or unique prefix).
@@ -36,6 +38,9 @@ pub struct Args {
     /// terminal, or NO_COLOR is set).
     #[arg(long)]
     pub raw: bool,
+    /// Do not send CLAUDE.md and AGENTS.md (of the repository's root and this folder).
+    #[arg(long)]
+    pub no_memory: bool,
     /// Tools.
     #[command(flatten)]
     pub tools: super::tools::ToolArgs,
@@ -48,6 +53,8 @@ const HELP: &str = "\
 /retry           send the last prompt again when its turn failed
 /clear           start a new session
 /sessions        recent sessions
+/search WORDS    search every stored message, newest first
+/memory          the CLAUDE.md and AGENTS.md sent with every request
 /resume ID       switch to another session
 /exit            leave (Ctrl-D works too)";
 
@@ -63,6 +70,8 @@ struct Chat {
     host: std::sync::Arc<crate::engine::tools::ToolHost>,
     announced: Option<String>,
     raw: bool,
+    /// The project memory, read at the start (`--no-memory`: none).
+    memory: Memory,
 }
 
 /// Runs `clauded chat`.
@@ -106,6 +115,7 @@ pub async fn run(args: Args, g: &super::Globals) -> Result<()> {
         source: "cli".into(),
     };
     let host = super::tools::host(&app.config);
+    let memory = super::memory(args.no_memory).await?;
     let mut chat = Chat {
         app,
         store,
@@ -118,6 +128,7 @@ pub async fn run(args: Args, g: &super::Globals) -> Result<()> {
         host,
         announced: None,
         raw: args.raw,
+        memory,
     };
     let r = chat.repl().await;
     chat.host.shutdown().await;
@@ -174,10 +185,14 @@ impl Chat {
             ),
             None => "new session".to_owned(),
         };
+        let memory = match self.memory.files.len() {
+            0 => String::new(),
+            n => format!(" · memory: {} (/memory)", output::count(n, "file", "files")),
+        };
         note(
             self.quiet,
             &format!(
-                "clauded chat · {} · {what} · /help for commands, Ctrl-D to leave",
+                "clauded chat · {} · {what}{memory} · /help for commands, Ctrl-D to leave",
                 self.model
             ),
         );
@@ -275,6 +290,32 @@ impl Chat {
                     );
                 }
             }
+            "memory" => {
+                if self.memory.is_empty() {
+                    eprintln!(
+                        "no memory files: CLAUDE.md or AGENTS.md in the repository's root or this folder are sent with every request"
+                    );
+                }
+                for f in &self.memory.files {
+                    let cut = if f.truncated { ", cut at 64 KiB" } else { "" };
+                    eprintln!("{} ({} bytes{cut})", f.path.display(), f.text.len());
+                }
+            }
+            "search" if arg.is_empty() => {
+                return Err(Error::Usage("/search WORDS: what to look for".into()));
+            }
+            "search" => {
+                let (found, all) = super::sessions::search(&self.store, arg.to_owned(), 10).await?;
+                let mut err = std::io::stderr().lock();
+                super::sessions::print_hits(&found, &all, &mut err, output::stderr_styled())?;
+                note(
+                    false,
+                    &format!(
+                        "{}; /resume ID opens one",
+                        super::sessions::summary(&found, arg)
+                    ),
+                );
+            }
             "resume" if !arg.is_empty() => {
                 let id = arg.to_owned();
                 let s = self.store.call(move |st| st.resolve_session(&id)).await?;
@@ -366,11 +407,18 @@ impl Chat {
             )
             .await?,
             record_events: true,
+            memory: self.memory.prompt(),
         };
         self.announced = Some(session.id.clone());
         let answer = super::render::Answer::new(self.raw, true);
-        let result =
-            terminal_turn(&self.ctx, &session, text, &opts, self.quiet, false, answer).await?;
+        let prompt = super::ask::Prompt {
+            text,
+            piped_from: None,
+        };
+        let result = terminal_turn(
+            &self.ctx, &session, prompt, &opts, self.quiet, false, answer,
+        )
+        .await?;
         let id = session.id.clone();
         self.session = Some(self.store.call(move |s| s.session(&id)).await?);
         match result {

@@ -212,6 +212,17 @@ pub(crate) fn ctrl_c_token() -> (
     (cancel, watcher)
 }
 
+/// The project memory of the current folder (none with `--no-memory`), read off the runtime.
+pub(crate) async fn memory(off: bool) -> Result<crate::engine::memory::Memory> {
+    if off {
+        return Ok(Default::default());
+    }
+    let dir = std::env::current_dir()?;
+    tokio::task::spawn_blocking(move || crate::engine::memory::Memory::load(&dir))
+        .await
+        .map_err(|e| Error::Other(e.to_string()))
+}
+
 /// Prints an error and its hint on stderr.
 pub fn report(e: &Error) {
     eprintln!("error: {e}");

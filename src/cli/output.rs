@@ -11,6 +11,11 @@ pub fn stderr_styled() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
+/// True when stdout is a terminal that accepts colour.
+pub fn stdout_styled() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
 /// Wraps text in the dim style when stderr is styled.
 pub fn dim(text: &str) -> String {
     if stderr_styled() {

@@ -66,6 +66,9 @@ pub struct Args {
     /// Print Claude's text as written, without rendering its Markdown.
     #[arg(long)]
     pub raw: bool,
+    /// Do not send the repository's CLAUDE.md and AGENTS.md with the request.
+    #[arg(long)]
+    pub no_memory: bool,
 }
 
 /// The answer's writer, whichever task holds it (a poisoned lock still writes).
@@ -178,6 +181,7 @@ pub async fn run(args: Args, g: &super::Globals) -> Result<()> {
         max_tokens: c.max_tokens,
         max_turns: args.max_turns.max(1),
         policy,
+        memory: !args.no_memory,
     };
     let ctx = TurnContext {
         client,

@@ -4,9 +4,10 @@ use super::App;
 use super::output::{self, money, when};
 use crate::anthropic::{ContentBlock, Role, ToolResultContent};
 use crate::config::Overrides;
-use crate::error::Result;
-use crate::store::{Session, SessionFilter, Store, StoredMessage};
+use crate::error::{Error, Result};
+use crate::store::{SearchResults, Session, SessionFilter, Store, StoredMessage, fts_query};
 use serde_json::json;
+use std::collections::HashMap;
 use std::io::Write;
 
 /// `clauded sessions` subcommands.
@@ -35,6 +36,18 @@ pub enum Command {
         /// Print Claude's answers as written, without rendering their Markdown.
         #[arg(long)]
         raw: bool,
+    },
+    /// Search every stored message, newest first.
+    Search {
+        /// Words that must all occur (`"a phrase"`, `pre*` for words starting so).
+        #[arg(required = true, num_args = 1..)]
+        text: Vec<String>,
+        /// At most this many hits.
+        #[arg(short = 'n', long, default_value_t = 20)]
+        limit: usize,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Delete a session and its messages.
     #[command(alias = "delete")]
@@ -159,6 +172,25 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
             }
             Ok(())
         }
+        Command::Search { text, limit, json } => {
+            let text = text.join(" ");
+            let started = std::time::Instant::now();
+            let (found, all) = search(&store, text.clone(), limit).await?;
+            if json {
+                return Ok(output::print_json(&found)?);
+            }
+            let mut out = std::io::stdout().lock();
+            print_hits(&found, &all, &mut out, output::stdout_styled())?;
+            output::note(
+                quiet,
+                &format!(
+                    "{} · {} ms",
+                    summary(&found, &text),
+                    started.elapsed().as_millis()
+                ),
+            );
+            Ok(())
+        }
         Command::Rm { id } => {
             let s = store.call(move |s| s.resolve_session(&id)).await?;
             let sid = s.id.clone();
@@ -172,6 +204,8 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
             output: path,
         } => {
             let (session, messages) = load(&store, id).await?;
+            let sid = session.id.clone();
+            let piped = store.call(move |s| piped_parts(s, &sid)).await?;
             let text = match format {
                 Format::Json => {
                     serde_json::to_string_pretty(&json!({"session": session, "messages": messages}))
@@ -201,10 +235,11 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
                         } else {
                             "Claude"
                         };
-                        md.push_str(&format!(
-                            "\n## {who}\n\n{}\n",
-                            render_blocks(m, true).trim_end()
-                        ));
+                        let body = match piped.get(&m.id) {
+                            Some(from) => fence_piped(&m.text(), *from),
+                            None => render_blocks(m, true),
+                        };
+                        md.push_str(&format!("\n## {who}\n\n{}\n", body.trim_end()));
                     }
                     md
                 }
@@ -224,6 +259,74 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
     }
 }
 
+/// Searches the messages; also returns every session id, to abbreviate them.
+pub(super) async fn search(
+    store: &Store,
+    text: String,
+    limit: usize,
+) -> Result<(SearchResults, Vec<String>)> {
+    if fts_query(&text).is_none() {
+        return Err(Error::Usage("give words to search for".into()));
+    }
+    Ok(store
+        .call(move |s| Ok((s.search_messages(&text, limit)?, s.session_ids()?)))
+        .await?)
+}
+
+/// `3 of 120 matches for "wal"`, or that there were none.
+pub(super) fn summary(found: &SearchResults, text: &str) -> String {
+    match found.total {
+        0 => format!("no message matches {text:?}"),
+        n if n as usize == found.hits.len() => output::count(n as usize, "match", "matches"),
+        n => format!("the newest {} of {n} matches", found.hits.len()),
+    }
+}
+
+/// Hits as two lines each: the session (id, time, who, title) and the snippet with the
+/// matched words in reverse video when `styled`.
+pub(super) fn print_hits(
+    found: &SearchResults,
+    all: &[String],
+    out: &mut dyn Write,
+    styled: bool,
+) -> std::io::Result<()> {
+    let len = output::unique_len(found.hits.iter().map(|h| h.session_id.as_str()), all);
+    for h in &found.hits {
+        let who = if h.role == "user" { "you" } else { "claude" };
+        let head = format!(
+            "{}  {}  {who:<6}  {}",
+            output::prefix(&h.session_id, len),
+            when(&h.created_at),
+            h.session_title
+        );
+        if styled {
+            writeln!(out, "\x1b[2m{head}\x1b[0m")?;
+        } else {
+            writeln!(out, "{head}")?;
+        }
+        writeln!(out, "  {}", marked(&h.snippet, &h.highlights, styled))?;
+    }
+    Ok(())
+}
+
+/// The snippet with its matches in reverse video (plain text when not styled).
+fn marked(snippet: &str, highlights: &[(usize, usize)], styled: bool) -> String {
+    if !styled {
+        return snippet.to_owned();
+    }
+    let mut out = String::new();
+    for (i, c) in snippet.chars().enumerate() {
+        if highlights.iter().any(|(s, _)| *s == i) {
+            out.push_str("\x1b[1;7m");
+        }
+        out.push(c);
+        if highlights.iter().any(|(_, e)| *e == i + 1) {
+            out.push_str("\x1b[0m");
+        }
+    }
+    out
+}
+
 /// A session (by id or prefix) with its messages.
 async fn load(store: &Store, id: String) -> Result<(Session, Vec<StoredMessage>)> {
     Ok(store
@@ -233,6 +336,43 @@ async fn load(store: &Store, id: String) -> Result<(Session, Vec<StoredMessage>)
             Ok((sess, msgs))
         })
         .await?)
+}
+
+/// Which user messages of a session had stdin piped into them, and from which byte.
+fn piped_parts(s: &Store, session_id: &str) -> crate::store::Result<HashMap<i64, usize>> {
+    Ok(s.events(session_id, None)?
+        .into_iter()
+        .filter(|e| e.kind == super::ask::PIPED_INPUT)
+        .filter_map(|e| {
+            Some((
+                e.data["message_id"].as_i64()?,
+                e.data["from"].as_u64()? as usize,
+            ))
+        })
+        .collect())
+}
+
+/// A prompt whose text from byte `from` on was piped (a diff, code, a log): that part in a
+/// fence, longer than any run of backticks inside it, so it reads as it was.
+fn fence_piped(text: &str, from: usize) -> String {
+    let from = (0..=from.min(text.len()))
+        .rev()
+        .find(|i| text.is_char_boundary(*i))
+        .unwrap_or(0);
+    let (asked, piped) = text.split_at(from);
+    let longest = piped.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest.max(2) + 1);
+    let lang = if piped.starts_with("diff --git") || piped.lines().any(|l| l.starts_with("@@ ")) {
+        "diff"
+    } else {
+        ""
+    };
+    let asked = asked.trim_end();
+    let sep = if asked.is_empty() { "" } else { "\n\n" };
+    format!(
+        "{asked}{sep}{fence}{lang}\n{}\n{fence}",
+        piped.trim_end_matches('\n')
+    )
 }
 
 /// A message's blocks as readable text (Markdown when `md`).

@@ -4,6 +4,7 @@ pub mod approvals;
 mod completion;
 pub mod events;
 pub mod lease;
+pub mod memory;
 mod models;
 pub mod naming;
 pub mod passthrough;

@@ -51,6 +51,8 @@ pub struct RunSpec {
     pub max_turns: u32,
     /// Who approves tools that ask.
     pub policy: Policy,
+    /// Send the working tree's `CLAUDE.md` and `AGENTS.md` with the request.
+    pub memory: bool,
 }
 
 /// Where and with what credentials runs work.
@@ -462,6 +464,11 @@ async fn run_inner(
         }),
         // the run records richer events of its own
         record_events: false,
+        // the repository's own instructions, from the run's working tree
+        memory: spec
+            .memory
+            .then(|| super::memory::Memory::load(&workdir).prompt())
+            .flatten(),
     };
     let started = Instant::now();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Value>();

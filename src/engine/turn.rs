@@ -46,6 +46,9 @@ pub struct TurnOptions {
     pub tooling: Option<Tooling>,
     /// Write the turn's steps to the session's event log (a run writes its own events instead).
     pub record_events: bool,
+    /// Project memory (`CLAUDE.md`, `AGENTS.md`) sent after the system prompt with every
+    /// request, and not stored as the session's system prompt.
+    pub memory: Option<String>,
 }
 
 /// The tools of a turn and the rules for running them.
@@ -252,10 +255,7 @@ pub async fn run_turn(
         }),
     }
     let tooling = opts.tooling.as_ref().filter(|t| !t.set.is_empty());
-    let system = opts
-        .system
-        .clone()
-        .filter(|s| !s.is_empty())
+    let system = super::memory::system_with(opts.system.as_deref(), opts.memory.as_deref())
         .map(System::Text);
     let mut total = Usage::default();
     let mut total_cost = 0.0;

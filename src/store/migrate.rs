@@ -13,6 +13,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0004_approvals",
         include_str!("migrations/0004_approvals.sql"),
     ),
+    ("0005_search", include_str!("migrations/0005_search.sql")),
 ];
 
 /// Brings the schema up to date; `PRAGMA user_version` counts applied migrations.

@@ -8,11 +8,13 @@ mod lease;
 mod mcp;
 mod migrate;
 mod model;
+mod search;
 
 pub use approvals::{Approval, ApprovalEvent, NewApproval};
 pub use lease::{Acquired, Lease, LeaseOwner};
 pub use mcp::{McpServerRow, NewMcpServer};
 pub use model::*;
+pub use search::{SearchHit, SearchResults, fts_query};
 
 use crate::anthropic::{ContentBlock, Role, Usage};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};

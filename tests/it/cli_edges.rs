@@ -314,3 +314,64 @@ fn a_run_that_changed_nothing_goes_back_and_a_refused_one_leaves_no_session() {
         .len();
     assert_eq!(after, before, "no empty session");
 }
+
+#[test]
+fn markdown_export_fences_what_was_piped() {
+    let h = Home::new();
+    let diff =
+        "diff --git a/README.md b/README.md\n@@ -1 +1 @@\n-# Old\n+# New\n+```sh\n+make\n+```\n";
+    h.ok(&["ask", "Review this"], Some(diff));
+    h.ok(&["ask", "-c", "and # this is *not* piped"], None);
+    let id = h.json(&["sessions", "list", "--json"])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let md = h.ok(&["sessions", "export", &id], None).stdout;
+    assert!(
+        md.contains(&format!(
+            "## User\n\nReview this\n\n````diff\n{}\n````\n",
+            diff.trim_end()
+        )),
+        "{md}"
+    );
+    assert!(
+        md.contains("## User\n\nand # this is *not* piped\n"),
+        "{md}"
+    );
+    // what Claude got is unchanged
+    assert_eq!(
+        h.fake.message_requests()[0].last_user_text(),
+        format!("Review this\n\n{}", diff.trim_end())
+    );
+}
+
+#[test]
+fn claudes_last_text_ends_its_line_before_the_runs_status_lines() {
+    let h = Home::new();
+    let work = work_clone(&h);
+    h.fake
+        .push(Reply::text(r#"{"title": "Note", "branch": "note"}"#));
+    h.fake.push(Reply::Events(
+        crate::support::fake_anthropic::tool_use_events(&[(
+            "t1",
+            "filesystem__write_file",
+            json!({"path": "notes.txt", "content": "hi\n"}),
+        )]),
+    ));
+    h.fake.push(Reply::text("Wrote the note (11 bytes)"));
+    h.fake.push(Reply::text("Add a note"));
+    // stdout and stderr into one file, as a terminal shows them
+    let log = h.path().join("both.log");
+    let file = std::fs::File::create(&log).unwrap();
+    let mut c = h.cmd(&["run", "Write a note", "--yes"]);
+    c.current_dir(&work)
+        .stdin(Stdio::null())
+        .stdout(file.try_clone().unwrap())
+        .stderr(file);
+    assert!(c.status().unwrap().success());
+    let both = std::fs::read_to_string(&log).unwrap();
+    assert!(both.contains("Wrote the note (11 bytes)\n"), "{both}");
+    assert!(!both.contains("bytes)Looking"), "{both}");
+    assert!(both.contains("commit   "), "{both}");
+    assert!(both.contains("(1 file: notes.txt)"), "{both}");
+}

@@ -10,7 +10,9 @@ mod browser;
 mod cli_ask;
 mod cli_chat;
 mod cli_edges;
+mod cli_memory;
 mod cli_misc;
+mod cli_search;
 mod cli_serve;
 #[cfg(unix)]
 mod cli_terminal;

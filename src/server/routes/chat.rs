@@ -238,6 +238,7 @@ async fn session_chat(st: AppState, key: CallerKey, req: ChatRequest) -> Respons
         history: client_sent_history.then_some(messages),
         tooling: None,
         record_events: true,
+        memory: None,
     };
     let guard = match st.begin_turn(&sid).await {
         Ok(g) => g,

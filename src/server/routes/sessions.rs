@@ -241,6 +241,7 @@ pub async fn post_message(
         history: None,
         tooling: None,
         record_events: true,
+        memory: None,
     };
     let ctx = TurnContext {
         client,

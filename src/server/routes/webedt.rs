@@ -230,6 +230,8 @@ async fn execute(st: AppState, key: CallerKey, b: ExecuteBody) -> Response {
         max_turns: st.options().max_turns.max(40),
         // WebEDT runs are unattended: the tools are confined to the run's own clone
         policy: Policy::AllowAll,
+        // the clone's CLAUDE.md and AGENTS.md, as in the terminal
+        memory: true,
     };
     let o = st.options();
     let env = RunEnv {
