@@ -88,3 +88,57 @@ fn the_licenses_the_crate_names_are_shipped() {
         "CHANGELOG.md has a section for this version"
     );
 }
+
+#[test]
+fn the_deb_ships_files_that_exist_and_the_unit_the_service_command_writes() {
+    let manifest: toml::Value =
+        toml::from_str(&std::fs::read_to_string(root().join("Cargo.toml")).unwrap()).unwrap();
+    let deb = &manifest["package"]["metadata"]["deb"];
+    let assets = deb["assets"].as_array().unwrap();
+    let mut targets = vec![];
+    for a in assets {
+        let (src, dest) = (a[0].as_str().unwrap(), a[1].as_str().unwrap());
+        targets.push(dest.to_owned());
+        if src.starts_with("target/") {
+            continue; // built by `cargo build --release` first
+        }
+        let found = if let Some(dir) = src.strip_suffix("/*.1") {
+            std::fs::read_dir(root().join(dir)).unwrap().count() > 0
+        } else {
+            root().join(src).exists()
+        };
+        assert!(found, "the .deb asset {src} exists");
+    }
+    for dest in [
+        "usr/bin/",
+        "usr/share/man/man1/",
+        "usr/share/bash-completion/completions/clauded",
+        "usr/share/zsh/vendor-completions/_clauded",
+        "usr/share/fish/vendor_completions.d/clauded.fish",
+        "etc/clauded/clauded.env",
+    ] {
+        assert!(
+            targets.iter().any(|t| t == dest),
+            "the .deb installs {dest}"
+        );
+    }
+    let units = deb["systemd-units"]["unit-scripts"].as_str().unwrap();
+    assert!(root().join(units).join("clauded.service").exists());
+    let postinst = std::fs::read_to_string(root().join("packaging/debian/postinst")).unwrap();
+    assert!(postinst.contains("useradd --system") && postinst.contains("#DEBHELPER#"));
+    assert!(
+        std::fs::read_to_string(root().join("packaging/systemd/clauded.service"))
+            .unwrap()
+            .contains("StateDirectory=clauded")
+    );
+    let formula = std::fs::read_to_string(root().join("packaging/homebrew/clauded.rb")).unwrap();
+    for needle in [
+        "std_cargo_args",
+        "completions/clauded.bash",
+        "completions/_clauded",
+        "completions/clauded.fish",
+        "man/*.1",
+    ] {
+        assert!(formula.contains(needle), "the formula has {needle}");
+    }
+}
