@@ -3,26 +3,14 @@
 //! never wait behind another process's write lock, the user's message stored before the 200.
 
 use crate::support::server::TestServer;
-use crate::support::{Reply, Run, run_cmd};
+use crate::support::{Reply, Run};
 use clauded::store::{LeaseOwner, NewSession, Store};
 use serde_json::json;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 async fn cli(s: &TestServer, args: &[&str]) -> Run {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_clauded"));
-    c.args(args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", s.dir.path())
-        .env("CLAUDED_HOME", s.dir.path())
-        .env("CLAUDED_KEYRING", "file")
-        .env("ANTHROPIC_BASE_URL", s.fake.url())
-        .env("ANTHROPIC_API_KEY", "sk-ant-cli-key-0000000000")
-        .current_dir(s.dir.path());
-    tokio::task::spawn_blocking(move || run_cmd(c, None))
-        .await
-        .unwrap()
+    crate::shared_store::cli(s, args, None).await
 }
 
 async fn session(store: &Store, id: &str) {
@@ -198,12 +186,11 @@ async fn a_failed_turn_does_not_poison_the_session() {
     assert!(!all[1].unanswered);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn reads_do_not_wait_behind_a_write_lock_held_elsewhere() {
-    let s = TestServer::start().await;
-    session(&s.store, "status-1").await;
-    let db = s.dir.path().join("clauded.db");
-    // another process takes the write lock and sits on it
+/// Another process's connection takes the file's write lock and holds it until told to let go
+/// (or 20 s); returns once the lock is held.
+fn hold_write_lock(
+    db: std::path::PathBuf,
+) -> (std::sync::mpsc::Sender<()>, std::thread::JoinHandle<()>) {
     let (locked_tx, locked_rx) = std::sync::mpsc::channel();
     let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
     let holder = std::thread::spawn(move || {
@@ -214,6 +201,16 @@ async fn reads_do_not_wait_behind_a_write_lock_held_elsewhere() {
         c.execute_batch("COMMIT").unwrap();
     });
     locked_rx.recv().unwrap();
+    (release_tx, holder)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_do_not_wait_behind_a_write_lock_held_elsewhere() {
+    let s = TestServer::start().await;
+    session(&s.store, "status-1").await;
+    let db = s.dir.path().join("clauded.db");
+    // another process takes the write lock and sits on it
+    let (release_tx, holder) = hold_write_lock(db);
     // a write of ours now waits for it...
     let writer = {
         let http = s.http.clone();
@@ -248,16 +245,7 @@ async fn the_users_message_is_stored_before_the_stream_starts() {
     let s = TestServer::start().await;
     session(&s.store, "ios-store-1").await;
     let db = s.dir.path().join("clauded.db");
-    let (locked_tx, locked_rx) = std::sync::mpsc::channel();
-    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
-    let holder = std::thread::spawn(move || {
-        let c = rusqlite::Connection::open(&db).unwrap();
-        c.execute_batch("BEGIN IMMEDIATE").unwrap();
-        locked_tx.send(()).unwrap();
-        let _ = release_rx.recv_timeout(Duration::from_secs(20));
-        c.execute_batch("COMMIT").unwrap();
-    });
-    locked_rx.recv().unwrap();
+    let (release_tx, holder) = hold_write_lock(db);
     s.fake.push(Reply::text("stored first"));
     let req = {
         let http = s.http.clone();

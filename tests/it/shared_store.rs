@@ -5,7 +5,8 @@ use crate::support::{Reply, Run, fake_anthropic::content_text, run_cmd};
 use serde_json::{Value, json};
 use std::process::Command;
 
-async fn cli(s: &TestServer, args: &[&str], stdin: Option<&str>) -> Run {
+/// The binary on the test server's home and database, with the fake upstream.
+pub(crate) async fn cli(s: &TestServer, args: &[&str], stdin: Option<&str>) -> Run {
     let mut c = Command::new(env!("CARGO_BIN_EXE_clauded"));
     c.args(args)
         .env_clear()
