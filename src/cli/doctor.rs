@@ -571,7 +571,7 @@ async fn mcp_checks(c: &Config, timeout: Duration) -> Vec<Check> {
     if !c.database.exists() {
         return vec![check("mcp", Status::Ok, "no MCP servers registered", None)];
     }
-    let rows = match crate::store::Store::open(&c.database).and_then(|s| s.mcp_servers()) {
+    let rows = match async { crate::store::Store::open(&c.database)?.mcp_servers().await }.await {
         Ok(r) => r,
         Err(e) => {
             return vec![check(

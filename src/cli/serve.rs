@@ -132,7 +132,7 @@ pub async fn run(args: Args, g: &super::Globals) -> Result<()> {
     let store = app.store()?;
     if args.demo {
         let model = c.model.clone();
-        let added = store.call(move |s| server::demo::seed(s, &model)).await?;
+        let added = server::demo::seed(&store, &model).await?;
         super::output::note(quiet, &format!("demo data: {added} rows added"));
     }
     let secrets = app.secrets();

@@ -205,7 +205,7 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
         } => {
             let (session, messages) = load(&store, id).await?;
             let sid = session.id.clone();
-            let piped = store.call(move |s| piped_parts(s, &sid)).await?;
+            let piped = piped_parts(&store, &sid).await?;
             let text = match format {
                 Format::Json => {
                     serde_json::to_string_pretty(&json!({"session": session, "messages": messages}))
@@ -339,8 +339,9 @@ async fn load(store: &Store, id: String) -> Result<(Session, Vec<StoredMessage>)
 }
 
 /// Which user messages of a session had stdin piped into them, and from which byte.
-fn piped_parts(s: &Store, session_id: &str) -> crate::store::Result<HashMap<i64, usize>> {
-    Ok(s.events(session_id, None)?
+async fn piped_parts(s: &Store, session_id: &str) -> crate::store::Result<HashMap<i64, usize>> {
+    Ok(s.events(session_id, None)
+        .await?
         .into_iter()
         .filter(|e| e.kind == super::ask::PIPED_INPUT)
         .filter_map(|e| {

@@ -78,9 +78,8 @@ pub struct SessionLease {
 
 /// Takes a session's lease, or says who holds it.
 pub async fn acquire(store: &Store, session_id: &str) -> Result<SessionLease, TurnError> {
-    let sid = session_id.to_owned();
     let got = store
-        .call(move |s| s.acquire_lease(&sid, owner(), TTL.as_millis() as i64, &holder_gone))
+        .acquire_lease(session_id, owner(), TTL.as_millis() as i64, holder_gone)
         .await?;
     if let Acquired::Held(l) = got {
         return Err(TurnError::Busy {
@@ -95,9 +94,8 @@ pub async fn acquire(store: &Store, session_id: &str) -> Result<SessionLease, Tu
             tick.tick().await;
             loop {
                 tick.tick().await;
-                let sid2 = sid.clone();
                 match store
-                    .call(move |s| s.renew_lease(&sid2, &owner().id, TTL.as_millis() as i64))
+                    .renew_lease(&sid, &owner().id, TTL.as_millis() as i64)
                     .await
                 {
                     Ok(true) => {}
@@ -142,9 +140,9 @@ impl SessionLease {
         if let Some(r) = self.renew.take() {
             r.abort();
         }
-        let (store, sid) = (self.store.clone(), self.session_id.clone());
-        if let Err(e) = store
-            .call(move |s| s.release_lease(&sid, &owner().id))
+        if let Err(e) = self
+            .store
+            .release_lease(&self.session_id, &owner().id)
             .await
         {
             tracing::warn!("session {}: cannot release the lease: {e}", self.session_id);
@@ -159,16 +157,17 @@ impl Drop for SessionLease {
         };
         r.abort();
         let (store, sid) = (self.store.clone(), self.session_id.clone());
-        let release = move || {
-            if let Err(e) = store.release_lease(&sid, &owner().id) {
-                tracing::warn!("session {sid}: cannot release the lease: {e}");
-            }
-        };
         match tokio::runtime::Handle::try_current() {
             Ok(h) => {
-                h.spawn_blocking(release);
+                h.spawn(async move {
+                    if let Err(e) = store.release_lease(&sid, &owner().id).await {
+                        tracing::warn!("session {sid}: cannot release the lease: {e}");
+                    }
+                });
             }
-            Err(_) => release(),
+            // no runtime left (the process is ending): the lease lapses, or the next holder
+            // sees this process is gone
+            Err(_) => tracing::debug!("session {sid}: lease left to lapse"),
         }
     }
 }

@@ -143,9 +143,10 @@ impl std::fmt::Debug for Policy {
 }
 
 /// The permission for a tool: remembered, else read-only tools allow and the rest ask.
-pub fn permission(store: &Store, entry: &ToolEntry) -> &'static str {
+pub async fn permission(store: &Store, entry: &ToolEntry) -> &'static str {
     match store
         .tool_permission(&entry.claude_name)
+        .await
         .ok()
         .flatten()
         .as_deref()

@@ -10,7 +10,7 @@ use crate::anthropic::{
 use crate::mcp::ToolOutput;
 use crate::pricing;
 use crate::store::{
-    self, NewMessage, RequestLogEntry, Session, SessionUpdate, Store, StoredMessage,
+    self, NewEvent, NewMessage, RequestLogEntry, Session, SessionUpdate, Store, StoredMessage,
 };
 use serde_json::json;
 use std::sync::Arc;
@@ -200,50 +200,33 @@ pub async fn run_turn(
     debug_assert_eq!(lease.session_id(), session.id);
     let _in_flight = crate::metrics::InFlight::start(crate::metrics::Kind::Turn);
     let sid = session.id.clone();
-    let history = ctx.store.call({
-        let sid = sid.clone();
-        move |s| s.messages(&sid)
-    });
-    let stored_history = history.await?;
+    let stored_history = ctx.store.messages(&sid).await?;
     let mut messages = match &opts.history {
         Some(h) => h.clone(),
         None => history_params(&stored_history),
     };
     let user_text = anthropic::text_of(&user);
+    // the message, its event and the session's settings: one transaction
+    let event = opts
+        .record_events
+        .then(|| NewEvent::new("user_message", json!({"text": user_text})));
     let stored_user = ctx
         .store
-        .call({
-            let (sid, user, title, opts) = (
-                sid.clone(),
-                user.clone(),
-                session.title.is_empty(),
-                opts.clone(),
-            );
-            let user_text = user_text.clone();
-            let rec = opts.record_events;
-            move |s| {
-                let m = s.add_message(&sid, &NewMessage::user(user))?;
-                log_event(
-                    s,
-                    rec,
-                    &sid,
-                    "user_message",
-                    &json!({"message_id": m.id, "text": user_text}),
-                )?;
-                s.update_session(
-                    &sid,
-                    &SessionUpdate {
-                        title: title
-                            .then(|| title_from(&user_text))
-                            .filter(|t| !t.is_empty()),
-                        model: Some(opts.model.clone()),
-                        system_prompt: Some(opts.system.clone()),
-                        ..Default::default()
-                    },
-                )?;
-                Ok(m)
-            }
-        })
+        .add_message_logged(
+            &sid,
+            &NewMessage::user(user.clone()),
+            event.as_ref(),
+            Some(&SessionUpdate {
+                title: session
+                    .title
+                    .is_empty()
+                    .then(|| title_from(&user_text))
+                    .filter(|t| !t.is_empty()),
+                model: Some(opts.model.clone()),
+                system_prompt: Some(opts.system.clone()),
+                ..Default::default()
+            }),
+        )
         .await?;
     let stored_user_id = stored_user.id;
     on_event(TurnEvent::UserStored(stored_user));
@@ -320,21 +303,15 @@ pub async fn run_turn(
                 usage: response.usage,
                 cost_usd,
             };
-            let sid = sid.clone();
-            let rec = opts.record_events;
+            let event = opts.record_events.then(|| {
+                NewEvent::new(
+                    "assistant_message",
+                    json!({"stop_reason": msg.stop_reason, "usage": msg.usage, "cost_usd": msg.cost_usd}),
+                )
+            });
             Some(
                 ctx.store
-                    .call(move |s| {
-                        let m = s.add_message(&sid, &msg)?;
-                        log_event(
-                            s,
-                            rec,
-                            &sid,
-                            "assistant_message",
-                            &json!({"message_id": m.id, "stop_reason": m.stop_reason, "usage": m.usage, "cost_usd": m.cost_usd}),
-                        )?;
-                        Ok(m)
-                    })
+                    .add_message_logged(&sid, &msg, event.as_ref(), None)
                     .await?,
             )
         };
@@ -354,7 +331,7 @@ pub async fn run_turn(
         if error.is_some() && step == 1 && stored.is_none() {
             // nothing answered this prompt: keep it, but out of the next turns' history
             let id = stored_user_id;
-            if let Err(e) = ctx.store.call(move |s| s.mark_unanswered(id)).await {
+            if let Err(e) = ctx.store.mark_unanswered(id).await {
                 tracing::warn!("cannot mark message {id} unanswered: {e}");
             }
         }
@@ -364,14 +341,9 @@ pub async fn run_turn(
                     partial: stored.map(Box::new),
                 });
             }
-            let sid2 = sid.clone();
-            let rec = opts.record_events;
             let detail =
                 json!({"error": error.to_string(), "type": error.api().map(|a| a.kind.clone())});
-            let _ = ctx
-                .store
-                .call(move |s| log_event(s, rec, &sid2, "error", &detail))
-                .await;
+            let _ = log_event(&ctx.store, opts.record_events, &sid, "error", &detail).await;
             return Err(TurnError::Upstream {
                 error,
                 partial: stored.map(Box::new),
@@ -416,10 +388,8 @@ pub async fn run_turn(
             .iter()
             .map(|(id, out, _)| tools::result_block(id, out))
             .collect();
-        let sid2 = sid.clone();
-        let result_msg = NewMessage::user(blocks.clone());
         ctx.store
-            .call(move |s| s.add_message(&sid2, &result_msg).map(|_| ()))
+            .add_message(&sid, &NewMessage::user(blocks.clone()))
             .await?;
         messages.push(MessageParam {
             role: Role::Assistant,
@@ -448,7 +418,7 @@ pub async fn run_turn(
 }
 
 /// Appends to the session's event log when recording is on.
-fn log_event(
+async fn log_event(
     s: &Store,
     on: bool,
     sid: &str,
@@ -456,7 +426,7 @@ fn log_event(
     data: &serde_json::Value,
 ) -> store::Result<()> {
     if on {
-        s.append_event(sid, kind, data)?;
+        s.append_event(sid, kind, data).await?;
     }
     Ok(())
 }
@@ -488,11 +458,7 @@ async fn run_tools(
             input: input.clone(),
         });
         let ev = json!({"tool_use_id": id, "name": name, "server": server, "tool": tool, "input": input});
-        let sid = session_id.to_owned();
-        let _ = ctx
-            .store
-            .call(move |s| log_event(s, record, &sid, "tool_use", &ev))
-            .await;
+        let _ = log_event(&ctx.store, record, session_id, "tool_use", &ev).await;
         let plan = if limit_reached {
             Err(tools::error_output(format!(
                 "not run: this message reached its limit of {} model turns",
@@ -548,11 +514,7 @@ async fn run_tools(
         });
         let ev = json!({"tool_use_id": id, "name": name, "is_error": out.is_error,
             "content": out.text(), "duration_ms": ms, "structured": out.structured});
-        let sid = session_id.to_owned();
-        let _ = ctx
-            .store
-            .call(move |s| log_event(s, record, &sid, "tool_result", &ev))
-            .await;
+        let _ = log_event(&ctx.store, record, session_id, "tool_result", &ev).await;
     }
     results
 }
@@ -567,13 +529,7 @@ async fn decide(
     input: &serde_json::Value,
     cancel: &CancellationToken,
 ) -> Result<(), ToolOutput> {
-    let store = ctx.store.clone();
-    let e2 = entry.clone();
-    let rule = ctx
-        .store
-        .call(move |_| Ok(tools::permission(&store, &e2)))
-        .await
-        .unwrap_or("ask");
+    let rule = tools::permission(&ctx.store, entry).await;
     let decision = match (rule, &t.policy) {
         ("allow", _) => Decision::Allow,
         ("deny", _) => Decision::Deny,
@@ -597,10 +553,9 @@ async fn decide(
     match decision {
         Decision::Allow => Ok(()),
         Decision::AllowAlways => {
-            let (store, name) = (ctx.store.clone(), entry.claude_name.clone());
             let _ = ctx
                 .store
-                .call(move |_| store.set_tool_permission(&name, "allow"))
+                .set_tool_permission(&entry.claude_name, "allow")
                 .await;
             Ok(())
         }
@@ -694,7 +649,7 @@ pub(super) async fn log_exchange(
             error.map(|e| e.to_string())
         },
     };
-    if let Err(e) = ctx.store.call(move |s| s.log_request(&entry)).await {
+    if let Err(e) = ctx.store.log_request(&entry).await {
         tracing::warn!("could not write the request log: {e}");
     }
 }

@@ -22,21 +22,22 @@ const SESSIONS: &[(&str, &str, &str)] = &[
 ];
 
 /// Adds the demo projects and sessions that are missing; returns how many rows it added.
-pub fn seed(s: &Store, model: &str) -> store::Result<usize> {
+pub async fn seed(s: &Store, model: &str) -> store::Result<usize> {
     let mut added = 0;
     for (id, name, description) in PROJECTS {
-        if let Err(store::Error::NotFound { .. }) = s.project(id) {
+        if let Err(store::Error::NotFound { .. }) = s.project(id).await {
             s.create_project(&NewProject {
                 id: Some((*id).into()),
                 name: (*name).into(),
                 description: (*description).into(),
                 path: None,
-            })?;
+            })
+            .await?;
             added += 1;
         }
     }
     for (id, project, title) in SESSIONS {
-        if let Err(store::Error::NotFound { .. }) = s.session(id) {
+        if let Err(store::Error::NotFound { .. }) = s.session(id).await {
             added += 1;
             s.create_session(&NewSession {
                 id: Some((*id).into()),
@@ -45,10 +46,11 @@ pub fn seed(s: &Store, model: &str) -> store::Result<usize> {
                 model: model.into(),
                 system_prompt: None,
                 source: "demo".into(),
-            })?;
+            })
+            .await?;
             // the two built-in servers come registered; the demo sessions offer them
             for server in ["builtin-filesystem", "builtin-bash"] {
-                s.set_session_server(id, server, true)?;
+                s.set_session_server(id, server, true).await?;
             }
         }
     }
@@ -57,11 +59,11 @@ pub fn seed(s: &Store, model: &str) -> store::Result<usize> {
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn seeding_twice_adds_nothing_the_second_time() {
+    #[tokio::test]
+    async fn seeding_twice_adds_nothing_the_second_time() {
         let s = crate::store::Store::open_in_memory().unwrap();
-        assert_eq!(super::seed(&s, "m").unwrap(), 5);
-        assert_eq!(super::seed(&s, "m").unwrap(), 0);
-        assert_eq!(s.projects().unwrap().len(), 3);
+        assert_eq!(super::seed(&s, "m").await.unwrap(), 5);
+        assert_eq!(super::seed(&s, "m").await.unwrap(), 0);
+        assert_eq!(s.projects().await.unwrap().len(), 3);
     }
 }

@@ -1,8 +1,5 @@
 //! Session leases: one turn or run per session across every process on the store.
 
-use super::{Result, Store, now};
-use rusqlite::{OptionalExtension, params};
-
 /// Who holds (or wants) a lease: one process.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LeaseOwner {
@@ -36,94 +33,4 @@ pub enum Acquired {
     Yes,
     /// Somebody else answers this session.
     Held(Lease),
-}
-
-fn unix_ms() -> i64 {
-    jiff::Timestamp::now().as_millisecond()
-}
-
-fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Lease> {
-    Ok(Lease {
-        session_id: r.get(0)?,
-        owner: LeaseOwner {
-            id: r.get(1)?,
-            pid: r.get::<_, i64>(2)? as u32,
-            host: r.get(3)?,
-        },
-        acquired_at: r.get(4)?,
-        heartbeat_ms: r.get(5)?,
-        expires_ms: r.get(6)?,
-    })
-}
-
-const SELECT: &str = "SELECT session_id, owner, pid, host, acquired_at, heartbeat_ms, expires_ms
-                      FROM session_leases";
-
-impl Store {
-    /// Takes a session's lease for `ttl_ms`, in one transaction: free, lapsed, or held by a
-    /// process `is_gone` says is dead. A live holder (even this process) keeps it.
-    pub fn acquire_lease(
-        &self,
-        session_id: &str,
-        owner: &LeaseOwner,
-        ttl_ms: i64,
-        is_gone: &dyn Fn(&Lease) -> bool,
-    ) -> Result<Acquired> {
-        let at = unix_ms();
-        self.write(|tx| {
-            let held = tx
-                .query_row(&format!("{SELECT} WHERE session_id = ?1"), [session_id], row)
-                .optional()?;
-            if let Some(l) = held
-                && l.expires_ms > at
-                && !is_gone(&l)
-            {
-                return Ok(Acquired::Held(l));
-            }
-            // the session must exist: a lease never creates one
-            tx.execute(
-                "INSERT INTO session_leases (session_id, owner, pid, host, acquired_at, heartbeat_ms, expires_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT(session_id) DO UPDATE SET owner = ?2, pid = ?3, host = ?4,
-                    acquired_at = ?5, heartbeat_ms = ?6, expires_ms = ?7",
-                params![session_id, owner.id, owner.pid, owner.host, now(), at, at + ttl_ms],
-            )?;
-            Ok(Acquired::Yes)
-        })
-    }
-
-    /// Renews a lease we hold; false when it is no longer ours (lapsed and taken).
-    pub fn renew_lease(&self, session_id: &str, owner_id: &str, ttl_ms: i64) -> Result<bool> {
-        let at = unix_ms();
-        self.write(|tx| {
-            Ok(tx.execute(
-                "UPDATE session_leases SET heartbeat_ms = ?3, expires_ms = ?4
-                 WHERE session_id = ?1 AND owner = ?2",
-                params![session_id, owner_id, at, at + ttl_ms],
-            )? == 1)
-        })
-    }
-
-    /// Gives a lease back (only if it is still ours).
-    pub fn release_lease(&self, session_id: &str, owner_id: &str) -> Result<()> {
-        self.write(|tx| {
-            tx.execute(
-                "DELETE FROM session_leases WHERE session_id = ?1 AND owner = ?2",
-                params![session_id, owner_id],
-            )?;
-            Ok(())
-        })
-    }
-
-    /// A session's lease, if any (lapsed ones included).
-    pub fn lease(&self, session_id: &str) -> Result<Option<Lease>> {
-        let conn = self.conn();
-        Ok(conn
-            .query_row(
-                &format!("{SELECT} WHERE session_id = ?1"),
-                [session_id],
-                row,
-            )
-            .optional()?)
-    }
 }

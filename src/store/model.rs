@@ -6,19 +6,6 @@ use serde::Serialize;
 /// The id of the project that holds sessions created without one.
 pub const DEFAULT_PROJECT_ID: &str = "default";
 
-pub(super) const PROJECT_SELECT: &str =
-    "SELECT p.id, p.name, p.description, p.path, p.created_at, p.updated_at,
-        (SELECT COUNT(*) FROM sessions s WHERE s.project_id = p.id)
-    FROM projects p";
-
-pub(super) const SESSION_SELECT: &str = "SELECT s.id, s.project_id, s.title, s.model, s.system_prompt, s.status,
-        s.source, s.created_at, s.updated_at,
-        (SELECT COUNT(*) FROM messages m WHERE m.session_id = s.id),
-        (SELECT COALESCE(SUM(input_tokens + output_tokens + cache_creation_tokens + cache_read_tokens), 0)
-            FROM messages m WHERE m.session_id = s.id),
-        (SELECT COALESCE(SUM(cost_usd), 0) FROM messages m WHERE m.session_id = s.id)
-    FROM sessions s";
-
 /// A project.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Project {
@@ -36,20 +23,6 @@ pub struct Project {
     pub updated_at: String,
     /// How many sessions it holds.
     pub session_count: i64,
-}
-
-impl Project {
-    pub(super) fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
-        Ok(Self {
-            id: r.get(0)?,
-            name: r.get(1)?,
-            description: r.get(2)?,
-            path: r.get(3)?,
-            created_at: r.get(4)?,
-            updated_at: r.get(5)?,
-            session_count: r.get(6)?,
-        })
-    }
 }
 
 /// What a new project needs.
@@ -92,25 +65,6 @@ pub struct Session {
     pub total_tokens: i64,
     /// Cost in US dollars over all messages.
     pub total_cost: f64,
-}
-
-impl Session {
-    pub(super) fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
-        Ok(Self {
-            id: r.get(0)?,
-            project_id: r.get(1)?,
-            title: r.get(2)?,
-            model: r.get(3)?,
-            system_prompt: r.get(4)?,
-            status: r.get(5)?,
-            source: r.get(6)?,
-            created_at: r.get(7)?,
-            updated_at: r.get(8)?,
-            message_count: r.get(9)?,
-            total_tokens: r.get(10)?,
-            total_cost: r.get(11)?,
-        })
-    }
 }
 
 /// What a new session needs.
@@ -243,6 +197,39 @@ pub struct Event {
     pub data: serde_json::Value,
     /// RFC 3339 UTC.
     pub created_at: String,
+}
+
+/// An event to append with a message (see `Store::add_message_logged`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    /// What happened.
+    pub kind: String,
+    /// The details: an object, to which the store adds `message_id`.
+    pub data: serde_json::Value,
+}
+
+impl NewEvent {
+    /// An event of `kind` with `data`.
+    pub fn new(kind: &str, data: serde_json::Value) -> Self {
+        Self {
+            kind: kind.to_owned(),
+            data,
+        }
+    }
+
+    /// The data with `message_id` set.
+    pub fn with_message_id(&self, id: i64) -> serde_json::Value {
+        let mut out = serde_json::Map::new();
+        out.insert("message_id".into(), id.into());
+        if let serde_json::Value::Object(m) = &self.data {
+            for (k, v) in m {
+                if k != "message_id" {
+                    out.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        serde_json::Value::Object(out)
+    }
 }
 
 /// One upstream exchange.

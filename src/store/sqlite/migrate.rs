@@ -1,19 +1,31 @@
 //! Numbered migrations embedded in the binary, each applied in its own transaction.
 
-use super::{Error, Result};
+use crate::store::{Error, Result};
 use rusqlite::Connection;
 use std::path::Path;
 
 /// The migrations in order; never edit one that has landed, add the next.
 const MIGRATIONS: &[(&str, &str)] = &[
-    ("0001_init", include_str!("migrations/0001_init.sql")),
-    ("0002_mcp", include_str!("migrations/0002_mcp.sql")),
-    ("0003_leases", include_str!("migrations/0003_leases.sql")),
+    (
+        "0001_init",
+        include_str!("../migrations/sqlite/0001_init.sql"),
+    ),
+    (
+        "0002_mcp",
+        include_str!("../migrations/sqlite/0002_mcp.sql"),
+    ),
+    (
+        "0003_leases",
+        include_str!("../migrations/sqlite/0003_leases.sql"),
+    ),
     (
         "0004_approvals",
-        include_str!("migrations/0004_approvals.sql"),
+        include_str!("../migrations/sqlite/0004_approvals.sql"),
     ),
-    ("0005_search", include_str!("migrations/0005_search.sql")),
+    (
+        "0005_search",
+        include_str!("../migrations/sqlite/0005_search.sql"),
+    ),
 ];
 
 /// Brings the schema up to date; `PRAGMA user_version` counts applied migrations.
@@ -40,6 +52,21 @@ pub(super) fn run(conn: &mut Connection, path: Option<&Path>) -> Result<()> {
         tx.commit()?;
     }
     Ok(())
+}
+
+/// Refuses a file whose schema is not this build's (for `serve --no-migrate`).
+pub(super) fn check(conn: &Connection) -> Result<()> {
+    let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let known = known();
+    if found != known {
+        return Err(Error::Unmigrated { found, known });
+    }
+    Ok(())
+}
+
+/// The migrations' names, in order.
+pub fn names() -> Vec<&'static str> {
+    MIGRATIONS.iter().map(|(n, _)| *n).collect()
 }
 
 /// How many migrations this build knows, i.e. the schema version it writes.

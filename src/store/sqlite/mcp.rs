@@ -1,0 +1,223 @@
+//! The MCP registry in SQLite.
+
+use super::Db;
+use crate::store::{Error, McpServerRow, NewMcpServer, Result, new_id, not_found, now};
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+
+const SELECT: &str = "SELECT id, name, transport, command, args, env, url, headers, enabled, scope, project_id, created_at FROM mcp_servers";
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<McpServerRow> {
+    let json = |i: usize| -> rusqlite::Result<String> { r.get(i) };
+    Ok(McpServerRow {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        transport: r.get(2)?,
+        command: r.get(3)?,
+        args: serde_json::from_str(&json(4)?).unwrap_or_default(),
+        env: serde_json::from_str(&json(5)?).unwrap_or_default(),
+        url: r.get(6)?,
+        headers: serde_json::from_str(&json(7)?).unwrap_or_default(),
+        enabled: r.get(8)?,
+        scope: r.get(9)?,
+        project_id: r.get(10)?,
+        created_at: r.get(11)?,
+    })
+}
+
+fn to_json<T: Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| Error::Corrupt(e.to_string()))
+}
+
+impl Db {
+    /// All registered servers, built-in first, then by name.
+    pub fn mcp_servers(&self) -> Result<Vec<McpServerRow>> {
+        let conn = self.conn();
+        let mut st = conn.prepare(&format!("{SELECT} ORDER BY transport != 'builtin', name"))?;
+        let rows = st.query_map([], row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// A server by id or name.
+    pub fn mcp_server(&self, id_or_name: &str) -> Result<McpServerRow> {
+        let conn = self.conn();
+        conn.query_row(
+            &format!("{SELECT} WHERE id = ?1 OR name = ?1"),
+            [id_or_name],
+            row,
+        )
+        .optional()?
+        .ok_or_else(|| not_found("MCP server", id_or_name))
+    }
+
+    /// Registers a server; the name must be free.
+    pub fn add_mcp_server(&self, new: &NewMcpServer) -> Result<McpServerRow> {
+        let id = new_id();
+        let at = now();
+        let scope = if new.project_id.is_some() {
+            "project"
+        } else {
+            "global"
+        };
+        let (args, env, headers) = (
+            to_json(&new.args)?,
+            to_json(&new.env)?,
+            to_json(&new.headers)?,
+        );
+        self.write(|tx| {
+            let taken: bool = tx
+                .query_row("SELECT 1 FROM mcp_servers WHERE name = ?1", [&new.name], |_| Ok(true))
+                .optional()?
+                .unwrap_or(false);
+            if taken {
+                return Err(Error::Conflict(format!("an MCP server named {:?} exists", new.name)));
+            }
+            tx.execute(
+                "INSERT INTO mcp_servers (id, name, transport, command, args, env, url, headers, scope, project_id, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
+                params![id, new.name, new.transport, new.command, args, env, new.url, headers, scope, new.project_id, at],
+            )?;
+            Ok(())
+        })?;
+        self.mcp_server(&id)
+    }
+
+    /// Removes a server (not a built-in one). True if it existed.
+    pub fn delete_mcp_server(&self, id: &str) -> Result<bool> {
+        self.write(|tx| {
+            Ok(tx.execute(
+                "DELETE FROM mcp_servers WHERE id = ?1 AND transport != 'builtin'",
+                [id],
+            )? > 0)
+        })
+    }
+
+    /// Enables or disables a server everywhere.
+    pub fn set_mcp_enabled(&self, id: &str, on: bool) -> Result<()> {
+        let n = self.write(|tx| {
+            Ok(tx.execute(
+                "UPDATE mcp_servers SET enabled = ?2, updated_at = ?3 WHERE id = ?1",
+                params![id, on, now()],
+            )?)
+        })?;
+        if n == 0 {
+            return Err(not_found("MCP server", id));
+        }
+        Ok(())
+    }
+
+    /// The servers a session offers, enabled ones only.
+    pub fn session_servers(&self, session_id: &str) -> Result<Vec<McpServerRow>> {
+        let conn = self.conn();
+        let mut st = conn.prepare(&format!(
+            "{SELECT} WHERE enabled = 1 AND id IN (SELECT server_id FROM session_servers WHERE session_id = ?1) ORDER BY name"
+        ))?;
+        let rows = st.query_map([session_id], row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Turns a server on or off for a session.
+    pub fn set_session_server(&self, session_id: &str, server_id: &str, on: bool) -> Result<()> {
+        self.write(|tx| {
+            if on {
+                tx.execute(
+                    "INSERT OR IGNORE INTO session_servers (session_id, server_id) VALUES (?1, ?2)",
+                    params![session_id, server_id],
+                )?;
+            } else {
+                tx.execute(
+                    "DELETE FROM session_servers WHERE session_id = ?1 AND server_id = ?2",
+                    params![session_id, server_id],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    /// A remembered permission for a sanitised tool name.
+    pub fn tool_permission(&self, tool: &str) -> Result<Option<String>> {
+        let conn = self.conn();
+        Ok(conn
+            .query_row(
+                "SELECT decision FROM tool_permissions WHERE tool = ?1",
+                [tool],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Remembers a permission (`allow`, `ask` or `deny`).
+    pub fn set_tool_permission(&self, tool: &str, decision: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO tool_permissions (tool, decision, updated_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(tool) DO UPDATE SET decision = excluded.decision, updated_at = excluded.updated_at",
+                params![tool, decision, now()],
+            )?;
+            Ok(())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Db;
+    use crate::store::NewSession;
+
+    #[test]
+    fn builtins_are_registered_and_cannot_be_removed() {
+        let s = Db::open_in_memory().unwrap();
+        let names: Vec<String> = s
+            .mcp_servers()
+            .unwrap()
+            .into_iter()
+            .map(|r| r.name)
+            .collect();
+        assert_eq!(names, ["bash", "filesystem"]);
+        assert!(!s.delete_mcp_server("builtin-bash").unwrap());
+    }
+
+    #[test]
+    fn register_enable_per_session_and_remove() {
+        let s = Db::open_in_memory().unwrap();
+        let new = super::NewMcpServer {
+            name: "time".into(),
+            transport: "stdio".into(),
+            command: Some("mcp-server-time".into()),
+            args: vec!["--local-timezone".into(), "UTC".into()],
+            env: [("TZ".to_string(), "UTC".to_string())].into(),
+            ..Default::default()
+        };
+        let row = s.add_mcp_server(&new).unwrap();
+        assert_eq!(row.args, ["--local-timezone", "UTC"]);
+        assert!(matches!(
+            s.add_mcp_server(&new),
+            Err(crate::store::Error::Conflict(_))
+        ));
+        let sess = s
+            .create_session(&NewSession {
+                model: "m".into(),
+                ..Default::default()
+            })
+            .unwrap();
+        s.set_session_server(&sess.id, &row.id, true).unwrap();
+        s.set_session_server(&sess.id, "builtin-bash", true)
+            .unwrap();
+        let on: Vec<String> = s
+            .session_servers(&sess.id)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.name)
+            .collect();
+        assert_eq!(on, ["bash", "time"]);
+        s.set_session_server(&sess.id, "builtin-bash", false)
+            .unwrap();
+        assert!(s.delete_mcp_server(&row.id).unwrap());
+        assert!(s.session_servers(&sess.id).unwrap().is_empty());
+        s.set_tool_permission("bash__bash", "allow").unwrap();
+        assert_eq!(
+            s.tool_permission("bash__bash").unwrap().as_deref(),
+            Some("allow")
+        );
+    }
+}

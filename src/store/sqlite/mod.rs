@@ -1,0 +1,898 @@
+//! The SQLite engine: one file, opened in WAL mode with a busy timeout, so the CLI and a running
+//! server can share it. Methods are blocking; the [`Store`](super::Store) runs them on the
+//! blocking pool.
+
+mod approvals;
+mod lease;
+mod mcp;
+pub(super) mod migrate;
+mod search;
+
+pub use search::fts_query;
+
+use super::model::*;
+use super::{
+    Error, Inspection, RequestLogEntry, Result, SchemaVersion, check_id, new_id, not_found, now,
+};
+use crate::anthropic::{ContentBlock, Role, Usage};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+/// A primary-key clash as a conflict (two creators of one id race), anything else as is.
+fn exists_as(e: rusqlite::Error, kind: &str, id: &str) -> Error {
+    match &e {
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.code == rusqlite::ErrorCode::ConstraintViolation
+                && matches!(
+                    f.extended_code,
+                    rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+                        | rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                ) =>
+        {
+            Error::Conflict(format!("{kind} {id} exists"))
+        }
+        _ => Error::Sqlite(e),
+    }
+}
+
+const PROJECT_SELECT: &str =
+    "SELECT p.id, p.name, p.description, p.path, p.created_at, p.updated_at,
+        (SELECT COUNT(*) FROM sessions s WHERE s.project_id = p.id)
+    FROM projects p";
+
+const SESSION_SELECT: &str = "SELECT s.id, s.project_id, s.title, s.model, s.system_prompt, s.status,
+        s.source, s.created_at, s.updated_at,
+        (SELECT COUNT(*) FROM messages m WHERE m.session_id = s.id),
+        (SELECT COALESCE(SUM(input_tokens + output_tokens + cache_creation_tokens + cache_read_tokens), 0)
+            FROM messages m WHERE m.session_id = s.id),
+        (SELECT COALESCE(SUM(cost_usd), 0) FROM messages m WHERE m.session_id = s.id)
+    FROM sessions s";
+
+fn project_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Project> {
+    Ok(Project {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        description: r.get(2)?,
+        path: r.get(3)?,
+        created_at: r.get(4)?,
+        updated_at: r.get(5)?,
+        session_count: r.get(6)?,
+    })
+}
+
+fn session_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Session> {
+    Ok(Session {
+        id: r.get(0)?,
+        project_id: r.get(1)?,
+        title: r.get(2)?,
+        model: r.get(3)?,
+        system_prompt: r.get(4)?,
+        status: r.get(5)?,
+        source: r.get(6)?,
+        created_at: r.get(7)?,
+        updated_at: r.get(8)?,
+        message_count: r.get(9)?,
+        total_tokens: r.get(10)?,
+        total_cost: r.get(11)?,
+    })
+}
+
+/// `UPDATE sessions` for a [`SessionUpdate`]; the number of rows changed.
+fn update_session_in(tx: &Transaction<'_>, id: &str, up: &SessionUpdate) -> Result<usize> {
+    Ok(tx.execute(
+        "UPDATE sessions SET
+            title = COALESCE(?2, title),
+            model = COALESCE(?3, model),
+            system_prompt = CASE WHEN ?4 THEN ?5 ELSE system_prompt END,
+            status = COALESCE(?6, status),
+            updated_at = ?7
+         WHERE id = ?1",
+        params![
+            id,
+            up.title,
+            up.model,
+            up.system_prompt.is_some(),
+            up.system_prompt.clone().flatten(),
+            up.status,
+            now()
+        ],
+    )?)
+}
+
+fn append_event_in(
+    tx: &Transaction<'_>,
+    session_id: &str,
+    kind: &str,
+    data: &serde_json::Value,
+) -> Result<i64> {
+    tx.execute(
+        "INSERT INTO events (session_id, kind, data, created_at) VALUES (?1, ?2, ?3, ?4)",
+        params![session_id, kind, data.to_string(), now()],
+    )?;
+    Ok(tx.last_insert_rowid())
+}
+
+fn open_reader(path: &Path) -> rusqlite::Result<Connection> {
+    let c = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    c.busy_timeout(Duration::from_secs(10))?;
+    Ok(c)
+}
+/// A handle to the database. Cheap to clone. One writer connection per process, serialised,
+/// and a few reader connections: in WAL mode reads never wait behind a write that waits for
+/// another process's lock.
+#[derive(Clone)]
+pub struct Db {
+    conn: Arc<Mutex<Connection>>,
+    readers: Arc<ReadPool>,
+    path: Option<PathBuf>,
+}
+
+/// Reader connections at most, opened as needed.
+const READERS: usize = 4;
+
+/// Idle read-only connections to the file, opened lazily up to [`READERS`].
+#[derive(Default)]
+struct ReadPool {
+    idle: Mutex<Vec<Connection>>,
+    opened: Mutex<usize>,
+    freed: std::sync::Condvar,
+}
+
+/// A connection for reading: a pooled reader, or the writer for an in-memory database.
+enum Reader<'a> {
+    Pooled(Option<Connection>, &'a ReadPool),
+    Shared(MutexGuard<'a, Connection>),
+}
+
+impl std::ops::Deref for Reader<'_> {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        match self {
+            Reader::Pooled(Some(c), _) => c,
+            Reader::Pooled(None, _) => unreachable!("a reader is only emptied on drop"),
+            Reader::Shared(g) => g,
+        }
+    }
+}
+
+impl Drop for Reader<'_> {
+    fn drop(&mut self) {
+        if let Reader::Pooled(c, pool) = self
+            && let Some(c) = c.take()
+        {
+            pool.idle.lock().unwrap_or_else(|p| p.into_inner()).push(c);
+            pool.freed.notify_one();
+        }
+    }
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("sqlite::Db")
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+impl Db {
+    /// Opens (creating if needed, mode 0600) and migrates the database at `path`.
+    pub fn open(path: &Path) -> Result<Self> {
+        Self::open_with(path, true)
+    }
+
+    /// Opens the file without migrating it: its schema must be this build's.
+    pub fn open_unmigrated(path: &Path) -> Result<Self> {
+        Self::open_with(path, false)
+    }
+
+    fn open_with(path: &Path, migrate: bool) -> Result<Self> {
+        let open_err = |source| Error::Open {
+            path: path.to_owned(),
+            source,
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(open_err)?;
+        }
+        create_private_file(path).map_err(open_err)?;
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        Self::setup(conn, Some(path.to_owned()), migrate)
+    }
+
+    /// A private in-memory database, for tests.
+    pub fn open_in_memory() -> Result<Self> {
+        Self::setup(Connection::open_in_memory()?, None, true)
+    }
+
+    fn setup(conn: Connection, path: Option<PathBuf>, migrate: bool) -> Result<Self> {
+        conn.busy_timeout(Duration::from_secs(10))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let mut conn = conn;
+        if migrate {
+            migrate::run(&mut conn, path.as_deref())?;
+        } else {
+            migrate::check(&conn)?;
+        }
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+            readers: Arc::default(),
+            path,
+        })
+    }
+
+    /// The schema version of the file and the one this build writes; equal once migrated.
+    pub fn schema_version(&self) -> Result<SchemaVersion> {
+        let found = self
+            .conn()
+            .pragma_query_value(None, "user_version", |r| r.get(0))?;
+        Ok(SchemaVersion {
+            found,
+            known: migrate::known(),
+        })
+    }
+
+    /// The database file, if not in memory.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    fn writer(&self) -> MutexGuard<'_, Connection> {
+        // a panic while holding the lock leaves a usable connection; keep going
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A connection for reads: a pooled read-only one for a file (opened on first need, at
+    /// most [`READERS`]), else the writer. A reader that cannot be opened falls back to the
+    /// writer, so reads still work, only serialised.
+    fn conn(&self) -> Reader<'_> {
+        let Some(path) = &self.path else {
+            return Reader::Shared(self.writer());
+        };
+        let pool = &*self.readers;
+        let mut idle = pool.idle.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            if let Some(c) = idle.pop() {
+                return Reader::Pooled(Some(c), pool);
+            }
+            {
+                let mut opened = pool.opened.lock().unwrap_or_else(|p| p.into_inner());
+                if *opened < READERS {
+                    *opened += 1;
+                    drop(opened);
+                    drop(idle);
+                    return match open_reader(path) {
+                        Ok(c) => Reader::Pooled(Some(c), pool),
+                        Err(e) => {
+                            tracing::warn!("cannot open a reader on {}: {e}", path.display());
+                            *pool.opened.lock().unwrap_or_else(|p| p.into_inner()) -= 1;
+                            Reader::Shared(self.writer())
+                        }
+                    };
+                }
+            }
+            idle = pool.freed.wait(idle).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+
+    /// Runs blocking work on the blocking pool.
+    pub(super) async fn run<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Db) -> Result<T> + Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || f(&db))
+            .await
+            .map_err(|e| Error::Task(e.to_string()))?
+    }
+
+    /// A write transaction that takes the write lock at once, so two processes never
+    /// deadlock upgrading read locks (the busy timeout then covers the wait).
+    fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let mut conn = self.writer();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    // ---- projects ----
+
+    /// Adds a project.
+    pub fn create_project(&self, new: &NewProject) -> Result<Project> {
+        if let Some(id) = &new.id {
+            check_id("project", id)?;
+        }
+        let id = new.id.clone().unwrap_or_else(new_id);
+        let at = now();
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO projects (id, name, description, path, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+                params![id, new.name, new.description, new.path, at],
+            )
+            .map_err(|e| exists_as(e, "project", &id))?;
+            Ok(())
+        })?;
+        self.project(&id)
+    }
+
+    /// All projects, newest first.
+    pub fn projects(&self) -> Result<Vec<Project>> {
+        let conn = self.conn();
+        let mut st = conn.prepare(&format!(
+            "{PROJECT_SELECT} ORDER BY p.created_at DESC, p.id"
+        ))?;
+        let rows = st.query_map([], project_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// One project by id.
+    pub fn project(&self, id: &str) -> Result<Project> {
+        let conn = self.conn();
+        conn.query_row(
+            &format!("{PROJECT_SELECT} WHERE p.id = ?1"),
+            [id],
+            project_row,
+        )
+        .optional()?
+        .ok_or_else(|| not_found("project", id))
+    }
+
+    /// A project by exact id, unique id prefix, or exact name.
+    pub fn resolve_project(&self, id_or_name: &str) -> Result<Project> {
+        let id = self.resolve_id("projects", "project", id_or_name, Some("name"))?;
+        self.project(&id)
+    }
+
+    /// The project sessions fall into when none is named; made on first use.
+    pub fn default_project(&self) -> Result<Project> {
+        let at = now();
+        self.write(|tx| {
+            tx.execute(
+                "INSERT OR IGNORE INTO projects (id, name, description, path, created_at, updated_at)
+                 VALUES (?1, 'Default', 'Sessions without a project', NULL, ?2, ?2)",
+                params![DEFAULT_PROJECT_ID, at],
+            )?;
+            Ok(())
+        })?;
+        self.project(DEFAULT_PROJECT_ID)
+    }
+
+    /// The project whose path holds `dir` (the deepest one), if any.
+    pub fn project_for_dir(&self, dir: &Path) -> Result<Option<Project>> {
+        let mut best: Option<Project> = None;
+        for p in self.projects()? {
+            if let Some(path) = p.path.as_deref().map(Path::new)
+                && dir.starts_with(path)
+                && best
+                    .as_ref()
+                    .and_then(|b| b.path.as_ref())
+                    .is_none_or(|b| path.starts_with(b))
+            {
+                best = Some(p);
+            }
+        }
+        Ok(best)
+    }
+
+    /// Deletes a project and its sessions. True if it existed.
+    pub fn delete_project(&self, id: &str) -> Result<bool> {
+        self.write(|tx| Ok(tx.execute("DELETE FROM projects WHERE id = ?1", [id])? > 0))
+    }
+
+    // ---- sessions ----
+
+    /// Adds a session; `project_id` None means the default project.
+    pub fn create_session(&self, new: &NewSession) -> Result<Session> {
+        if let Some(id) = &new.id {
+            check_id("session", id)?;
+        }
+        let project_id = match &new.project_id {
+            Some(p) => self.project(p)?.id,
+            None => self.default_project()?.id,
+        };
+        let id = new.id.clone().unwrap_or_else(new_id);
+        let at = now();
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO sessions (id, project_id, title, model, system_prompt, source, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+                params![id, project_id, new.title, new.model, new.system_prompt, new.source, at],
+            )
+            .map_err(|e| exists_as(e, "session", &id))?;
+            Ok(())
+        })?;
+        self.session(&id)
+    }
+
+    /// One session by exact id.
+    pub fn session(&self, id: &str) -> Result<Session> {
+        let conn = self.conn();
+        conn.query_row(
+            &format!("{SESSION_SELECT} WHERE s.id = ?1"),
+            [id],
+            session_row,
+        )
+        .optional()?
+        .ok_or_else(|| not_found("session", id))
+    }
+
+    /// A session by exact id or unique prefix.
+    pub fn resolve_session(&self, id_or_prefix: &str) -> Result<Session> {
+        let id = self.resolve_id("sessions", "session", id_or_prefix, None)?;
+        self.session(&id)
+    }
+
+    /// The most recently active session, if any.
+    pub fn latest_session(&self) -> Result<Option<Session>> {
+        let conn = self.conn();
+        Ok(conn
+            .query_row(
+                &format!("{SESSION_SELECT} ORDER BY s.updated_at DESC, s.rowid DESC LIMIT 1"),
+                [],
+                session_row,
+            )
+            .optional()?)
+    }
+
+    /// Sessions, most recently active first.
+    pub fn sessions(&self, filter: &SessionFilter) -> Result<Vec<Session>> {
+        let conn = self.conn();
+        let mut st = conn.prepare(&format!(
+            "{SESSION_SELECT} WHERE (?1 IS NULL OR s.project_id = ?1)
+             ORDER BY s.updated_at DESC, s.rowid DESC LIMIT ?2"
+        ))?;
+        let limit = filter.limit.map(|l| l as i64).unwrap_or(-1);
+        let rows = st.query_map(params![filter.project_id, limit], session_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Every session's id (for abbreviating ids so that each prefix names one session).
+    pub fn session_ids(&self) -> Result<Vec<String>> {
+        let conn = self.conn();
+        let mut st = conn.prepare("SELECT id FROM sessions")?;
+        let rows = st.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Changes a session's settings; `None` fields stay.
+    pub fn update_session(&self, id: &str, up: &SessionUpdate) -> Result<Session> {
+        if self.write(|tx| update_session_in(tx, id, up))? == 0 {
+            return Err(not_found("session", id));
+        }
+        self.session(id)
+    }
+
+    /// A session's free-form metadata (a run keeps its repository and branch here).
+    pub fn session_metadata(&self, id: &str) -> Result<serde_json::Value> {
+        let conn = self.conn();
+        let text: String = conn
+            .query_row("SELECT metadata FROM sessions WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()?
+            .ok_or_else(|| not_found("session", id))?;
+        serde_json::from_str(&text)
+            .map_err(|e| Error::Corrupt(format!("session {id} metadata: {e}")))
+    }
+
+    /// Merges keys into a session's metadata.
+    pub fn merge_session_metadata(&self, id: &str, patch: &serde_json::Value) -> Result<()> {
+        // read and write in one transaction: two merges never lose each other's keys
+        self.write(|tx| {
+            let text: String = tx
+                .query_row("SELECT metadata FROM sessions WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })
+                .optional()?
+                .ok_or_else(|| not_found("session", id))?;
+            let mut meta: serde_json::Value = serde_json::from_str(&text)
+                .map_err(|e| Error::Corrupt(format!("session {id} metadata: {e}")))?;
+            if !meta.is_object() {
+                meta = serde_json::json!({});
+            }
+            if let (Some(m), Some(p)) = (meta.as_object_mut(), patch.as_object()) {
+                for (k, v) in p {
+                    m.insert(k.clone(), v.clone());
+                }
+            }
+            tx.execute(
+                "UPDATE sessions SET metadata = ?2, updated_at = ?3 WHERE id = ?1",
+                params![id, meta.to_string(), now()],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Sets a session's status (`idle`, `running`, `completed`, `error`).
+    pub fn set_session_status(&self, id: &str, status: &str) -> Result<Session> {
+        self.update_session(
+            id,
+            &SessionUpdate {
+                status: Some(status.to_owned()),
+                ..Default::default()
+            },
+        )
+    }
+
+    /// Deletes a session with its messages and events. True if it existed.
+    pub fn delete_session(&self, id: &str) -> Result<bool> {
+        self.write(|tx| Ok(tx.execute("DELETE FROM sessions WHERE id = ?1", [id])? > 0))
+    }
+
+    /// Totals over all sessions.
+    pub fn session_stats(&self) -> Result<SessionStats> {
+        let conn = self.conn();
+        Ok(conn.query_row(
+            "SELECT (SELECT COUNT(*) FROM sessions),
+                    (SELECT COUNT(*) FROM sessions WHERE status = 'running'),
+                    (SELECT COUNT(*) FROM messages),
+                    (SELECT COALESCE(SUM(input_tokens + output_tokens + cache_creation_tokens + cache_read_tokens), 0) FROM messages),
+                    (SELECT COALESCE(SUM(cost_usd), 0) FROM messages)",
+            [],
+            |r| {
+                Ok(SessionStats {
+                    total_sessions: r.get(0)?,
+                    running_sessions: r.get(1)?,
+                    total_messages: r.get(2)?,
+                    total_tokens: r.get(3)?,
+                    total_cost: r.get(4)?,
+                })
+            },
+        )?)
+    }
+
+    // ---- messages ----
+
+    /// Appends a message and bumps the session's activity time.
+    pub fn add_message(&self, session_id: &str, new: &NewMessage) -> Result<StoredMessage> {
+        self.add_message_logged(session_id, new, None, None)
+    }
+
+    /// Appends a message with, in the same transaction, its event (whose data gets the
+    /// message's `message_id`) and a change to the session's settings.
+    pub fn add_message_logged(
+        &self,
+        session_id: &str,
+        new: &NewMessage,
+        event: Option<&NewEvent>,
+        update: Option<&SessionUpdate>,
+    ) -> Result<StoredMessage> {
+        let content =
+            serde_json::to_string(&new.content).map_err(|e| Error::Corrupt(e.to_string()))?;
+        let at = now();
+        let id = self.write(|tx| {
+            tx.execute(
+                "INSERT INTO messages (session_id, role, content, model, stop_reason, input_tokens,
+                    output_tokens, cache_creation_tokens, cache_read_tokens, cost_usd, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                params![
+                    session_id,
+                    new.role.as_str(),
+                    content,
+                    new.model,
+                    new.stop_reason,
+                    new.usage.input_tokens as i64,
+                    new.usage.output_tokens as i64,
+                    new.usage.cache_creation_input_tokens as i64,
+                    new.usage.cache_read_input_tokens as i64,
+                    new.cost_usd,
+                    at
+                ],
+            )?;
+            let id = tx.last_insert_rowid();
+            tx.execute(
+                "UPDATE sessions SET updated_at = ?2 WHERE id = ?1",
+                params![session_id, at],
+            )?;
+            if let Some(ev) = event {
+                append_event_in(tx, session_id, &ev.kind, &ev.with_message_id(id))?;
+            }
+            if let Some(up) = update
+                && update_session_in(tx, session_id, up)? == 0
+            {
+                return Err(not_found("session", session_id));
+            }
+            Ok(id)
+        })?;
+        Ok(StoredMessage {
+            id,
+            session_id: session_id.to_owned(),
+            role: new.role,
+            content: new.content.clone(),
+            model: new.model.clone(),
+            stop_reason: new.stop_reason.clone(),
+            usage: new.usage,
+            cost_usd: new.cost_usd,
+            created_at: at,
+            unanswered: false,
+        })
+    }
+
+    /// Marks a user message as unanswered: its turn failed before any answer, so later turns
+    /// leave it out of the history (it stays stored and shown).
+    pub fn mark_unanswered(&self, message_id: i64) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE messages SET unanswered = 1 WHERE id = ?1 AND role = 'user'",
+                [message_id],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// A session's messages in order.
+    pub fn messages(&self, session_id: &str) -> Result<Vec<StoredMessage>> {
+        let conn = self.conn();
+        let mut st = conn.prepare(
+            "SELECT id, session_id, role, content, model, stop_reason, input_tokens, output_tokens,
+                    cache_creation_tokens, cache_read_tokens, cost_usd, created_at, unanswered
+             FROM messages WHERE session_id = ?1 ORDER BY id",
+        )?;
+        let rows = st.query_map([session_id], |r| {
+            let role: String = r.get(2)?;
+            let content: String = r.get(3)?;
+            Ok((
+                role,
+                content,
+                StoredMessage {
+                    id: r.get(0)?,
+                    session_id: r.get(1)?,
+                    role: Role::User,
+                    content: vec![],
+                    model: r.get(4)?,
+                    stop_reason: r.get(5)?,
+                    usage: Usage {
+                        input_tokens: r.get::<_, i64>(6)? as u64,
+                        output_tokens: r.get::<_, i64>(7)? as u64,
+                        cache_creation_input_tokens: r.get::<_, i64>(8)? as u64,
+                        cache_read_input_tokens: r.get::<_, i64>(9)? as u64,
+                    },
+                    cost_usd: r.get(10)?,
+                    created_at: r.get(11)?,
+                    unanswered: r.get(12)?,
+                },
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (role, content, mut m) = row?;
+            m.role = if role == "assistant" {
+                Role::Assistant
+            } else {
+                Role::User
+            };
+            m.content = serde_json::from_str::<Vec<ContentBlock>>(&content)
+                .map_err(|e| Error::Corrupt(format!("message {}: {e}", m.id)))?;
+            out.push(m);
+        }
+        Ok(out)
+    }
+
+    // ---- events ----
+
+    /// Appends an event to a session's log; returns its id.
+    pub fn append_event(
+        &self,
+        session_id: &str,
+        kind: &str,
+        data: &serde_json::Value,
+    ) -> Result<i64> {
+        self.write(|tx| append_event_in(tx, session_id, kind, data))
+    }
+
+    /// A session's events with an id above `after`, in order.
+    pub fn events(&self, session_id: &str, after: Option<i64>) -> Result<Vec<Event>> {
+        let conn = self.conn();
+        let mut st = conn.prepare(
+            "SELECT id, session_id, kind, data, created_at FROM events
+             WHERE session_id = ?1 AND id > ?2 ORDER BY id",
+        )?;
+        let rows = st.query_map(params![session_id, after.unwrap_or(0)], |r| {
+            let data: String = r.get(3)?;
+            Ok(Event {
+                id: r.get(0)?,
+                session_id: r.get(1)?,
+                kind: r.get(2)?,
+                data: serde_json::from_str(&data).unwrap_or(serde_json::Value::String(data)),
+                created_at: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    // ---- request log and cache ----
+
+    /// Records one upstream exchange.
+    pub fn log_request(&self, entry: &RequestLogEntry) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO request_log (created_at, source, endpoint, session_id, model, status,
+                    latency_ms, input_tokens, output_tokens, cost_usd, upstream_request_id, error)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                params![
+                    now(),
+                    entry.source,
+                    entry.endpoint,
+                    entry.session_id,
+                    entry.model,
+                    entry.status,
+                    entry.latency_ms as i64,
+                    entry.input_tokens as i64,
+                    entry.output_tokens as i64,
+                    entry.cost_usd,
+                    entry.upstream_request_id,
+                    entry.error
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The most recent request-log rows, newest first.
+    pub fn recent_requests(&self, limit: usize) -> Result<Vec<RequestLogEntry>> {
+        let conn = self.conn();
+        let mut st = conn.prepare(
+            "SELECT source, endpoint, session_id, model, status, latency_ms, input_tokens,
+                    output_tokens, cost_usd, upstream_request_id, error
+             FROM request_log ORDER BY id DESC LIMIT ?1",
+        )?;
+        let rows = st.query_map([limit as i64], |r| {
+            Ok(RequestLogEntry {
+                source: r.get(0)?,
+                endpoint: r.get(1)?,
+                session_id: r.get(2)?,
+                model: r.get(3)?,
+                status: r.get(4)?,
+                latency_ms: r.get::<_, i64>(5)? as u64,
+                input_tokens: r.get::<_, i64>(6)? as u64,
+                output_tokens: r.get::<_, i64>(7)? as u64,
+                cost_usd: r.get(8)?,
+                upstream_request_id: r.get(9)?,
+                error: r.get(10)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// A cached value no older than `max_age`.
+    pub fn cache_get(&self, key: &str, max_age: Duration) -> Result<Option<String>> {
+        let conn = self.conn();
+        let oldest = unix_now() - max_age.as_secs() as i64;
+        Ok(conn
+            .query_row(
+                "SELECT value FROM cache WHERE key = ?1 AND stored_at >= ?2",
+                params![key, oldest],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Stores a cached value.
+    pub fn cache_put(&self, key: &str, value: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO cache (key, value, stored_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value, stored_at = excluded.stored_at",
+                params![key, value, unix_now()],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn resolve_id(
+        &self,
+        table: &str,
+        kind: &'static str,
+        given: &str,
+        name_col: Option<&str>,
+    ) -> Result<String> {
+        let conn = self.conn();
+        let exact: Option<String> = conn
+            .query_row(
+                &format!("SELECT id FROM {table} WHERE id = ?1"),
+                [given],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(id) = exact {
+            return Ok(id);
+        }
+        if let Some(col) = name_col {
+            let mut st = conn.prepare(&format!("SELECT id FROM {table} WHERE {col} = ?1"))?;
+            let ids: Vec<String> = st
+                .query_map([given], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            match ids.len() {
+                1 => return Ok(ids[0].clone()),
+                0 => {}
+                count => {
+                    return Err(Error::Ambiguous {
+                        kind,
+                        prefix: given.to_owned(),
+                        count,
+                    });
+                }
+            }
+        }
+        if given.is_empty() {
+            return Err(not_found(kind, given));
+        }
+        let escaped = given
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let mut st = conn.prepare(&format!(
+            "SELECT id FROM {table} WHERE id LIKE ?1 || '%' ESCAPE '\\' LIMIT 10"
+        ))?;
+        let ids: Vec<String> = st
+            .query_map([escaped], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        match ids.len() {
+            0 => Err(not_found(kind, given)),
+            1 => Ok(ids[0].clone()),
+            count => Err(Error::Ambiguous {
+                kind,
+                prefix: given.to_owned(),
+                count,
+            }),
+        }
+    }
+}
+
+/// Opens the file read-only (never creating or migrating it) and checks it.
+pub fn inspect(path: &Path) -> Result<Inspection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    let found = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let journal_mode = conn.pragma_query_value(None, "journal_mode", |r| r.get(0))?;
+    let mut st = conn.prepare("PRAGMA integrity_check(5)")?;
+    let problems: Vec<String> = st
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(Inspection {
+        schema: SchemaVersion {
+            found,
+            known: migrate::known(),
+        },
+        integrity: problems.join("; "),
+        journal_mode,
+    })
+}
+
+fn unix_now() -> i64 {
+    jiff::Timestamp::now().as_second()
+}
+
+fn create_private_file(path: &Path) -> std::io::Result<()> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.create(true).append(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    opts.open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,289 @@
+//! Full-text search in SQLite: an FTS5 index over a view of each message's text.
+
+use super::Db;
+use crate::store::{Result, SearchHit, SearchResults};
+use rusqlite::params;
+
+/// Where snippet() marks a match (characters that do not occur in text).
+const OPEN: char = '\u{2}';
+const CLOSE: char = '\u{3}';
+
+/// The words of a search as an FTS5 query: every word must occur (in any order), `"a phrase"`
+/// in that order, and `word*` matches words starting so. Nothing else is syntax, so a search
+/// for `foo-bar` or `a:b` cannot fail. None when there is no word.
+pub fn fts_query(text: &str) -> Option<String> {
+    let mut terms = Vec::new();
+    let mut rest = text.trim();
+    while !rest.is_empty() {
+        let (term, after) = if let Some(r) = rest.strip_prefix('"') {
+            match r.find('"') {
+                Some(end) => (&r[..end], &r[end + 1..]),
+                None => (r, ""),
+            }
+        } else {
+            rest.split_once(char::is_whitespace).unwrap_or((rest, ""))
+        };
+        let (term, prefix) = match term.strip_suffix('*') {
+            Some(t) if !t.is_empty() => (t, "*"),
+            _ => (term, ""),
+        };
+        if !term.trim().is_empty() {
+            terms.push(format!("\"{}\"{prefix}", term.replace('"', "\"\"")));
+        }
+        rest = after.trim_start();
+    }
+    (!terms.is_empty()).then(|| terms.join(" "))
+}
+
+/// A snippet from snippet() as plain text on one line, and where its marks were.
+fn unmark(marked: &str) -> (String, Vec<(usize, usize)>) {
+    let mut text = String::new();
+    let mut highlights = Vec::new();
+    let mut at = 0usize;
+    let mut start = None;
+    for c in marked.chars() {
+        match c {
+            OPEN => start = Some(at),
+            CLOSE => {
+                if let Some(s) = start.take() {
+                    highlights.push((s, at));
+                }
+            }
+            c => {
+                text.push(if c.is_whitespace() { ' ' } else { c });
+                at += 1;
+            }
+        }
+    }
+    (text, highlights)
+}
+
+impl Db {
+    /// The messages containing every word of `text` (see [`fts_query`]), newest first.
+    pub fn search_messages(&self, text: &str, limit: usize) -> Result<SearchResults> {
+        let Some(query) = fts_query(text) else {
+            return Ok(SearchResults {
+                hits: vec![],
+                total: 0,
+            });
+        };
+        let conn = self.conn();
+        let mut st = conn.prepare(
+            "SELECT m.id, m.session_id, s.title, m.role, m.created_at,
+                    snippet(messages_fts, 0, char(2), char(3), '…', 20)
+             FROM messages_fts
+             JOIN messages m ON m.id = messages_fts.rowid
+             JOIN sessions s ON s.id = m.session_id
+             WHERE messages_fts MATCH ?1
+             ORDER BY messages_fts.rowid DESC
+             LIMIT ?2",
+        )?;
+        let rows = st.query_map(params![query, limit as i64], |r| {
+            let marked: String = r.get::<_, Option<String>>(5)?.unwrap_or_default();
+            let (snippet, highlights) = unmark(&marked);
+            Ok(SearchHit {
+                message_id: r.get(0)?,
+                session_id: r.get(1)?,
+                session_title: r.get(2)?,
+                role: r.get(3)?,
+                created_at: r.get(4)?,
+                snippet,
+                highlights,
+            })
+        })?;
+        let hits = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+        let total = conn.query_row(
+            "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH ?1",
+            [&query],
+            |r| r.get(0),
+        )?;
+        Ok(SearchResults { hits, total })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::anthropic::{ContentBlock, Role};
+    use crate::store::{NewMessage, NewSession};
+    use serde_json::json;
+
+    fn store_with(texts: &[(&str, &str)]) -> Db {
+        let s = Db::open_in_memory().unwrap();
+        for (title, text) in texts {
+            let sess = s
+                .create_session(&NewSession {
+                    title: (*title).into(),
+                    model: "m".into(),
+                    source: "cli".into(),
+                    ..Default::default()
+                })
+                .unwrap();
+            s.add_message(&sess.id, &NewMessage::user(vec![ContentBlock::text(*text)]))
+                .unwrap();
+        }
+        s
+    }
+
+    #[test]
+    fn queries_are_words_phrases_and_prefixes_never_syntax() {
+        assert_eq!(fts_query("wal mode").unwrap(), r#""wal" "mode""#);
+        assert_eq!(
+            fts_query(r#""write ahead" log"#).unwrap(),
+            r#""write ahead" "log""#
+        );
+        assert_eq!(fts_query("sqli*").unwrap(), r#""sqli"*"#);
+        assert_eq!(fts_query("a-b OR c:d").unwrap(), r#""a-b" "OR" "c:d""#);
+        assert_eq!(fts_query("say \"hi"), Some(r#""say" "hi""#.into()));
+        assert_eq!(fts_query("   "), None);
+    }
+
+    #[test]
+    fn newest_first_with_a_marked_snippet_and_the_total() {
+        let s = store_with(&[
+            ("first", "SQLite uses a write-ahead log in WAL mode"),
+            ("second", "nothing to see"),
+            ("third", "Tests: turning on WAL makes readers stop blocking"),
+        ]);
+        let r = s.search_messages("wal", 10).unwrap();
+        assert_eq!(r.total, 2);
+        let titles: Vec<&str> = r.hits.iter().map(|h| h.session_title.as_str()).collect();
+        assert_eq!(titles, ["third", "first"]);
+        let h = &r.hits[0];
+        let (a, b) = h.highlights[0];
+        let word: String = h.snippet.chars().skip(a).take(b - a).collect();
+        assert_eq!(word, "WAL");
+        // stems and case: "test" finds "Tests", "blocks" finds "blocking"
+        assert_eq!(s.search_messages("test BLOCKS", 10).unwrap().total, 1);
+        // punctuation is no syntax: a word of punctuation only matches anything, and an
+        // unclosed quote or FTS5 operator is just text
+        assert_eq!(s.search_messages("wal --", 10).unwrap().total, 2);
+        assert_eq!(s.search_messages("wal \"NEAR( AND", 10).unwrap().total, 0);
+        assert_eq!(s.search_messages("wri*", 10).unwrap().total, 1);
+        assert_eq!(s.search_messages("wal", 1).unwrap().hits.len(), 1);
+    }
+
+    #[test]
+    fn tool_calls_and_results_are_found_and_deleted_rows_are_gone() {
+        let s = store_with(&[("t", "hello")]);
+        let sess = s.latest_session().unwrap().unwrap();
+        s.add_message(
+            &sess.id,
+            &NewMessage {
+                role: Role::Assistant,
+                content: vec![ContentBlock::ToolUse {
+                    id: "t1".into(),
+                    name: "bash__run".into(),
+                    input: json!({"command": "cargo clippy"}),
+                }],
+                ..NewMessage::user(vec![])
+            },
+        )
+        .unwrap();
+        s.add_message(
+            &sess.id,
+            &NewMessage::user(vec![ContentBlock::ToolResult {
+                tool_use_id: "t1".into(),
+                content: Some(crate::anthropic::ToolResultContent::Blocks(vec![
+                    ContentBlock::text("warning: unused variable"),
+                ])),
+                is_error: None,
+            }]),
+        )
+        .unwrap();
+        assert_eq!(s.search_messages("clippy", 10).unwrap().total, 1);
+        assert_eq!(s.search_messages("unused variable", 10).unwrap().total, 1);
+        assert!(s.delete_session(&sess.id).unwrap());
+        assert_eq!(s.search_messages("hello", 10).unwrap().total, 0);
+        assert_eq!(s.search_messages("clippy", 10).unwrap().total, 0);
+    }
+
+    #[test]
+    fn messages_stored_before_the_index_are_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        {
+            // a store at version 3 with a message, as an older clauded left it
+            let c = rusqlite::Connection::open(&path).unwrap();
+            c.execute_batch(include_str!("../migrations/sqlite/0001_init.sql"))
+                .unwrap();
+            c.execute_batch(include_str!("../migrations/sqlite/0002_mcp.sql"))
+                .unwrap();
+            c.execute_batch(include_str!("../migrations/sqlite/0003_leases.sql"))
+                .unwrap();
+            c.execute_batch(
+                "PRAGMA user_version = 3;
+                 INSERT INTO projects (id, name, created_at, updated_at) VALUES ('p', 'P', 'x', 'x');
+                 INSERT INTO sessions (id, project_id, model, created_at, updated_at) VALUES ('s', 'p', 'm', 'x', 'x');
+                 INSERT INTO messages (session_id, role, content, created_at)
+                     VALUES ('s', 'user', '[{\"type\":\"text\",\"text\":\"an old question about vacuum\"}]', 'x');",
+            )
+            .unwrap();
+        }
+        let s = Db::open(&path).unwrap();
+        let r = s.search_messages("vacuum", 10).unwrap();
+        assert_eq!(r.total, 1);
+        assert_eq!(r.hits[0].session_id, "s");
+    }
+
+    /// `cargo test --release --lib search_speed -- --ignored --nocapture`: a search over a
+    /// store of 20,000 messages.
+    #[test]
+    #[ignore]
+    fn search_speed() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Db::open(&dir.path().join("big.db")).unwrap();
+        let words = [
+            "sqlite",
+            "index",
+            "query",
+            "rust",
+            "async",
+            "tokio",
+            "server",
+            "stream",
+            "token",
+            "branch",
+            "commit",
+            "table",
+            "render",
+            "terminal",
+            "width",
+            "search",
+            "migration",
+        ];
+        let started = std::time::Instant::now();
+        for i in 0..200 {
+            let sess = s
+                .create_session(&NewSession {
+                    title: format!("session {i}"),
+                    model: "m".into(),
+                    source: "cli".into(),
+                    ..Default::default()
+                })
+                .unwrap();
+            for j in 0..100 {
+                let text: Vec<&str> = (0..60)
+                    .map(|k| words[(i * 7 + j * 13 + k * k) % words.len()])
+                    .collect();
+                let mut text = text.join(" ");
+                if (i * 100 + j) % 997 == 0 {
+                    text.push_str(" a rare needle");
+                }
+                s.add_message(&sess.id, &NewMessage::user(vec![ContentBlock::text(text)]))
+                    .unwrap();
+            }
+        }
+        eprintln!("stored 20000 messages in {:?}", started.elapsed());
+        for q in ["needle", "sqlite tokio", "render*", "\"async tokio\""] {
+            let t = std::time::Instant::now();
+            let r = s.search_messages(q, 20).unwrap();
+            eprintln!(
+                "{q:>16}: {} of {} in {:?}",
+                r.hits.len(),
+                r.total,
+                t.elapsed()
+            );
+        }
+    }
+}
