@@ -258,10 +258,10 @@ async fn ask(app: &App, args: Args, quiet: bool) -> Result<()> {
 async fn pick_session(store: &Store, args: &Args, app: &App) -> Result<(Session, bool)> {
     if let Some(id) = &args.session {
         let id = id.clone();
-        return Ok((store.call(move |s| s.resolve_session(&id)).await?, false));
+        return Ok((store.resolve_session(&id).await?, false));
     }
     if args.continue_latest {
-        return match store.call(|s| s.latest_session()).await? {
+        return match store.latest_session().await? {
             Some(s) => Ok((s, false)),
             None => Err(Error::Usage(
                 "no session to continue yet: run `clauded ask` without -c first".into(),
@@ -273,18 +273,16 @@ async fn pick_session(store: &Store, args: &Args, app: &App) -> Result<(Session,
         .clone()
         .unwrap_or_else(|| app.config.model.clone());
     let cwd = std::env::current_dir().ok();
+    let project = match cwd {
+        Some(dir) => store.project_for_dir(&dir).await?,
+        None => None,
+    };
     let session = store
-        .call(move |s| {
-            let project = match cwd {
-                Some(dir) => s.project_for_dir(&dir)?,
-                None => None,
-            };
-            s.create_session(&NewSession {
-                project_id: project.map(|p| p.id),
-                model,
-                source: "cli".into(),
-                ..Default::default()
-            })
+        .create_session(&NewSession {
+            project_id: project.map(|p| p.id),
+            model,
+            source: "cli".into(),
+            ..Default::default()
         })
         .await?;
     Ok((session, true))
@@ -334,11 +332,7 @@ pub(super) async fn terminal_turn(
     if let (Some(id), Some(from)) = (user_id, prompt.piped_from) {
         let sid = session.id.clone();
         let data = json!({"message_id": id, "from": from});
-        if let Err(e) = ctx
-            .store
-            .call(move |s| s.append_event(&sid, PIPED_INPUT, &data))
-            .await
-        {
+        if let Err(e) = ctx.store.append_event(&sid, PIPED_INPUT, &data).await {
             tracing::warn!("cannot note the piped part of the prompt: {e}");
         }
     }

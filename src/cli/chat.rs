@@ -88,11 +88,11 @@ pub async fn run(args: Args, g: &super::Globals) -> Result<()> {
     let store = app.store()?;
     let session = if let Some(id) = &args.resume {
         let id = id.clone();
-        Some(store.call(move |s| s.resolve_session(&id)).await?)
+        Some(store.resolve_session(&id).await?)
     } else if args.continue_latest {
         Some(
             store
-                .call(|s| s.latest_session())
+                .latest_session()
                 .await?
                 .ok_or_else(|| Error::Usage("no session to continue yet".into()))?,
         )
@@ -198,7 +198,7 @@ impl Chat {
         );
         if let Some(s) = &self.session {
             let id = s.id.clone();
-            let msgs = self.store.call(move |st| st.messages(&id)).await?;
+            let msgs = self.store.messages(&id).await?;
             for m in msgs
                 .iter()
                 .rev()
@@ -264,16 +264,14 @@ impl Chat {
                 note(false, "new session");
             }
             "sessions" => {
-                let (list, all) = self
+                let list = self
                     .store
-                    .call(|s| {
-                        let list = s.sessions(&SessionFilter {
-                            limit: Some(10),
-                            ..Default::default()
-                        })?;
-                        Ok((list, s.session_ids()?))
+                    .sessions(&SessionFilter {
+                        limit: Some(10),
+                        ..Default::default()
                     })
                     .await?;
+                let all = self.store.session_ids().await?;
                 let len = output::unique_len(list.iter().map(|s| s.id.as_str()), &all);
                 for s in list {
                     let mark = if self.session.as_ref().is_some_and(|c| c.id == s.id) {
@@ -318,7 +316,7 @@ impl Chat {
             }
             "resume" if !arg.is_empty() => {
                 let id = arg.to_owned();
-                let s = self.store.call(move |st| st.resolve_session(&id)).await?;
+                let s = self.store.resolve_session(&id).await?;
                 self.model = s.model.clone();
                 self.system = s.system_prompt.clone();
                 self.session = Some(s);
@@ -339,7 +337,7 @@ impl Chat {
             return Ok(None);
         };
         let id = s.id.clone();
-        let msgs = self.store.call(move |st| st.messages(&id)).await?;
+        let msgs = self.store.messages(&id).await?;
         Ok(msgs
             .last()
             .filter(|m| m.unanswered)
@@ -357,11 +355,7 @@ impl Chat {
                     ..Default::default()
                 },
             );
-            self.session = Some(
-                self.store
-                    .call(move |st| st.update_session(&id, &up))
-                    .await?,
-            );
+            self.session = Some(self.store.update_session(&id, &up).await?);
         }
         Ok(())
     }
@@ -372,20 +366,18 @@ impl Chat {
             None => {
                 let (model, system) = (self.model.clone(), self.system.clone());
                 let cwd = std::env::current_dir().ok();
+                let project = match cwd {
+                    Some(d) => self.store.project_for_dir(&d).await?,
+                    None => None,
+                };
                 let s = self
                     .store
-                    .call(move |st| {
-                        let project = match cwd {
-                            Some(d) => st.project_for_dir(&d)?,
-                            None => None,
-                        };
-                        st.create_session(&NewSession {
-                            project_id: project.map(|p| p.id),
-                            model,
-                            system_prompt: system,
-                            source: "cli".into(),
-                            ..Default::default()
-                        })
+                    .create_session(&NewSession {
+                        project_id: project.map(|p| p.id),
+                        model,
+                        system_prompt: system,
+                        source: "cli".into(),
+                        ..Default::default()
                     })
                     .await?;
                 self.session = Some(s.clone());
@@ -420,7 +412,7 @@ impl Chat {
         )
         .await?;
         let id = session.id.clone();
-        self.session = Some(self.store.call(move |s| s.session(&id)).await?);
+        self.session = Some(self.store.session(&id).await?);
         match result {
             Ok(o) => {
                 let total = self

@@ -116,7 +116,7 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
             command,
         } => {
             let project_id = match project {
-                Some(p) => Some(store.call(move |s| s.resolve_project(&p)).await?.id),
+                Some(p) => Some(store.resolve_project(&p).await?.id),
                 None => None,
             };
             let new = match (url, command.split_first()) {
@@ -147,7 +147,7 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
                 }
             };
             check_name(&new.name)?;
-            let row = store.call(move |s| s.add_mcp_server(&new)).await?;
+            let row = store.add_mcp_server(&new).await?;
             let secrets: Vec<String> = (row.env.keys().map(|k| format!("{k}=***")))
                 .chain(row.headers.keys().map(|k| format!("{k}: ***")))
                 .collect();
@@ -173,7 +173,7 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
             Ok(())
         }
         Command::List { json } => {
-            let rows = store.call(|s| s.mcp_servers()).await?;
+            let rows = store.mcp_servers().await?;
             if json {
                 return Ok(output::print_json(
                     &rows
@@ -207,7 +207,7 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
         }
         Command::Rm { name } => {
             let n = name.clone();
-            let row = store.call(move |s| s.mcp_server(&n)).await?;
+            let row = store.mcp_server(&n).await?;
             if row.is_builtin() {
                 return Err(Error::Usage(format!(
                     "{} is built in and cannot be removed",
@@ -215,12 +215,12 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
                 )));
             }
             let id = row.id.clone();
-            store.call(move |s| s.delete_mcp_server(&id)).await?;
+            store.delete_mcp_server(&id).await?;
             note(quiet, &format!("removed MCP server {}", row.name));
             Ok(())
         }
         Command::Tools { name, json } => {
-            let row = store.call(move |s| s.mcp_server(&name)).await?;
+            let row = store.mcp_server(&name).await?;
             let h = host(&app.config);
             let tools = h
                 .server_tools(&row)
@@ -261,7 +261,7 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
             if !args.is_object() {
                 return Err(Error::Usage("--args must be a JSON object".into()));
             }
-            let row = store.call(move |s| s.mcp_server(&name)).await?;
+            let row = store.mcp_server(&name).await?;
             let root = match root {
                 Some(r) => r,
                 None => std::env::current_dir()?,
@@ -385,7 +385,7 @@ async fn import(store: &crate::store::Store, text: &str, env: &Env) -> Result<Va
             Err(reason) => skipped.push(json!({"name": name, "reason": reason})),
             Ok(new) => {
                 let n = name.clone();
-                match store.call(move |s| s.add_mcp_server(&new)).await {
+                match store.add_mcp_server(&new).await {
                     Ok(_) => added.push(json!(n)),
                     Err(crate::store::Error::Conflict(_)) => skipped
                         .push(json!({"name": name, "reason": "a server with this name exists"})),

@@ -45,7 +45,7 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
     let store = app.store()?;
     match cmd {
         Command::List { json } => {
-            let list = store.call(|s| s.projects()).await?;
+            let list = store.projects().await?;
             if json {
                 return Ok(output::print_json(&list)?);
             }
@@ -99,13 +99,11 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
                 None => None,
             };
             let p = store
-                .call(move |s| {
-                    s.create_project(&NewProject {
-                        id: None,
-                        name,
-                        description,
-                        path,
-                    })
+                .create_project(&NewProject {
+                    id: None,
+                    name,
+                    description,
+                    path,
                 })
                 .await?;
             if json {
@@ -116,9 +114,9 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
             Ok(())
         }
         Command::Rm { id } => {
-            let p = store.call(move |s| s.resolve_project(&id)).await?;
+            let p = store.resolve_project(&id).await?;
             let pid = p.id.clone();
-            store.call(move |s| s.delete_project(&pid)).await?;
+            store.delete_project(&pid).await?;
             output::note(
                 quiet,
                 &format!(

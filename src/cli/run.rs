@@ -191,16 +191,13 @@ pub async fn run(args: Args, g: &super::Globals) -> Result<()> {
     let existing = match &args.session {
         Some(id) => {
             let id = id.clone();
-            Some(store.call(move |s| s.resolve_session(&id)).await?.id)
+            Some(store.resolve_session(&id).await?.id)
         }
         None => None,
     };
     let cwd = std::env::current_dir().ok();
     let project = match cwd {
-        Some(d) => store
-            .call(move |s| s.project_for_dir(&d))
-            .await?
-            .map(|p| p.id),
+        Some(d) => store.project_for_dir(&d).await?.map(|p| p.id),
         None => None,
     };
     let session = run::open_session(&ctx, existing.as_deref(), &spec.model, project)
@@ -342,7 +339,7 @@ pub async fn run(args: Args, g: &super::Globals) -> Result<()> {
             // refused before it started (a dirty tree): a new run leaves no empty session
             if existing.is_none() {
                 let sid = session.id.clone();
-                if let Err(e) = store.call(move |s| s.delete_session(&sid)).await {
+                if let Err(e) = store.delete_session(&sid).await {
                     tracing::warn!("cannot remove the refused run's session: {e}");
                 }
             }

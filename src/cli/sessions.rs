@@ -88,19 +88,17 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
             limit,
             json,
         } => {
-            let (list, all) = store
-                .call(move |s| {
-                    let project_id = match project {
-                        Some(p) => Some(s.resolve_project(&p)?.id),
-                        None => None,
-                    };
-                    let list = s.sessions(&SessionFilter {
-                        project_id,
-                        limit: Some(limit),
-                    })?;
-                    Ok((list, s.session_ids()?))
+            let project_id = match project {
+                Some(p) => Some(store.resolve_project(&p).await?.id),
+                None => None,
+            };
+            let list = store
+                .sessions(&SessionFilter {
+                    project_id,
+                    limit: Some(limit),
                 })
                 .await?;
+            let all = store.session_ids().await?;
             if json {
                 return Ok(output::print_json(&list)?);
             }
@@ -192,9 +190,9 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
             Ok(())
         }
         Command::Rm { id } => {
-            let s = store.call(move |s| s.resolve_session(&id)).await?;
+            let s = store.resolve_session(&id).await?;
             let sid = s.id.clone();
-            store.call(move |st| st.delete_session(&sid)).await?;
+            store.delete_session(&sid).await?;
             output::note(quiet, &format!("deleted session {} ({})", s.id, s.title));
             Ok(())
         }
@@ -268,9 +266,10 @@ pub(super) async fn search(
     if fts_query(&text).is_none() {
         return Err(Error::Usage("give words to search for".into()));
     }
-    Ok(store
-        .call(move |s| Ok((s.search_messages(&text, limit)?, s.session_ids()?)))
-        .await?)
+    Ok((
+        store.search_messages(&text, limit).await?,
+        store.session_ids().await?,
+    ))
 }
 
 /// `3 of 120 matches for "wal"`, or that there were none.
@@ -329,13 +328,9 @@ fn marked(snippet: &str, highlights: &[(usize, usize)], styled: bool) -> String 
 
 /// A session (by id or prefix) with its messages.
 async fn load(store: &Store, id: String) -> Result<(Session, Vec<StoredMessage>)> {
-    Ok(store
-        .call(move |s| {
-            let sess = s.resolve_session(&id)?;
-            let msgs = s.messages(&sess.id)?;
-            Ok((sess, msgs))
-        })
-        .await?)
+    let sess = store.resolve_session(&id).await?;
+    let msgs = store.session_messages(&sess.id).await?;
+    Ok((sess, msgs))
 }
 
 /// Which user messages of a session had stdin piped into them, and from which byte.

@@ -99,16 +99,12 @@ pub async fn tooling(
     host: &Arc<ToolHost>,
     announce: bool,
 ) -> Result<Option<Tooling>> {
-    let (names, sid) = (args.mcp.clone(), session_id.to_owned());
-    let servers = store
-        .call(move |s| {
-            for n in &names {
-                let row = s.mcp_server(n)?;
-                s.set_session_server(&sid, &row.id, true)?;
-            }
-            s.session_servers(&sid)
-        })
-        .await?;
+    // each name must be a registered server: say which one is not
+    for n in &args.mcp {
+        store.mcp_server(n).await?;
+    }
+    store.enable_session_servers(session_id, &args.mcp).await?;
+    let servers = store.session_servers(session_id).await?;
     if servers.is_empty() {
         return Ok(None);
     }

@@ -38,7 +38,7 @@ pub fn as_decision(answer: Option<&str>) -> Decision {
 
 /// Records a request for approval.
 pub async fn open(store: &Store, new: NewApproval) -> Result<Approval, store::Error> {
-    store.call(move |s| s.create_approval(&new)).await
+    store.create_approval(&new).await
 }
 
 /// Waits for the answer to `approval` until it expires; `None` when nobody answered.
@@ -46,7 +46,7 @@ pub async fn wait(store: &Store, approval: &Approval) -> Option<Approval> {
     loop {
         let id = approval.id.clone();
         let wake = answered().notified();
-        match store.call(move |s| s.approval(&id)).await {
+        match store.approval(&id).await {
             Ok(a) if a.decision.is_some() => return Some(a),
             Ok(_) => {}
             Err(e) => {
@@ -75,7 +75,7 @@ pub async fn answer(
 ) -> Result<Approval, store::Error> {
     let id = id.to_owned();
     let a = store
-        .call(move |s| s.decide_approval(&id, decision, message.as_deref()))
+        .decide_approval(&id, decision, message.as_deref())
         .await?;
     answered().notify_waiters();
     Ok(a)

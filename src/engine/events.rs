@@ -101,10 +101,7 @@ impl EventSink {
             .unwrap_or("event")
             .to_owned();
         let (sid, ev) = (self.session_id.clone(), event.clone());
-        let id = self
-            .store
-            .call(move |s| s.append_event(&sid, &kind, &ev))
-            .await?;
+        let id = self.store.append_event(&sid, &kind, &ev).await?;
         self.hub.publish(&self.session_id, Stamped { id, event });
         Ok(id)
     }

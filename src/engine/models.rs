@@ -38,11 +38,7 @@ pub async fn list_models(
     refresh: bool,
 ) -> ModelList {
     if !refresh {
-        let cached = store
-            .call(move |s| s.cache_get(CACHE_KEY, ttl))
-            .await
-            .ok()
-            .flatten();
+        let cached = store.cache_get(CACHE_KEY, ttl).await.ok().flatten();
         if let Some(models) = cached.and_then(|c| serde_json::from_str::<Vec<ModelInfo>>(&c).ok()) {
             return ModelList {
                 models,
@@ -56,7 +52,7 @@ pub async fn list_models(
         Some(c) => match c.list_models().await {
             Ok(models) if !models.is_empty() => {
                 if let Ok(json) = serde_json::to_string(&models) {
-                    let _ = store.call(move |s| s.cache_put(CACHE_KEY, &json)).await;
+                    let _ = store.cache_put(CACHE_KEY, &json).await;
                 }
                 return ModelList {
                     models,

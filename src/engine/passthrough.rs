@@ -124,7 +124,7 @@ impl Drop for Exchange {
                     cost_usd: cost,
                 };
                 let sid2 = sid.clone();
-                if let Err(e) = ctx.store.call(move |s| s.add_message(&sid2, &new)).await {
+                if let Err(e) = ctx.store.add_message(&sid2, &new).await {
                     tracing::warn!("cannot record the answer in session {sid}: {e}");
                 }
             }
@@ -192,21 +192,14 @@ async fn record_user_turn(ctx: &TurnContext, session: &str, model: &str, body: &
         source: ctx.source.clone(),
         ..Default::default()
     };
-    let sid = session.to_owned();
-    let r = ctx
-        .store
-        .call(move |s| {
-            match s.session(&sid) {
-                Ok(_) => {}
-                Err(store::Error::NotFound { .. }) => match s.create_session(&new) {
-                    Ok(_) | Err(store::Error::Conflict(_)) => {}
-                    Err(e) => return Err(e),
-                },
-                Err(e) => return Err(e),
-            }
-            s.add_message(&sid, &NewMessage::user(user))
-        })
-        .await;
+    let r = match ctx.store.open_session(&new).await {
+        Ok(_) => ctx
+            .store
+            .add_message(session, &NewMessage::user(user))
+            .await
+            .map(|_| ()),
+        Err(e) => Err(e),
+    };
     if let Err(e) = r {
         tracing::warn!("cannot record the turn in session {session}: {e}");
         return false;

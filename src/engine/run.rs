@@ -123,22 +123,20 @@ pub async fn open_session(
     model: &str,
     project_id: Option<String>,
 ) -> Result<Session, RunError> {
-    let (sid, model) = (session_id.map(str::to_owned), model.to_owned());
-    ctx.store
-        .call(move |s| {
-            let sess = match &sid {
-                Some(id) => s.session(id)?,
-                None => s.create_session(&NewSession {
+    match session_id {
+        Some(id) => ctx.store.session(id).await,
+        None => {
+            ctx.store
+                .create_session(&NewSession {
                     project_id,
-                    model,
+                    model: model.to_owned(),
                     source: "run".into(),
                     ..Default::default()
-                })?,
-            };
-            Ok(sess)
-        })
-        .await
-        .map_err(|e| RunError::Refused(e.to_string()))
+                })
+                .await
+        }
+    }
+    .map_err(|e| RunError::Refused(e.to_string()))
 }
 
 /// Removes workspaces older than `ttl` (best effort).
@@ -195,11 +193,7 @@ pub async fn run(
 ) -> Result<RunSummary, RunError> {
     let _in_flight = crate::metrics::InFlight::start(crate::metrics::Kind::Run);
     let sid = session.id.clone();
-    let result = match ctx
-        .store
-        .call(move |s| s.set_session_status(&sid, "running"))
-        .await
-    {
+    let result = match ctx.store.set_session_status(&sid, "running").await {
         Ok(_) => {
             run_inner(
                 ctx, sink, session, lease, spec, env, host, cancel, progress, on_event,
@@ -223,10 +217,7 @@ pub async fn run(
     };
     let _ = sink.emit(event).await;
     let sid = session.id.clone();
-    let _ = ctx
-        .store
-        .call(move |s| s.set_session_status(&sid, status))
-        .await;
+    let _ = ctx.store.set_session_status(&sid, status).await;
     result
 }
 
@@ -262,7 +253,7 @@ async fn run_inner(
     let sid = session.id.clone();
     let meta = ctx
         .store
-        .call(move |s| s.session_metadata(&sid))
+        .session_metadata(&sid)
         .await
         .map_err(|e| RunError::Failed(e.to_string()))?;
     let follow_up = meta.get("branch").and_then(Value::as_str).is_some();
@@ -417,35 +408,30 @@ async fn run_inner(
         };
         emit(json!({"type": "branch_created", "message": format!("Created branch {branch}"), "data": {"branchName": branch, "baseBranch": base, "sessionPath": session_path}})).await?;
         emit(json!({"type": "session_name", "sessionName": title, "data": {"sessionName": title, "branchName": branch}})).await?;
-        let (sid, t) = (session.id.clone(), title.clone());
         let patch = json!({"repoUrl": git::redact_url(&repo_url), "workspace": workdir, "inPlace": in_place, "baseBranch": base, "branch": branch, "sessionPath": session_path});
         ctx.store
-            .call(move |s| {
-                s.update_session(
-                    &sid,
-                    &SessionUpdate {
-                        title: Some(t),
-                        ..Default::default()
-                    },
-                )?;
-                s.merge_session_metadata(&sid, &patch)
-            })
+            .update_session(
+                &session.id,
+                &SessionUpdate {
+                    title: Some(title.clone()),
+                    metadata: Some(patch),
+                    ..Default::default()
+                },
+            )
             .await
             .map_err(|e| RunError::Failed(e.to_string()))?;
         (title, branch, base)
     };
 
     // the agent
-    let servers = ctx
-        .store
-        .call(|s| {
-            Ok(vec![
-                s.mcp_server(crate::builtin::FILESYSTEM)?,
-                s.mcp_server(crate::builtin::BASH)?,
-            ])
-        })
-        .await
-        .map_err(|e| RunError::Failed(e.to_string()))?;
+    let servers = async {
+        Ok::<_, crate::store::Error>(vec![
+            ctx.store.mcp_server(crate::builtin::FILESYSTEM).await?,
+            ctx.store.mcp_server(crate::builtin::BASH).await?,
+        ])
+    }
+    .await
+    .map_err(|e| RunError::Failed(e.to_string()))?;
     let set = host.tool_set(&servers, &workdir).await;
     let opts = TurnOptions {
         model: spec.model.clone(),
@@ -513,7 +499,7 @@ async fn run_inner(
         let sid = session.id.clone();
         let fresh = ctx
             .store
-            .call(move |s| s.session(&sid))
+            .session(&sid)
             .await
             .map_err(|e| RunError::Failed(e.to_string()))?;
         run_turn(
@@ -672,7 +658,7 @@ async fn run_inner(
                             "data": {"number": pr.number, "htmlUrl": pr.html_url, "reused": pr.reused}}))
                         .await?;
                         let (sid, url) = (session.id.clone(), pr.html_url.clone());
-                        let _ = ctx.store.call(move |s| s.merge_session_metadata(&sid, &json!({"prUrl": url}))).await;
+                        let _ = ctx.store.merge_session_metadata(&sid, &json!({"prUrl": url})).await;
                         summary.pr_url = Some(pr.html_url);
                     }
                     Err(e) => return Err(RunError::Failed(format!("the branch was pushed, but the pull request failed: {e}"))),

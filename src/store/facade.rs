@@ -94,18 +94,6 @@ impl Store {
         }
     }
 
-    /// TEMPORARY while callers move to the async methods: blocking work on the SQLite engine.
-    pub async fn call<T, F>(&self, f: F) -> Result<T>
-    where
-        T: Send + 'static,
-        F: FnOnce(&sqlite::Db) -> Result<T> + Send + 'static,
-    {
-        match &self.engine {
-            Engine::Sqlite(db) => self.counted(db.run(f).await),
-            Engine::Postgres(_) => Err(Error::Postgres("not converted yet".into())),
-        }
-    }
-
     fn counted<T>(&self, out: Result<T>) -> Result<T> {
         if let Err(e) = &out
             && e.is_failure()
@@ -314,6 +302,75 @@ impl Store {
     /// Totals over all sessions.
     pub async fn session_stats(&self) -> Result<SessionStats> {
         on!(self, {} | d | d.session_stats(), |p| p.session_stats())
+    }
+
+    /// The session whose metadata has `key` equal to the string `value`, if any.
+    pub async fn session_by_metadata(&self, key: &str, value: &str) -> Result<Option<Session>> {
+        on!(
+            self,
+            {
+                let k = key.to_owned();
+                let v = value.to_owned();
+            } | d
+                | d.session_by_metadata(&k, &v),
+            |p| p.session_by_metadata(key, value)
+        )
+    }
+
+    /// The folder a session's tools work in: its project's path, else the workspace noted in
+    /// its metadata, else `new_folder`, which is noted there (one transaction).
+    pub async fn session_root(&self, session_id: &str, new_folder: &str) -> Result<String> {
+        on!(
+            self,
+            {
+                let sid = session_id.to_owned();
+                let f = new_folder.to_owned();
+            } | d
+                | d.session_root(&sid, &f),
+            |p| p.session_root(session_id, new_folder)
+        )
+    }
+
+    /// The session with `new.id` if it exists, else a new one (with its project when
+    /// `new.project_id` names a missing one), in one transaction; racing callers agree.
+    pub async fn open_session(&self, new: &NewSession) -> Result<Session> {
+        on!(
+            self,
+            {
+                let n = new.clone();
+            } | d
+                | d.open_session(&n),
+            |p| p.open_session(new)
+        )
+    }
+
+    /// A session's messages in order; the session must exist.
+    pub async fn session_messages(&self, id: &str) -> Result<Vec<StoredMessage>> {
+        on!(
+            self,
+            {
+                let id_ = id.to_owned();
+            } | d
+                | d.session_messages(&id_),
+            |p| p.session_messages(id)
+        )
+    }
+
+    /// Turns on, for a session, the servers named (by name or id) that exist; returns them.
+    pub async fn enable_session_servers(
+        &self,
+        session_id: &str,
+        names: &[String],
+    ) -> Result<Vec<McpServerRow>> {
+        on!(
+            self,
+            {
+                let sid = session_id.to_owned();
+                let n = names.to_vec();
+            } | d
+                | d.enable_session_servers(&sid, &n),
+            |p| p.enable_session_servers(session_id, names)
+        )
     }
 
     /// Appends a message and bumps the session's activity time.

@@ -95,6 +95,8 @@ pub struct SessionUpdate {
     pub system_prompt: Option<Option<String>>,
     /// New status.
     pub status: Option<String>,
+    /// Keys merged into the metadata (an object; other keys stay).
+    pub metadata: Option<serde_json::Value>,
 }
 
 /// Which sessions to list.

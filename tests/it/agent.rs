@@ -347,10 +347,7 @@ async fn a_phone_approves_a_tool_call_over_http() {
     // the server named the session's workspace (never after the client's id)
     let meta = {
         let sid = sid.clone();
-        s.store
-            .call(move |st| st.session_metadata(&sid))
-            .await
-            .unwrap()
+        s.store.session_metadata(&sid).await.unwrap()
     };
     let ws = std::path::PathBuf::from(meta["workspace"].as_str().unwrap());
     assert!(ws.starts_with(s.dir.path().join("workspaces")));
@@ -402,7 +399,7 @@ async fn an_unanswered_approval_is_a_denial() {
     assert_eq!(r["is_error"], json!(true));
     let up = tool_results(&s.fake.message_requests()[1]);
     assert!(up[0].2 && up[0].1.contains("denied"));
-    let events = s.store.events(&sid, None).unwrap();
+    let events = s.store.events(&sid, None).await.unwrap();
     let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
     for k in [
         "user_message",

@@ -140,7 +140,7 @@ async fn claude_code_inner() {
     );
     assert_eq!(follow.header("x-api-key"), Some("sk-ant-claude-code-0000"));
     // and every exchange is in the request log under Claude Code's name
-    let log = s.store.call(|st| st.recent_requests(50)).await.unwrap();
+    let log = s.store.recent_requests(50).await.unwrap();
     assert!(
         log.iter()
             .filter(|e| e.source == "claude-code" && e.status == Some(200))
@@ -150,19 +150,13 @@ async fn claude_code_inner() {
     );
     // Claude Code's conversations are sessions: the prompts and the answers, turn by turn
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    let texts = s
-        .store
-        .call(|st| {
-            let mut all = Vec::new();
-            for sess in st.sessions(&Default::default())? {
-                if sess.source == "claude-code" {
-                    all.extend(st.messages(&sess.id)?.iter().map(|m| m.text()));
-                }
-            }
-            Ok(all)
-        })
-        .await
-        .unwrap();
+    let mut texts = Vec::new();
+    for sess in s.store.sessions(&Default::default()).await.unwrap() {
+        if sess.source == "claude-code" {
+            let msgs = s.store.messages(&sess.id).await.unwrap();
+            texts.extend(msgs.iter().map(|m| m.text()));
+        }
+    }
     assert!(
         texts.iter().any(|t| t.contains("say hello"))
             && texts
@@ -256,7 +250,7 @@ env_key = "CLAUDED_CODEX_KEY"
             .map(|r| r.body["messages"].to_string())
             .unwrap_or_default()
     );
-    let log = s.store.call(|st| st.recent_requests(50)).await.unwrap();
+    let log = s.store.recent_requests(50).await.unwrap();
     assert!(
         log.iter()
             .filter(|e| e.source == "responses" && e.status == Some(200))

@@ -57,7 +57,7 @@ async fn the_official_anthropic_sdk() {
         json!({"type": "ephemeral"})
     );
     // the exchanges are in the request log with their tokens
-    let log = s.store.call(|st| st.recent_requests(50)).await.unwrap();
+    let log = s.store.recent_requests(50).await.unwrap();
     let ok: Vec<_> = log
         .iter()
         .filter(|e| e.source == "anthropic" && e.status == Some(200))
@@ -116,7 +116,7 @@ async fn the_body_goes_up_byte_for_byte_and_errors_keep_anthropics_shape() {
     let r = s.http.head(s.url("/")).send().await.unwrap();
     assert_eq!(r.status(), 200);
     // its exchange is logged under its own source
-    let log = s.store.call(|st| st.recent_requests(10)).await.unwrap();
+    let log = s.store.recent_requests(10).await.unwrap();
     assert!(log.iter().any(|e| e.source == "claude-code"), "{log:?}");
 }
 
@@ -151,7 +151,7 @@ async fn claude_code_conversations_become_sessions_turn_by_turn() {
     let sid = "0b6f1c3e-cc00-4a1e-9d1f-000000000001";
     let mut msgs = vec![];
     for _ in 0..50 {
-        msgs = s.store.call(move |st| st.messages(sid)).await.unwrap();
+        msgs = s.store.messages(sid).await.unwrap();
         if msgs.len() == 4 {
             break;
         }
@@ -162,7 +162,7 @@ async fn claude_code_conversations_become_sessions_turn_by_turn() {
         texts,
         ["hi there", "first answer", "and more", "second answer"]
     );
-    let sess = s.store.call(move |st| st.session(sid)).await.unwrap();
+    let sess = s.store.session(sid).await.unwrap();
     assert_eq!(sess.source, "claude-code");
     assert_eq!(sess.title, "hi there");
     assert!(sess.total_tokens > 0);

@@ -40,26 +40,30 @@ async fn browser_clients_work_from_allowed_origins_and_pages_cannot_drive_the_da
     s.fake.push(Reply::text("hello from the browser"));
     s.fake.push(Reply::text("streamed to the browser"));
     // a run with stored events, for the EventSource
-    s.store
-        .call(|st| {
-            st.create_session(&clauded::store::NewSession {
-                id: Some("run-browser".into()),
-                model: "claude-sonnet-4-5".into(),
-                source: "run".into(),
-                ..Default::default()
-            })?;
-            st.append_event(
-                "run-browser",
-                "input_preview",
-                &json!({"type": "input_preview"}),
-            )?;
-            st.append_event(
-                "run-browser",
-                "session_name",
-                &json!({"type": "session_name"}),
-            )?;
-            st.set_session_status("run-browser", "completed")
-        })
+    let st = &s.store;
+    st.create_session(&clauded::store::NewSession {
+        id: Some("run-browser".into()),
+        model: "claude-sonnet-4-5".into(),
+        source: "run".into(),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    st.append_event(
+        "run-browser",
+        "input_preview",
+        &json!({"type": "input_preview"}),
+    )
+    .await
+    .unwrap();
+    st.append_event(
+        "run-browser",
+        "session_name",
+        &json!({"type": "session_name"}),
+    )
+    .await
+    .unwrap();
+    st.set_session_status("run-browser", "completed")
         .await
         .unwrap();
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/compat/browser.mjs");
@@ -97,11 +101,7 @@ async fn browser_clients_work_from_allowed_origins_and_pages_cannot_drive_the_da
     assert_eq!(r["foreign"]["json"], json!("blocked"), "{r}");
     assert_eq!(r["foreign"]["text_plain"], json!("opaque"), "{r}");
     assert_eq!(r["foreign"]["execute"], json!("opaque"), "{r}");
-    let sessions = s
-        .store
-        .call(|st| st.sessions(&Default::default()))
-        .await
-        .unwrap();
+    let sessions = s.store.sessions(&Default::default()).await.unwrap();
     assert_eq!(
         sessions.len(),
         1,

@@ -14,15 +14,12 @@ async fn cli(s: &TestServer, args: &[&str]) -> Run {
 }
 
 async fn session(store: &Store, id: &str) {
-    let id = id.to_owned();
     store
-        .call(move |s| {
-            s.create_session(&NewSession {
-                id: Some(id),
-                model: "claude-sonnet-4-5".into(),
-                source: "api".into(),
-                ..Default::default()
-            })
+        .create_session(&NewSession {
+            id: Some(id.to_owned()),
+            model: "claude-sonnet-4-5".into(),
+            source: "api".into(),
+            ..Default::default()
         })
         .await
         .unwrap();
@@ -39,7 +36,7 @@ async fn foreign_lease(store: &Store, sid: &str, pid: u32) {
         },
     );
     let got = store
-        .call(move |s| s.acquire_lease(&sid, &owner, 60_000, &|_| false))
+        .acquire_lease(&sid, &owner, 60_000, |_| false)
         .await
         .unwrap();
     assert_eq!(got, clauded::store::Acquired::Yes);
@@ -80,7 +77,7 @@ async fn one_turn_per_session_across_processes() {
     assert_eq!(r.code, 6, "{r:?}");
     assert!(r.stderr.contains("already answering"), "{r:?}");
     assert!(s.fake.message_requests().is_empty());
-    let msgs = s.store.call(|st| st.messages("shared-1")).await.unwrap();
+    let msgs = s.store.messages("shared-1").await.unwrap();
     assert!(msgs.is_empty(), "{msgs:?}");
 
     // the holder dies: its lease is taken over at once, with no wait for it to lapse
@@ -103,7 +100,7 @@ async fn one_turn_per_session_across_processes() {
         user_texts(&reqs[1].body),
         vec!["from the phone", "from the terminal"]
     );
-    let lease = s.store.call(|st| st.lease("shared-1")).await.unwrap();
+    let lease = s.store.lease("shared-1").await.unwrap();
     assert!(lease.is_none(), "{lease:?}");
 }
 
@@ -114,11 +111,7 @@ async fn the_orphan_sweep_spares_a_live_run_of_another_process() {
     session(&first.store, "run-live").await;
     session(&first.store, "run-dead").await;
     for id in ["run-live", "run-dead"] {
-        first
-            .store
-            .call(move |s| s.set_session_status(id, "running"))
-            .await
-            .unwrap();
+        first.store.set_session_status(id, "running").await.unwrap();
     }
     let mut live = sleeper();
     let mut dead = sleeper();
@@ -132,26 +125,17 @@ async fn the_orphan_sweep_spares_a_live_run_of_another_process() {
     let second = TestServer::start_on(&db).await;
     let status = |id: &'static str| {
         let store = second.store.clone();
-        async move { store.call(move |s| s.session(id)).await.unwrap().status }
+        async move { store.session(id).await.unwrap().status }
     };
     assert_eq!(status("run-dead").await, "error");
     assert_eq!(status("run-live").await, "running");
-    let events = second
-        .store
-        .call(|s| s.events("run-dead", None))
-        .await
-        .unwrap();
+    let events = second.store.events("run-dead", None).await.unwrap();
     assert_eq!(events.last().unwrap().data["type"], json!("error"));
 
     live.kill().unwrap();
     live.wait().unwrap();
     let third = TestServer::start_on(&db).await;
-    let st = third
-        .store
-        .call(|s| s.session("run-live"))
-        .await
-        .unwrap()
-        .status;
+    let st = third.store.session("run-live").await.unwrap().status;
     assert_eq!(st, "error");
 }
 
@@ -172,14 +156,12 @@ async fn a_failed_turn_does_not_poison_the_session() {
     let reqs = s.fake.message_requests();
     assert_eq!(user_texts(&reqs[1].body), vec!["a good prompt"]);
     // nothing is lost: the refused prompt is still stored, marked
-    let all = s
-        .store
-        .call(|st| {
-            let id = st.latest_session()?.unwrap().id;
-            st.messages(&id)
-        })
-        .await
-        .unwrap();
+    let all = async {
+        let id = s.store.latest_session().await?.unwrap().id;
+        s.store.messages(&id).await
+    }
+    .await
+    .unwrap();
     let first = &all[0];
     assert_eq!(first.text(), "a prompt the API refuses");
     assert!(first.unanswered);
@@ -269,7 +251,7 @@ async fn the_users_message_is_stored_before_the_stream_starts() {
     let resp = req.await.unwrap().unwrap();
     assert_eq!(resp.status(), 200);
     // the moment the client sees the 200, the message is in the store
-    let msgs = s.store.call(|st| st.messages("ios-store-1")).await.unwrap();
+    let msgs = s.store.messages("ios-store-1").await.unwrap();
     assert_eq!(msgs[0].text(), "keep me");
     let (frames, done) = crate::support::server::sse_json(&resp.text().await.unwrap());
     let text: String = frames

@@ -13,9 +13,9 @@ fn slow(text: &str) -> crate::support::fake_anthropic::Scripted {
     })
 }
 
-async fn wait_until(mut f: impl FnMut() -> bool) {
+async fn wait_until<F: std::future::Future<Output = bool>>(mut f: impl FnMut() -> F) {
     for _ in 0..100 {
-        if f() {
+        if f().await {
             return;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -44,16 +44,16 @@ async fn a_client_that_disconnects_cancels_the_turn_and_the_partial_answer_is_st
         ));
     }
     drop(body);
-    wait_until(|| s.fake.disconnects() == 1).await;
-    let store = s.store.clone();
-    wait_until(|| {
-        store
+    wait_until(|| async { s.fake.disconnects() == 1 }).await;
+    wait_until(|| async {
+        s.store
             .messages("sess-drop")
+            .await
             .map(|m| m.len() == 2)
             .unwrap_or(false)
     })
     .await;
-    let msgs = s.store.messages("sess-drop").unwrap();
+    let msgs = s.store.messages("sess-drop").await.unwrap();
     assert_eq!(msgs[1].stop_reason.as_deref(), Some("cancelled"));
     let kept = msgs[1].text();
     assert!(kept.starts_with("one") && kept.len() < 60, "{kept}");
@@ -80,7 +80,7 @@ async fn delete_stops_a_running_turn_closes_its_stream_and_is_idempotent() {
             .await
             .unwrap()
     });
-    wait_until(|| !s.fake.message_requests().is_empty()).await;
+    wait_until(|| async { !s.fake.message_requests().is_empty() }).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let (_, st) = s.get("/v1/chat/completions/sess-stop/status").await;
     assert_eq!(st["is_running"], json!(true));
@@ -114,7 +114,7 @@ async fn delete_stops_a_running_turn_closes_its_stream_and_is_idempotent() {
     assert_eq!((code, r["was_running"].clone()), (200, json!(false)));
     let (code, _) = s.delete("/v1/chat/completions/never-existed").await;
     assert_eq!(code, 200);
-    let msgs = s.store.messages("sess-stop").unwrap();
+    let msgs = s.store.messages("sess-stop").await.unwrap();
     assert_eq!(
         msgs.last().unwrap().stop_reason.as_deref(),
         Some("cancelled")
@@ -146,7 +146,7 @@ async fn shutdown_ends_open_streams_with_a_final_frame_and_done() {
     let ios =
         open(json!({"project_id":"p","messages":[{"role":"user","content":"x"}],"stream":true}));
     let oai = open(json!({"messages":[{"role":"user","content":"y"}],"stream":true}));
-    wait_until(|| s.fake.message_requests().len() == 2).await;
+    wait_until(|| async { s.fake.message_requests().len() == 2 }).await;
     tokio::time::sleep(Duration::from_millis(250)).await;
     s.stop().await;
     let ios = tokio::time::timeout(Duration::from_secs(5), ios)
@@ -232,7 +232,7 @@ async fn a_dropped_upstream_mid_stream_is_an_error_in_both_modes() {
         .filter_map(|f| f["choices"][0]["delta"]["content"].as_str())
         .collect();
     assert!(text.starts_with("this") && text.contains("⚠️"), "{text}");
-    let msgs = s.store.messages("cut").unwrap();
+    let msgs = s.store.messages("cut").await.unwrap();
     assert_eq!(
         msgs[1].stop_reason.as_deref(),
         Some("error"),
@@ -267,7 +267,7 @@ async fn concurrent_streams_on_different_sessions() {
                 .all(|f| f["session_id"] == json!(format!("c{i}")))
         );
     }
-    assert_eq!(s.store.session_stats().unwrap().total_messages, 2 * n);
+    assert_eq!(s.store.session_stats().await.unwrap().total_messages, 2 * n);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -249,11 +249,7 @@ async fn cross_site_requests_are_refused_in_every_simple_form() {
     assert_eq!(bash["enabled"], json!(true), "{bash}");
 
     // nothing was started or stored by any of it
-    let sessions = s
-        .store
-        .call(|st| st.sessions(&Default::default()))
-        .await
-        .unwrap();
+    let sessions = s.store.sessions(&Default::default()).await.unwrap();
     assert!(sessions.is_empty(), "{sessions:?}");
 
     // allowed: same-origin, the user's own typing (none), a loopback app, curl-like clients
@@ -360,11 +356,7 @@ async fn json_routes_want_json_and_say_415() {
     let r = raw(&s, "POST", "/v1/projects", &[], r#"{"name":"x"}"#).await;
     assert_eq!(r.status, 415);
     assert_eq!(s.fake.requests().len(), 0);
-    let sessions = s
-        .store
-        .call(|st| st.sessions(&Default::default()))
-        .await
-        .unwrap();
+    let sessions = s.store.sessions(&Default::default()).await.unwrap();
     assert!(sessions.is_empty());
     // parameters are fine
     let r = raw(
@@ -505,15 +497,13 @@ async fn the_public_turn_status_shows_counters_only() {
     let s = TestServer::start_with(setup).await;
     let sess = s
         .store
-        .call(|st| {
-            st.create_session(&clauded::store::NewSession {
-                id: Some("sess-status".into()),
-                title: "my secret plans for the launch".into(),
-                model: "claude-sonnet-4-5".into(),
-                system_prompt: Some("the hidden system prompt".into()),
-                source: "api".into(),
-                ..Default::default()
-            })
+        .create_session(&clauded::store::NewSession {
+            id: Some("sess-status".into()),
+            title: "my secret plans for the launch".into(),
+            model: "claude-sonnet-4-5".into(),
+            system_prompt: Some("the hidden system prompt".into()),
+            source: "api".into(),
+            ..Default::default()
         })
         .await
         .unwrap();
@@ -584,11 +574,7 @@ async fn client_ids_are_checked_and_never_become_paths() {
     }
     assert!(!outside.join("here.txt").exists());
     assert_eq!(s.fake.requests().len(), 0);
-    let sessions = s
-        .store
-        .call(|st| st.sessions(&Default::default()))
-        .await
-        .unwrap();
+    let sessions = s.store.sessions(&Default::default()).await.unwrap();
     assert!(sessions.is_empty(), "{sessions:?}");
 
     // a good client-chosen id works, and its tools run in a folder the server named
@@ -682,11 +668,7 @@ async fn webedt_small_faults() {
     .await;
     assert_eq!(r.status, 400, "{}", r.body);
     assert_eq!(r.json()["success"], json!(false));
-    let sessions = s
-        .store
-        .call(|st| st.sessions(&Default::default()))
-        .await
-        .unwrap();
+    let sessions = s.store.sessions(&Default::default()).await.unwrap();
     assert!(sessions.is_empty());
     assert_eq!(s.fake.requests().len(), 0);
 }
@@ -719,11 +701,7 @@ async fn the_server_clones_only_remote_https_repositories_unless_told() {
         assert_eq!(r.status, 400, "{url}: {}", r.body);
         assert_eq!(r.json()["success"], json!(false));
     }
-    let sessions = s
-        .store
-        .call(|st| st.sessions(&Default::default()))
-        .await
-        .unwrap();
+    let sessions = s.store.sessions(&Default::default()).await.unwrap();
     assert!(sessions.is_empty(), "{sessions:?}");
     assert!(s.fake.requests().is_empty());
 }
@@ -767,13 +745,11 @@ async fn a_stale_interrupt_does_not_turn_the_next_abort_into_completed() {
     let s = TestServer::start().await;
     let remote = bare_remote(s.dir.path());
     s.store
-        .call(|st| {
-            st.create_session(&clauded::store::NewSession {
-                id: Some("run-stale".into()),
-                model: "claude-sonnet-4-5".into(),
-                source: "run".into(),
-                ..Default::default()
-            })
+        .create_session(&clauded::store::NewSession {
+            id: Some("run-stale".into()),
+            model: "claude-sonnet-4-5".into(),
+            source: "run".into(),
+            ..Default::default()
         })
         .await
         .unwrap();

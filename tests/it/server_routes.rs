@@ -243,11 +243,11 @@ async fn stateless_non_stream_maps_both_ways_and_logs_the_request() {
     );
     assert_eq!(up["model"], json!("claude-opus-4-5"));
     assert_eq!(
-        s.store.sessions(&Default::default()).unwrap().len(),
+        s.store.sessions(&Default::default()).await.unwrap().len(),
         0,
         "stateless mode stores no session"
     );
-    let log = s.store.recent_requests(5).unwrap();
+    let log = s.store.recent_requests(5).await.unwrap();
     assert_eq!(log.len(), 1);
     assert_eq!(
         (log[0].source.as_str(), log[0].status, log[0].output_tokens),
@@ -450,7 +450,7 @@ async fn upstream_errors_before_the_first_byte_are_real_http_errors() {
         e["error"],
         json!({"message":"slow down","type":"rate_limit_error","param":null,"code":"rate_limit_exceeded"})
     );
-    let log = s.store.recent_requests(1).unwrap();
+    let log = s.store.recent_requests(1).await.unwrap();
     assert_eq!(log[0].status, Some(429));
 }
 
@@ -688,6 +688,7 @@ async fn token_auth_guards_everything_but_health_and_status() {
             model: "m".into(),
             ..Default::default()
         })
+        .await
         .unwrap();
     let (st, _) = s.get("/v1/chat/completions/s1/status").await;
     assert_eq!(

@@ -410,6 +410,7 @@ async fn runs_left_running_by_a_dead_process_are_closed_at_start() {
                 source: "run".into(),
                 ..Default::default()
             })
+            .await
             .unwrap();
         store
             .update_session(
@@ -419,6 +420,7 @@ async fn runs_left_running_by_a_dead_process_are_closed_at_start() {
                     ..Default::default()
                 },
             )
+            .await
             .unwrap();
         let c = rusqlite::Connection::open(&db).unwrap();
         c.execute(

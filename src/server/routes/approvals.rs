@@ -27,7 +27,7 @@ pub struct Pending {
 
 /// `GET /v1/approvals`: requests still waiting, newest first.
 pub async fn list(State(st): State<AppState>) -> Result<Json<Pending>, ApiError> {
-    let data = st.store().call(|s| s.pending_approvals()).await?;
+    let data = st.store().pending_approvals().await?;
     Ok(Json(Pending {
         object: "list",
         data,
@@ -78,7 +78,7 @@ pub async fn stream(
     let shutdown = st.shutdown_token();
     tokio::spawn(async move {
         loop {
-            let events = match st.store().call(move |s| s.approval_events(after)).await {
+            let events = match st.store().approval_events(after).await {
                 Ok(e) => e,
                 Err(e) => {
                     tracing::warn!("approval stream: {e}");

@@ -18,7 +18,7 @@ use crate::server::extract::{ApiJson, IdPath, parse};
 use crate::server::layers::CallerKey;
 use crate::server::sse::{self, Frame, FrameTx};
 use crate::server::state::TurnGuard;
-use crate::store::{self, NewProject, NewSession, Session};
+use crate::store::{self, NewSession, Session};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -134,43 +134,19 @@ fn error_stream(
 
 /// Finds the session, or creates it (with the id and project the client named).
 async fn session_for(st: &AppState, req: &ChatRequest) -> Result<Session, ApiError> {
-    let (sid, pid) = (req.session_id.clone(), req.project_id.clone());
     let model = req
         .model
         .clone()
         .unwrap_or_else(|| st.options().model.clone());
-    let system = req.system_prompt.clone();
     Ok(st
         .store()
-        .call(move |s| {
-            if let Some(id) = &sid {
-                match s.session(id) {
-                    Ok(found) => return Ok(found),
-                    Err(store::Error::NotFound { .. }) => {}
-                    Err(e) => return Err(e),
-                }
-            }
-            let project_id = match pid {
-                Some(p) => {
-                    if let Err(store::Error::NotFound { .. }) = s.project(&p) {
-                        s.create_project(&NewProject {
-                            id: Some(p.clone()),
-                            name: p.clone(),
-                            ..Default::default()
-                        })?;
-                    }
-                    Some(p)
-                }
-                None => None,
-            };
-            s.create_session(&NewSession {
-                id: sid,
-                project_id,
-                model,
-                system_prompt: system,
-                source: "api".into(),
-                ..Default::default()
-            })
+        .open_session(&NewSession {
+            id: req.session_id.clone(),
+            project_id: req.project_id.clone(),
+            model,
+            system_prompt: req.system_prompt.clone(),
+            source: "api".into(),
+            ..Default::default()
         })
         .await?)
 }
@@ -512,7 +488,7 @@ impl Approver for HttpApprover {
             let _ = self
                 .st
                 .store()
-                .call(move |s| s.append_event(&sid, "approval_request", &frame))
+                .append_event(&sid, "approval_request", &frame)
                 .await;
             let answered = engine::approvals::wait(self.st.store(), &approval).await;
             engine::approvals::as_decision(answered.as_ref().and_then(|a| a.decision.as_deref()))
@@ -527,7 +503,7 @@ async fn session_tooling(
     tx: Option<FrameTx>,
 ) -> Result<Option<Tooling>, ApiError> {
     let sid = session.id.clone();
-    let servers = st.store().call(move |s| s.session_servers(&sid)).await?;
+    let servers = st.store().session_servers(&sid).await?;
     if servers.is_empty() {
         return Ok(None);
     }
@@ -574,7 +550,7 @@ pub async fn status(
     State(st): State<AppState>,
     IdPath(sid): IdPath,
 ) -> Result<Json<TurnStatus>, ApiError> {
-    let s = st.store().call(move |s| s.session(&sid)).await?;
+    let s = st.store().session(&sid).await?;
     let running = st.is_running(&s.id);
     Ok(Json(TurnStatus {
         is_running: running,

@@ -69,7 +69,7 @@ pub async fn live() -> Json<Live> {
 
 /// The store answers a query and its schema is the one this build writes.
 pub async fn ready(State(st): State<AppState>) -> (StatusCode, Json<Ready>) {
-    let checked = st.store().call(|s| s.schema_version()).await;
+    let checked = st.store().schema_version().await;
     let (schema, error) = match checked {
         Ok(v) if v.current() => (Some(v), None),
         Ok(v) => (

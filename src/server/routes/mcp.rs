@@ -83,7 +83,7 @@ async fn server_json(st: &AppState, row: &McpServerRow) -> Value {
 
 /// `GET /v1/mcp/servers`.
 pub async fn list(State(st): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let rows = st.store().call(|s| s.mcp_servers()).await?;
+    let rows = st.store().mcp_servers().await?;
     // all at once: the listing takes as long as the slowest server, at most STATUS_WAIT
     let servers: Vec<Value> =
         futures_util::future::join_all(rows.iter().map(|r| server_json(&st, r))).await;
@@ -172,7 +172,7 @@ pub async fn create(
         headers: b.headers,
         project_id: b.project_id,
     };
-    let row = st.store().call(move |s| s.add_mcp_server(&new)).await?;
+    let row = st.store().add_mcp_server(&new).await?;
     Ok((StatusCode::CREATED, Json(row.public_json())))
 }
 
@@ -181,7 +181,7 @@ pub async fn remove(
     State(st): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let row = st.store().call(move |s| s.mcp_server(&id)).await?;
+    let row = st.store().mcp_server(&id).await?;
     if row.is_builtin() {
         return Err(ApiError::bad_request(
             format!("{} is built in; disable it instead", row.name),
@@ -189,7 +189,7 @@ pub async fn remove(
         ));
     }
     let rid = row.id.clone();
-    st.store().call(move |s| s.delete_mcp_server(&rid)).await?;
+    st.store().delete_mcp_server(&rid).await?;
     st.tools().forget(&row.id).await;
     Ok(success(json!({"id": row.id})))
 }
@@ -199,7 +199,7 @@ pub async fn tools(
     State(st): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let row = st.store().call(move |s| s.mcp_server(&id)).await?;
+    let row = st.store().mcp_server(&id).await?;
     let tools = st.tools().server_tools(&row).await.map_err(|e| {
         ApiError::new(
             StatusCode::BAD_GATEWAY,
@@ -228,22 +228,11 @@ pub struct Toggle {
 }
 
 async fn toggle(st: AppState, id: String, b: Toggle, on: bool) -> Result<Json<Value>, ApiError> {
-    let row = st.store().call(move |s| s.mcp_server(&id)).await?;
+    let row = st.store().mcp_server(&id).await?;
     let rid = row.id.clone();
     match b.session_id.clone() {
-        Some(sid) => {
-            st.store()
-                .call(move |s| {
-                    s.session(&sid)?;
-                    s.set_session_server(&sid, &rid, on)
-                })
-                .await?
-        }
-        None => {
-            st.store()
-                .call(move |s| s.set_mcp_enabled(&rid, on))
-                .await?
-        }
+        Some(sid) => st.store().set_session_server(&sid, &rid, on).await?,
+        None => st.store().set_mcp_enabled(&rid, on).await?,
     }
     Ok(success(
         json!({"server_id": row.id, "name": row.name, "enabled": on, "session_id": b.session_id}),
@@ -275,27 +264,17 @@ pub async fn session_root(st: &AppState, session_id: Option<&str>) -> Result<Pat
     if let Some(sid) = session_id {
         crate::store::check_id("session", sid)?;
     }
-    let sid = session_id.map(str::to_owned);
-    let root = st
-        .store()
-        .call(move |s| {
-            let Some(sid) = sid else {
-                return Ok(ws.join("scratch"));
-            };
-            let sess = s.session(&sid)?;
-            let project = s.project(&sess.project_id)?;
-            if let Some(p) = project.path {
-                return Ok(PathBuf::from(p));
-            }
-            let meta = s.session_metadata(&sess.id)?;
-            if let Some(w) = meta["workspace"].as_str() {
-                return Ok(PathBuf::from(w));
-            }
+    let root = match session_id {
+        None => ws.join("scratch"),
+        Some(sid) => {
             let folder = ws.join(uuid::Uuid::new_v4().simple().to_string());
-            s.merge_session_metadata(&sess.id, &json!({"workspace": folder.to_string_lossy()}))?;
-            Ok(folder)
-        })
-        .await?;
+            PathBuf::from(
+                st.store()
+                    .session_root(sid, &folder.to_string_lossy())
+                    .await?,
+            )
+        }
+    };
     std::fs::create_dir_all(&root)
         .map_err(|e| ApiError::internal(format!("cannot make {}: {e}", root.display())))?;
     Ok(root)
@@ -321,7 +300,7 @@ async fn execute_named(
     session_id: Option<&str>,
     timeout: Option<f64>,
 ) -> Result<Json<Value>, ApiError> {
-    let rows = st.store().call(|s| s.mcp_servers()).await?;
+    let rows = st.store().mcp_servers().await?;
     let (server, tool) = claude_name.split_once("__").ok_or_else(|| {
         ApiError::bad_request("tool_name must be `server__tool`", Some("tool_name"))
     })?;
@@ -430,21 +409,13 @@ pub async fn session_tools(
         }
     }
     let s2 = sid.clone();
-    let enabled = st
+    let enabled: Vec<String> = st
         .store()
-        .call(move |s| {
-            s.session(&s2)?;
-            let rows = s.mcp_servers()?;
-            let mut on = Vec::new();
-            for name in &servers {
-                if let Some(r) = rows.iter().find(|r| &r.name == name || &r.id == name) {
-                    s.set_session_server(&s2, &r.id, true)?;
-                    on.push(r.name.clone());
-                }
-            }
-            Ok(on)
-        })
-        .await?;
+        .enable_session_servers(&s2, &servers)
+        .await?
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
     Ok(Json(
         json!({"ok": true, "success": true, "sessionId": sid, "session_id": sid,
         "enabledTools": tools, "enabled_tools": tools, "enabled_servers": enabled, "message": "ok"}),
@@ -467,7 +438,7 @@ pub async fn approve(
     let (s2, t2) = (sid.clone(), tool_use_id.clone());
     let waiting = st
         .store()
-        .call(move |s| s.approval_for_tool_use(&s2, &t2))
+        .approval_for_tool_use(&s2, &t2)
         .await?
         .filter(|a| a.decision.is_none())
         .ok_or_else(|| ApiError::not_found("pending approval", &tool_use_id))?;

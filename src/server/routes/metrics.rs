@@ -13,7 +13,7 @@ pub async fn scrape(State(st): State<AppState>) -> Response {
     // the hub is in the store: every instance reports the same count
     let pending = st
         .store()
-        .call(|s| s.pending_approvals())
+        .pending_approvals()
         .await
         .map(|p| p.len())
         .unwrap_or(0);

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 /// A bare array of projects.
 pub async fn list(State(st): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let list = st.store().call(|s| s.projects()).await?;
+    let list = st.store().projects().await?;
     Ok(Json(Value::Array(list.iter().map(project_json).collect())))
 }
 
@@ -42,7 +42,7 @@ pub async fn create(
     }
     if let Some(id) = &b.id {
         let id2 = id.clone();
-        if st.store().call(move |s| s.project(&id2)).await.is_ok() {
+        if st.store().project(&id2).await.is_ok() {
             return Err(ApiError::new(
                 StatusCode::CONFLICT,
                 "conflict_error",
@@ -56,13 +56,13 @@ pub async fn create(
         description: b.description.unwrap_or_default(),
         path: b.path.filter(|p| !p.is_empty()),
     };
-    let p = st.store().call(move |s| s.create_project(&new)).await?;
+    let p = st.store().create_project(&new).await?;
     Ok((StatusCode::CREATED, Json(project_json(&p))))
 }
 
 /// One project.
 pub async fn one(State(st): State<AppState>, IdPath(id): IdPath) -> Result<Json<Value>, ApiError> {
-    let p = st.store().call(move |s| s.project(&id)).await?;
+    let p = st.store().project(&id).await?;
     Ok(Json(project_json(&p)))
 }
 
@@ -72,7 +72,7 @@ pub async fn remove(
     IdPath(id): IdPath,
 ) -> Result<Json<Value>, ApiError> {
     let id2 = id.clone();
-    if !st.store().call(move |s| s.delete_project(&id2)).await? {
+    if !st.store().delete_project(&id2).await? {
         return Err(ApiError::not_found("project", &id));
     }
     Ok(success(json!({"id": id})))

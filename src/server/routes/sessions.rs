@@ -34,7 +34,7 @@ pub async fn list(
         project_id: q.project_id.filter(|p| !p.is_empty()),
         limit: q.limit,
     };
-    let list = st.store().call(move |s| s.sessions(&filter)).await?;
+    let list = st.store().sessions(&filter).await?;
     Ok(Json(Value::Array(
         list.iter()
             .map(|s| session_json(s, st.is_running(&s.id)))
@@ -70,7 +70,7 @@ pub async fn create(
         .filter(|p| !p.is_empty());
     if let Some(id) = &b.id {
         let id2 = id.clone();
-        if st.store().call(move |s| s.session(&id2)).await.is_ok() {
+        if st.store().session(&id2).await.is_ok() {
             return Err(ApiError::new(
                 StatusCode::CONFLICT,
                 "conflict_error",
@@ -89,13 +89,13 @@ pub async fn create(
         system_prompt: b.system_prompt.filter(|s| !s.is_empty()),
         source: "api".into(),
     };
-    let s = st.store().call(move |s| s.create_session(&new)).await?;
+    let s = st.store().create_session(&new).await?;
     Ok((StatusCode::CREATED, Json(session_json(&s, false))))
 }
 
 /// One session.
 pub async fn one(State(st): State<AppState>, IdPath(id): IdPath) -> Result<Json<Value>, ApiError> {
-    let s = st.store().call(move |s| s.session(&id)).await?;
+    let s = st.store().session(&id).await?;
     Ok(Json(session_json(&s, st.is_running(&s.id))))
 }
 
@@ -106,7 +106,7 @@ pub async fn remove(
 ) -> Result<Json<Value>, ApiError> {
     st.stop_turn(&id);
     let id2 = id.clone();
-    if !st.store().call(move |s| s.delete_session(&id2)).await? {
+    if !st.store().delete_session(&id2).await? {
         return Err(ApiError::not_found("session", &id));
     }
     Ok(success(json!({"id": id})))
@@ -114,7 +114,7 @@ pub async fn remove(
 
 /// Totals, camelCase and snake_case.
 pub async fn stats(State(st): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let s = st.store().call(|s| s.session_stats()).await?;
+    let s = st.store().session_stats().await?;
     let active = st.running_count();
     Ok(Json(json!({
         "activeSessions": active, "active_sessions": active,
@@ -153,13 +153,7 @@ pub async fn messages(
     IdPath(id): IdPath,
     Query(q): Query<MessagesQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let msgs = st
-        .store()
-        .call(move |s| {
-            s.session(&id)?;
-            s.messages(&id)
-        })
-        .await?;
+    let msgs = st.store().session_messages(&id).await?;
     let skip = q.limit.map(|l| msgs.len().saturating_sub(l)).unwrap_or(0);
     Ok(Json(Value::Array(
         msgs[skip..].iter().map(message_json).collect(),
@@ -216,13 +210,13 @@ pub async fn post_message(
     ApiJson(b): ApiJson<PostMessage>,
 ) -> Result<Response, ApiError> {
     let id2 = id.clone();
-    let session = st.store().call(move |s| s.session(&id2)).await?;
+    let session = st.store().session(&id2).await?;
     let user = user_content(b.content)?;
     if b.reply == Some(false) {
         let sid = session.id.clone();
         let m = st
             .store()
-            .call(move |s| s.add_message(&sid, &NewMessage::user(user)))
+            .add_message(&sid, &NewMessage::user(user))
             .await?;
         return Ok((StatusCode::CREATED, Json(message_json(&m))).into_response());
     }

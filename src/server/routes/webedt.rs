@@ -270,10 +270,7 @@ async fn execute(st: AppState, key: CallerKey, b: ExecuteBody) -> Response {
                     .emit(json!({"type": "interrupted", "message": "the run was interrupted"}))
                     .await;
                 let sid = session.id.clone();
-                let _ = st
-                    .store()
-                    .call(move |s| s.set_session_status(&sid, "completed"))
-                    .await;
+                let _ = st.store().set_session_status(&sid, "completed").await;
             }
             st.hub().end(&session.id);
             drop(guard);
@@ -365,23 +362,13 @@ fn replayed(e: &Event) -> Value {
 
 async fn find_session(st: &AppState, id: &str) -> Result<Session, Response> {
     let id2 = id.to_owned();
-    match st.store().call(move |s| s.session(&id2)).await {
+    match st.store().session(&id2).await {
         Ok(s) => Ok(s),
         Err(crate::store::Error::NotFound { .. }) => {
             // the session path (owner__repo__branch) also names a run
-            let path = id.to_owned();
             let found = st
                 .store()
-                .call(move |s| {
-                    for sess in s.sessions(&Default::default())? {
-                        if s.session_metadata(&sess.id)?["sessionPath"].as_str()
-                            == Some(path.as_str())
-                        {
-                            return Ok(Some(sess));
-                        }
-                    }
-                    Ok(None)
-                })
+                .session_by_metadata("sessionPath", id)
                 .await
                 .map_err(internal)?;
             found.ok_or_else(|| fail(StatusCode::NOT_FOUND, "Session not found"))
@@ -400,7 +387,7 @@ async fn replay_then_live(
 ) {
     let live = st.hub().subscribe(&session.id);
     let sid = session.id.clone();
-    let stored = match st.store().call(move |s| s.events(&sid, after)).await {
+    let stored = match st.store().events(&sid, after).await {
         Ok(e) => e,
         Err(e) => {
             // never an empty replay that looks complete: an error frame, then the stream ends
@@ -490,7 +477,7 @@ async fn replay_then_live(
     let sid = session.id.clone();
     let status = st
         .store()
-        .call(move |s| s.session(&sid))
+        .session(&sid)
         .await
         .map(|s| s.status)
         .unwrap_or_default();
@@ -573,7 +560,7 @@ pub async fn events_json(
         .or(q.get("lastEventId"))
         .and_then(|v| v.parse().ok());
     let sid = session.id.clone();
-    let events = match st.store().call(move |s| s.events(&sid, after)).await {
+    let events = match st.store().events(&sid, after).await {
         Ok(e) => e,
         Err(e) => return internal(e),
     };
@@ -590,11 +577,7 @@ pub async fn events_json(
 /// A run session in WebEDT's camelCase row shape.
 async fn session_row(st: &AppState, s: &Session) -> Value {
     let sid = s.id.clone();
-    let meta = st
-        .store()
-        .call(move |st| st.session_metadata(&sid))
-        .await
-        .unwrap_or(json!({}));
+    let meta = st.store().session_metadata(&sid).await.unwrap_or(json!({}));
     let repo = meta["repoUrl"].as_str().unwrap_or_default();
     let (owner, name) = crate::git::github_repo(repo).unwrap_or_default();
     json!({
@@ -609,7 +592,7 @@ async fn session_row(st: &AppState, s: &Session) -> Value {
 
 /// `GET /api/sessions`.
 pub async fn list(State(st): State<AppState>) -> Response {
-    let all = match st.store().call(|s| s.sessions(&Default::default())).await {
+    let all = match st.store().sessions(&Default::default()).await {
         Ok(a) => a,
         Err(e) => return internal(e),
     };
@@ -641,7 +624,7 @@ pub async fn remove(State(st): State<AppState>, Path(id): Path<String>) -> Respo
     };
     st.stop_turn(&session.id);
     let sid = session.id.clone();
-    if let Err(e) = st.store().call(move |s| s.delete_session(&sid)).await {
+    if let Err(e) = st.store().delete_session(&sid).await {
         return ApiError::from(e).into_family_response(Family::Webedt);
     }
     Json(json!({"success": true, "data": {"message": "Session deleted", "id": session.id}}))
@@ -672,7 +655,7 @@ pub async fn interrupt(State(st): State<AppState>, Path(id): Path<String>) -> Re
 /// process that no longer runs. A run that another live process holds (a CLI `run` in a long
 /// tool call, another instance) is never touched. Returns how many were closed.
 pub async fn sweep_orphans(st: &AppState) -> usize {
-    let sessions = match st.store().call(|s| s.sessions(&Default::default())).await {
+    let sessions = match st.store().sessions(&Default::default()).await {
         Ok(s) => s,
         Err(e) => {
             tracing::warn!("orphan sweep: {e}");
@@ -686,7 +669,7 @@ pub async fn sweep_orphans(st: &AppState) -> usize {
         .filter(|s| s.status == "running" && !st.is_running(&s.id))
     {
         let sid = s.id.clone();
-        let lease = match st.store().call(move |st| st.lease(&sid)).await {
+        let lease = match st.store().lease(&sid).await {
             Ok(l) => l,
             Err(e) => {
                 tracing::warn!("orphan sweep: {e}");
@@ -705,10 +688,7 @@ pub async fn sweep_orphans(st: &AppState) -> usize {
             .emit(json!({"type": "error", "error": "the run stopped without finishing (the process running it ended)"}))
             .await;
         let sid = s.id.clone();
-        let _ = st
-            .store()
-            .call(move |s| s.set_session_status(&sid, "error"))
-            .await;
+        let _ = st.store().set_session_status(&sid, "error").await;
         closed += 1;
     }
     closed

@@ -122,6 +122,35 @@ impl Db {
         Err(unbuilt())
     }
 
+    /// The session whose metadata has `key` equal to the string `value`, if any.
+    pub async fn session_by_metadata(&self, _key: &str, _value: &str) -> Result<Option<Session>> {
+        Err(unbuilt())
+    }
+
+    /// The folder a session's tools work in (see the facade).
+    pub async fn session_root(&self, _session_id: &str, _new_folder: &str) -> Result<String> {
+        Err(unbuilt())
+    }
+
+    /// Get-or-create a session (see the facade).
+    pub async fn open_session(&self, _new: &NewSession) -> Result<Session> {
+        Err(unbuilt())
+    }
+
+    /// A session's messages; the session must exist.
+    pub async fn session_messages(&self, _id: &str) -> Result<Vec<StoredMessage>> {
+        Err(unbuilt())
+    }
+
+    /// Turns on the named servers for a session.
+    pub async fn enable_session_servers(
+        &self,
+        _session_id: &str,
+        _names: &[String],
+    ) -> Result<Vec<McpServerRow>> {
+        Err(unbuilt())
+    }
+
     /// Appends a message and bumps the session's activity time.
     pub async fn add_message(&self, _session_id: &str, _new: &NewMessage) -> Result<StoredMessage> {
         Err(unbuilt())
@@ -306,5 +335,16 @@ impl Db {
     /// The messages containing every word of `text`, newest first.
     pub async fn search_messages(&self, _text: &str, _limit: usize) -> Result<SearchResults> {
         Err(unbuilt())
+    }
+}
+
+/// Test support (stub until the engine lands).
+#[doc(hidden)]
+pub mod testing {
+    use crate::store::Result;
+
+    /// A fresh database on the server `admin_url` names; its URL.
+    pub async fn fresh_database(_admin_url: &str) -> Result<String> {
+        Err(super::unbuilt())
     }
 }

@@ -25,6 +25,12 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<McpServerRow> {
     })
 }
 
+fn session_exists(tx: &rusqlite::Transaction<'_>, id: &str) -> Result<()> {
+    tx.query_row("SELECT 1 FROM sessions WHERE id = ?1", [id], |_| Ok(()))
+        .optional()?
+        .ok_or_else(|| not_found("session", id))
+}
+
 fn to_json<T: Serialize>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(|e| Error::Corrupt(e.to_string()))
 }
@@ -119,6 +125,7 @@ impl Db {
     /// Turns a server on or off for a session.
     pub fn set_session_server(&self, session_id: &str, server_id: &str, on: bool) -> Result<()> {
         self.write(|tx| {
+            session_exists(tx, session_id)?;
             if on {
                 tx.execute(
                     "INSERT OR IGNORE INTO session_servers (session_id, server_id) VALUES (?1, ?2)",
@@ -131,6 +138,33 @@ impl Db {
                 )?;
             }
             Ok(())
+        })
+    }
+
+    /// Turns on, for a session, the servers named (by name or id) that exist; returns them.
+    pub fn enable_session_servers(
+        &self,
+        session_id: &str,
+        names: &[String],
+    ) -> Result<Vec<McpServerRow>> {
+        self.write(|tx| {
+            session_exists(tx, session_id)?;
+            let mut on = Vec::new();
+            for name in names {
+                let found = tx
+                    .query_row(&format!("{SELECT} WHERE id = ?1 OR name = ?1"), [name], row)
+                    .optional()?;
+                if let Some(r) = found {
+                    tx.execute(
+                        "INSERT OR IGNORE INTO session_servers (session_id, server_id) VALUES (?1, ?2)",
+                        params![session_id, r.id],
+                    )?;
+                    if !on.iter().any(|o: &McpServerRow| o.id == r.id) {
+                        on.push(r);
+                    }
+                }
+            }
+            Ok(on)
         })
     }
 

@@ -81,6 +81,9 @@ fn session_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Session> {
 
 /// `UPDATE sessions` for a [`SessionUpdate`]; the number of rows changed.
 fn update_session_in(tx: &Transaction<'_>, id: &str, up: &SessionUpdate) -> Result<usize> {
+    if let Some(patch) = &up.metadata {
+        merge_metadata_in(tx, id, patch)?;
+    }
     Ok(tx.execute(
         "UPDATE sessions SET
             title = COALESCE(?2, title),
@@ -99,6 +102,39 @@ fn update_session_in(tx: &Transaction<'_>, id: &str, up: &SessionUpdate) -> Resu
             now()
         ],
     )?)
+}
+
+fn insert_default_project(tx: &Transaction<'_>, at: &str) -> Result<()> {
+    tx.execute(
+        "INSERT OR IGNORE INTO projects (id, name, description, path, created_at, updated_at)
+         VALUES (?1, 'Default', 'Sessions without a project', NULL, ?2, ?2)",
+        params![DEFAULT_PROJECT_ID, at],
+    )?;
+    Ok(())
+}
+
+fn merge_metadata_in(tx: &Transaction<'_>, id: &str, patch: &serde_json::Value) -> Result<()> {
+    let text: String = tx
+        .query_row("SELECT metadata FROM sessions WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .optional()?
+        .ok_or_else(|| not_found("session", id))?;
+    let mut meta: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| Error::Corrupt(format!("session {id} metadata: {e}")))?;
+    if !meta.is_object() {
+        meta = serde_json::json!({});
+    }
+    if let (Some(m), Some(p)) = (meta.as_object_mut(), patch.as_object()) {
+        for (k, v) in p {
+            m.insert(k.clone(), v.clone());
+        }
+    }
+    tx.execute(
+        "UPDATE sessions SET metadata = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id, meta.to_string(), now()],
+    )?;
+    Ok(())
 }
 
 fn append_event_in(
@@ -360,14 +396,7 @@ impl Db {
     /// The project sessions fall into when none is named; made on first use.
     pub fn default_project(&self) -> Result<Project> {
         let at = now();
-        self.write(|tx| {
-            tx.execute(
-                "INSERT OR IGNORE INTO projects (id, name, description, path, created_at, updated_at)
-                 VALUES (?1, 'Default', 'Sessions without a project', NULL, ?2, ?2)",
-                params![DEFAULT_PROJECT_ID, at],
-            )?;
-            Ok(())
-        })?;
+        self.write(|tx| insert_default_project(tx, &at))?;
         self.project(DEFAULT_PROJECT_ID)
     }
 
@@ -395,18 +424,24 @@ impl Db {
 
     // ---- sessions ----
 
-    /// Adds a session; `project_id` None means the default project.
+    /// Adds a session; `project_id` None means the default project (made on first use).
     pub fn create_session(&self, new: &NewSession) -> Result<Session> {
         if let Some(id) = &new.id {
             check_id("session", id)?;
         }
-        let project_id = match &new.project_id {
-            Some(p) => self.project(p)?.id,
-            None => self.default_project()?.id,
-        };
         let id = new.id.clone().unwrap_or_else(new_id);
         let at = now();
         self.write(|tx| {
+            let project_id = match &new.project_id {
+                Some(p) => tx
+                    .query_row("SELECT id FROM projects WHERE id = ?1", [p], |r| r.get(0))
+                    .optional()?
+                    .ok_or_else(|| not_found("project", p))?,
+                None => {
+                    insert_default_project(tx, &at)?;
+                    DEFAULT_PROJECT_ID.to_owned()
+                }
+            };
             tx.execute(
                 "INSERT INTO sessions (id, project_id, title, model, system_prompt, source, created_at, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
@@ -492,29 +527,94 @@ impl Db {
     /// Merges keys into a session's metadata.
     pub fn merge_session_metadata(&self, id: &str, patch: &serde_json::Value) -> Result<()> {
         // read and write in one transaction: two merges never lose each other's keys
+        self.write(|tx| merge_metadata_in(tx, id, patch))
+    }
+
+    /// The session whose metadata has `key` equal to the string `value`, if any.
+    pub fn session_by_metadata(&self, key: &str, value: &str) -> Result<Option<Session>> {
+        let conn = self.conn();
+        Ok(conn
+            .query_row(
+                &format!(
+                    "{SESSION_SELECT} WHERE json_extract(s.metadata, '$.' || json_quote(?1)) = ?2
+                     ORDER BY s.updated_at DESC LIMIT 1"
+                ),
+                params![key, value],
+                session_row,
+            )
+            .optional()?)
+    }
+
+    /// The folder a session's tools work in: its project's path, else the workspace noted in
+    /// its metadata, else `new_folder`, which is noted there (one transaction, so two first
+    /// calls agree).
+    pub fn session_root(&self, session_id: &str, new_folder: &str) -> Result<String> {
         self.write(|tx| {
-            let text: String = tx
-                .query_row("SELECT metadata FROM sessions WHERE id = ?1", [id], |r| {
-                    r.get(0)
-                })
+            let (path, meta): (Option<String>, String) = tx
+                .query_row(
+                    "SELECT p.path, s.metadata FROM sessions s JOIN projects p ON p.id = s.project_id
+                     WHERE s.id = ?1",
+                    [session_id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
                 .optional()?
-                .ok_or_else(|| not_found("session", id))?;
-            let mut meta: serde_json::Value = serde_json::from_str(&text)
-                .map_err(|e| Error::Corrupt(format!("session {id} metadata: {e}")))?;
-            if !meta.is_object() {
-                meta = serde_json::json!({});
+                .ok_or_else(|| not_found("session", session_id))?;
+            if let Some(p) = path {
+                return Ok(p);
             }
-            if let (Some(m), Some(p)) = (meta.as_object_mut(), patch.as_object()) {
-                for (k, v) in p {
-                    m.insert(k.clone(), v.clone());
+            let meta: serde_json::Value = serde_json::from_str(&meta).unwrap_or_default();
+            if let Some(w) = meta["workspace"].as_str() {
+                return Ok(w.to_owned());
+            }
+            merge_metadata_in(tx, session_id, &serde_json::json!({"workspace": new_folder}))?;
+            Ok(new_folder.to_owned())
+        })
+    }
+
+    /// The session with `new.id` if it exists, else a new one, made in one transaction with
+    /// its project when `new.project_id` names one that does not exist yet (named after its
+    /// id). Two callers racing get the same session.
+    pub fn open_session(&self, new: &NewSession) -> Result<Session> {
+        if let Some(id) = &new.id {
+            check_id("session", id)?;
+            if let Ok(found) = self.session(id) {
+                return Ok(found);
+            }
+        }
+        if let Some(p) = &new.project_id {
+            check_id("project", p)?;
+        }
+        let id = new.id.clone().unwrap_or_else(new_id);
+        let at = now();
+        self.write(|tx| {
+            let project_id = match &new.project_id {
+                Some(p) => {
+                    tx.execute(
+                        "INSERT OR IGNORE INTO projects (id, name, description, path, created_at, updated_at)
+                         VALUES (?1, ?1, '', NULL, ?2, ?2)",
+                        params![p, at],
+                    )?;
+                    p.clone()
                 }
-            }
+                None => {
+                    insert_default_project(tx, &at)?;
+                    DEFAULT_PROJECT_ID.to_owned()
+                }
+            };
             tx.execute(
-                "UPDATE sessions SET metadata = ?2, updated_at = ?3 WHERE id = ?1",
-                params![id, meta.to_string(), now()],
+                "INSERT OR IGNORE INTO sessions (id, project_id, title, model, system_prompt, source, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+                params![id, project_id, new.title, new.model, new.system_prompt, new.source, at],
             )?;
             Ok(())
-        })
+        })?;
+        self.session(&id)
+    }
+
+    /// A session's messages in order; the session must exist.
+    pub fn session_messages(&self, id: &str) -> Result<Vec<StoredMessage>> {
+        self.session(id)?;
+        self.messages(id)
     }
 
     /// Sets a session's status (`idle`, `running`, `completed`, `error`).
