@@ -269,7 +269,11 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ),
     (
         "DATABASE_URL",
-        "The SQLite file: a path or a sqlite:// URL (PostgreSQL is not supported yet).",
+        "The store: a SQLite file (a path or sqlite:// URL), or a PostgreSQL server (postgres:// URL, sslmode honoured).",
+    ),
+    (
+        "CLAUDED_NO_MIGRATE",
+        "`serve` leaves the schema alone (migrate in a job with `clauded db migrate`).",
     ),
     ("HOST", "The server's address (default 127.0.0.1)."),
     ("PORT", "The server's port (default 8000)."),
@@ -404,8 +408,8 @@ pub struct Config {
     pub max_tokens: u32,
     /// Default system prompt.
     pub system: Option<String>,
-    /// The SQLite file.
-    pub database: PathBuf,
+    /// The store: the SQLite file, or a PostgreSQL URL.
+    pub database: crate::store::Database,
     /// Server address.
     pub host: String,
     /// Server port.
@@ -513,9 +517,9 @@ impl Config {
             paths.default_database().to_string_lossy().into_owned(),
             text
         );
-        let database = database_path(&database_raw).map_err(|message| Error::Value {
+        let database = crate::store::Database::parse(&database_raw).map_err(|e| Error::Value {
             name: "DATABASE_URL".into(),
-            message,
+            message: e.to_string(),
         })?;
         let host = pick!(
             "host",
@@ -685,28 +689,6 @@ fn parse_keyring(s: &str) -> Result<KeyringMode, String> {
     }
 }
 
-/// A SQLite path from a plain path or a `sqlite://` / `sqlite:` URL.
-pub fn database_path(raw: &str) -> Result<PathBuf, String> {
-    let raw = raw.trim();
-    let path = if let Some(rest) = raw.strip_prefix("sqlite://") {
-        rest
-    } else if let Some(rest) = raw.strip_prefix("sqlite:") {
-        rest
-    } else if raw.contains("://") {
-        return Err(format!(
-            "only SQLite is supported for now: give a file path or a sqlite:// URL, not {:?}",
-            raw.split("://").next().unwrap_or_default()
-        ));
-    } else {
-        raw
-    };
-    let path = path.split('?').next().unwrap_or_default();
-    if path.is_empty() {
-        return Err("the database path is empty".into());
-    }
-    Ok(PathBuf::from(path))
-}
-
 fn read_file_config(path: &Path) -> Result<FileConfig, Error> {
     match std::fs::read_to_string(path) {
         Ok(text) => toml::from_str(&text).map_err(|e| Error::File {
@@ -729,7 +711,7 @@ pub const CONFIG_TEMPLATE: &str = r#"# clauded configuration. Every key is optio
 # model = "claude-sonnet-4-5"                 # CLAUDE_DEFAULT_MODEL, --model
 # max_tokens = 8192                           # --max-tokens
 # system = "You are a concise assistant."     # --system
-# database = "/path/to/clauded.db"            # DATABASE_URL (path or sqlite:// URL), --db
+# database = "/path/to/clauded.db"            # DATABASE_URL (path, sqlite:// or postgres:// URL), --db
 # host = "127.0.0.1"                          # HOST, --host
 # port = 8000                                 # PORT, --port
 # workspace_dir = "/path/to/workspaces"       # WORKSPACE_DIR
@@ -792,7 +774,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.model, "flag");
-        assert_eq!(c.database, dir.path().join("clauded.db"));
+        assert_eq!(
+            c.database,
+            crate::store::Database::Sqlite(dir.path().join("clauded.db"))
+        );
     }
 
     #[test]
@@ -862,16 +847,25 @@ mod tests {
         );
         let c = Config::load_from(&e, &Overrides::default()).unwrap();
         assert_eq!(c.base_url, "http://alias");
-        assert_eq!(c.database, PathBuf::from("/tmp/x.db"));
-        assert!(
-            database_path("postgres://u@h/db")
-                .unwrap_err()
-                .contains("only SQLite")
-        );
         assert_eq!(
-            database_path("sqlite:rel.db?mode=rwc").unwrap(),
-            PathBuf::from("rel.db")
+            c.database,
+            crate::store::Database::Sqlite("/tmp/x.db".into())
         );
+        let pg = env(
+            &[
+                ("CLAUDED_HOME", "/h"),
+                ("DATABASE_URL", "postgres://u:pw@h/db"),
+            ],
+            &[],
+        );
+        let c = Config::load_from(&pg, &Overrides::default()).unwrap();
+        assert_eq!(c.database.engine(), "postgres");
+        let bad = env(
+            &[("CLAUDED_HOME", "/h"), ("DATABASE_URL", "mysql://h/db")],
+            &[],
+        );
+        let e = Config::load_from(&bad, &Overrides::default()).unwrap_err();
+        assert!(e.to_string().contains("DATABASE_URL"), "{e}");
     }
 
     #[test]

@@ -153,7 +153,7 @@ async fn ask(app: &App, args: Args, quiet: bool) -> Result<()> {
     let store = if args.no_save {
         Store::open_in_memory()?
     } else {
-        app.store()?
+        app.store().await?
     };
     let (session, new) = pick_session(&store, &args, app).await?;
     let host = super::tools::host(&app.config);

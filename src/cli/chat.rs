@@ -85,7 +85,7 @@ pub async fn run(args: Args, g: &super::Globals) -> Result<()> {
         g,
     )?;
     let client = app.client()?;
-    let store = app.store()?;
+    let store = app.store().await?;
     let session = if let Some(id) = &args.resume {
         let id = id.clone();
         Some(store.resolve_session(&id).await?)

@@ -40,7 +40,7 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
             let v = json!({
                 "config_file": p.config_file(),
                 "credentials_file": p.credentials_file(),
-                "database": c.database,
+                "database": c.database.to_string(),
                 "history_file": p.history_file(),
                 "config_dir": p.config_dir,
                 "data_dir": p.data_dir,

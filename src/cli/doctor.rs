@@ -7,6 +7,7 @@ use crate::config::{Config, DotEnv, Env, KeyringMode, Overrides, Paths};
 use crate::engine::tools::ToolHost;
 use crate::error::{Error, Result};
 use crate::secrets::{self, Backend, Secrets};
+use crate::store::Database;
 use serde::Serialize;
 use std::path::Path;
 use std::time::Duration;
@@ -119,31 +120,17 @@ fn print(report: &Report) {
 /// Every check, in the order a person would look.
 pub async fn diagnose(env: &Env, timeout: Duration) -> Vec<Check> {
     let mut out = Vec::new();
-    let paths = match Paths::resolve(env) {
-        Ok(p) => p,
-        Err(e) => {
-            out.push(check(
-                "config",
-                Status::Fail,
-                e.to_string(),
-                Some("set HOME, or CLAUDED_HOME to a folder for clauded's files".into()),
-            ));
-            out.extend(local_checks());
-            return out;
-        }
-    };
-    // PostgreSQL is not an engine of this build: report it, and check the rest as if unset
-    let postgres = env
-        .get("DATABASE_URL")
-        .filter(|u| u.starts_with("postgres://") || u.starts_with("postgresql://"))
-        .map(str::to_owned);
-    let overrides = Overrides {
-        database: postgres
-            .as_ref()
-            .map(|_| paths.default_database().to_string_lossy().into_owned()),
-        ..Default::default()
-    };
-    let config = match Config::load_from(env, &overrides) {
+    if let Err(e) = Paths::resolve(env) {
+        out.push(check(
+            "config",
+            Status::Fail,
+            e.to_string(),
+            Some("set HOME, or CLAUDED_HOME to a folder for clauded's files".into()),
+        ));
+        out.extend(local_checks());
+        return out;
+    }
+    let config = match Config::load_from(env, &Overrides::default()) {
         Ok(c) => c,
         Err(e) => {
             out.push(check(
@@ -162,11 +149,11 @@ pub async fn diagnose(env: &Env, timeout: Duration) -> Vec<Check> {
     out.push(config_check(env, &config));
     let secrets = Secrets::open(&config.paths, config.keyring);
     out.push(key_check(env, &secrets, &config, timeout).await);
-    let db = match &postgres {
-        Some(url) => postgres_check(url),
-        None => database_check(&config.database),
+    let db = match &config.database {
+        Database::Postgres(url) => postgres_check(url, timeout).await,
+        Database::Sqlite(path) => database_check(path),
     };
-    let store_ok = db.status != Status::Fail && postgres.is_none();
+    let store_ok = db.status != Status::Fail;
     out.push(db);
     out.push(port_check(&config, timeout).await);
     out.extend(local_checks());
@@ -310,19 +297,63 @@ fn postgres_where(url: &str) -> String {
     rest.rsplit_once('@').map_or(rest, |(_, r)| r).to_owned()
 }
 
-fn postgres_check(url: &str) -> Check {
-    check(
-        "database",
-        Status::Fail,
-        format!(
-            "DATABASE_URL names PostgreSQL ({}): not supported yet, this build stores in SQLite only",
-            postgres_where(url)
+/// Connects (without migrating) and compares the schema with this build's.
+async fn postgres_check(url: &str, timeout: Duration) -> Check {
+    let shown = postgres_where(url);
+    let db = Database::Postgres(url.to_owned());
+    let connected = tokio::time::timeout(timeout, async {
+        let store = crate::store::Store::connect(&db, false).await;
+        match store {
+            Ok(s) => s.schema_version().await,
+            // a schema behind or ahead is reported below, not as a failure to connect
+            Err(crate::store::Error::Unmigrated { found, known }) => {
+                Ok(crate::store::SchemaVersion { found, known })
+            }
+            Err(e) => Err(e),
+        }
+    })
+    .await;
+    match connected {
+        Err(_) => check(
+            "database",
+            Status::Fail,
+            format!("PostgreSQL {shown}: no answer in {} s", timeout.as_secs()),
+            Some("check that the server runs and that this machine may reach it".into()),
         ),
-        Some(
-            "unset DATABASE_URL (or give a file path or sqlite:// URL); PostgreSQL needs the second store engine"
-                .into(),
+        Ok(Err(e)) => check(
+            "database",
+            Status::Fail,
+            format!("PostgreSQL {shown}: {e}"),
+            Some(
+                "check DATABASE_URL's host, port, user, password and sslmode, and that the database exists"
+                    .into(),
+            ),
         ),
-    )
+        Ok(Ok(v)) if v.found > v.known => check(
+            "database",
+            Status::Fail,
+            format!(
+                "PostgreSQL {shown} has schema version {}, newer than this clauded ({})",
+                v.found, v.known
+            ),
+            Some("upgrade clauded on this machine".into()),
+        ),
+        Ok(Ok(v)) if v.found < v.known => check(
+            "database",
+            Status::Warn,
+            format!(
+                "PostgreSQL {shown} has schema version {}, this clauded brings {}",
+                v.found, v.known
+            ),
+            Some("`clauded db migrate` (or start `clauded serve`, which migrates)".into()),
+        ),
+        Ok(Ok(v)) => check(
+            "database",
+            Status::Ok,
+            format!("PostgreSQL {shown}, schema version {}", v.found),
+            None,
+        ),
+    }
 }
 
 fn database_check(path: &Path) -> Check {
@@ -568,10 +599,17 @@ fn keyring_check(secrets: &Secrets, mode: KeyringMode) -> Check {
 }
 
 async fn mcp_checks(c: &Config, timeout: Duration) -> Vec<Check> {
-    if !c.database.exists() {
+    if c.database.path().is_some_and(|p| !p.exists()) {
         return vec![check("mcp", Status::Ok, "no MCP servers registered", None)];
     }
-    let rows = match async { crate::store::Store::open(&c.database)?.mcp_servers().await }.await {
+    let rows = match async {
+        crate::store::Store::connect(&c.database, false)
+            .await?
+            .mcp_servers()
+            .await
+    }
+    .await
+    {
         Ok(r) => r,
         Err(e) => {
             return vec![check(

@@ -105,7 +105,7 @@ fn host(config: &crate::config::Config) -> std::sync::Arc<ToolHost> {
 pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
     let quiet = g.quiet;
     let app = App::load(&Overrides::default(), g)?;
-    let store = app.store()?;
+    let store = app.store().await?;
     match cmd {
         Command::Add {
             name,

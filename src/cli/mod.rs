@@ -4,6 +4,7 @@ mod ask;
 mod auth;
 mod chat;
 mod config_cmd;
+mod db;
 mod doctor;
 mod generate;
 mod health;
@@ -80,6 +81,9 @@ pub enum Command {
     Mcp(mcp::Command),
     /// Run the local API server.
     Serve(serve::Args),
+    /// The store: schema status, migrations, copying between SQLite and PostgreSQL.
+    #[command(subcommand)]
+    Db(db::Command),
     /// Check the setup (key, database, port, git, keyring, Landlock, MCP servers, GitHub token).
     Doctor(doctor::Args),
     /// Install, remove or check `clauded serve` as a service (systemd or launchd).
@@ -141,9 +145,9 @@ impl App {
         })
     }
 
-    /// Opens the database.
-    pub fn store(&self) -> Result<Store> {
-        Ok(Store::open(&self.config.database)?)
+    /// Opens the store (migrating it).
+    pub async fn store(&self) -> Result<Store> {
+        Ok(Store::connect(&self.config.database, true).await?)
     }
 
     /// The secret store (probing the keyring as configured).
@@ -269,6 +273,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Models(a) => models::run(a, g).await,
         Command::Mcp(c) => mcp::run(c, g).await,
         Command::Serve(a) => serve::run(a, g).await,
+        Command::Db(c) => db::run(c, g).await,
         Command::Health(a) => health::run(a, g).await,
         Command::Doctor(a) => doctor::run(a, g).await,
         Command::Service(c) => service::run(c).await,

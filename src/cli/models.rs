@@ -23,7 +23,7 @@ pub struct Args {
 pub async fn run(args: Args, g: &super::Globals) -> Result<()> {
     let quiet = g.quiet;
     let app = App::load(&Overrides::default(), g)?;
-    let store = app.store()?;
+    let store = app.store().await?;
     let client: Option<Client> = app.client().ok();
     let list = list_models(
         client.as_ref(),

@@ -42,7 +42,7 @@ pub enum Command {
 pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
     let quiet = g.quiet;
     let app = App::load(&Overrides::default(), g)?;
-    let store = app.store()?;
+    let store = app.store().await?;
     match cmd {
         Command::List { json } => {
             let list = store.projects().await?;

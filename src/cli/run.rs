@@ -123,7 +123,7 @@ pub async fn run(args: Args, g: &super::Globals) -> Result<()> {
         },
         g,
     )?;
-    let store = app.store()?;
+    let store = app.store().await?;
     let client = app.client()?;
     let secrets = app.secrets();
     let token = crate::secrets::github_token(&app.env, &secrets)?.map(|(t, _)| t);

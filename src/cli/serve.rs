@@ -15,9 +15,13 @@ pub struct Args {
     /// Port to bind (PORT; default 8000; 0 picks a free one).
     #[arg(long)]
     pub port: Option<u16>,
-    /// Database path or sqlite:// URL (DATABASE_URL).
+    /// The store: a path, sqlite:// or postgres:// URL (DATABASE_URL).
     #[arg(long)]
     pub db: Option<String>,
+    /// Do not migrate the store at start (a deployment that runs `clauded db migrate` in a
+    /// job); a schema other than this build's is then an error.
+    #[arg(long, env = "CLAUDED_NO_MIGRATE")]
+    pub no_migrate: bool,
     /// Require `Authorization: Bearer TOKEN` (or x-api-key) on every route but /health. On the
     /// command line it is visible to other users in `ps`; prefer --token-file or CLAUDED_SERVER_TOKEN.
     #[arg(long, env = "CLAUDED_SERVER_TOKEN", hide_env_values = true)]
@@ -129,7 +133,7 @@ pub async fn run(args: Args, g: &super::Globals) -> Result<()> {
              or pass --allow-unauthenticated if the network is trusted"
         )));
     }
-    let store = app.store()?;
+    let store = crate::store::Store::connect(&c.database, !args.no_migrate).await?;
     if args.demo {
         let model = c.model.clone();
         let added = server::demo::seed(&store, &model).await?;
@@ -182,7 +186,7 @@ pub async fn run(args: Args, g: &super::Globals) -> Result<()> {
         env!("CARGO_PKG_VERSION"),
         addr.port()
     );
-    eprintln!("database: {}", c.database.display());
+    eprintln!("database: {}", c.database);
     eprintln!("{key_line}");
     if let Some(maddr) = metrics_addr {
         let ml = tokio::net::TcpListener::bind(maddr)

@@ -94,6 +94,24 @@ impl Store {
         }
     }
 
+    /// Every row of every table (one read), for `db copy`.
+    pub async fn export_all(&self) -> Result<copy::Dump> {
+        on!(self, {} | d | d.export_all(), |p| p.export_all())
+    }
+
+    /// Writes a dump in one transaction: refused when the store holds rows (other than the
+    /// built-in MCP servers) unless `force`, which replaces them.
+    pub async fn import_all(&self, dump: &copy::Dump, force: bool) -> Result<copy::Report> {
+        on!(
+            self,
+            {
+                let dump = dump.clone();
+            } | d
+                | d.import_all(&dump, force),
+            |p| p.import_all(dump, force)
+        )
+    }
+
     fn counted<T>(&self, out: Result<T>) -> Result<T> {
         if let Err(e) = &out
             && e.is_failure()

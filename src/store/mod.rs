@@ -6,6 +6,7 @@
 //! blocking calls run on the blocking pool. Callers never see a rusqlite or PostgreSQL type.
 
 mod approvals;
+pub mod copy;
 mod facade;
 mod lease;
 mod mcp;
@@ -25,6 +26,11 @@ pub use notice::{Notice, wire as notice_wire};
 pub use search::{SearchHit, SearchResults};
 pub use sqlite::{fts_query, inspect};
 pub use url::Database;
+
+/// The migrations' names in order (both engines have the same ones).
+pub fn migration_names() -> Vec<&'static str> {
+    sqlite::migrate::names()
+}
 
 use std::path::PathBuf;
 

@@ -165,15 +165,21 @@ fn an_unreadable_database_and_postgres_are_named() {
         free_port(),
         &[(
             "DATABASE_URL",
-            "postgres://clauded:pg-secret@db:5432/clauded",
+            // nothing listens on port 1: the server cannot be reached
+            "postgres://clauded:pg-secret@127.0.0.1:1/clauded?sslmode=disable",
         )],
     );
     assert_eq!(r.code, 1, "{r:?}");
     let db = line(&v, "database");
+    assert_eq!(db["status"], "fail");
     assert!(
-        db["detail"].as_str().unwrap().contains("not supported yet"),
+        db["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("PostgreSQL 127.0.0.1:1/clauded"),
         "{db}"
     );
+    assert!(db["fix"].as_str().unwrap().contains("DATABASE_URL"), "{db}");
     assert!(
         !r.stdout.contains("pg-secret"),
         "the password is never shown"

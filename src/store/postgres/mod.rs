@@ -338,6 +338,22 @@ impl Db {
     }
 }
 
+impl Db {
+    /// Every row of every table.
+    pub async fn export_all(&self) -> Result<crate::store::copy::Dump> {
+        Err(unbuilt())
+    }
+
+    /// Writes a dump in one transaction.
+    pub async fn import_all(
+        &self,
+        _dump: &crate::store::copy::Dump,
+        _force: bool,
+    ) -> Result<crate::store::copy::Report> {
+        Err(unbuilt())
+    }
+}
+
 /// Test support (stub until the engine lands).
 #[doc(hidden)]
 pub mod testing {

@@ -3,6 +3,7 @@
 //! blocking pool.
 
 mod approvals;
+mod copy;
 mod lease;
 mod mcp;
 pub(super) mod migrate;

@@ -1,0 +1,79 @@
+//! Moving a whole store from one engine to another (`clauded db copy`): every row of every
+//! table, ids intact, read in one transaction and written in one.
+
+use super::{Error, Result, Store};
+
+/// The tables, parents before children (the order rows are written in).
+pub const TABLES: &[&str] = &[
+    "projects",
+    "sessions",
+    "messages",
+    "events",
+    "request_log",
+    "cache",
+    "mcp_servers",
+    "session_servers",
+    "tool_permissions",
+    "session_leases",
+    "approvals",
+    "approval_events",
+];
+
+/// One value, as both engines can hold it (a boolean is an `Int` 0 or 1).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    /// SQL NULL.
+    Null,
+    /// An integer.
+    Int(i64),
+    /// A float.
+    Real(f64),
+    /// Text (JSON columns too).
+    Text(String),
+}
+
+/// A table's rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    /// Its name.
+    pub name: String,
+    /// Column names, in the order of each row's cells.
+    pub columns: Vec<String>,
+    /// The rows, in primary-key order.
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// Every table of a store.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Dump {
+    /// In [`TABLES`] order.
+    pub tables: Vec<Table>,
+}
+
+/// What a copy wrote.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// Rows per table.
+    pub tables: Vec<(String, usize)>,
+}
+
+impl Report {
+    /// Rows in all.
+    pub fn total(&self) -> usize {
+        self.tables.iter().map(|(_, n)| n).sum()
+    }
+}
+
+/// Copies `from` into `to`. A target holding anything but the built-in MCP servers is refused
+/// unless `force`, which replaces its rows.
+pub async fn copy(from: &Store, to: &Store, force: bool) -> Result<Report> {
+    let dump = from.export_all().await?;
+    if dump.tables.len() != TABLES.len() {
+        return Err(Error::Corrupt(format!(
+            "the source gave {} tables, expected {}",
+            dump.tables.len(),
+            TABLES.len()
+        )));
+    }
+    to.import_all(&dump, force).await
+}
