@@ -140,6 +140,9 @@ clauded_pg_start() {
         --locale="$locale" --no-sync) > "$dir/initdb.log" 2>&1; then
         echo "PostgreSQL tests: initdb ($bindir) failed:" >&2
         tail -n 20 "$dir/initdb.log" >&2
+        if [ "$(id -u)" = 0 ]; then
+            echo "(as root the cluster runs as $clauded_pg_user, who must be able to reach $dir)" >&2
+        fi
         return 1
     fi
     for try in 1 2 3 4 5; do
@@ -156,6 +159,9 @@ clauded_pg_start() {
         fi
         echo "PostgreSQL tests: the server ($bindir) did not start:" >&2
         tail -n 20 "$log" >&2
+        if grep -qiE 'semaphore|shared memory' "$log" 2>/dev/null; then
+            echo "(fewer connections need less: CLAUDED_TEST_PG_MAX_CONNECTIONS=100 tests/run.sh)" >&2
+        fi
         return 1
     done
     if ! answer=$(PGCONNECT_TIMEOUT=5 "$psql" "postgres://postgres@127.0.0.1:$port/postgres" -XAtc 'show server_version' 2>&1); then
@@ -198,7 +204,9 @@ clauded_pg_setup() {
         echo "PostgreSQL tests SKIPPED: no server found (install postgresql or set CLAUDED_TEST_PG_URL)" >&2
         return 0
     fi
-    started=${EPOCHREALTIME/[.,]/}
+    # microseconds, where bash (5+) tells the time that finely
+    started=${EPOCHREALTIME:-}
+    started=${started/[.,]/}
     clauded_pg_sweep
     if [ "$(id -u)" = 0 ] && ! id "$clauded_pg_user" >/dev/null 2>&1 \
         && ! useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$clauded_pg_user"; then
