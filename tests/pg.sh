@@ -3,7 +3,7 @@
 # and removed when the sourcing shell exits; otherwise one line saying the PostgreSQL tests are
 # skipped, and CLAUDED_TEST_PG_URL stays unset. Exports CLAUDED_TEST_PG_URL and CLAUDED_TEST_PSQL
 # (the psql that tests/it/support/pg.rs runs). Returns non-zero only when a server was asked
-# for or found but cannot be used. Prints one line either way.
+# for or found but cannot be used. Prints one line when it works or skips.
 
 # ~40 tests at once (CI machines have more cores than this one), each a pool of a few
 # connections to its own database, plus psql; the default is 100
