@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Runs the whole test suite, installing first whatever the tests need on a fresh machine.
-# Usage: tests/run.sh [extra cargo test arguments]
+# Runs the whole test suite, installing first whatever the tests need on a fresh machine, then
+# the server's route tests a second time on the PostgreSQL engine (tests/pg.sh finds a server).
+# Usage: tests/run.sh [cargo test arguments]
+# With arguments it runs one `cargo test` with them, on the engine CLAUDED_TEST_ENGINE names
+# (SQLite unless it says postgres): CLAUDED_TEST_ENGINE=postgres tests/run.sh --test it webedt::
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,7 +45,31 @@ if [ -z "${CLAUDED_CHROMIUM:-}" ]; then
 fi
 export CLAUDED_MCP_TIME="$venv/bin/mcp-server-time"
 
+# PostgreSQL: CLAUDED_TEST_PG_URL, or a throwaway server stopped when this script exits
+. tests/pg.sh
+
 # every locked package, for every platform: the rust-version test reads `cargo metadata --offline`
 cargo fetch --locked --quiet
 
-cargo test --locked "$@"
+if [ $# -gt 0 ]; then
+    if [ "${CLAUDED_TEST_ENGINE:-}" = postgres ] && [ -z "${CLAUDED_TEST_PG_URL:-}" ]; then
+        echo "CLAUDED_TEST_ENGINE=postgres needs a PostgreSQL server: install postgresql or set CLAUDED_TEST_PG_URL" >&2
+        exit 1
+    fi
+    cargo test --locked "$@"
+    exit
+fi
+
+# The whole suite on SQLite, then the route tests on PostgreSQL; both run, and the script fails
+# if either did.
+status=0
+CLAUDED_TEST_ENGINE=sqlite cargo test --locked || status=$?
+if [ -n "${CLAUDED_TEST_PG_URL:-}" ]; then
+    # the modules whose tests drive the server's routes (a bare `server_` would also pick
+    # agent, mcp_client and doctor tests that merely name an MCP server)
+    routes=(server_faults:: server_guards:: server_routes:: webedt:: openai_sdk:: anthropic_sdk::
+        approvals:: shared_store:: mcp_registry::)
+    echo "== the route tests again, on PostgreSQL" >&2
+    CLAUDED_TEST_ENGINE=postgres cargo test --locked --test it -- "${routes[@]}" || status=$?
+fi
+exit "$status"
