@@ -38,6 +38,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             [CompletionResult]::new('models', 'models', [CompletionResultType]::ParameterValue, 'List the models the API offers')
             [CompletionResult]::new('mcp', 'mcp', [CompletionResultType]::ParameterValue, 'Register and use MCP tool servers')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run the local API server')
+            [CompletionResult]::new('db', 'db', [CompletionResultType]::ParameterValue, 'The store: schema status, migrations, copying between SQLite and PostgreSQL')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the setup (key, database, port, git, keyring, Landlock, MCP servers, GitHub token)')
             [CompletionResult]::new('service', 'service', [CompletionResultType]::ParameterValue, 'Install, remove or check `clauded serve` as a service (systemd or launchd)')
             [CompletionResult]::new('health', 'health', [CompletionResultType]::ParameterValue, 'Ask a running server whether it is ready; exit 0 if so, 1 if not')
@@ -478,13 +479,15 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         'clauded;serve' {
             [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'Address to bind (HOST; default 127.0.0.1)')
             [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Port to bind (PORT; default 8000; 0 picks a free one)')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database path or sqlite:// URL (DATABASE_URL)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a path, sqlite:// or postgres:// URL (DATABASE_URL)')
+            [CompletionResult]::new('--lease-ttl', '--lease-ttl', [CompletionResultType]::ParameterName, 'Seconds a turn''s or run''s lease outlives its instance''s last heartbeat: when an instance dies, another one on the store closes its runs within this time (at least 3)')
             [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Require `Authorization: Bearer TOKEN` (or x-api-key) on every route but /health. On the command line it is visible to other users in `ps`; prefer --token-file or CLAUDED_SERVER_TOKEN')
             [CompletionResult]::new('--token-file', '--token-file', [CompletionResultType]::ParameterName, 'Read the required token from FILE (surrounding whitespace and the newline are dropped)')
             [CompletionResult]::new('--cors-origin', '--cors-origin', [CompletionResultType]::ParameterName, 'Another allowed CORS origin (repeatable; `*` for any). Loopback origins are always allowed')
             [CompletionResult]::new('--allowed-host', '--allowed-host', [CompletionResultType]::ParameterName, 'Another `Host` name accepted on a loopback address (repeatable; loopback names always are)')
             [CompletionResult]::new('--metrics-addr', '--metrics-addr', [CompletionResultType]::ParameterName, 'Also serve GET /metrics on this address, without the token (e.g. 127.0.0.1:9100 for a local Prometheus). /metrics stays on the main address, behind the token')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--no-migrate', '--no-migrate', [CompletionResultType]::ParameterName, 'Do not migrate the store at start (a deployment that runs `clauded db migrate` in a job); a schema other than this build''s is then an error')
             [CompletionResult]::new('--allow-unauthenticated', '--allow-unauthenticated', [CompletionResultType]::ParameterName, 'Listen on a non-loopback address without a token')
             [CompletionResult]::new('--allow-local-repos', '--allow-local-repos', [CompletionResultType]::ParameterName, 'Let runs clone local paths and file:// URLs (trusted setups and tests only)')
             [CompletionResult]::new('--demo', '--demo', [CompletionResultType]::ParameterName, 'Add the demo projects and sessions (idempotent)')
@@ -496,6 +499,83 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'clauded;db' {
+            [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the store''s engine, where it is, and which migrations it has')
+            [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Apply the migrations this build brings (what `serve` does at start unless --no-migrate); several instances may run it at once')
+            [CompletionResult]::new('copy', 'copy', [CompletionResultType]::ParameterValue, 'Copy every row of one store into another (SQLite to PostgreSQL or back), ids intact')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'clauded;db;status' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store (a path, sqlite:// or postgres:// URL; default DATABASE_URL)')
+            [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'clauded;db;migrate' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store (a path, sqlite:// or postgres:// URL; default DATABASE_URL)')
+            [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'clauded;db;copy' {
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'The store to read')
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The store to write; must be empty unless --force')
+            [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace whatever the target holds')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'clauded;db;help' {
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the store''s engine, where it is, and which migrations it has')
+            [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Apply the migrations this build brings (what `serve` does at start unless --no-migrate); several instances may run it at once')
+            [CompletionResult]::new('copy', 'copy', [CompletionResultType]::ParameterValue, 'Copy every row of one store into another (SQLite to PostgreSQL or back), ids intact')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'clauded;db;help;status' {
+            break
+        }
+        'clauded;db;help;migrate' {
+            break
+        }
+        'clauded;db;help;copy' {
+            break
+        }
+        'clauded;db;help;help' {
             break
         }
         'clauded;doctor' {
@@ -834,6 +914,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             [CompletionResult]::new('models', 'models', [CompletionResultType]::ParameterValue, 'List the models the API offers')
             [CompletionResult]::new('mcp', 'mcp', [CompletionResultType]::ParameterValue, 'Register and use MCP tool servers')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run the local API server')
+            [CompletionResult]::new('db', 'db', [CompletionResultType]::ParameterValue, 'The store: schema status, migrations, copying between SQLite and PostgreSQL')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the setup (key, database, port, git, keyring, Landlock, MCP servers, GitHub token)')
             [CompletionResult]::new('service', 'service', [CompletionResultType]::ParameterValue, 'Install, remove or check `clauded serve` as a service (systemd or launchd)')
             [CompletionResult]::new('health', 'health', [CompletionResultType]::ParameterValue, 'Ask a running server whether it is ready; exit 0 if so, 1 if not')
@@ -921,6 +1002,21 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             break
         }
         'clauded;help;serve' {
+            break
+        }
+        'clauded;help;db' {
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the store''s engine, where it is, and which migrations it has')
+            [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Apply the migrations this build brings (what `serve` does at start unless --no-migrate); several instances may run it at once')
+            [CompletionResult]::new('copy', 'copy', [CompletionResultType]::ParameterValue, 'Copy every row of one store into another (SQLite to PostgreSQL or back), ids intact')
+            break
+        }
+        'clauded;help;db;status' {
+            break
+        }
+        'clauded;help;db;migrate' {
+            break
+        }
+        'clauded;help;db;copy' {
             break
         }
         'clauded;help;doctor' {

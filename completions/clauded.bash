@@ -28,6 +28,9 @@ _clauded() {
             clauded,config)
                 cmd="clauded__subcmd__config"
                 ;;
+            clauded,db)
+                cmd="clauded__subcmd__db"
+                ;;
             clauded,doctor)
                 cmd="clauded__subcmd__doctor"
                 ;;
@@ -115,6 +118,30 @@ _clauded() {
             clauded__subcmd__config__subcmd__help,show)
                 cmd="clauded__subcmd__config__subcmd__help__subcmd__show"
                 ;;
+            clauded__subcmd__db,copy)
+                cmd="clauded__subcmd__db__subcmd__copy"
+                ;;
+            clauded__subcmd__db,help)
+                cmd="clauded__subcmd__db__subcmd__help"
+                ;;
+            clauded__subcmd__db,migrate)
+                cmd="clauded__subcmd__db__subcmd__migrate"
+                ;;
+            clauded__subcmd__db,status)
+                cmd="clauded__subcmd__db__subcmd__status"
+                ;;
+            clauded__subcmd__db__subcmd__help,copy)
+                cmd="clauded__subcmd__db__subcmd__help__subcmd__copy"
+                ;;
+            clauded__subcmd__db__subcmd__help,help)
+                cmd="clauded__subcmd__db__subcmd__help__subcmd__help"
+                ;;
+            clauded__subcmd__db__subcmd__help,migrate)
+                cmd="clauded__subcmd__db__subcmd__help__subcmd__migrate"
+                ;;
+            clauded__subcmd__db__subcmd__help,status)
+                cmd="clauded__subcmd__db__subcmd__help__subcmd__status"
+                ;;
             clauded__subcmd__generate,completions)
                 cmd="clauded__subcmd__generate__subcmd__completions"
                 ;;
@@ -144,6 +171,9 @@ _clauded() {
                 ;;
             clauded__subcmd__help,config)
                 cmd="clauded__subcmd__help__subcmd__config"
+                ;;
+            clauded__subcmd__help,db)
+                cmd="clauded__subcmd__help__subcmd__db"
                 ;;
             clauded__subcmd__help,doctor)
                 cmd="clauded__subcmd__help__subcmd__doctor"
@@ -198,6 +228,15 @@ _clauded() {
                 ;;
             clauded__subcmd__help__subcmd__config,show)
                 cmd="clauded__subcmd__help__subcmd__config__subcmd__show"
+                ;;
+            clauded__subcmd__help__subcmd__db,copy)
+                cmd="clauded__subcmd__help__subcmd__db__subcmd__copy"
+                ;;
+            clauded__subcmd__help__subcmd__db,migrate)
+                cmd="clauded__subcmd__help__subcmd__db__subcmd__migrate"
+                ;;
+            clauded__subcmd__help__subcmd__db,status)
+                cmd="clauded__subcmd__help__subcmd__db__subcmd__status"
                 ;;
             clauded__subcmd__help__subcmd__generate,completions)
                 cmd="clauded__subcmd__help__subcmd__generate__subcmd__completions"
@@ -389,7 +428,7 @@ _clauded() {
 
     case "${cmd}" in
         clauded)
-            opts="-q -v -h -V --quiet --verbose --env-file --help --version ask run chat sessions projects models mcp serve doctor service health auth config generate help"
+            opts="-q -v -h -V --quiet --verbose --env-file --help --version ask run chat sessions projects models mcp serve db doctor service health auth config generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -834,6 +873,164 @@ _clauded() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        clauded__subcmd__db)
+            opts="-q -v -h -V --quiet --verbose --env-file --help --version status migrate copy help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__db__subcmd__copy)
+            opts="-q -v -h -V --from --to --force --quiet --verbose --env-file --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__db__subcmd__help)
+            opts="status migrate copy help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__db__subcmd__help__subcmd__copy)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__db__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__db__subcmd__help__subcmd__migrate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__db__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__db__subcmd__migrate)
+            opts="-q -v -h -V --db --quiet --verbose --env-file --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__db__subcmd__status)
+            opts="-q -v -h -V --db --json --quiet --verbose --env-file --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         clauded__subcmd__doctor)
             opts="-q -v -h -V --json --timeout --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -997,7 +1194,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__help)
-            opts="ask run chat sessions projects models mcp serve doctor service health auth config generate help"
+            opts="ask run chat sessions projects models mcp serve db doctor service health auth config generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1151,6 +1348,62 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__help__subcmd__config__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__help__subcmd__db)
+            opts="status migrate copy"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__help__subcmd__db__subcmd__copy)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__help__subcmd__db__subcmd__migrate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__help__subcmd__db__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2069,7 +2322,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__serve)
-            opts="-q -v -h -V --host --port --db --token --token-file --cors-origin --allow-unauthenticated --allowed-host --allow-local-repos --metrics-addr --demo --quiet --verbose --env-file --help --version"
+            opts="-q -v -h -V --host --port --db --no-migrate --lease-ttl --token --token-file --cors-origin --allow-unauthenticated --allowed-host --allow-local-repos --metrics-addr --demo --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2084,6 +2337,10 @@ _clauded() {
                     return 0
                     ;;
                 --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lease-ttl)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -35,6 +35,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand models 'List the models the API offers'
             cand mcp 'Register and use MCP tool servers'
             cand serve 'Run the local API server'
+            cand db 'The store: schema status, migrations, copying between SQLite and PostgreSQL'
             cand doctor 'Check the setup (key, database, port, git, keyring, Landlock, MCP servers, GitHub token)'
             cand service 'Install, remove or check `clauded serve` as a service (systemd or launchd)'
             cand health 'Ask a running server whether it is ready; exit 0 if so, 1 if not'
@@ -433,13 +434,15 @@ set edit:completion:arg-completer[clauded] = {|@words|
         &'clauded;serve'= {
             cand --host 'Address to bind (HOST; default 127.0.0.1)'
             cand --port 'Port to bind (PORT; default 8000; 0 picks a free one)'
-            cand --db 'Database path or sqlite:// URL (DATABASE_URL)'
+            cand --db 'The store: a path, sqlite:// or postgres:// URL (DATABASE_URL)'
+            cand --lease-ttl 'Seconds a turn''s or run''s lease outlives its instance''s last heartbeat: when an instance dies, another one on the store closes its runs within this time (at least 3)'
             cand --token 'Require `Authorization: Bearer TOKEN` (or x-api-key) on every route but /health. On the command line it is visible to other users in `ps`; prefer --token-file or CLAUDED_SERVER_TOKEN'
             cand --token-file 'Read the required token from FILE (surrounding whitespace and the newline are dropped)'
             cand --cors-origin 'Another allowed CORS origin (repeatable; `*` for any). Loopback origins are always allowed'
             cand --allowed-host 'Another `Host` name accepted on a loopback address (repeatable; loopback names always are)'
             cand --metrics-addr 'Also serve GET /metrics on this address, without the token (e.g. 127.0.0.1:9100 for a local Prometheus). /metrics stays on the main address, behind the token'
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --no-migrate 'Do not migrate the store at start (a deployment that runs `clauded db migrate` in a job); a schema other than this build''s is then an error'
             cand --allow-unauthenticated 'Listen on a non-loopback address without a token'
             cand --allow-local-repos 'Let runs clone local paths and file:// URLs (trusted setups and tests only)'
             cand --demo 'Add the demo projects and sessions (idempotent)'
@@ -451,6 +454,74 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
+        }
+        &'clauded;db'= {
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand status 'Show the store''s engine, where it is, and which migrations it has'
+            cand migrate 'Apply the migrations this build brings (what `serve` does at start unless --no-migrate); several instances may run it at once'
+            cand copy 'Copy every row of one store into another (SQLite to PostgreSQL or back), ids intact'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'clauded;db;status'= {
+            cand --db 'The store (a path, sqlite:// or postgres:// URL; default DATABASE_URL)'
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --json 'Print JSON'
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'clauded;db;migrate'= {
+            cand --db 'The store (a path, sqlite:// or postgres:// URL; default DATABASE_URL)'
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'clauded;db;copy'= {
+            cand --from 'The store to read'
+            cand --to 'The store to write; must be empty unless --force'
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --force 'Replace whatever the target holds'
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'clauded;db;help'= {
+            cand status 'Show the store''s engine, where it is, and which migrations it has'
+            cand migrate 'Apply the migrations this build brings (what `serve` does at start unless --no-migrate); several instances may run it at once'
+            cand copy 'Copy every row of one store into another (SQLite to PostgreSQL or back), ids intact'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'clauded;db;help;status'= {
+        }
+        &'clauded;db;help;migrate'= {
+        }
+        &'clauded;db;help;copy'= {
+        }
+        &'clauded;db;help;help'= {
         }
         &'clauded;doctor'= {
             cand --timeout 'Seconds each network check and each MCP server may take'
@@ -750,6 +821,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand models 'List the models the API offers'
             cand mcp 'Register and use MCP tool servers'
             cand serve 'Run the local API server'
+            cand db 'The store: schema status, migrations, copying between SQLite and PostgreSQL'
             cand doctor 'Check the setup (key, database, port, git, keyring, Landlock, MCP servers, GitHub token)'
             cand service 'Install, remove or check `clauded serve` as a service (systemd or launchd)'
             cand health 'Ask a running server whether it is ready; exit 0 if so, 1 if not'
@@ -815,6 +887,17 @@ set edit:completion:arg-completer[clauded] = {|@words|
         &'clauded;help;mcp;import'= {
         }
         &'clauded;help;serve'= {
+        }
+        &'clauded;help;db'= {
+            cand status 'Show the store''s engine, where it is, and which migrations it has'
+            cand migrate 'Apply the migrations this build brings (what `serve` does at start unless --no-migrate); several instances may run it at once'
+            cand copy 'Copy every row of one store into another (SQLite to PostgreSQL or back), ids intact'
+        }
+        &'clauded;help;db;status'= {
+        }
+        &'clauded;help;db;migrate'= {
+        }
+        &'clauded;help;db;copy'= {
         }
         &'clauded;help;doctor'= {
         }

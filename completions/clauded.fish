@@ -37,6 +37,7 @@ complete -c clauded -n "__fish_clauded_needs_command" -f -a "projects" -d 'List,
 complete -c clauded -n "__fish_clauded_needs_command" -f -a "models" -d 'List the models the API offers'
 complete -c clauded -n "__fish_clauded_needs_command" -f -a "mcp" -d 'Register and use MCP tool servers'
 complete -c clauded -n "__fish_clauded_needs_command" -f -a "serve" -d 'Run the local API server'
+complete -c clauded -n "__fish_clauded_needs_command" -f -a "db" -d 'The store: schema status, migrations, copying between SQLite and PostgreSQL'
 complete -c clauded -n "__fish_clauded_needs_command" -f -a "doctor" -d 'Check the setup (key, database, port, git, keyring, Landlock, MCP servers, GitHub token)'
 complete -c clauded -n "__fish_clauded_needs_command" -f -a "service" -d 'Install, remove or check `clauded serve` as a service (systemd or launchd)'
 complete -c clauded -n "__fish_clauded_needs_command" -f -a "health" -d 'Ask a running server whether it is ready; exit 0 if so, 1 if not'
@@ -250,13 +251,15 @@ complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_sub
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -l host -d 'Address to bind (HOST; default 127.0.0.1)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -l port -d 'Port to bind (PORT; default 8000; 0 picks a free one)' -r
-complete -c clauded -n "__fish_clauded_using_subcommand serve" -l db -d 'Database path or sqlite:// URL (DATABASE_URL)' -r
+complete -c clauded -n "__fish_clauded_using_subcommand serve" -l db -d 'The store: a path, sqlite:// or postgres:// URL (DATABASE_URL)' -r
+complete -c clauded -n "__fish_clauded_using_subcommand serve" -l lease-ttl -d 'Seconds a turn\'s or run\'s lease outlives its instance\'s last heartbeat: when an instance dies, another one on the store closes its runs within this time (at least 3)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -l token -d 'Require `Authorization: Bearer TOKEN` (or x-api-key) on every route but /health. On the command line it is visible to other users in `ps`; prefer --token-file or CLAUDED_SERVER_TOKEN' -r
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -l token-file -d 'Read the required token from FILE (surrounding whitespace and the newline are dropped)' -r -F
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -l cors-origin -d 'Another allowed CORS origin (repeatable; `*` for any). Loopback origins are always allowed' -r
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -l allowed-host -d 'Another `Host` name accepted on a loopback address (repeatable; loopback names always are)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -l metrics-addr -d 'Also serve GET /metrics on this address, without the token (e.g. 127.0.0.1:9100 for a local Prometheus). /metrics stays on the main address, behind the token' -r
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
+complete -c clauded -n "__fish_clauded_using_subcommand serve" -l no-migrate -d 'Do not migrate the store at start (a deployment that runs `clauded db migrate` in a job); a schema other than this build\'s is then an error'
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -l allow-unauthenticated -d 'Listen on a non-loopback address without a token'
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -l allow-local-repos -d 'Let runs clone local paths and file:// URLs (trusted setups and tests only)'
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -l demo -d 'Add the demo projects and sessions (idempotent)'
@@ -264,6 +267,40 @@ complete -c clauded -n "__fish_clauded_using_subcommand serve" -s q -l quiet -d 
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -s h -l help -d 'Print help'
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -s V -l version -d 'Print version'
+complete -c clauded -n "__fish_clauded_using_subcommand db; and not __fish_seen_subcommand_from status migrate copy help" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
+complete -c clauded -n "__fish_clauded_using_subcommand db; and not __fish_seen_subcommand_from status migrate copy help" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
+complete -c clauded -n "__fish_clauded_using_subcommand db; and not __fish_seen_subcommand_from status migrate copy help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c clauded -n "__fish_clauded_using_subcommand db; and not __fish_seen_subcommand_from status migrate copy help" -s h -l help -d 'Print help'
+complete -c clauded -n "__fish_clauded_using_subcommand db; and not __fish_seen_subcommand_from status migrate copy help" -s V -l version -d 'Print version'
+complete -c clauded -n "__fish_clauded_using_subcommand db; and not __fish_seen_subcommand_from status migrate copy help" -f -a "status" -d 'Show the store\'s engine, where it is, and which migrations it has'
+complete -c clauded -n "__fish_clauded_using_subcommand db; and not __fish_seen_subcommand_from status migrate copy help" -f -a "migrate" -d 'Apply the migrations this build brings (what `serve` does at start unless --no-migrate); several instances may run it at once'
+complete -c clauded -n "__fish_clauded_using_subcommand db; and not __fish_seen_subcommand_from status migrate copy help" -f -a "copy" -d 'Copy every row of one store into another (SQLite to PostgreSQL or back), ids intact'
+complete -c clauded -n "__fish_clauded_using_subcommand db; and not __fish_seen_subcommand_from status migrate copy help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c clauded -n "__fish_clauded_using_subcommand db; and __fish_seen_subcommand_from status" -l db -d 'The store (a path, sqlite:// or postgres:// URL; default DATABASE_URL)' -r
+complete -c clauded -n "__fish_clauded_using_subcommand db; and __fish_seen_subcommand_from status" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
+complete -c clauded -n "__fish_clauded_using_subcommand db; and __fish_seen_subcommand_from status" -l json -d 'Print JSON'
+complete -c clauded -n "__fish_clauded_using_subcommand db; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
+complete -c clauded -n "__fish_clauded_using_subcommand db; and __fish_seen_subcommand_from status" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c clauded -n "__fish_clauded_using_subcommand db; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
+complete -c clauded -n "__fish_clauded_using_subcommand db; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
+complete -c clauded -n "__fish_clauded_using_subcommand db; and __fish_seen_subcommand_from migrate" -l db -d 'The store (a path, sqlite:// or postgres:// URL; default DATABASE_URL)' -r
+complete -c clauded -n "__fish_clauded_using_subcommand db; and __fish_seen_subcommand_from migrate" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
+complete -c clauded -n "__fish_clauded_using_subcommand db; and __fish_seen_subcommand_from migrate" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
+complete -c clauded -n "__fish_clauded_using_subcommand db; and __fish_seen_subcommand_from migrate" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c clauded -n "__fish_clauded_using_subcommand db; and __fish_seen_subcommand_from migrate" -s h -l help -d 'Print help'
+complete -c clauded -n "__fish_clauded_using_subcommand db; and __fish_seen_subcommand_from migrate" -s V -l version -d 'Print version'
+complete -c clauded -n "__fish_clauded_using_subcommand db; and __fish_seen_subcommand_from copy" -l from -d 'The store to read' -r
+complete -c clauded -n "__fish_clauded_using_subcommand db; and __fish_seen_subcommand_from copy" -l to -d 'The store to write; must be empty unless --force' -r
+complete -c clauded -n "__fish_clauded_using_subcommand db; and __fish_seen_subcommand_from copy" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
+complete -c clauded -n "__fish_clauded_using_subcommand db; and __fish_seen_subcommand_from copy" -l force -d 'Replace whatever the target holds'
+complete -c clauded -n "__fish_clauded_using_subcommand db; and __fish_seen_subcommand_from copy" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
+complete -c clauded -n "__fish_clauded_using_subcommand db; and __fish_seen_subcommand_from copy" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c clauded -n "__fish_clauded_using_subcommand db; and __fish_seen_subcommand_from copy" -s h -l help -d 'Print help'
+complete -c clauded -n "__fish_clauded_using_subcommand db; and __fish_seen_subcommand_from copy" -s V -l version -d 'Print version'
+complete -c clauded -n "__fish_clauded_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show the store\'s engine, where it is, and which migrations it has'
+complete -c clauded -n "__fish_clauded_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "migrate" -d 'Apply the migrations this build brings (what `serve` does at start unless --no-migrate); several instances may run it at once'
+complete -c clauded -n "__fish_clauded_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "copy" -d 'Copy every row of one store into another (SQLite to PostgreSQL or back), ids intact'
+complete -c clauded -n "__fish_clauded_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c clauded -n "__fish_clauded_using_subcommand doctor" -l timeout -d 'Seconds each network check and each MCP server may take' -r
 complete -c clauded -n "__fish_clauded_using_subcommand doctor" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
 complete -c clauded -n "__fish_clauded_using_subcommand doctor" -l json -d 'Print one JSON document'
@@ -405,21 +442,22 @@ complete -c clauded -n "__fish_clauded_using_subcommand generate; and __fish_see
 complete -c clauded -n "__fish_clauded_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "completions" -d 'Completions for bash, zsh, fish, elvish and PowerShell'
 complete -c clauded -n "__fish_clauded_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "man" -d 'Man pages: clauded.1 and one per subcommand'
 complete -c clauded -n "__fish_clauded_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c clauded -n "__fish_clauded_using_subcommand help; and not __fish_seen_subcommand_from ask run chat sessions projects models mcp serve doctor service health auth config generate help" -f -a "ask" -d 'Ask one question; reads stdin when it is not a terminal'
-complete -c clauded -n "__fish_clauded_using_subcommand help; and not __fish_seen_subcommand_from ask run chat sessions projects models mcp serve doctor service health auth config generate help" -f -a "run" -d 'Have Claude carry out a request on a new git branch, then commit, push, open a PR'
-complete -c clauded -n "__fish_clauded_using_subcommand help; and not __fish_seen_subcommand_from ask run chat sessions projects models mcp serve doctor service health auth config generate help" -f -a "chat" -d 'Chat interactively'
-complete -c clauded -n "__fish_clauded_using_subcommand help; and not __fish_seen_subcommand_from ask run chat sessions projects models mcp serve doctor service health auth config generate help" -f -a "sessions" -d 'List, show, delete and export sessions'
-complete -c clauded -n "__fish_clauded_using_subcommand help; and not __fish_seen_subcommand_from ask run chat sessions projects models mcp serve doctor service health auth config generate help" -f -a "projects" -d 'List, add and remove projects'
-complete -c clauded -n "__fish_clauded_using_subcommand help; and not __fish_seen_subcommand_from ask run chat sessions projects models mcp serve doctor service health auth config generate help" -f -a "models" -d 'List the models the API offers'
-complete -c clauded -n "__fish_clauded_using_subcommand help; and not __fish_seen_subcommand_from ask run chat sessions projects models mcp serve doctor service health auth config generate help" -f -a "mcp" -d 'Register and use MCP tool servers'
-complete -c clauded -n "__fish_clauded_using_subcommand help; and not __fish_seen_subcommand_from ask run chat sessions projects models mcp serve doctor service health auth config generate help" -f -a "serve" -d 'Run the local API server'
-complete -c clauded -n "__fish_clauded_using_subcommand help; and not __fish_seen_subcommand_from ask run chat sessions projects models mcp serve doctor service health auth config generate help" -f -a "doctor" -d 'Check the setup (key, database, port, git, keyring, Landlock, MCP servers, GitHub token)'
-complete -c clauded -n "__fish_clauded_using_subcommand help; and not __fish_seen_subcommand_from ask run chat sessions projects models mcp serve doctor service health auth config generate help" -f -a "service" -d 'Install, remove or check `clauded serve` as a service (systemd or launchd)'
-complete -c clauded -n "__fish_clauded_using_subcommand help; and not __fish_seen_subcommand_from ask run chat sessions projects models mcp serve doctor service health auth config generate help" -f -a "health" -d 'Ask a running server whether it is ready; exit 0 if so, 1 if not'
-complete -c clauded -n "__fish_clauded_using_subcommand help; and not __fish_seen_subcommand_from ask run chat sessions projects models mcp serve doctor service health auth config generate help" -f -a "auth" -d 'Store, check or remove the Anthropic API key'
-complete -c clauded -n "__fish_clauded_using_subcommand help; and not __fish_seen_subcommand_from ask run chat sessions projects models mcp serve doctor service health auth config generate help" -f -a "config" -d 'Show or create the configuration'
-complete -c clauded -n "__fish_clauded_using_subcommand help; and not __fish_seen_subcommand_from ask run chat sessions projects models mcp serve doctor service health auth config generate help" -f -a "generate" -d 'Write shell completions or the man page'
-complete -c clauded -n "__fish_clauded_using_subcommand help; and not __fish_seen_subcommand_from ask run chat sessions projects models mcp serve doctor service health auth config generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c clauded -n "__fish_clauded_using_subcommand help; and not __fish_seen_subcommand_from ask run chat sessions projects models mcp serve db doctor service health auth config generate help" -f -a "ask" -d 'Ask one question; reads stdin when it is not a terminal'
+complete -c clauded -n "__fish_clauded_using_subcommand help; and not __fish_seen_subcommand_from ask run chat sessions projects models mcp serve db doctor service health auth config generate help" -f -a "run" -d 'Have Claude carry out a request on a new git branch, then commit, push, open a PR'
+complete -c clauded -n "__fish_clauded_using_subcommand help; and not __fish_seen_subcommand_from ask run chat sessions projects models mcp serve db doctor service health auth config generate help" -f -a "chat" -d 'Chat interactively'
+complete -c clauded -n "__fish_clauded_using_subcommand help; and not __fish_seen_subcommand_from ask run chat sessions projects models mcp serve db doctor service health auth config generate help" -f -a "sessions" -d 'List, show, delete and export sessions'
+complete -c clauded -n "__fish_clauded_using_subcommand help; and not __fish_seen_subcommand_from ask run chat sessions projects models mcp serve db doctor service health auth config generate help" -f -a "projects" -d 'List, add and remove projects'
+complete -c clauded -n "__fish_clauded_using_subcommand help; and not __fish_seen_subcommand_from ask run chat sessions projects models mcp serve db doctor service health auth config generate help" -f -a "models" -d 'List the models the API offers'
+complete -c clauded -n "__fish_clauded_using_subcommand help; and not __fish_seen_subcommand_from ask run chat sessions projects models mcp serve db doctor service health auth config generate help" -f -a "mcp" -d 'Register and use MCP tool servers'
+complete -c clauded -n "__fish_clauded_using_subcommand help; and not __fish_seen_subcommand_from ask run chat sessions projects models mcp serve db doctor service health auth config generate help" -f -a "serve" -d 'Run the local API server'
+complete -c clauded -n "__fish_clauded_using_subcommand help; and not __fish_seen_subcommand_from ask run chat sessions projects models mcp serve db doctor service health auth config generate help" -f -a "db" -d 'The store: schema status, migrations, copying between SQLite and PostgreSQL'
+complete -c clauded -n "__fish_clauded_using_subcommand help; and not __fish_seen_subcommand_from ask run chat sessions projects models mcp serve db doctor service health auth config generate help" -f -a "doctor" -d 'Check the setup (key, database, port, git, keyring, Landlock, MCP servers, GitHub token)'
+complete -c clauded -n "__fish_clauded_using_subcommand help; and not __fish_seen_subcommand_from ask run chat sessions projects models mcp serve db doctor service health auth config generate help" -f -a "service" -d 'Install, remove or check `clauded serve` as a service (systemd or launchd)'
+complete -c clauded -n "__fish_clauded_using_subcommand help; and not __fish_seen_subcommand_from ask run chat sessions projects models mcp serve db doctor service health auth config generate help" -f -a "health" -d 'Ask a running server whether it is ready; exit 0 if so, 1 if not'
+complete -c clauded -n "__fish_clauded_using_subcommand help; and not __fish_seen_subcommand_from ask run chat sessions projects models mcp serve db doctor service health auth config generate help" -f -a "auth" -d 'Store, check or remove the Anthropic API key'
+complete -c clauded -n "__fish_clauded_using_subcommand help; and not __fish_seen_subcommand_from ask run chat sessions projects models mcp serve db doctor service health auth config generate help" -f -a "config" -d 'Show or create the configuration'
+complete -c clauded -n "__fish_clauded_using_subcommand help; and not __fish_seen_subcommand_from ask run chat sessions projects models mcp serve db doctor service health auth config generate help" -f -a "generate" -d 'Write shell completions or the man page'
+complete -c clauded -n "__fish_clauded_using_subcommand help; and not __fish_seen_subcommand_from ask run chat sessions projects models mcp serve db doctor service health auth config generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c clauded -n "__fish_clauded_using_subcommand help; and __fish_seen_subcommand_from sessions" -f -a "list" -d 'List sessions, most recent first'
 complete -c clauded -n "__fish_clauded_using_subcommand help; and __fish_seen_subcommand_from sessions" -f -a "show" -d 'Print a session\'s conversation (Claude\'s Markdown rendered on a terminal)'
 complete -c clauded -n "__fish_clauded_using_subcommand help; and __fish_seen_subcommand_from sessions" -f -a "search" -d 'Search every stored message, newest first'
@@ -434,6 +472,9 @@ complete -c clauded -n "__fish_clauded_using_subcommand help; and __fish_seen_su
 complete -c clauded -n "__fish_clauded_using_subcommand help; and __fish_seen_subcommand_from mcp" -f -a "tools" -d 'Connect and list a server\'s tools'
 complete -c clauded -n "__fish_clauded_using_subcommand help; and __fish_seen_subcommand_from mcp" -f -a "call" -d 'Call one tool and print its result'
 complete -c clauded -n "__fish_clauded_using_subcommand help; and __fish_seen_subcommand_from mcp" -f -a "import" -d 'Import the `mcpServers` of a Claude Desktop or Claude Code config file'
+complete -c clauded -n "__fish_clauded_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "status" -d 'Show the store\'s engine, where it is, and which migrations it has'
+complete -c clauded -n "__fish_clauded_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "migrate" -d 'Apply the migrations this build brings (what `serve` does at start unless --no-migrate); several instances may run it at once'
+complete -c clauded -n "__fish_clauded_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "copy" -d 'Copy every row of one store into another (SQLite to PostgreSQL or back), ids intact'
 complete -c clauded -n "__fish_clauded_using_subcommand help; and __fish_seen_subcommand_from service" -f -a "install" -d 'Install and start the service (system-wide as root, else for this user)'
 complete -c clauded -n "__fish_clauded_using_subcommand help; and __fish_seen_subcommand_from service" -f -a "uninstall" -d 'Stop the service and remove its unit (data and the `clauded` user are kept)'
 complete -c clauded -n "__fish_clauded_using_subcommand help; and __fish_seen_subcommand_from service" -f -a "status" -d 'Whether the service runs, and whether it answers /health/ready'

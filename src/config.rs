@@ -272,6 +272,10 @@ pub const ENV_VARS: &[(&str, &str)] = &[
         "The store: a SQLite file (a path or sqlite:// URL), or a PostgreSQL server (postgres:// URL, sslmode honoured).",
     ),
     (
+        "CLAUDED_LEASE_TTL",
+        "Seconds before another instance closes the runs of one that stopped (default 30).",
+    ),
+    (
         "CLAUDED_NO_MIGRATE",
         "`serve` leaves the schema alone (migrate in a job with `clauded db migrate`).",
     ),

@@ -5,7 +5,7 @@ use super::output::{self, dim, note};
 use super::render::Answer;
 use crate::anthropic::ContentBlock;
 use crate::config::Overrides;
-use crate::engine::events::{Broadcaster, EventSink};
+use crate::engine::events::{EventSink, Follower};
 use crate::engine::run::{self, RepoSource, RunEnv, RunError, RunSpec};
 use crate::engine::{TurnContext, TurnEvent};
 use crate::error::{Error, Result};
@@ -203,27 +203,39 @@ pub async fn run(args: Args, g: &super::Globals) -> Result<()> {
     let session = run::open_session(&ctx, existing.as_deref(), &spec.model, project)
         .await
         .map_err(|e| Error::Usage(e.to_string()))?;
-    let hub = Broadcaster::new();
-    hub.start(&session.id);
-    let mut events = hub
-        .subscribe(&session.id)
-        .ok_or_else(|| Error::Other("the event stream did not start".into()))?;
-    let sink = EventSink::new(store.clone(), hub.clone(), &session.id);
+    // the run's own events, as stored, printed as they come (new ones only)
+    let after = store.events(&session.id, None).await?.last().map(|e| e.id);
+    let mut events = Follower::new(&store, &session.id, after);
+    let finished = tokio_util::sync::CancellationToken::new();
+    let sink = EventSink::new(store.clone(), &session.id);
     let json_mode = args.json;
     // Claude's text (stdout) and the run's status lines (stderr) share the terminal: a status
     // line first ends the text's line
     let answer = Arc::new(Mutex::new(Answer::new(args.raw, true)));
     let printer = tokio::spawn({
-        let answer = answer.clone();
+        let (answer, finished) = (answer.clone(), finished.clone());
         async move {
-            while let Ok(ev) = events.recv().await {
-                if json_mode {
-                    let mut v = ev.event.clone();
-                    v["id"] = json!(ev.id);
-                    let _ = output::print_ndjson(&v);
-                } else if let Some(line) = describe(&ev.event) {
-                    lock(&answer).break_line();
-                    eprintln!("{}", dim(&line));
+            loop {
+                // once the run is over, what it stored last is read once more, then no wait
+                let done = finished.is_cancelled();
+                let wait = if done {
+                    std::time::Duration::ZERO
+                } else {
+                    std::time::Duration::from_millis(500)
+                };
+                let batch = events.next(wait).await.unwrap_or_default();
+                for ev in batch {
+                    if json_mode {
+                        let mut v = ev.event.clone();
+                        v["id"] = json!(ev.id);
+                        let _ = output::print_ndjson(&v);
+                    } else if let Some(line) = describe(&ev.event) {
+                        lock(&answer).break_line();
+                        eprintln!("{}", dim(&line));
+                    }
+                }
+                if done {
+                    return;
                 }
             }
         }
@@ -273,7 +285,7 @@ pub async fn run(args: Args, g: &super::Globals) -> Result<()> {
     .await;
     lease.release().await;
     watcher.abort();
-    hub.end(&session.id);
+    finished.cancel();
     let _ = printer.await;
     host.shutdown().await;
     lock(&answer).finish();

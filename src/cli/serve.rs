@@ -20,8 +20,18 @@ pub struct Args {
     pub db: Option<String>,
     /// Do not migrate the store at start (a deployment that runs `clauded db migrate` in a
     /// job); a schema other than this build's is then an error.
-    #[arg(long, env = "CLAUDED_NO_MIGRATE")]
+    #[arg(long, env = "CLAUDED_NO_MIGRATE", hide_env_values = true)]
     pub no_migrate: bool,
+    /// Seconds a turn's or run's lease outlives its instance's last heartbeat: when an
+    /// instance dies, another one on the store closes its runs within this time (at least 3).
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        env = "CLAUDED_LEASE_TTL",
+        hide_env_values = true,
+        default_value_t = 30
+    )]
+    pub lease_ttl: u64,
     /// Require `Authorization: Bearer TOKEN` (or x-api-key) on every route but /health. On the
     /// command line it is visible to other users in `ps`; prefer --token-file or CLAUDED_SERVER_TOKEN.
     #[arg(long, env = "CLAUDED_SERVER_TOKEN", hide_env_values = true)]
@@ -133,6 +143,12 @@ pub async fn run(args: Args, g: &super::Globals) -> Result<()> {
              or pass --allow-unauthenticated if the network is trusted"
         )));
     }
+    if args.lease_ttl < 3 {
+        return Err(Error::Usage(
+            "--lease-ttl must be at least 3 seconds".into(),
+        ));
+    }
+    crate::engine::lease::set_ttl(std::time::Duration::from_secs(args.lease_ttl));
     let store = crate::store::Store::connect(&c.database, !args.no_migrate).await?;
     if args.demo {
         let model = c.model.clone();

@@ -96,6 +96,7 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
                 .sessions(&SessionFilter {
                     project_id,
                     limit: Some(limit),
+                    ..Default::default()
                 })
                 .await?;
             let all = store.session_ids().await?;

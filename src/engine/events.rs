@@ -1,95 +1,53 @@
-//! A run's event stream: every event is stored (append-only, increasing id) and then fanned out
-//! to live subscribers. Publishing never waits for a subscriber: a subscriber that falls behind
-//! is dropped and reconnects from its last id.
+//! A run's event stream: every event is stored (append-only, increasing id); readers follow
+//! the stored rows, woken by the store's notices (every instance's, on PostgreSQL), so replay
+//! and live delivery are one path and a reader may sit on any instance. A reader that falls
+//! behind only reads more rows at once; nobody waits for it.
 
-use crate::store::{self, Store};
+use crate::store::{self, Notice, Store};
 use serde_json::Value;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use tokio::sync::broadcast;
+use std::time::Duration;
+use tokio::sync::broadcast::{self, error::RecvError};
 
-/// How many events a live subscriber may fall behind before it is dropped.
-const LAG: usize = 1024;
-
-/// One stored event as subscribers see it.
+/// One stored event as readers see it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Stamped {
     /// The store's id (the SSE `id:`).
     pub id: i64,
     /// The event, with its `type`.
     pub event: Value,
+    /// When it was stored (RFC 3339).
+    pub created_at: String,
 }
 
-/// Live fan-out of the runs of one process.
-#[derive(Default)]
-pub struct Broadcaster {
-    channels: Mutex<HashMap<String, broadcast::Sender<Stamped>>>,
-}
-
-impl std::fmt::Debug for Broadcaster {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Broadcaster").finish_non_exhaustive()
-    }
-}
-
-impl Broadcaster {
-    /// An empty broadcaster.
-    pub fn new() -> Arc<Self> {
-        Arc::new(Self::default())
+impl Stamped {
+    /// The event's `type`.
+    pub fn kind(&self) -> &str {
+        self.event["type"].as_str().unwrap_or("message")
     }
 
-    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<String, broadcast::Sender<Stamped>>> {
-        self.channels.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Marks a session's run live (subscribers can attach).
-    pub fn start(&self, session_id: &str) {
-        self.map()
-            .entry(session_id.to_owned())
-            .or_insert_with(|| broadcast::channel(LAG).0);
-    }
-
-    /// Ends a session's run: its subscribers see the channel close.
-    pub fn end(&self, session_id: &str) {
-        self.map().remove(session_id);
-    }
-
-    /// True while a run is live.
-    pub fn is_live(&self, session_id: &str) -> bool {
-        self.map().contains_key(session_id)
-    }
-
-    /// A receiver of a live run's future events, or None when no run is live.
-    pub fn subscribe(&self, session_id: &str) -> Option<broadcast::Receiver<Stamped>> {
-        self.map().get(session_id).map(|tx| tx.subscribe())
-    }
-
-    fn publish(&self, session_id: &str, ev: Stamped) {
-        if let Some(tx) = self.map().get(session_id) {
-            let _ = tx.send(ev);
-        }
+    /// True for the events that end a run (`completed`, `error`).
+    pub fn is_terminal(&self) -> bool {
+        matches!(self.kind(), "completed" | "error")
     }
 }
 
-/// Stores and publishes the events of one session's run.
+/// Stores the events of one session's run.
 #[derive(Clone, Debug)]
 pub struct EventSink {
     store: Store,
-    hub: Arc<Broadcaster>,
     session_id: String,
 }
 
 impl EventSink {
     /// A sink for a session.
-    pub fn new(store: Store, hub: Arc<Broadcaster>, session_id: &str) -> Self {
+    pub fn new(store: Store, session_id: &str) -> Self {
         Self {
             store,
-            hub,
             session_id: session_id.to_owned(),
         }
     }
 
-    /// Stores the event (with a timestamp) and publishes it; returns its id.
+    /// Stores the event (with a timestamp); returns its id. Readers hear of it from the store.
     pub async fn emit(&self, mut event: Value) -> store::Result<i64> {
         if let Some(o) = event.as_object_mut() {
             o.entry("timestamp")
@@ -100,9 +58,141 @@ impl EventSink {
             .and_then(Value::as_str)
             .unwrap_or("event")
             .to_owned();
-        let (sid, ev) = (self.session_id.clone(), event.clone());
-        let id = self.store.append_event(&sid, &kind, &ev).await?;
-        self.hub.publish(&self.session_id, Stamped { id, event });
-        Ok(id)
+        self.store
+            .append_event(&self.session_id, &kind, &event)
+            .await
+    }
+}
+
+/// Follows a session's stored events from an id on: what is stored now, then each new row as
+/// the store announces it. Subscribed before its first read, so no row falls between.
+#[derive(Debug)]
+pub struct Follower {
+    store: Store,
+    session_id: String,
+    last: i64,
+    notices: broadcast::Receiver<Notice>,
+}
+
+impl Follower {
+    /// Follows `session_id` after event `after` (from the start when None).
+    pub fn new(store: &Store, session_id: &str, after: Option<i64>) -> Self {
+        Self {
+            notices: store.subscribe(),
+            store: store.clone(),
+            session_id: session_id.to_owned(),
+            last: after.unwrap_or(0),
+        }
+    }
+
+    /// The id of the last event returned (or the starting id).
+    pub fn last(&self) -> i64 {
+        self.last
+    }
+
+    /// The rows after the last one returned: at once when there are some, else after word of
+    /// new ones, or empty when `wait` passes without any.
+    pub async fn next(&mut self, wait: Duration) -> store::Result<Vec<Stamped>> {
+        let rows = self.read().await?;
+        if !rows.is_empty() {
+            return Ok(rows);
+        }
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let woken = tokio::time::timeout_at(deadline, self.notices.recv()).await;
+            match woken {
+                Err(_) => return Ok(Vec::new()),
+                Ok(Ok(Notice::Event { session_id, .. })) if session_id != self.session_id => {
+                    continue;
+                }
+                Ok(Ok(Notice::Event { .. } | Notice::Resync)) | Ok(Err(RecvError::Lagged(_))) => {
+                    let rows = self.read().await?;
+                    if !rows.is_empty() {
+                        return Ok(rows);
+                    }
+                }
+                Ok(Ok(_)) => continue,
+                // the store is gone: nothing more will come
+                Ok(Err(RecvError::Closed)) => return Ok(Vec::new()),
+            }
+        }
+    }
+
+    async fn read(&mut self) -> store::Result<Vec<Stamped>> {
+        let rows = self.store.events(&self.session_id, Some(self.last)).await?;
+        if let Some(e) = rows.last() {
+            self.last = e.id;
+        }
+        Ok(rows
+            .into_iter()
+            .map(|e| Stamped {
+                id: e.id,
+                event: e.data,
+                created_at: e.created_at,
+            })
+            .collect())
+    }
+}
+
+/// Whether a run is going on for a session on any instance: its lease is held and not lapsed.
+pub async fn run_is_live(store: &Store, session_id: &str) -> store::Result<bool> {
+    let now = jiff::Timestamp::now().as_millisecond();
+    Ok(store
+        .lease(session_id)
+        .await?
+        .is_some_and(|l| l.expires_ms > now))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::NewSession;
+
+    #[tokio::test]
+    async fn a_follower_gets_stored_rows_then_new_ones_in_order_once() {
+        let store = Store::open_in_memory().unwrap();
+        let s = store
+            .create_session(&NewSession {
+                model: "m".into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let sink = EventSink::new(store.clone(), &s.id);
+        let first = sink.emit(serde_json::json!({"type": "a"})).await.unwrap();
+        let mut f = Follower::new(&store, &s.id, None);
+        let got = f.next(Duration::from_millis(10)).await.unwrap();
+        assert_eq!(got.iter().map(|e| e.id).collect::<Vec<_>>(), [first]);
+        assert!(f.next(Duration::from_millis(20)).await.unwrap().is_empty());
+        let writer = {
+            let sink = sink.clone();
+            tokio::spawn(async move {
+                for k in ["b", "c", "completed"] {
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                    sink.emit(serde_json::json!({"type": k})).await.unwrap();
+                }
+            })
+        };
+        let mut kinds = Vec::new();
+        while kinds.last().map(String::as_str) != Some("completed") {
+            for e in f.next(Duration::from_secs(5)).await.unwrap() {
+                kinds.push(e.kind().to_owned());
+            }
+        }
+        writer.await.unwrap();
+        assert_eq!(kinds, ["b", "c", "completed"]);
+        // another session's events do not wake it with rows
+        let other = store
+            .create_session(&NewSession {
+                model: "m".into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        EventSink::new(store.clone(), &other.id)
+            .emit(serde_json::json!({"type": "x"}))
+            .await
+            .unwrap();
+        assert!(f.next(Duration::from_millis(30)).await.unwrap().is_empty());
     }
 }

@@ -7,10 +7,27 @@ use crate::store::{Acquired, Lease, LeaseOwner, Store};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-/// A lease lapses this long after its last renewal.
-pub const TTL: Duration = Duration::from_secs(30);
-/// Renewal interval while a turn runs.
-const HEARTBEAT: Duration = Duration::from_secs(10);
+/// A lease lapses this long after its last renewal, unless [`set_ttl`] says otherwise.
+pub const DEFAULT_TTL: Duration = Duration::from_secs(30);
+
+static TTL_MS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(30_000);
+
+/// Sets how long a lease outlives its holder's last heartbeat (the server's `--lease-ttl`):
+/// another instance closes a dead one's runs this long after it died, at most. At least 3 s.
+pub fn set_ttl(ttl: Duration) {
+    let ms = ttl.as_millis().clamp(3_000, u64::MAX as u128) as u64;
+    TTL_MS.store(ms, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// How long a lease lasts without renewal.
+pub fn ttl() -> Duration {
+    Duration::from_millis(TTL_MS.load(std::sync::atomic::Ordering::Relaxed))
+}
+
+/// Renewal interval while a turn runs: three renewals fit in a lease.
+fn heartbeat() -> Duration {
+    ttl() / 3
+}
 
 /// This process as a lease holder: a random instance id, its pid and host.
 pub fn owner() -> &'static LeaseOwner {
@@ -79,7 +96,7 @@ pub struct SessionLease {
 /// Takes a session's lease, or says who holds it.
 pub async fn acquire(store: &Store, session_id: &str) -> Result<SessionLease, TurnError> {
     let got = store
-        .acquire_lease(session_id, owner(), TTL.as_millis() as i64, holder_gone)
+        .acquire_lease(session_id, owner(), ttl().as_millis() as i64, holder_gone)
         .await?;
     if let Acquired::Held(l) = got {
         return Err(TurnError::Busy {
@@ -90,12 +107,12 @@ pub async fn acquire(store: &Store, session_id: &str) -> Result<SessionLease, Tu
     let renew = {
         let (store, sid) = (store.clone(), session_id.to_owned());
         tokio::spawn(async move {
-            let mut tick = tokio::time::interval(HEARTBEAT);
+            let mut tick = tokio::time::interval(heartbeat());
             tick.tick().await;
             loop {
                 tick.tick().await;
                 match store
-                    .renew_lease(&sid, &owner().id, TTL.as_millis() as i64)
+                    .renew_lease(&sid, &owner().id, ttl().as_millis() as i64)
                     .await
                 {
                     Ok(true) => {}
@@ -170,4 +187,66 @@ impl Drop for SessionLease {
             Err(_) => tracing::debug!("session {sid}: lease left to lapse"),
         }
     }
+}
+
+/// Closes what dead holders left: every lapsed lease (any instance's, on a shared store) and,
+/// when `all_running`, every session left `running` whose holder is gone. Each is claimed
+/// first (taking its lease, which only one instance can), so two instances never both close
+/// one; a run is then ended with a final `error` event and the `error` status, a turn just
+/// freed. `here` says which sessions this process runs (never touched). Returns how many
+/// runs it closed.
+pub async fn sweep(
+    store: &Store,
+    here: &(dyn Fn(&str) -> bool + Sync),
+    all_running: bool,
+) -> usize {
+    let now = jiff::Timestamp::now().as_millisecond();
+    let mut candidates: Vec<String> = match store.expired_leases(now).await {
+        Ok(l) => l.into_iter().map(|l| l.session_id).collect(),
+        Err(e) => {
+            tracing::warn!("lease sweep: {e}");
+            return 0;
+        }
+    };
+    if all_running {
+        let running = store
+            .sessions(&crate::store::SessionFilter {
+                status: Some("running".into()),
+                ..Default::default()
+            })
+            .await;
+        match running {
+            Ok(s) => candidates.extend(s.into_iter().map(|s| s.id)),
+            Err(e) => tracing::warn!("lease sweep: {e}"),
+        }
+    }
+    candidates.sort();
+    candidates.dedup();
+    let mut closed = 0;
+    for sid in candidates.into_iter().filter(|s| !here(s)) {
+        let ttl = ttl().as_millis() as i64;
+        match store.acquire_lease(&sid, owner(), ttl, holder_gone).await {
+            Ok(Acquired::Yes) => {}
+            Ok(Acquired::Held(_)) => continue,
+            Err(crate::store::Error::NotFound { .. }) => continue,
+            Err(e) => {
+                tracing::warn!("lease sweep: session {sid}: {e}");
+                continue;
+            }
+        }
+        if let Ok(s) = store.session(&sid).await
+            && s.status == "running"
+        {
+            let sink = super::events::EventSink::new(store.clone(), &sid);
+            let _ = sink
+                .emit(serde_json::json!({"type": "error", "error": "the run stopped without finishing (the process running it ended)"}))
+                .await;
+            let _ = store.set_session_status(&sid, "error").await;
+            closed += 1;
+        }
+        if let Err(e) = store.release_lease(&sid, &owner().id).await {
+            tracing::warn!("lease sweep: session {sid}: {e}");
+        }
+    }
+    closed
 }

@@ -186,21 +186,34 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     // tool processes left by a daemon that was killed go before ours start
     state.tools().reap_orphans().await;
-    // runs left running by a previous process are closed now, orphans every minute after
-    let closed = routes::webedt::sweep_orphans(&state).await;
+    // runs left running by a previous process are closed now; after that, lapsed leases
+    // (a dead instance's) are looked for six times per lease time, every running session
+    // once a minute
+    let closed = routes::webedt::sweep_orphans(&state, true).await;
     if closed > 0 {
         tracing::warn!("closed {closed} runs left running by a previous process");
     }
     let sweeper = {
         let st = state.clone();
         tokio::spawn(async move {
-            let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+            let every =
+                (crate::engine::lease::ttl() / 6).max(std::time::Duration::from_millis(500));
+            let mut tick = tokio::time::interval(every);
+            let mut last_full = std::time::Instant::now();
             loop {
                 tick.tick().await;
-                routes::webedt::sweep_orphans(&st).await;
+                let full = last_full.elapsed() >= std::time::Duration::from_secs(60);
+                if full {
+                    last_full = std::time::Instant::now();
+                }
+                let closed = routes::webedt::sweep_orphans(&st, full).await;
+                if closed > 0 {
+                    tracing::warn!("closed {closed} runs whose instance stopped renewing them");
+                }
             }
         })
     };
+    let listener_task = state.listen_for_signals();
     let app = router(state.clone());
     let stop = state.shutdown_token();
     let served = accept_loop(listener, app, state.options(), async move {
@@ -209,6 +222,7 @@ pub async fn serve(
     })
     .await;
     sweeper.abort();
+    listener_task.abort();
     // MCP child processes end with the daemon
     state.tools().shutdown().await;
     served

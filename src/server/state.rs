@@ -2,7 +2,6 @@
 
 use crate::anthropic::Client;
 use crate::config::Config;
-use crate::engine::events::Broadcaster;
 use crate::engine::tools::ToolHost;
 use crate::engine::{SessionLease, TurnError};
 use crate::store::Store;
@@ -113,7 +112,6 @@ struct Inner {
     running: Mutex<HashMap<String, CancellationToken>>,
     shutdown: CancellationToken,
     tools: Arc<ToolHost>,
-    hub: Arc<Broadcaster>,
     interrupted: Mutex<std::collections::HashSet<String>>,
 }
 
@@ -168,14 +166,8 @@ impl AppState {
             running: Mutex::new(HashMap::new()),
             shutdown: CancellationToken::new(),
             tools,
-            hub: Broadcaster::new(),
             interrupted: Mutex::new(Default::default()),
         }))
-    }
-
-    /// Live run events.
-    pub fn hub(&self) -> &Arc<Broadcaster> {
-        &self.0.hub
     }
 
     /// Stops a run and remembers that it was an interrupt (completed), not an abort (error).
@@ -310,6 +302,71 @@ impl AppState {
             }
             None => false,
         }
+    }
+
+    /// Stops a session's turn or run wherever it runs: here at once; on another instance on
+    /// the store by a signal its holder acts on. `interrupt`: the run ends `completed`, not
+    /// `error`. True if one was running.
+    pub async fn stop_anywhere(&self, session_id: &str, interrupt: bool) -> bool {
+        let here = if interrupt {
+            self.interrupt(session_id)
+        } else {
+            self.stop_turn(session_id)
+        };
+        if here {
+            return true;
+        }
+        // a live lease held by another instance (ours is a turn that is just ending)
+        let now = jiff::Timestamp::now().as_millisecond();
+        match self.store().lease(session_id).await {
+            Ok(Some(l)) if l.expires_ms > now && l.owner.id != crate::engine::lease::owner().id => {
+            }
+            Ok(_) => return false,
+            Err(e) => {
+                tracing::warn!("session {session_id}: cannot read its lease: {e}");
+                return false;
+            }
+        }
+        let kind = if interrupt { "interrupt" } else { "abort" };
+        match self.store().signal(kind, session_id, "").await {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::warn!("session {session_id}: cannot signal its instance: {e}");
+                false
+            }
+        }
+    }
+
+    /// Acts on the signals other instances send through the store (see
+    /// [`AppState::stop_anywhere`]) for the turns and runs of this one, until aborted.
+    pub fn listen_for_signals(&self) -> tokio::task::JoinHandle<()> {
+        let st = self.clone();
+        let mut notices = self.store().subscribe();
+        tokio::spawn(async move {
+            loop {
+                match notices.recv().await {
+                    Ok(crate::store::Notice::Signal {
+                        kind, session_id, ..
+                    }) => {
+                        let acted = match kind.as_str() {
+                            "interrupt" => st.interrupt(&session_id),
+                            "abort" | "stop" => st.stop_turn(&session_id),
+                            _ => false,
+                        };
+                        if acted {
+                            tracing::info!(
+                                "session {session_id}: stopped ({kind}) at another instance's request"
+                            );
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                        tracing::warn!("{n} store notices were missed (slow listener)");
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                }
+            }
+        })
     }
 
     /// True while a session has a turn running.

@@ -5,12 +5,19 @@ use super::sqlite;
 use super::*;
 use std::path::Path;
 use std::time::Duration;
+use tokio::sync::broadcast;
 
 /// A handle to the store. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Store {
     engine: Engine,
+    /// What the store tells its readers (see [`Notice`]): sent here after SQLite's writes,
+    /// forwarded from `LISTEN` on PostgreSQL.
+    notices: broadcast::Sender<Notice>,
 }
+
+/// How many notices a slow receiver may miss before it is told to re-read (`Lagged`).
+const NOTICES: usize = 4096;
 
 /// The engine under a [`Store`].
 #[derive(Clone, Debug)]
@@ -21,15 +28,12 @@ pub enum Engine {
     Postgres(postgres::Db),
 }
 
-/// Runs one method on whichever engine: `{prep}` makes owned copies for SQLite's blocking
-/// closure (only on that path), and a failure of the store itself is counted.
+/// Runs one method on whichever engine: the block makes SQLite's blocking closure (with owned
+/// copies of the arguments, made only on that path), and a failure of the store is counted.
 macro_rules! on {
-    ($s:expr, {$($prep:stmt;)*} |$d:ident| $lite:expr, |$p:ident| $pg:expr) => {
+    ($s:expr, $lite:block, |$p:ident| $pg:expr) => {
         $s.counted(match &$s.engine {
-            Engine::Sqlite(db) => {
-                $($prep)*
-                db.run(move |$d| $lite).await
-            }
+            Engine::Sqlite(db) => db.run($lite).await,
             Engine::Postgres($p) => $pg.await,
         })
     };
@@ -38,21 +42,25 @@ macro_rules! on {
 impl Store {
     /// Opens (creating if needed, mode 0600) and migrates the SQLite file at `path`.
     pub fn open(path: &Path) -> Result<Self> {
-        Ok(Self {
-            engine: Engine::Sqlite(sqlite::Db::open(path)?),
-        })
+        Ok(Self::on(Engine::Sqlite(sqlite::Db::open(path)?)))
+    }
+
+    fn on(engine: Engine) -> Self {
+        Self {
+            engine,
+            notices: broadcast::channel(NOTICES).0,
+        }
     }
 
     /// A private in-memory SQLite database, for tests and `--no-store` turns.
     pub fn open_in_memory() -> Result<Self> {
-        Ok(Self {
-            engine: Engine::Sqlite(sqlite::Db::open_in_memory()?),
-        })
+        Ok(Self::on(Engine::Sqlite(sqlite::Db::open_in_memory()?)))
     }
 
     /// Opens the store at `db`, bringing its schema up to date unless `migrate` is false
     /// (then a schema other than this build's is an error).
     pub async fn connect(db: &Database, migrate: bool) -> Result<Self> {
+        let notices = broadcast::channel(NOTICES).0;
         let engine = match db {
             Database::Sqlite(path) => {
                 let path = path.clone();
@@ -67,9 +75,42 @@ impl Store {
                 .map_err(|e| Error::Task(e.to_string()))??;
                 Engine::Sqlite(db)
             }
-            Database::Postgres(url) => Engine::Postgres(postgres::Db::connect(url, migrate).await?),
+            Database::Postgres(url) => {
+                Engine::Postgres(postgres::Db::connect(url, migrate, notices.clone()).await?)
+            }
         };
-        Ok(Self { engine })
+        Ok(Self { engine, notices })
+    }
+
+    /// Notices from now on: events committed, approvals asked or answered, signals. On
+    /// PostgreSQL they come from every instance; on SQLite from this process.
+    pub fn subscribe(&self) -> broadcast::Receiver<Notice> {
+        self.notices.subscribe()
+    }
+
+    /// Tells whoever runs `session_id`'s turn to act (`abort`, `interrupt`, `stop`): every
+    /// instance on PostgreSQL, this process on SQLite.
+    pub async fn signal(&self, kind: &str, session_id: &str, detail: &str) -> Result<()> {
+        let n = Notice::Signal {
+            kind: kind.to_owned(),
+            session_id: session_id.to_owned(),
+            detail: detail.to_owned(),
+        };
+        match &self.engine {
+            Engine::Sqlite(_) => {
+                let _ = self.notices.send(n);
+                Ok(())
+            }
+            Engine::Postgres(p) => self.counted(p.notify(&n).await),
+        }
+    }
+
+    /// After a write on SQLite, tells this process's readers (PostgreSQL's notices arrive by
+    /// `LISTEN`, ours included).
+    fn local(&self, n: impl FnOnce() -> Notice) {
+        if matches!(self.engine, Engine::Sqlite(_)) {
+            let _ = self.notices.send(n());
+        }
     }
 
     /// The engine, for what only one of them has (the SQLite file's path, PostgreSQL's
@@ -96,7 +137,8 @@ impl Store {
 
     /// Every row of every table (one read), for `db copy`.
     pub async fn export_all(&self) -> Result<copy::Dump> {
-        on!(self, {} | d | d.export_all(), |p| p.export_all())
+        on!(self, { move |d: &sqlite::Db| d.export_all() }, |p| p
+            .export_all())
     }
 
     /// Writes a dump in one transaction: refused when the store holds rows (other than the
@@ -106,8 +148,8 @@ impl Store {
             self,
             {
                 let dump = dump.clone();
-            } | d
-                | d.import_all(&dump, force),
+                move |d: &sqlite::Db| d.import_all(&dump, force)
+            },
             |p| p.import_all(dump, force)
         )
     }
@@ -123,7 +165,8 @@ impl Store {
 
     /// The schema version of the store and the one this build writes; equal once migrated.
     pub async fn schema_version(&self) -> Result<SchemaVersion> {
-        on!(self, {} | d | d.schema_version(), |p| p.schema_version())
+        on!(self, { move |d: &sqlite::Db| d.schema_version() }, |p| p
+            .schema_version())
     }
 
     /// Adds a project; a chosen id that exists is a conflict.
@@ -132,15 +175,16 @@ impl Store {
             self,
             {
                 let new_ = new.to_owned();
-            } | d
-                | d.create_project(&new_),
+                move |d: &sqlite::Db| d.create_project(&new_)
+            },
             |p| p.create_project(new)
         )
     }
 
     /// All projects, newest first.
     pub async fn projects(&self) -> Result<Vec<Project>> {
-        on!(self, {} | d | d.projects(), |p| p.projects())
+        on!(self, { move |d: &sqlite::Db| d.projects() }, |p| p
+            .projects())
     }
 
     /// One project by id.
@@ -149,8 +193,8 @@ impl Store {
             self,
             {
                 let id_ = id.to_owned();
-            } | d
-                | d.project(&id_),
+                move |d: &sqlite::Db| d.project(&id_)
+            },
             |p| p.project(id)
         )
     }
@@ -161,15 +205,16 @@ impl Store {
             self,
             {
                 let id_or_name_ = id_or_name.to_owned();
-            } | d
-                | d.resolve_project(&id_or_name_),
+                move |d: &sqlite::Db| d.resolve_project(&id_or_name_)
+            },
             |p| p.resolve_project(id_or_name)
         )
     }
 
     /// The project sessions fall into when none is named; made on first use.
     pub async fn default_project(&self) -> Result<Project> {
-        on!(self, {} | d | d.default_project(), |p| p.default_project())
+        on!(self, { move |d: &sqlite::Db| d.default_project() }, |p| p
+            .default_project())
     }
 
     /// The project whose path holds `dir` (the deepest one), if any.
@@ -178,8 +223,8 @@ impl Store {
             self,
             {
                 let dir_ = dir.to_owned();
-            } | d
-                | d.project_for_dir(&dir_),
+                move |d: &sqlite::Db| d.project_for_dir(&dir_)
+            },
             |p| p.project_for_dir(dir)
         )
     }
@@ -190,8 +235,8 @@ impl Store {
             self,
             {
                 let id_ = id.to_owned();
-            } | d
-                | d.delete_project(&id_),
+                move |d: &sqlite::Db| d.delete_project(&id_)
+            },
             |p| p.delete_project(id)
         )
     }
@@ -202,8 +247,8 @@ impl Store {
             self,
             {
                 let new_ = new.to_owned();
-            } | d
-                | d.create_session(&new_),
+                move |d: &sqlite::Db| d.create_session(&new_)
+            },
             |p| p.create_session(new)
         )
     }
@@ -214,8 +259,8 @@ impl Store {
             self,
             {
                 let id_ = id.to_owned();
-            } | d
-                | d.session(&id_),
+                move |d: &sqlite::Db| d.session(&id_)
+            },
             |p| p.session(id)
         )
     }
@@ -226,15 +271,16 @@ impl Store {
             self,
             {
                 let id_or_prefix_ = id_or_prefix.to_owned();
-            } | d
-                | d.resolve_session(&id_or_prefix_),
+                move |d: &sqlite::Db| d.resolve_session(&id_or_prefix_)
+            },
             |p| p.resolve_session(id_or_prefix)
         )
     }
 
     /// The most recently active session, if any.
     pub async fn latest_session(&self) -> Result<Option<Session>> {
-        on!(self, {} | d | d.latest_session(), |p| p.latest_session())
+        on!(self, { move |d: &sqlite::Db| d.latest_session() }, |p| p
+            .latest_session())
     }
 
     /// Sessions, most recently active first.
@@ -243,15 +289,16 @@ impl Store {
             self,
             {
                 let filter_ = filter.to_owned();
-            } | d
-                | d.sessions(&filter_),
+                move |d: &sqlite::Db| d.sessions(&filter_)
+            },
             |p| p.sessions(filter)
         )
     }
 
     /// Every session's id (for abbreviating ids so that each prefix names one session).
     pub async fn session_ids(&self) -> Result<Vec<String>> {
-        on!(self, {} | d | d.session_ids(), |p| p.session_ids())
+        on!(self, { move |d: &sqlite::Db| d.session_ids() }, |p| p
+            .session_ids())
     }
 
     /// Changes a session's settings; `None` fields stay.
@@ -261,8 +308,8 @@ impl Store {
             {
                 let id_ = id.to_owned();
                 let up_ = up.to_owned();
-            } | d
-                | d.update_session(&id_, &up_),
+                move |d: &sqlite::Db| d.update_session(&id_, &up_)
+            },
             |p| p.update_session(id, up)
         )
     }
@@ -273,8 +320,8 @@ impl Store {
             self,
             {
                 let id_ = id.to_owned();
-            } | d
-                | d.session_metadata(&id_),
+                move |d: &sqlite::Db| d.session_metadata(&id_)
+            },
             |p| p.session_metadata(id)
         )
     }
@@ -286,8 +333,8 @@ impl Store {
             {
                 let id_ = id.to_owned();
                 let patch_ = patch.to_owned();
-            } | d
-                | d.merge_session_metadata(&id_, &patch_),
+                move |d: &sqlite::Db| d.merge_session_metadata(&id_, &patch_)
+            },
             |p| p.merge_session_metadata(id, patch)
         )
     }
@@ -299,8 +346,8 @@ impl Store {
             {
                 let id_ = id.to_owned();
                 let status_ = status.to_owned();
-            } | d
-                | d.set_session_status(&id_, &status_),
+                move |d: &sqlite::Db| d.set_session_status(&id_, &status_)
+            },
             |p| p.set_session_status(id, status)
         )
     }
@@ -311,15 +358,16 @@ impl Store {
             self,
             {
                 let id_ = id.to_owned();
-            } | d
-                | d.delete_session(&id_),
+                move |d: &sqlite::Db| d.delete_session(&id_)
+            },
             |p| p.delete_session(id)
         )
     }
 
     /// Totals over all sessions.
     pub async fn session_stats(&self) -> Result<SessionStats> {
-        on!(self, {} | d | d.session_stats(), |p| p.session_stats())
+        on!(self, { move |d: &sqlite::Db| d.session_stats() }, |p| p
+            .session_stats())
     }
 
     /// The session whose metadata has `key` equal to the string `value`, if any.
@@ -329,8 +377,8 @@ impl Store {
             {
                 let k = key.to_owned();
                 let v = value.to_owned();
-            } | d
-                | d.session_by_metadata(&k, &v),
+                move |d: &sqlite::Db| d.session_by_metadata(&k, &v)
+            },
             |p| p.session_by_metadata(key, value)
         )
     }
@@ -343,8 +391,8 @@ impl Store {
             {
                 let sid = session_id.to_owned();
                 let f = new_folder.to_owned();
-            } | d
-                | d.session_root(&sid, &f),
+                move |d: &sqlite::Db| d.session_root(&sid, &f)
+            },
             |p| p.session_root(session_id, new_folder)
         )
     }
@@ -356,8 +404,8 @@ impl Store {
             self,
             {
                 let n = new.clone();
-            } | d
-                | d.open_session(&n),
+                move |d: &sqlite::Db| d.open_session(&n)
+            },
             |p| p.open_session(new)
         )
     }
@@ -368,8 +416,8 @@ impl Store {
             self,
             {
                 let id_ = id.to_owned();
-            } | d
-                | d.session_messages(&id_),
+                move |d: &sqlite::Db| d.session_messages(&id_)
+            },
             |p| p.session_messages(id)
         )
     }
@@ -385,8 +433,8 @@ impl Store {
             {
                 let sid = session_id.to_owned();
                 let n = names.to_vec();
-            } | d
-                | d.enable_session_servers(&sid, &n),
+                move |d: &sqlite::Db| d.enable_session_servers(&sid, &n)
+            },
             |p| p.enable_session_servers(session_id, names)
         )
     }
@@ -398,8 +446,8 @@ impl Store {
             {
                 let session_id_ = session_id.to_owned();
                 let new_ = new.to_owned();
-            } | d
-                | d.add_message(&session_id_, &new_),
+                move |d: &sqlite::Db| d.add_message(&session_id_, &new_)
+            },
             |p| p.add_message(session_id, new)
         )
     }
@@ -420,16 +468,29 @@ impl Store {
                 let new_ = new.clone();
                 let event_ = event.cloned();
                 let update_ = update.cloned();
-            } | d
-                | d.add_message_logged(&sid, &new_, event_.as_ref(), update_.as_ref()),
+                move |d: &sqlite::Db| {
+                    d.add_message_logged(&sid, &new_, event_.as_ref(), update_.as_ref())
+                }
+            },
             |p| p.add_message_logged(session_id, new, event, update)
         )
+        .inspect(|_| {
+            if event.is_some() {
+                self.local(|| Notice::Event {
+                    session_id: session_id.to_owned(),
+                    id: 0,
+                })
+            }
+        })
     }
 
     /// Marks a user message as unanswered: its turn failed before any answer, so later turns leave it out of the history.
     pub async fn mark_unanswered(&self, message_id: i64) -> Result<()> {
-        on!(self, {} | d | d.mark_unanswered(message_id), |p| p
-            .mark_unanswered(message_id))
+        on!(
+            self,
+            { move |d: &sqlite::Db| d.mark_unanswered(message_id) },
+            |p| p.mark_unanswered(message_id)
+        )
     }
 
     /// A session's messages in order.
@@ -438,8 +499,8 @@ impl Store {
             self,
             {
                 let session_id_ = session_id.to_owned();
-            } | d
-                | d.messages(&session_id_),
+                move |d: &sqlite::Db| d.messages(&session_id_)
+            },
             |p| p.messages(session_id)
         )
     }
@@ -457,10 +518,16 @@ impl Store {
                 let session_id_ = session_id.to_owned();
                 let kind_ = kind.to_owned();
                 let data_ = data.to_owned();
-            } | d
-                | d.append_event(&session_id_, &kind_, &data_),
+                move |d: &sqlite::Db| d.append_event(&session_id_, &kind_, &data_)
+            },
             |p| p.append_event(session_id, kind, data)
         )
+        .inspect(|id| {
+            self.local(|| Notice::Event {
+                session_id: session_id.to_owned(),
+                id: *id,
+            })
+        })
     }
 
     /// A session's events with an id above `after`, in order.
@@ -469,8 +536,8 @@ impl Store {
             self,
             {
                 let session_id_ = session_id.to_owned();
-            } | d
-                | d.events(&session_id_, after),
+                move |d: &sqlite::Db| d.events(&session_id_, after)
+            },
             |p| p.events(session_id, after)
         )
     }
@@ -481,16 +548,19 @@ impl Store {
             self,
             {
                 let entry_ = entry.to_owned();
-            } | d
-                | d.log_request(&entry_),
+                move |d: &sqlite::Db| d.log_request(&entry_)
+            },
             |p| p.log_request(entry)
         )
     }
 
     /// The most recent request-log rows, newest first.
     pub async fn recent_requests(&self, limit: usize) -> Result<Vec<RequestLogEntry>> {
-        on!(self, {} | d | d.recent_requests(limit), |p| p
-            .recent_requests(limit))
+        on!(
+            self,
+            { move |d: &sqlite::Db| d.recent_requests(limit) },
+            |p| p.recent_requests(limit)
+        )
     }
 
     /// A cached value no older than `max_age`.
@@ -499,8 +569,8 @@ impl Store {
             self,
             {
                 let key_ = key.to_owned();
-            } | d
-                | d.cache_get(&key_, max_age),
+                move |d: &sqlite::Db| d.cache_get(&key_, max_age)
+            },
             |p| p.cache_get(key, max_age)
         )
     }
@@ -512,8 +582,8 @@ impl Store {
             {
                 let key_ = key.to_owned();
                 let value_ = value.to_owned();
-            } | d
-                | d.cache_put(&key_, &value_),
+                move |d: &sqlite::Db| d.cache_put(&key_, &value_)
+            },
             |p| p.cache_put(key, value)
         )
     }
@@ -531,8 +601,8 @@ impl Store {
             {
                 let session_id_ = session_id.to_owned();
                 let owner_ = owner.to_owned();
-            } | d
-                | d.acquire_lease(&session_id_, &owner_, ttl_ms, is_gone),
+                move |d: &sqlite::Db| d.acquire_lease(&session_id_, &owner_, ttl_ms, is_gone)
+            },
             |p| p.acquire_lease(session_id, owner, ttl_ms, is_gone)
         )
     }
@@ -544,8 +614,8 @@ impl Store {
             {
                 let session_id_ = session_id.to_owned();
                 let owner_id_ = owner_id.to_owned();
-            } | d
-                | d.renew_lease(&session_id_, &owner_id_, ttl_ms),
+                move |d: &sqlite::Db| d.renew_lease(&session_id_, &owner_id_, ttl_ms)
+            },
             |p| p.renew_lease(session_id, owner_id, ttl_ms)
         )
     }
@@ -557,9 +627,18 @@ impl Store {
             {
                 let session_id_ = session_id.to_owned();
                 let owner_id_ = owner_id.to_owned();
-            } | d
-                | d.release_lease(&session_id_, &owner_id_),
+                move |d: &sqlite::Db| d.release_lease(&session_id_, &owner_id_)
+            },
             |p| p.release_lease(session_id, owner_id)
+        )
+    }
+
+    /// The leases that lapsed by `now_ms` (their holders stopped renewing them).
+    pub async fn expired_leases(&self, now_ms: i64) -> Result<Vec<Lease>> {
+        on!(
+            self,
+            { move |d: &sqlite::Db| d.expired_leases(now_ms) },
+            |p| p.expired_leases(now_ms)
         )
     }
 
@@ -569,8 +648,8 @@ impl Store {
             self,
             {
                 let session_id_ = session_id.to_owned();
-            } | d
-                | d.lease(&session_id_),
+                move |d: &sqlite::Db| d.lease(&session_id_)
+            },
             |p| p.lease(session_id)
         )
     }
@@ -581,10 +660,11 @@ impl Store {
             self,
             {
                 let new_ = new.to_owned();
-            } | d
-                | d.create_approval(&new_),
+                move |d: &sqlite::Db| d.create_approval(&new_)
+            },
             |p| p.create_approval(new)
         )
+        .inspect(|_| self.local(|| Notice::Approval { id: 0 }))
     }
 
     /// Answers a request once: a second answer, or one after its expiry, is a conflict.
@@ -600,10 +680,11 @@ impl Store {
                 let id_ = id.to_owned();
                 let decision_ = decision.to_owned();
                 let message_ = message.map(str::to_owned);
-            } | d
-                | d.decide_approval(&id_, &decision_, message_.as_deref()),
+                move |d: &sqlite::Db| d.decide_approval(&id_, &decision_, message_.as_deref())
+            },
             |p| p.decide_approval(id, decision, message)
         )
+        .inspect(|_| self.local(|| Notice::Approval { id: 0 }))
     }
 
     /// One request by id.
@@ -612,8 +693,8 @@ impl Store {
             self,
             {
                 let id_ = id.to_owned();
-            } | d
-                | d.approval(&id_),
+                move |d: &sqlite::Db| d.approval(&id_)
+            },
             |p| p.approval(id)
         )
     }
@@ -629,27 +710,31 @@ impl Store {
             {
                 let session_id_ = session_id.to_owned();
                 let tool_use_id_ = tool_use_id.to_owned();
-            } | d
-                | d.approval_for_tool_use(&session_id_, &tool_use_id_),
+                move |d: &sqlite::Db| d.approval_for_tool_use(&session_id_, &tool_use_id_)
+            },
             |p| p.approval_for_tool_use(session_id, tool_use_id)
         )
     }
 
     /// Requests still waiting, newest first.
     pub async fn pending_approvals(&self) -> Result<Vec<Approval>> {
-        on!(self, {} | d | d.pending_approvals(), |p| p
+        on!(self, { move |d: &sqlite::Db| d.pending_approvals() }, |p| p
             .pending_approvals())
     }
 
     /// The approval log after event `after`, oldest first (at most 1000).
     pub async fn approval_events(&self, after: i64) -> Result<Vec<ApprovalEvent>> {
-        on!(self, {} | d | d.approval_events(after), |p| p
-            .approval_events(after))
+        on!(
+            self,
+            { move |d: &sqlite::Db| d.approval_events(after) },
+            |p| p.approval_events(after)
+        )
     }
 
     /// All registered servers, built-in first, then by name.
     pub async fn mcp_servers(&self) -> Result<Vec<McpServerRow>> {
-        on!(self, {} | d | d.mcp_servers(), |p| p.mcp_servers())
+        on!(self, { move |d: &sqlite::Db| d.mcp_servers() }, |p| p
+            .mcp_servers())
     }
 
     /// A server by id or name.
@@ -658,8 +743,8 @@ impl Store {
             self,
             {
                 let id_or_name_ = id_or_name.to_owned();
-            } | d
-                | d.mcp_server(&id_or_name_),
+                move |d: &sqlite::Db| d.mcp_server(&id_or_name_)
+            },
             |p| p.mcp_server(id_or_name)
         )
     }
@@ -670,8 +755,8 @@ impl Store {
             self,
             {
                 let new_ = new.to_owned();
-            } | d
-                | d.add_mcp_server(&new_),
+                move |d: &sqlite::Db| d.add_mcp_server(&new_)
+            },
             |p| p.add_mcp_server(new)
         )
     }
@@ -682,8 +767,8 @@ impl Store {
             self,
             {
                 let id_ = id.to_owned();
-            } | d
-                | d.delete_mcp_server(&id_),
+                move |d: &sqlite::Db| d.delete_mcp_server(&id_)
+            },
             |p| p.delete_mcp_server(id)
         )
     }
@@ -694,8 +779,8 @@ impl Store {
             self,
             {
                 let id_ = id.to_owned();
-            } | d
-                | d.set_mcp_enabled(&id_, on),
+                move |d: &sqlite::Db| d.set_mcp_enabled(&id_, on)
+            },
             |p| p.set_mcp_enabled(id, on)
         )
     }
@@ -706,8 +791,8 @@ impl Store {
             self,
             {
                 let session_id_ = session_id.to_owned();
-            } | d
-                | d.session_servers(&session_id_),
+                move |d: &sqlite::Db| d.session_servers(&session_id_)
+            },
             |p| p.session_servers(session_id)
         )
     }
@@ -724,8 +809,8 @@ impl Store {
             {
                 let session_id_ = session_id.to_owned();
                 let server_id_ = server_id.to_owned();
-            } | d
-                | d.set_session_server(&session_id_, &server_id_, on),
+                move |d: &sqlite::Db| d.set_session_server(&session_id_, &server_id_, on)
+            },
             |p| p.set_session_server(session_id, server_id, on)
         )
     }
@@ -736,8 +821,8 @@ impl Store {
             self,
             {
                 let tool_ = tool.to_owned();
-            } | d
-                | d.tool_permission(&tool_),
+                move |d: &sqlite::Db| d.tool_permission(&tool_)
+            },
             |p| p.tool_permission(tool)
         )
     }
@@ -749,8 +834,8 @@ impl Store {
             {
                 let tool_ = tool.to_owned();
                 let decision_ = decision.to_owned();
-            } | d
-                | d.set_tool_permission(&tool_, &decision_),
+                move |d: &sqlite::Db| d.set_tool_permission(&tool_, &decision_)
+            },
             |p| p.set_tool_permission(tool, decision)
         )
     }
@@ -761,8 +846,8 @@ impl Store {
             self,
             {
                 let text_ = text.to_owned();
-            } | d
-                | d.search_messages(&text_, limit),
+                move |d: &sqlite::Db| d.search_messages(&text_, limit)
+            },
             |p| p.search_messages(text, limit)
         )
     }

@@ -106,6 +106,8 @@ pub struct SessionFilter {
     pub project_id: Option<String>,
     /// At most this many.
     pub limit: Option<usize>,
+    /// Only those with this status (`running`, ...).
+    pub status: Option<String>,
 }
 
 /// Totals over the whole store.

@@ -6,16 +6,17 @@
 /// One notice.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Notice {
-    /// A session's event log has rows up to `id`.
+    /// A session's event log has new rows, up to `id`. Receivers read every row after the
+    /// last one they have, whatever `id` says.
     Event {
         /// The session.
         session_id: String,
-        /// The newest event id committed.
+        /// The newest event id committed, or 0 when the writer does not know it.
         id: i64,
     },
-    /// The approval log has rows up to `id` (a request asked, or answered).
+    /// The approval log has new rows (a request asked, or answered), up to `id`.
     Approval {
-        /// The newest approval event id.
+        /// The newest approval event id, or 0 when the writer does not know it.
         id: i64,
     },
     /// Whoever runs `session_id`'s turn or run should act: `kind` is `abort`, `interrupt`

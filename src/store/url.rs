@@ -59,6 +59,14 @@ impl Database {
         }
     }
 
+    /// The location as `DATABASE_URL` takes it (a path, or the URL with its password).
+    pub fn url(&self) -> String {
+        match self {
+            Database::Sqlite(p) => p.to_string_lossy().into_owned(),
+            Database::Postgres(u) => u.clone(),
+        }
+    }
+
     /// The file, for SQLite.
     pub fn path(&self) -> Option<&std::path::Path> {
         match self {

@@ -16,6 +16,7 @@ pub(crate) async fn cli(s: &TestServer, args: &[&str], stdin: Option<&str>) -> R
         .env("CLAUDED_KEYRING", "file")
         .env("ANTHROPIC_BASE_URL", s.fake.url())
         .env("ANTHROPIC_API_KEY", "sk-ant-cli-key-0000000000")
+        .env("DATABASE_URL", s.database.url())
         .current_dir(s.dir.path());
     let stdin = stdin.map(str::to_owned);
     tokio::task::spawn_blocking(move || run_cmd(c, stdin.as_deref()))

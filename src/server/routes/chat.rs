@@ -571,6 +571,6 @@ pub async fn status(
 
 /// `DELETE /v1/chat/completions/{session_id}`: stops a running turn; idempotent.
 pub async fn stop(State(st): State<AppState>, IdPath(sid): IdPath) -> Json<Value> {
-    let was_running = st.stop_turn(&sid);
+    let was_running = st.stop_anywhere(&sid, false).await;
     success(json!({"session_id": sid, "status": "stopped", "was_running": was_running}))
 }

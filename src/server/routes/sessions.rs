@@ -33,6 +33,7 @@ pub async fn list(
     let filter = SessionFilter {
         project_id: q.project_id.filter(|p| !p.is_empty()),
         limit: q.limit,
+        ..Default::default()
     };
     let list = st.store().sessions(&filter).await?;
     Ok(Json(Value::Array(
@@ -104,7 +105,7 @@ pub async fn remove(
     State(st): State<AppState>,
     IdPath(id): IdPath,
 ) -> Result<Json<Value>, ApiError> {
-    st.stop_turn(&id);
+    st.stop_anywhere(&id, false).await;
     let id2 = id.clone();
     if !st.store().delete_session(&id2).await? {
         return Err(ApiError::not_found("session", &id));

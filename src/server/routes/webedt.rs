@@ -2,7 +2,7 @@
 //! replay a run's stored events (with `id:` lines and `Last-Event-ID`), attach live, stop runs.
 
 use crate::anthropic::{ContentBlock, ImageSource};
-use crate::engine::events::{EventSink, Stamped};
+use crate::engine::events::{EventSink, Follower, Stamped, run_is_live};
 use crate::engine::run::{self, RepoSource, RunEnv, RunError, RunSpec};
 use crate::engine::tools::Policy;
 use crate::engine::{TurnContext, TurnEvent};
@@ -11,7 +11,7 @@ use crate::server::error::{ApiError, Family, WebedtError};
 use crate::server::extract::require_json;
 use crate::server::layers::CallerKey;
 use crate::server::sse::{self, Frame, FrameTx};
-use crate::store::{Event, Session};
+use crate::store::Session;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -20,11 +20,14 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
-use tokio::sync::broadcast::error::RecvError;
 
 fn fail(status: StatusCode, error: impl Into<String>) -> Response {
     (status, Json(WebedtError::new(error))).into_response()
 }
+
+/// How long a live stream waits for new events before it looks again whether the run is
+/// still going (its lease), so a run on an instance that died ends the stream too.
+const LIVE_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// A failure of ours: the details go to the log, the client gets a 500 without them.
 fn internal(what: impl std::fmt::Display) -> Response {
@@ -243,14 +246,24 @@ async fn execute(st: AppState, key: CallerKey, b: ExecuteBody) -> Response {
         pr_repo: None,
         remotes: crate::git::RemotePolicy::new(o.allow_local_repos, &o.github_api, &o.github_hosts),
     };
-    st.hub().start(&session.id);
-    let mut live = st.hub().subscribe(&session.id).expect("just started");
+    // this request's stream: the run's events from here on, as stored
+    let after = if new {
+        None
+    } else {
+        match st.store().events(&session.id, None).await {
+            Ok(e) => e.last().map(|e| e.id),
+            Err(e) => return internal(e),
+        }
+    };
+    let mut live = Follower::new(st.store(), &session.id, after);
+    let finished = tokio_util::sync::CancellationToken::new();
     let (tx, resp) = sse::channel(o.keepalive, Frame::Close);
     // the run is its own task: a client that goes away stops the stream, not the run
     {
-        let (st, session) = (st.clone(), session.clone());
+        let (st, session, finished) = (st.clone(), session.clone(), finished.clone());
         tokio::spawn(async move {
-            let sink = EventSink::new(st.store().clone(), st.hub().clone(), &session.id);
+            let _finished = finished.drop_guard();
+            let sink = EventSink::new(st.store().clone(), &session.id);
             let cancel = guard.cancel.clone();
             let result = run::run(
                 &ctx,
@@ -272,46 +285,54 @@ async fn execute(st: AppState, key: CallerKey, b: ExecuteBody) -> Response {
                 let sid = session.id.clone();
                 let _ = st.store().set_session_status(&sid, "completed").await;
             }
-            st.hub().end(&session.id);
             drop(guard);
         });
     }
     tokio::spawn(async move {
         let mut announced = !new;
         loop {
-            match live.recv().await {
-                Ok(Stamped { id, event }) => {
-                    let kind = event["type"].as_str().unwrap_or("message").to_owned();
-                    let terminal = kind == "completed" || kind == "error";
-                    if tx
-                        .send(Frame::Event {
-                            name: Some(kind),
-                            id: Some(id),
-                            data: event,
-                        })
-                        .is_err()
-                    {
-                        return;
-                    }
-                    if !announced {
-                        announced = true;
-                        let created =
-                            json!({"type": "session-created", "websiteSessionId": session.id});
-                        let _ = tx.send(Frame::Event {
-                            name: Some("session-created".into()),
-                            id: None,
-                            data: created,
-                        });
-                    }
-                    if terminal {
-                        let _ = tx.send(Frame::Close);
-                        return;
-                    }
-                }
-                Err(RecvError::Lagged(_)) | Err(RecvError::Closed) => {
+            let done = finished.is_cancelled();
+            let batch = match live.next(LIVE_WAIT).await {
+                Ok(b) => b,
+                Err(e) => {
+                    tracing::warn!("run {}: reading its events: {e}", session.id);
                     let _ = tx.send(Frame::Close);
                     return;
                 }
+            };
+            for e in batch {
+                let terminal = e.is_terminal();
+                let kind = e.kind().to_owned();
+                if tx
+                    .send_wait(Frame::Event {
+                        name: Some(kind),
+                        id: Some(e.id),
+                        data: e.event,
+                    })
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+                if !announced {
+                    announced = true;
+                    let created =
+                        json!({"type": "session-created", "websiteSessionId": session.id});
+                    let _ = tx.send(Frame::Event {
+                        name: Some("session-created".into()),
+                        id: None,
+                        data: created,
+                    });
+                }
+                if terminal {
+                    let _ = tx.send(Frame::Close);
+                    return;
+                }
+            }
+            // the run ended without a final event (an interrupt): what it stored is sent
+            if done {
+                let _ = tx.send(Frame::Close);
+                return;
             }
         }
     });
@@ -351,8 +372,8 @@ fn last_event_id(headers: &HeaderMap, q: &HashMap<String, String>) -> Option<i64
         .and_then(|v| v.trim().parse().ok())
 }
 
-fn replayed(e: &Event) -> Value {
-    let mut v = e.data.clone();
+fn replayed(e: Stamped) -> Value {
+    let mut v = e.event;
     if let Some(o) = v.as_object_mut() {
         o.insert("_replayed".into(), json!(true));
         o.insert("_originalTimestamp".into(), json!(e.created_at));
@@ -385,9 +406,9 @@ async fn replay_then_live(
     tx: FrameTx,
     markers: bool,
 ) {
-    let live = st.hub().subscribe(&session.id);
-    let sid = session.id.clone();
-    let stored = match st.store().events(&sid, after).await {
+    // subscribed before the first read: nothing committed after it is missed
+    let mut follow = Follower::new(st.store(), &session.id, after);
+    let stored = match follow.next(std::time::Duration::ZERO).await {
         Ok(e) => e,
         Err(e) => {
             // never an empty replay that looks complete: an error frame, then the stream ends
@@ -408,9 +429,10 @@ async fn replay_then_live(
             data: json!({"type": "replay_start", "totalEvents": stored.len()}),
         });
     }
-    let mut last = after.unwrap_or(0);
-    for e in &stored {
-        last = e.id;
+    let mut ended = false;
+    let total = stored.len();
+    for e in stored {
+        ended |= e.is_terminal();
         // the reader's pace: a replay waits for the client instead of queueing it all
         if tx
             .send_wait(Frame::Event {
@@ -428,7 +450,7 @@ async fn replay_then_live(
         let _ = tx.send(Frame::Event {
             name: None,
             id: None,
-            data: json!({"type": "replay_end", "totalEvents": stored.len()}),
+            data: json!({"type": "replay_end", "totalEvents": total}),
         });
         let info = session_row(&st, &session).await;
         let _ = tx.send(Frame::Event {
@@ -437,7 +459,10 @@ async fn replay_then_live(
             data: json!({"type": "session_info", "session": info}),
         });
     }
-    if let Some(mut live) = live {
+    // a run going on, on this instance or another: its events as they are stored, until its
+    // final one, or until its lease is gone (then what it stored last is read once more)
+    let live = !ended && run_is_live(st.store(), &session.id).await.unwrap_or(false);
+    if live {
         if markers {
             let _ = tx.send(Frame::Event {
                 name: None,
@@ -445,32 +470,42 @@ async fn replay_then_live(
                 data: json!({"type": "live_stream_start"}),
             });
         }
-        loop {
-            match live.recv().await {
-                Ok(Stamped { id, event }) if id > last => {
-                    last = id;
-                    let terminal = matches!(event["type"].as_str(), Some("completed" | "error"));
-                    if tx
-                        .send(Frame::Event {
-                            name: None,
-                            id: Some(id),
-                            data: event,
-                        })
-                        .is_err()
-                    {
-                        return;
-                    }
-                    if terminal {
-                        break;
-                    }
-                }
-                Ok(_) => continue,
-                // too slow: drop this subscriber; it reconnects with Last-Event-ID
-                Err(RecvError::Lagged(_)) => {
+        'live: loop {
+            let gone = !run_is_live(st.store(), &session.id).await.unwrap_or(false);
+            let batch = match follow
+                .next(if gone {
+                    std::time::Duration::ZERO
+                } else {
+                    LIVE_WAIT
+                })
+                .await
+            {
+                Ok(b) => b,
+                Err(e) => {
+                    tracing::warn!("following session {}: {e}", session.id);
                     let _ = tx.send(Frame::Close);
                     return;
                 }
-                Err(RecvError::Closed) => break,
+            };
+            for e in batch {
+                let terminal = e.is_terminal();
+                if tx
+                    .send_wait(Frame::Event {
+                        name: None,
+                        id: Some(e.id),
+                        data: e.event,
+                    })
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+                if terminal {
+                    break 'live;
+                }
+            }
+            if gone {
+                break;
             }
         }
     }
@@ -622,7 +657,7 @@ pub async fn remove(State(st): State<AppState>, Path(id): Path<String>) -> Respo
         Ok(s) => s,
         Err(r) => return r,
     };
-    st.stop_turn(&session.id);
+    st.stop_anywhere(&session.id, false).await;
     let sid = session.id.clone();
     if let Err(e) = st.store().delete_session(&sid).await {
         return ApiError::from(e).into_family_response(Family::Webedt);
@@ -637,7 +672,7 @@ pub async fn abort(State(st): State<AppState>, Path(id): Path<String>) -> Respon
         Ok(s) => s,
         Err(r) => return r,
     };
-    let was = st.stop_turn(&session.id);
+    let was = st.stop_anywhere(&session.id, false).await;
     Json(json!({"success": true, "data": {"message": if was { "Run aborted" } else { "No run in progress" }, "aborted": was}})).into_response()
 }
 
@@ -647,49 +682,14 @@ pub async fn interrupt(State(st): State<AppState>, Path(id): Path<String>) -> Re
         Ok(s) => s,
         Err(r) => return r,
     };
-    let was = st.interrupt(&session.id);
+    let was = st.stop_anywhere(&session.id, true).await;
     Json(json!({"success": true, "data": {"message": if was { "Run interrupted" } else { "No run in progress" }, "interrupted": was}})).into_response()
 }
 
-/// Closes runs left `running` whose holder is gone: no lease, a lapsed one, or one held by a
-/// process that no longer runs. A run that another live process holds (a CLI `run` in a long
-/// tool call, another instance) is never touched. Returns how many were closed.
-pub async fn sweep_orphans(st: &AppState) -> usize {
-    let sessions = match st.store().sessions(&Default::default()).await {
-        Ok(s) => s,
-        Err(e) => {
-            tracing::warn!("orphan sweep: {e}");
-            return 0;
-        }
-    };
-    let now_ms = jiff::Timestamp::now().as_millisecond();
-    let mut closed = 0;
-    for s in sessions
-        .into_iter()
-        .filter(|s| s.status == "running" && !st.is_running(&s.id))
-    {
-        let sid = s.id.clone();
-        let lease = match st.store().lease(&sid).await {
-            Ok(l) => l,
-            Err(e) => {
-                tracing::warn!("orphan sweep: {e}");
-                continue;
-            }
-        };
-        let orphaned = match &lease {
-            None => true,
-            Some(l) => l.expires_ms <= now_ms || crate::engine::lease::holder_gone(l),
-        };
-        if !orphaned {
-            continue;
-        }
-        let sink = EventSink::new(st.store().clone(), st.hub().clone(), &s.id);
-        let _ = sink
-            .emit(json!({"type": "error", "error": "the run stopped without finishing (the process running it ended)"}))
-            .await;
-        let sid = s.id.clone();
-        let _ = st.store().set_session_status(&sid, "error").await;
-        closed += 1;
-    }
-    closed
+/// Closes runs whose holder is gone (see [`crate::engine::lease::sweep`]); `all_running`
+/// also looks at every session left `running` (at start, and now and then), not only at
+/// lapsed leases. Returns how many were closed.
+pub async fn sweep_orphans(st: &AppState, all_running: bool) -> usize {
+    let here = |sid: &str| st.is_running(sid);
+    crate::engine::lease::sweep(st.store(), &here, all_running).await
 }

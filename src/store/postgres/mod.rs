@@ -14,7 +14,16 @@ fn unbuilt() -> Error {
 
 impl Db {
     /// Connects, and migrates unless told not to.
-    pub async fn connect(_url: &str, _migrate: bool) -> Result<Self> {
+    pub async fn connect(
+        _url: &str,
+        _migrate: bool,
+        _notices: tokio::sync::broadcast::Sender<Notice>,
+    ) -> Result<Self> {
+        Err(unbuilt())
+    }
+
+    /// Sends a notice to every instance.
+    pub async fn notify(&self, _n: &Notice) -> Result<()> {
         Err(unbuilt())
     }
 
@@ -235,6 +244,11 @@ impl Db {
 
     /// Gives a lease back (only if it is still ours).
     pub async fn release_lease(&self, _session_id: &str, _owner_id: &str) -> Result<()> {
+        Err(unbuilt())
+    }
+
+    /// Lapsed leases.
+    pub async fn expired_leases(&self, _now_ms: i64) -> Result<Vec<Lease>> {
         Err(unbuilt())
     }
 

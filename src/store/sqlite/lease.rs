@@ -81,6 +81,16 @@ impl Db {
         })
     }
 
+    /// The leases that lapsed by `now_ms` (their holders stopped renewing them).
+    pub fn expired_leases(&self, now_ms: i64) -> Result<Vec<Lease>> {
+        let conn = self.conn();
+        let mut st = conn.prepare(&format!(
+            "{SELECT} WHERE expires_ms <= ?1 ORDER BY expires_ms"
+        ))?;
+        let rows = st.query_map([now_ms], row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// A session's lease, if any (lapsed ones included).
     pub fn lease(&self, session_id: &str) -> Result<Option<Lease>> {
         let conn = self.conn();

@@ -488,11 +488,14 @@ impl Db {
     pub fn sessions(&self, filter: &SessionFilter) -> Result<Vec<Session>> {
         let conn = self.conn();
         let mut st = conn.prepare(&format!(
-            "{SESSION_SELECT} WHERE (?1 IS NULL OR s.project_id = ?1)
+            "{SESSION_SELECT} WHERE (?1 IS NULL OR s.project_id = ?1) AND (?3 IS NULL OR s.status = ?3)
              ORDER BY s.updated_at DESC, s.rowid DESC LIMIT ?2"
         ))?;
         let limit = filter.limit.map(|l| l as i64).unwrap_or(-1);
-        let rows = st.query_map(params![filter.project_id, limit], session_row)?;
+        let rows = st.query_map(
+            params![filter.project_id, limit, filter.status],
+            session_row,
+        )?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 

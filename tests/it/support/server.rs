@@ -3,7 +3,7 @@
 use super::FakeAnthropic;
 use clauded::anthropic::{Client, ClientConfig};
 use clauded::server::{AppState, ServerOptions};
-use clauded::store::Store;
+use clauded::store::{Database, Store};
 use std::time::Duration;
 
 /// A running server; stop it with [`TestServer::stop`] (or let it drop).
@@ -12,6 +12,8 @@ pub struct TestServer {
     pub fake: FakeAnthropic,
     pub dir: tempfile::TempDir,
     pub store: Store,
+    /// Where the store is (for CLI processes sharing it: `DATABASE_URL`).
+    pub database: Database,
     pub http: reqwest::Client,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
@@ -77,7 +79,16 @@ impl TestServer {
         let dir = tempfile::tempdir().unwrap();
         setup.options.workspace_dir = dir.path().join("workspaces");
         let fake = FakeAnthropic::start();
-        let store = Store::open(&db.unwrap_or_else(|| dir.path().join("clauded.db"))).unwrap();
+        // the PostgreSQL pass of the suite: a fresh database of its own (unless the test
+        // brought a file of its own to start on)
+        let database = match (db, super::pg::engine_is_postgres()) {
+            (Some(file), _) => Database::Sqlite(file),
+            (None, true) => Database::Postgres(
+                super::pg::fresh_database_url().expect("CLAUDED_TEST_PG_URL names a server"),
+            ),
+            (None, false) => Database::Sqlite(dir.path().join("clauded.db")),
+        };
+        let store = Store::connect(&database, true).await.unwrap();
         let client = Client::new(ClientConfig {
             base_url: fake.url(),
             api_key: if setup.has_key {
@@ -103,6 +114,7 @@ impl TestServer {
             fake,
             dir,
             store,
+            database,
             http: {
                 clauded::anthropic::init_tls();
                 reqwest::Client::new()
