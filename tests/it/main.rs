@@ -21,6 +21,7 @@ mod container;
 mod credentials;
 mod data_safety;
 mod doctor;
+mod instances;
 mod mcp_client;
 mod mcp_registry;
 mod observability;

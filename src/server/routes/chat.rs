@@ -551,7 +551,11 @@ pub async fn status(
     IdPath(sid): IdPath,
 ) -> Result<Json<TurnStatus>, ApiError> {
     let s = st.store().session(&sid).await?;
-    let running = st.is_running(&s.id);
+    // here, or on another instance on the store (its lease is live)
+    let running = st.is_running(&s.id)
+        || crate::engine::events::run_is_live(st.store(), &s.id)
+            .await
+            .unwrap_or(false);
     Ok(Json(TurnStatus {
         is_running: running,
         status: if running { "running" } else { "idle" },
