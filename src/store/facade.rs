@@ -67,7 +67,10 @@ impl Store {
                 .map_err(|e| Error::Task(e.to_string()))??;
                 Engine::Sqlite(db)
             }
-            Database::Postgres(url) => Engine::Postgres(postgres::Db::connect(url, migrate).await?),
+            Database::Postgres(url) => Engine::Postgres(
+                postgres::Db::connect(url, migrate, tokio::sync::broadcast::channel(1024).0)
+                    .await?,
+            ),
         };
         Ok(Self { engine })
     }
