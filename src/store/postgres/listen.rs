@@ -133,7 +133,7 @@ async fn watch(l: &mut Listening) {
         tokio::select! {
             _ = &mut l.reader => return,
             _ = ping.tick() => {
-                match tokio::time::timeout(PING_TIMEOUT, l.client.batch_execute("")).await {
+                match tokio::time::timeout(PING_TIMEOUT, l.client.batch_execute("SELECT 1")).await {
                     Ok(Ok(())) => {}
                     _ => return,
                 }

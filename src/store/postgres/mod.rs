@@ -124,6 +124,11 @@ fn get<'a, T: FromSql<'a>>(r: &'a Row, i: usize) -> Result<T> {
     r.try_get(i).map_err(pg)
 }
 
+/// A row count for `LIMIT`: PostgreSQL refuses a negative one, where SQLite reads it as none.
+fn row_limit(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
 fn unix_ms() -> i64 {
     jiff::Timestamp::now().as_millisecond()
 }
@@ -515,7 +520,7 @@ impl Db {
 
     /// Sessions, most recently active first.
     pub async fn sessions(&self, filter: &SessionFilter) -> Result<Vec<Session>> {
-        let limit = filter.limit.map(|l| l as i64);
+        let limit = filter.limit.map(row_limit);
         let c = self.client().await?;
         rows(
             &c,
@@ -845,7 +850,7 @@ impl Db {
             "SELECT source, endpoint, session_id, model, status, latency_ms, input_tokens,
                     output_tokens, cost_usd, upstream_request_id, error
              FROM request_log ORDER BY id DESC LIMIT $1",
-            &[&(limit as i64)],
+            &[&row_limit(limit)],
         )
         .await?
         .iter()

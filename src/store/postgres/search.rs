@@ -1,7 +1,7 @@
 //! Full-text search in PostgreSQL: a stored `tsvector` of each message's text (migration
 //! 0005) with a GIN index, queried with the same words, phrases and prefixes as SQLite's.
 
-use super::{Db, get, pg, read_tx, rows};
+use super::{Db, get, pg, read_tx, row_limit, rows};
 use crate::store::{Result, SearchHit, SearchResults};
 use tokio_postgres::types::ToSql;
 
@@ -129,7 +129,7 @@ impl Db {
         let options = format!(
             "StartSel={OPEN}, StopSel={CLOSE}, MaxWords=20, MinWords=5, ShortWord=0, MaxFragments=1"
         );
-        let limit = limit as i64;
+        let limit = row_limit(limit);
         let mut params: Vec<&(dyn ToSql + Sync)> = vec![&limit, &options];
         params.extend(words.iter().map(|w| w as &(dyn ToSql + Sync)));
         let mut c = self.client().await?;

@@ -1461,3 +1461,80 @@ async fn no_error_shows_the_password() {
         assert!(e.contains("nobody_here:***@"), "{e}");
     }
 }
+
+/// With `CLAUDED_TEST_PG_SSLROOTCERT` naming the CA (PEM) that signed the server's
+/// certificate, and that certificate naming `localhost` but not `127.0.0.1`: what each
+/// `sslmode` checks. Skipped without both the variable and a server that offers TLS.
+#[tokio::test]
+async fn verified_tls_checks_the_chain_and_the_name() {
+    let Some(url) = fresh().await else { return };
+    let Ok(ca) = std::env::var("CLAUDED_TEST_PG_SSLROOTCERT") else {
+        eprintln!("skipped: CLAUDED_TEST_PG_SSLROOTCERT not set");
+        return;
+    };
+    let ssl: String = raw(&url)
+        .await
+        .query_one("SHOW ssl", &[])
+        .await
+        .unwrap()
+        .get(0);
+    if ssl != "on" {
+        eprintln!("skipped: the server does not offer TLS");
+        return;
+    }
+    let given = config::parse(&url).unwrap().pg;
+    let user = given.get_user().unwrap_or("postgres");
+    let password = given
+        .get_password()
+        .map(|p| {
+            let p = String::from_utf8_lossy(p);
+            format!(
+                ":{}",
+                percent_encoding::utf8_percent_encode(&p, percent_encoding::NON_ALPHANUMERIC)
+            )
+        })
+        .unwrap_or_default();
+    let port = given.get_ports().first().copied().unwrap_or(5432);
+    let db = given.get_dbname().unwrap();
+    let ca = percent_encoding::utf8_percent_encode(&ca, percent_encoding::NON_ALPHANUMERIC);
+    let at =
+        |host: &str, query: &str| format!("postgres://{user}{password}@{host}:{port}/{db}?{query}");
+    let connect = async |u: String| Db::connect(&u, true, broadcast::channel(1).0).await;
+    connect(at("127.0.0.1", "sslmode=require")).await.unwrap();
+    connect(at(
+        "127.0.0.1",
+        &format!("sslmode=verify-ca&sslrootcert={ca}"),
+    ))
+    .await
+    .unwrap();
+    connect(at(
+        "localhost",
+        &format!("sslmode=verify-full&sslrootcert={ca}"),
+    ))
+    .await
+    .unwrap();
+    let wrong_name = connect(at(
+        "127.0.0.1",
+        &format!("sslmode=verify-full&sslrootcert={ca}"),
+    ))
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(wrong_name.contains("not valid for name"), "{wrong_name}");
+    // the system's roots do not know the test CA
+    let unknown = connect(at("localhost", "sslmode=verify-full"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(unknown.contains("invalid peer certificate"), "{unknown}");
+    eprintln!("{unknown}");
+    // and a root file that is not there fails before any connection
+    assert!(matches!(
+        connect(at(
+            "localhost",
+            "sslmode=verify-ca&sslrootcert=/nonexistent.pem"
+        ))
+        .await,
+        Err(Error::BadUrl(_))
+    ));
+}
