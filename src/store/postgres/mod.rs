@@ -1,7 +1,7 @@
 //! The PostgreSQL engine: a pool of connections to a server several instances share, with the
 //! same rows, order and errors as the SQLite engine. Each method is one transaction (a single
-//! statement is its own). What one instance commits, the others hear of by `NOTIFY`
-//! ([`listen`]), delivered when the transaction commits.
+//! statement is its own). What one instance commits, the others hear of by `NOTIFY`, delivered
+//! when the transaction commits, through a listener on a connection of its own.
 
 mod approvals;
 mod config;
