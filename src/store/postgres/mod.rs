@@ -1,380 +1,1094 @@
-//! The PostgreSQL engine (being built): a pool of connections to a server several instances share.
+//! The PostgreSQL engine: a pool of connections to a server several instances share, with the
+//! same rows, order and errors as the SQLite engine. Each method is one transaction (a single
+//! statement is its own). What one instance commits, the others hear of by `NOTIFY`, delivered
+//! when the transaction commits, through a listener on a connection of its own.
 
-use super::*;
+mod approvals;
+mod config;
+mod copy;
+mod lease;
+mod listen;
+mod mcp;
+pub(super) mod migrate;
+mod search;
+#[doc(hidden)]
+pub mod testing;
+mod tls;
+
+#[cfg(test)]
+mod tests;
+
+use super::model::*;
+use super::notice::wire;
+use super::{
+    Error, Notice, RequestLogEntry, Result, SchemaVersion, check_id, new_id, not_found, now,
+};
+use crate::anthropic::{ContentBlock, Role, Usage};
+use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::broadcast;
+use tokio_postgres::Row;
+use tokio_postgres::error::SqlState;
+use tokio_postgres::types::{FromSql, ToSql};
+use tokio_util::sync::{CancellationToken, DropGuard};
 
-/// A pool of connections to one PostgreSQL database.
-#[derive(Clone, Debug)]
-pub struct Db {}
+/// How long a method waits for a free connection when all are busy.
+const POOL_WAIT: Duration = Duration::from_secs(30);
 
-fn unbuilt() -> Error {
-    Error::Postgres("the PostgreSQL engine is not built yet".into())
+/// A pool of connections to one PostgreSQL database. Cheap to clone; the listener stops when
+/// the last clone is dropped.
+#[derive(Clone)]
+pub struct Db {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: Pool,
+    /// The URL, password hidden.
+    shown: String,
+    /// Cancels the listener when the last handle goes.
+    _listener: DropGuard,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("postgres::Db")
+            .field("url", &self.inner.shown)
+            .finish()
+    }
+}
+
+/// A tokio-postgres error on one line: the server's message with its SQLSTATE, or the
+/// client's with its causes (tokio-postgres's own text stops at "db error").
+pub(super) fn describe(e: &tokio_postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        let mut s = format!("{}: {} ({})", db.severity(), db.message(), db.code().code());
+        if let Some(detail) = db.detail() {
+            s.push_str(&format!("; {detail}"));
+        }
+        return s;
+    }
+    let mut s = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        s.push_str(&format!(": {c}"));
+        cause = c.source();
+    }
+    s
+}
+
+/// A database failure as the store's error.
+pub(super) fn pg(e: tokio_postgres::Error) -> Error {
+    Error::Postgres(describe(&e))
+}
+
+/// A primary-key or unique clash as a conflict (two creators of one id race), anything else
+/// as is: where SQLite's `exists_as` says so.
+fn exists_as(e: tokio_postgres::Error, kind: &str, id: &str) -> Error {
+    if e.code() == Some(&SqlState::UNIQUE_VIOLATION) {
+        Error::Conflict(format!("{kind} {id} exists"))
+    } else {
+        pg(e)
+    }
+}
+
+type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
+
+/// A statement's rows, the statement prepared once per connection.
+async fn rows(c: &impl GenericClient, sql: &str, params: Params<'_>) -> Result<Vec<Row>> {
+    let st = c.prepare_cached(sql).await.map_err(pg)?;
+    c.query(&st, params).await.map_err(pg)
+}
+
+/// At most one row.
+async fn row(c: &impl GenericClient, sql: &str, params: Params<'_>) -> Result<Option<Row>> {
+    let st = c.prepare_cached(sql).await.map_err(pg)?;
+    c.query_opt(&st, params).await.map_err(pg)
+}
+
+/// Exactly one row.
+async fn one(c: &impl GenericClient, sql: &str, params: Params<'_>) -> Result<Row> {
+    let st = c.prepare_cached(sql).await.map_err(pg)?;
+    c.query_one(&st, params).await.map_err(pg)
+}
+
+/// The number of rows changed.
+async fn exec(c: &impl GenericClient, sql: &str, params: Params<'_>) -> Result<u64> {
+    let st = c.prepare_cached(sql).await.map_err(pg)?;
+    c.execute(&st, params).await.map_err(pg)
+}
+
+/// One column of a row.
+fn get<'a, T: FromSql<'a>>(r: &'a Row, i: usize) -> Result<T> {
+    r.try_get(i).map_err(pg)
+}
+
+/// A row count for `LIMIT`: PostgreSQL refuses a negative one, where SQLite reads it as none.
+fn row_limit(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn unix_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}
+
+fn unix_now() -> i64 {
+    jiff::Timestamp::now().as_second()
+}
+
+const PROJECT_SELECT: &str =
+    "SELECT p.id, p.name, p.description, p.path, p.created_at, p.updated_at,
+        (SELECT COUNT(*) FROM sessions s WHERE s.project_id = p.id)
+    FROM projects p";
+
+const SESSION_SELECT: &str = "SELECT s.id, s.project_id, s.title, s.model, s.system_prompt, s.status,
+        s.source, s.created_at, s.updated_at,
+        (SELECT COUNT(*) FROM messages m WHERE m.session_id = s.id),
+        (SELECT COALESCE(SUM(input_tokens + output_tokens + cache_creation_tokens + cache_read_tokens), 0)::BIGINT
+            FROM messages m WHERE m.session_id = s.id),
+        (SELECT COALESCE(SUM(cost_usd), 0) FROM messages m WHERE m.session_id = s.id)
+    FROM sessions s";
+
+fn project_row(r: &Row) -> Result<Project> {
+    Ok(Project {
+        id: get(r, 0)?,
+        name: get(r, 1)?,
+        description: get(r, 2)?,
+        path: get(r, 3)?,
+        created_at: get(r, 4)?,
+        updated_at: get(r, 5)?,
+        session_count: get(r, 6)?,
+    })
+}
+
+fn session_row(r: &Row) -> Result<Session> {
+    Ok(Session {
+        id: get(r, 0)?,
+        project_id: get(r, 1)?,
+        title: get(r, 2)?,
+        model: get(r, 3)?,
+        system_prompt: get(r, 4)?,
+        status: get(r, 5)?,
+        source: get(r, 6)?,
+        created_at: get(r, 7)?,
+        updated_at: get(r, 8)?,
+        message_count: get(r, 9)?,
+        total_tokens: get(r, 10)?,
+        total_cost: get(r, 11)?,
+    })
+}
+
+async fn project_in(c: &impl GenericClient, id: &str) -> Result<Project> {
+    row(c, &format!("{PROJECT_SELECT} WHERE p.id = $1"), &[&id])
+        .await?
+        .as_ref()
+        .map(project_row)
+        .transpose()?
+        .ok_or_else(|| not_found("project", id))
+}
+
+async fn session_in(c: &impl GenericClient, id: &str) -> Result<Session> {
+    row(c, &format!("{SESSION_SELECT} WHERE s.id = $1"), &[&id])
+        .await?
+        .as_ref()
+        .map(session_row)
+        .transpose()?
+        .ok_or_else(|| not_found("session", id))
+}
+
+/// Makes the default project if it is not there yet.
+async fn default_project_in(c: &impl GenericClient) -> Result<()> {
+    let at = now();
+    exec(
+        c,
+        "INSERT INTO projects (id, name, description, path, created_at, updated_at)
+         VALUES ($1, 'Default', 'Sessions without a project', NULL, $2, $2)
+         ON CONFLICT DO NOTHING",
+        &[&DEFAULT_PROJECT_ID, &at],
+    )
+    .await?;
+    Ok(())
+}
+
+/// `UPDATE sessions` for a [`SessionUpdate`]; the number of rows changed.
+async fn update_session_in(c: &impl GenericClient, id: &str, up: &SessionUpdate) -> Result<u64> {
+    if let Some(patch) = &up.metadata {
+        merge_metadata_in(c, id, patch).await?;
+    }
+    let system_prompt = up.system_prompt.clone().flatten();
+    exec(
+        c,
+        "UPDATE sessions SET
+            title = COALESCE($2, title),
+            model = COALESCE($3, model),
+            system_prompt = CASE WHEN $4 THEN $5 ELSE system_prompt END,
+            status = COALESCE($6, status),
+            updated_at = $7
+         WHERE id = $1",
+        &[
+            &id,
+            &up.title,
+            &up.model,
+            &up.system_prompt.is_some(),
+            &system_prompt,
+            &up.status,
+            &now(),
+        ],
+    )
+    .await
+}
+
+/// A session's messages in order.
+async fn messages_in(c: &impl GenericClient, session_id: &str) -> Result<Vec<StoredMessage>> {
+    let found = rows(
+        c,
+        "SELECT id, session_id, role, content, model, stop_reason, input_tokens, output_tokens,
+                cache_creation_tokens, cache_read_tokens, cost_usd, created_at, unanswered
+         FROM messages WHERE session_id = $1 ORDER BY id",
+        &[&session_id],
+    )
+    .await?;
+    let mut out = Vec::with_capacity(found.len());
+    for r in &found {
+        let id: i64 = get(r, 0)?;
+        let role: &str = get(r, 2)?;
+        let content: &str = get(r, 3)?;
+        out.push(StoredMessage {
+            id,
+            session_id: get(r, 1)?,
+            role: if role == "assistant" {
+                Role::Assistant
+            } else {
+                Role::User
+            },
+            content: serde_json::from_str::<Vec<ContentBlock>>(content)
+                .map_err(|e| Error::Corrupt(format!("message {id}: {e}")))?,
+            model: get(r, 4)?,
+            stop_reason: get(r, 5)?,
+            usage: Usage {
+                input_tokens: get::<i64>(r, 6)? as u64,
+                output_tokens: get::<i64>(r, 7)? as u64,
+                cache_creation_input_tokens: get::<i64>(r, 8)? as u64,
+                cache_read_input_tokens: get::<i64>(r, 9)? as u64,
+            },
+            cost_usd: get(r, 10)?,
+            created_at: get(r, 11)?,
+            unanswered: get(r, 12)?,
+        });
+    }
+    Ok(out)
+}
+
+/// Merges keys into a session's metadata, its row locked until the transaction ends.
+async fn merge_metadata_in(
+    c: &impl GenericClient,
+    id: &str,
+    patch: &serde_json::Value,
+) -> Result<()> {
+    let text: String = match row(
+        c,
+        "SELECT metadata FROM sessions WHERE id = $1 FOR NO KEY UPDATE",
+        &[&id],
+    )
+    .await?
+    {
+        Some(r) => get(&r, 0)?,
+        None => return Err(not_found("session", id)),
+    };
+    let mut meta: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| Error::Corrupt(format!("session {id} metadata: {e}")))?;
+    if !meta.is_object() {
+        meta = serde_json::json!({});
+    }
+    if let (Some(m), Some(p)) = (meta.as_object_mut(), patch.as_object()) {
+        for (k, v) in p {
+            m.insert(k.clone(), v.clone());
+        }
+    }
+    exec(
+        c,
+        "UPDATE sessions SET metadata = $2, updated_at = $3 WHERE id = $1",
+        &[&id, &meta.to_string(), &now()],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Appends an event and queues its notice (sent when the transaction commits).
+///
+/// PostgreSQL hands out identities at insert, not at commit, so two writers could commit a
+/// session's events out of id order and a reader following the log would skip the later-
+/// committed smaller id. Appends to one session therefore queue on its row: each takes its
+/// id under the lock and commits before the next one takes its own.
+async fn append_event_in(
+    c: &impl GenericClient,
+    session_id: &str,
+    kind: &str,
+    data: &serde_json::Value,
+) -> Result<i64> {
+    exec(
+        c,
+        "SELECT 1 FROM sessions WHERE id = $1 FOR NO KEY UPDATE",
+        &[&session_id],
+    )
+    .await?;
+    let id: i64 = get(
+        &one(
+            c,
+            "INSERT INTO events (session_id, kind, data, created_at) VALUES ($1, $2, $3, $4)
+             RETURNING id",
+            &[&session_id, &kind, &data.to_string(), &now()],
+        )
+        .await?,
+        0,
+    )?;
+    notify_in(
+        c,
+        &Notice::Event {
+            session_id: session_id.to_owned(),
+            id,
+        },
+    )
+    .await?;
+    Ok(id)
+}
+
+/// `pg_notify` for a notice: at once outside a transaction, at its commit inside one.
+async fn notify_in(c: &impl GenericClient, n: &Notice) -> Result<()> {
+    if let Some((channel, payload)) = wire::encode(n) {
+        exec(c, "SELECT pg_notify($1, $2)", &[&channel, &payload]).await?;
+    }
+    Ok(())
 }
 
 impl Db {
-    /// Connects, and migrates unless told not to.
+    /// Connects to the database at `url` (libpq's URL form; `sslmode`, `sslrootcert` and
+    /// `pool_max` honoured), migrates it unless `migrate` is false (then a schema other than
+    /// this build's is an error), and starts forwarding every instance's notices to `notices`.
     pub async fn connect(
-        _url: &str,
-        _migrate: bool,
-        _notices: tokio::sync::broadcast::Sender<Notice>,
+        url: &str,
+        migrate: bool,
+        notices: broadcast::Sender<Notice>,
     ) -> Result<Self> {
-        Err(unbuilt())
+        let settings = config::parse(url)?;
+        let shown = settings.shown.clone();
+        {
+            let (mut client, conn) =
+                settings
+                    .pg
+                    .connect(settings.tls.clone())
+                    .await
+                    .map_err(|e| {
+                        Error::Postgres(format!("cannot connect to {shown}: {}", describe(&e)))
+                    })?;
+            tokio::spawn(conn);
+            if migrate {
+                migrate::run(&mut client, &shown).await?;
+            } else {
+                migrate::check(&client, &shown).await?;
+            }
+        }
+        let manager = Manager::from_config(
+            settings.pg.clone(),
+            settings.tls.clone(),
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(settings.pool_max)
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(POOL_WAIT))
+            .build()
+            .map_err(|e| Error::Postgres(format!("cannot make a pool for {shown}: {e}")))?;
+        let stop = CancellationToken::new();
+        listen::start(settings, notices, stop.clone()).await?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                pool,
+                shown,
+                _listener: stop.drop_guard(),
+            }),
+        })
     }
 
-    /// Sends a notice to every instance.
-    pub async fn notify(&self, _n: &Notice) -> Result<()> {
-        Err(unbuilt())
+    /// A pooled connection.
+    async fn client(&self) -> Result<deadpool_postgres::Client> {
+        self.inner.pool.get().await.map_err(|e| {
+            let why = match e {
+                deadpool_postgres::PoolError::Backend(e) => describe(&e),
+                other => other.to_string(),
+            };
+            Error::Postgres(format!("cannot connect to {}: {why}", self.inner.shown))
+        })
+    }
+
+    /// Tells every instance on the database (this one too): a signal for whoever runs a
+    /// session. Event and approval notices are sent by the writes themselves.
+    pub async fn notify(&self, n: &Notice) -> Result<()> {
+        notify_in(&self.client().await?, n).await
     }
 
     /// The schema version of the database and the one this build writes.
     pub async fn schema_version(&self) -> Result<SchemaVersion> {
-        Err(unbuilt())
+        let c = self.client().await?;
+        migrate::version(&**c).await
     }
 
+    // ---- projects ----
+
     /// Adds a project; a chosen id that exists is a conflict.
-    pub async fn create_project(&self, _new: &NewProject) -> Result<Project> {
-        Err(unbuilt())
+    pub async fn create_project(&self, new: &NewProject) -> Result<Project> {
+        if let Some(id) = &new.id {
+            check_id("project", id)?;
+        }
+        let id = new.id.clone().unwrap_or_else(new_id);
+        let at = now();
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(pg)?;
+        let st = tx
+            .prepare_cached(
+                "INSERT INTO projects (id, name, description, path, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $5)",
+            )
+            .await
+            .map_err(pg)?;
+        tx.execute(&st, &[&id, &new.name, &new.description, &new.path, &at])
+            .await
+            .map_err(|e| exists_as(e, "project", &id))?;
+        let p = project_in(&tx, &id).await?;
+        tx.commit().await.map_err(pg)?;
+        Ok(p)
     }
 
     /// All projects, newest first.
     pub async fn projects(&self) -> Result<Vec<Project>> {
-        Err(unbuilt())
+        let c = self.client().await?;
+        rows(
+            &c,
+            &format!("{PROJECT_SELECT} ORDER BY p.created_at DESC, p.id"),
+            &[],
+        )
+        .await?
+        .iter()
+        .map(project_row)
+        .collect()
     }
 
     /// One project by id.
-    pub async fn project(&self, _id: &str) -> Result<Project> {
-        Err(unbuilt())
+    pub async fn project(&self, id: &str) -> Result<Project> {
+        project_in(&self.client().await?, id).await
     }
 
     /// A project by exact id, unique id prefix, or exact name.
-    pub async fn resolve_project(&self, _id_or_name: &str) -> Result<Project> {
-        Err(unbuilt())
+    pub async fn resolve_project(&self, id_or_name: &str) -> Result<Project> {
+        let mut c = self.client().await?;
+        let tx = read_tx(&mut c).await?;
+        let id = resolve_id(&tx, "projects", "project", id_or_name, Some("name")).await?;
+        let p = project_in(&tx, &id).await?;
+        tx.commit().await.map_err(pg)?;
+        Ok(p)
     }
 
     /// The project sessions fall into when none is named; made on first use.
     pub async fn default_project(&self) -> Result<Project> {
-        Err(unbuilt())
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(pg)?;
+        default_project_in(&tx).await?;
+        let p = project_in(&tx, DEFAULT_PROJECT_ID).await?;
+        tx.commit().await.map_err(pg)?;
+        Ok(p)
     }
 
     /// The project whose path holds `dir` (the deepest one), if any.
-    pub async fn project_for_dir(&self, _dir: &Path) -> Result<Option<Project>> {
-        Err(unbuilt())
+    pub async fn project_for_dir(&self, dir: &Path) -> Result<Option<Project>> {
+        let mut best: Option<Project> = None;
+        for p in self.projects().await? {
+            if let Some(path) = p.path.as_deref().map(Path::new)
+                && dir.starts_with(path)
+                && best
+                    .as_ref()
+                    .and_then(|b| b.path.as_ref())
+                    .is_none_or(|b| path.starts_with(b))
+            {
+                best = Some(p);
+            }
+        }
+        Ok(best)
     }
 
     /// Deletes a project and its sessions. True if it existed.
-    pub async fn delete_project(&self, _id: &str) -> Result<bool> {
-        Err(unbuilt())
+    pub async fn delete_project(&self, id: &str) -> Result<bool> {
+        let c = self.client().await?;
+        Ok(exec(&c, "DELETE FROM projects WHERE id = $1", &[&id]).await? > 0)
     }
 
+    // ---- sessions ----
+
     /// Adds a session; `project_id` None means the default project.
-    pub async fn create_session(&self, _new: &NewSession) -> Result<Session> {
-        Err(unbuilt())
+    pub async fn create_session(&self, new: &NewSession) -> Result<Session> {
+        if let Some(id) = &new.id {
+            check_id("session", id)?;
+        }
+        let id = new.id.clone().unwrap_or_else(new_id);
+        let at = now();
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(pg)?;
+        let project_id = match &new.project_id {
+            Some(p) => project_in(&tx, p).await?.id,
+            None => {
+                default_project_in(&tx).await?;
+                DEFAULT_PROJECT_ID.to_owned()
+            }
+        };
+        let st = tx
+            .prepare_cached(
+                "INSERT INTO sessions (id, project_id, title, model, system_prompt, source, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+            )
+            .await
+            .map_err(pg)?;
+        tx.execute(
+            &st,
+            &[
+                &id,
+                &project_id,
+                &new.title,
+                &new.model,
+                &new.system_prompt,
+                &new.source,
+                &at,
+            ],
+        )
+        .await
+        .map_err(|e| exists_as(e, "session", &id))?;
+        let s = session_in(&tx, &id).await?;
+        tx.commit().await.map_err(pg)?;
+        Ok(s)
     }
 
     /// One session by exact id.
-    pub async fn session(&self, _id: &str) -> Result<Session> {
-        Err(unbuilt())
+    pub async fn session(&self, id: &str) -> Result<Session> {
+        session_in(&self.client().await?, id).await
     }
 
     /// A session by exact id or unique prefix.
-    pub async fn resolve_session(&self, _id_or_prefix: &str) -> Result<Session> {
-        Err(unbuilt())
+    pub async fn resolve_session(&self, id_or_prefix: &str) -> Result<Session> {
+        let mut c = self.client().await?;
+        let tx = read_tx(&mut c).await?;
+        let id = resolve_id(&tx, "sessions", "session", id_or_prefix, None).await?;
+        let s = session_in(&tx, &id).await?;
+        tx.commit().await.map_err(pg)?;
+        Ok(s)
     }
 
     /// The most recently active session, if any.
     pub async fn latest_session(&self) -> Result<Option<Session>> {
-        Err(unbuilt())
+        let c = self.client().await?;
+        row(
+            &c,
+            &format!("{SESSION_SELECT} ORDER BY s.updated_at DESC, s.seq DESC LIMIT 1"),
+            &[],
+        )
+        .await?
+        .as_ref()
+        .map(session_row)
+        .transpose()
     }
 
     /// Sessions, most recently active first.
-    pub async fn sessions(&self, _filter: &SessionFilter) -> Result<Vec<Session>> {
-        Err(unbuilt())
+    pub async fn sessions(&self, filter: &SessionFilter) -> Result<Vec<Session>> {
+        let limit = filter.limit.map(row_limit);
+        let c = self.client().await?;
+        rows(
+            &c,
+            &format!(
+                "{SESSION_SELECT} WHERE ($1::TEXT IS NULL OR s.project_id = $1)
+                   AND ($3::TEXT IS NULL OR s.status = $3)
+                 ORDER BY s.updated_at DESC, s.seq DESC LIMIT $2"
+            ),
+            &[&filter.project_id, &limit, &filter.status],
+        )
+        .await?
+        .iter()
+        .map(session_row)
+        .collect()
     }
 
     /// Every session's id (for abbreviating ids so that each prefix names one session).
     pub async fn session_ids(&self) -> Result<Vec<String>> {
-        Err(unbuilt())
+        let c = self.client().await?;
+        rows(&c, "SELECT id FROM sessions ORDER BY id", &[])
+            .await?
+            .iter()
+            .map(|r| get(r, 0))
+            .collect()
     }
 
     /// Changes a session's settings; `None` fields stay.
-    pub async fn update_session(&self, _id: &str, _up: &SessionUpdate) -> Result<Session> {
-        Err(unbuilt())
+    pub async fn update_session(&self, id: &str, up: &SessionUpdate) -> Result<Session> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(pg)?;
+        if update_session_in(&tx, id, up).await? == 0 {
+            return Err(not_found("session", id));
+        }
+        let s = session_in(&tx, id).await?;
+        tx.commit().await.map_err(pg)?;
+        Ok(s)
     }
 
     /// A session's free-form metadata (a run keeps its repository and branch here).
-    pub async fn session_metadata(&self, _id: &str) -> Result<serde_json::Value> {
-        Err(unbuilt())
+    pub async fn session_metadata(&self, id: &str) -> Result<serde_json::Value> {
+        let c = self.client().await?;
+        let text: String =
+            match row(&c, "SELECT metadata FROM sessions WHERE id = $1", &[&id]).await? {
+                Some(r) => get(&r, 0)?,
+                None => return Err(not_found("session", id)),
+            };
+        serde_json::from_str(&text)
+            .map_err(|e| Error::Corrupt(format!("session {id} metadata: {e}")))
     }
 
-    /// Merges keys into a session's metadata, read and written in one transaction.
-    pub async fn merge_session_metadata(
-        &self,
-        _id: &str,
-        _patch: &serde_json::Value,
-    ) -> Result<()> {
-        Err(unbuilt())
+    /// Merges keys into a session's metadata, read and written in one transaction (the row
+    /// locked between), so two merges never lose each other's keys.
+    pub async fn merge_session_metadata(&self, id: &str, patch: &serde_json::Value) -> Result<()> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(pg)?;
+        merge_metadata_in(&tx, id, patch).await?;
+        tx.commit().await.map_err(pg)
+    }
+
+    /// The session whose metadata has `key` equal to the string `value`, if any.
+    pub async fn session_by_metadata(&self, key: &str, value: &str) -> Result<Option<Session>> {
+        let c = self.client().await?;
+        row(
+            &c,
+            &format!(
+                "{SESSION_SELECT} WHERE jsonb_typeof(s.metadata::jsonb -> $1) = 'string'
+                   AND s.metadata::jsonb ->> $1 = $2
+                 ORDER BY s.updated_at DESC LIMIT 1"
+            ),
+            &[&key, &value],
+        )
+        .await?
+        .as_ref()
+        .map(session_row)
+        .transpose()
+    }
+
+    /// The folder a session's tools work in: its project's path, else the workspace noted in
+    /// its metadata, else `new_folder`, noted there (one transaction, the row locked).
+    pub async fn session_root(&self, session_id: &str, new_folder: &str) -> Result<String> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(pg)?;
+        let r = row(
+            &tx,
+            "SELECT p.path, s.metadata FROM sessions s JOIN projects p ON p.id = s.project_id
+             WHERE s.id = $1 FOR NO KEY UPDATE OF s",
+            &[&session_id],
+        )
+        .await?
+        .ok_or_else(|| not_found("session", session_id))?;
+        let (path, meta): (Option<String>, String) = (get(&r, 0)?, get(&r, 1)?);
+        if let Some(p) = path {
+            return Ok(p);
+        }
+        let meta: serde_json::Value = serde_json::from_str(&meta).unwrap_or_default();
+        if let Some(w) = meta["workspace"].as_str() {
+            return Ok(w.to_owned());
+        }
+        merge_metadata_in(
+            &tx,
+            session_id,
+            &serde_json::json!({"workspace": new_folder}),
+        )
+        .await?;
+        tx.commit().await.map_err(pg)?;
+        Ok(new_folder.to_owned())
+    }
+
+    /// The session with `new.id` if it exists, else a new one (with its project when
+    /// `new.project_id` names a missing one), in one transaction; racing callers agree.
+    pub async fn open_session(&self, new: &NewSession) -> Result<Session> {
+        if let Some(id) = &new.id {
+            check_id("session", id)?;
+        }
+        if let Some(p) = &new.project_id {
+            check_id("project", p)?;
+        }
+        let id = new.id.clone().unwrap_or_else(new_id);
+        let at = now();
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(pg)?;
+        let project_id = match &new.project_id {
+            Some(p) => {
+                exec(
+                    &tx,
+                    "INSERT INTO projects (id, name, description, path, created_at, updated_at)
+                     VALUES ($1, $1, '', NULL, $2, $2) ON CONFLICT DO NOTHING",
+                    &[p, &at],
+                )
+                .await?;
+                p.clone()
+            }
+            None => {
+                default_project_in(&tx).await?;
+                DEFAULT_PROJECT_ID.to_owned()
+            }
+        };
+        exec(
+            &tx,
+            "INSERT INTO sessions (id, project_id, title, model, system_prompt, source, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT DO NOTHING",
+            &[
+                &id,
+                &project_id,
+                &new.title,
+                &new.model,
+                &new.system_prompt,
+                &new.source,
+                &at,
+            ],
+        )
+        .await?;
+        let s = session_in(&tx, &id).await?;
+        tx.commit().await.map_err(pg)?;
+        Ok(s)
+    }
+
+    /// A session's messages in order; the session must exist (one snapshot).
+    pub async fn session_messages(&self, id: &str) -> Result<Vec<StoredMessage>> {
+        let mut c = self.client().await?;
+        let tx = read_tx(&mut c).await?;
+        session_in(&tx, id).await?;
+        let out = messages_in(&tx, id).await?;
+        tx.commit().await.map_err(pg)?;
+        Ok(out)
     }
 
     /// Sets a session's status (`idle`, `running`, `completed`, `error`).
-    pub async fn set_session_status(&self, _id: &str, _status: &str) -> Result<Session> {
-        Err(unbuilt())
+    pub async fn set_session_status(&self, id: &str, status: &str) -> Result<Session> {
+        self.update_session(
+            id,
+            &SessionUpdate {
+                status: Some(status.to_owned()),
+                ..Default::default()
+            },
+        )
+        .await
     }
 
     /// Deletes a session with its messages and events. True if it existed.
-    pub async fn delete_session(&self, _id: &str) -> Result<bool> {
-        Err(unbuilt())
+    pub async fn delete_session(&self, id: &str) -> Result<bool> {
+        let c = self.client().await?;
+        Ok(exec(&c, "DELETE FROM sessions WHERE id = $1", &[&id]).await? > 0)
     }
 
     /// Totals over all sessions.
     pub async fn session_stats(&self) -> Result<SessionStats> {
-        Err(unbuilt())
+        let c = self.client().await?;
+        let r = one(
+            &c,
+            "SELECT (SELECT COUNT(*) FROM sessions),
+                    (SELECT COUNT(*) FROM sessions WHERE status = 'running'),
+                    (SELECT COUNT(*) FROM messages),
+                    (SELECT COALESCE(SUM(input_tokens + output_tokens + cache_creation_tokens + cache_read_tokens), 0)::BIGINT FROM messages),
+                    (SELECT COALESCE(SUM(cost_usd), 0) FROM messages)",
+            &[],
+        )
+        .await?;
+        Ok(SessionStats {
+            total_sessions: get(&r, 0)?,
+            running_sessions: get(&r, 1)?,
+            total_messages: get(&r, 2)?,
+            total_tokens: get(&r, 3)?,
+            total_cost: get(&r, 4)?,
+        })
     }
 
-    /// The session whose metadata has `key` equal to the string `value`, if any.
-    pub async fn session_by_metadata(&self, _key: &str, _value: &str) -> Result<Option<Session>> {
-        Err(unbuilt())
-    }
-
-    /// The folder a session's tools work in (see the facade).
-    pub async fn session_root(&self, _session_id: &str, _new_folder: &str) -> Result<String> {
-        Err(unbuilt())
-    }
-
-    /// Get-or-create a session (see the facade).
-    pub async fn open_session(&self, _new: &NewSession) -> Result<Session> {
-        Err(unbuilt())
-    }
-
-    /// A session's messages; the session must exist.
-    pub async fn session_messages(&self, _id: &str) -> Result<Vec<StoredMessage>> {
-        Err(unbuilt())
-    }
-
-    /// Turns on the named servers for a session.
-    pub async fn enable_session_servers(
-        &self,
-        _session_id: &str,
-        _names: &[String],
-    ) -> Result<Vec<McpServerRow>> {
-        Err(unbuilt())
-    }
+    // ---- messages ----
 
     /// Appends a message and bumps the session's activity time.
-    pub async fn add_message(&self, _session_id: &str, _new: &NewMessage) -> Result<StoredMessage> {
-        Err(unbuilt())
+    pub async fn add_message(&self, session_id: &str, new: &NewMessage) -> Result<StoredMessage> {
+        self.add_message_logged(session_id, new, None, None).await
     }
 
-    /// Appends a message with its event and a session change, in one transaction.
+    /// Appends a message with, in the same transaction, its event (whose data gets the
+    /// message's `message_id`) and a change to the session's settings.
     pub async fn add_message_logged(
         &self,
-        _session_id: &str,
-        _new: &NewMessage,
-        _event: Option<&NewEvent>,
-        _update: Option<&SessionUpdate>,
+        session_id: &str,
+        new: &NewMessage,
+        event: Option<&NewEvent>,
+        update: Option<&SessionUpdate>,
     ) -> Result<StoredMessage> {
-        Err(unbuilt())
+        let content =
+            serde_json::to_string(&new.content).map_err(|e| Error::Corrupt(e.to_string()))?;
+        let at = now();
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(pg)?;
+        // first, so the session's row lock is taken before any id (see append_event_in)
+        exec(
+            &tx,
+            "UPDATE sessions SET updated_at = $2 WHERE id = $1",
+            &[&session_id, &at],
+        )
+        .await?;
+        let r = one(
+            &tx,
+            "INSERT INTO messages (session_id, role, content, model, stop_reason, input_tokens,
+                output_tokens, cache_creation_tokens, cache_read_tokens, cost_usd, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+             RETURNING id",
+            &[
+                &session_id,
+                &new.role.as_str(),
+                &content,
+                &new.model,
+                &new.stop_reason,
+                &(new.usage.input_tokens as i64),
+                &(new.usage.output_tokens as i64),
+                &(new.usage.cache_creation_input_tokens as i64),
+                &(new.usage.cache_read_input_tokens as i64),
+                &new.cost_usd,
+                &at,
+            ],
+        )
+        .await?;
+        let id: i64 = get(&r, 0)?;
+        if let Some(ev) = event {
+            append_event_in(&tx, session_id, &ev.kind, &ev.with_message_id(id)).await?;
+        }
+        if let Some(up) = update
+            && update_session_in(&tx, session_id, up).await? == 0
+        {
+            return Err(not_found("session", session_id));
+        }
+        tx.commit().await.map_err(pg)?;
+        Ok(StoredMessage {
+            id,
+            session_id: session_id.to_owned(),
+            role: new.role,
+            content: new.content.clone(),
+            model: new.model.clone(),
+            stop_reason: new.stop_reason.clone(),
+            usage: new.usage,
+            cost_usd: new.cost_usd,
+            created_at: at,
+            unanswered: false,
+        })
     }
 
-    /// Marks a user message as unanswered: its turn failed before any answer, so later turns leave it out of the history.
-    pub async fn mark_unanswered(&self, _message_id: i64) -> Result<()> {
-        Err(unbuilt())
+    /// Marks a user message as unanswered: its turn failed before any answer, so later turns
+    /// leave it out of the history (it stays stored and shown).
+    pub async fn mark_unanswered(&self, message_id: i64) -> Result<()> {
+        let c = self.client().await?;
+        exec(
+            &c,
+            "UPDATE messages SET unanswered = true WHERE id = $1 AND role = 'user'",
+            &[&message_id],
+        )
+        .await?;
+        Ok(())
     }
 
     /// A session's messages in order.
-    pub async fn messages(&self, _session_id: &str) -> Result<Vec<StoredMessage>> {
-        Err(unbuilt())
+    pub async fn messages(&self, session_id: &str) -> Result<Vec<StoredMessage>> {
+        messages_in(&self.client().await?, session_id).await
     }
 
-    /// Appends an event to a session's log; returns its id.
+    // ---- events ----
+
+    /// Appends an event to a session's log; returns its id. Every instance hears of it once
+    /// it is committed.
     pub async fn append_event(
         &self,
-        _session_id: &str,
-        _kind: &str,
-        _data: &serde_json::Value,
+        session_id: &str,
+        kind: &str,
+        data: &serde_json::Value,
     ) -> Result<i64> {
-        Err(unbuilt())
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(pg)?;
+        let id = append_event_in(&tx, session_id, kind, data).await?;
+        tx.commit().await.map_err(pg)?;
+        Ok(id)
     }
 
     /// A session's events with an id above `after`, in order.
-    pub async fn events(&self, _session_id: &str, _after: Option<i64>) -> Result<Vec<Event>> {
-        Err(unbuilt())
+    pub async fn events(&self, session_id: &str, after: Option<i64>) -> Result<Vec<Event>> {
+        let c = self.client().await?;
+        rows(
+            &c,
+            "SELECT id, session_id, kind, data, created_at FROM events
+             WHERE session_id = $1 AND id > $2 ORDER BY id",
+            &[&session_id, &after.unwrap_or(0)],
+        )
+        .await?
+        .iter()
+        .map(|r| {
+            let data: String = get(r, 3)?;
+            Ok(Event {
+                id: get(r, 0)?,
+                session_id: get(r, 1)?,
+                kind: get(r, 2)?,
+                data: serde_json::from_str(&data).unwrap_or(serde_json::Value::String(data)),
+                created_at: get(r, 4)?,
+            })
+        })
+        .collect()
     }
 
+    // ---- request log and cache ----
+
     /// Records one upstream exchange.
-    pub async fn log_request(&self, _entry: &RequestLogEntry) -> Result<()> {
-        Err(unbuilt())
+    pub async fn log_request(&self, entry: &RequestLogEntry) -> Result<()> {
+        let c = self.client().await?;
+        exec(
+            &c,
+            "INSERT INTO request_log (created_at, source, endpoint, session_id, model, status,
+                latency_ms, input_tokens, output_tokens, cost_usd, upstream_request_id, error)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            &[
+                &now(),
+                &entry.source,
+                &entry.endpoint,
+                &entry.session_id,
+                &entry.model,
+                &entry.status,
+                &(entry.latency_ms as i64),
+                &(entry.input_tokens as i64),
+                &(entry.output_tokens as i64),
+                &entry.cost_usd,
+                &entry.upstream_request_id,
+                &entry.error,
+            ],
+        )
+        .await?;
+        Ok(())
     }
 
     /// The most recent request-log rows, newest first.
-    pub async fn recent_requests(&self, _limit: usize) -> Result<Vec<RequestLogEntry>> {
-        Err(unbuilt())
+    pub async fn recent_requests(&self, limit: usize) -> Result<Vec<RequestLogEntry>> {
+        let c = self.client().await?;
+        rows(
+            &c,
+            "SELECT source, endpoint, session_id, model, status, latency_ms, input_tokens,
+                    output_tokens, cost_usd, upstream_request_id, error
+             FROM request_log ORDER BY id DESC LIMIT $1",
+            &[&row_limit(limit)],
+        )
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(RequestLogEntry {
+                source: get(r, 0)?,
+                endpoint: get(r, 1)?,
+                session_id: get(r, 2)?,
+                model: get(r, 3)?,
+                status: get(r, 4)?,
+                latency_ms: get::<i64>(r, 5)? as u64,
+                input_tokens: get::<i64>(r, 6)? as u64,
+                output_tokens: get::<i64>(r, 7)? as u64,
+                cost_usd: get(r, 8)?,
+                upstream_request_id: get(r, 9)?,
+                error: get(r, 10)?,
+            })
+        })
+        .collect()
     }
 
     /// A cached value no older than `max_age`.
-    pub async fn cache_get(&self, _key: &str, _max_age: Duration) -> Result<Option<String>> {
-        Err(unbuilt())
+    pub async fn cache_get(&self, key: &str, max_age: Duration) -> Result<Option<String>> {
+        let oldest = unix_now() - max_age.as_secs() as i64;
+        let c = self.client().await?;
+        row(
+            &c,
+            "SELECT value FROM cache WHERE key = $1 AND stored_at >= $2",
+            &[&key, &oldest],
+        )
+        .await?
+        .map(|r| get(&r, 0))
+        .transpose()
     }
 
     /// Stores a cached value.
-    pub async fn cache_put(&self, _key: &str, _value: &str) -> Result<()> {
-        Err(unbuilt())
-    }
-
-    /// Takes a session's lease for `ttl_ms`, in one transaction: free, lapsed, or held by a process `is_gone` says is dead. A live holder (even this process) keeps it.
-    pub async fn acquire_lease(
-        &self,
-        _session_id: &str,
-        _owner: &LeaseOwner,
-        _ttl_ms: i64,
-        _is_gone: fn(&Lease) -> bool,
-    ) -> Result<Acquired> {
-        Err(unbuilt())
-    }
-
-    /// Renews a lease we hold; false when it is no longer ours (lapsed and taken).
-    pub async fn renew_lease(
-        &self,
-        _session_id: &str,
-        _owner_id: &str,
-        _ttl_ms: i64,
-    ) -> Result<bool> {
-        Err(unbuilt())
-    }
-
-    /// Gives a lease back (only if it is still ours).
-    pub async fn release_lease(&self, _session_id: &str, _owner_id: &str) -> Result<()> {
-        Err(unbuilt())
-    }
-
-    /// Lapsed leases.
-    pub async fn expired_leases(&self, _now_ms: i64) -> Result<Vec<Lease>> {
-        Err(unbuilt())
-    }
-
-    /// A session's lease, if any (lapsed ones included).
-    pub async fn lease(&self, _session_id: &str) -> Result<Option<Lease>> {
-        Err(unbuilt())
-    }
-
-    /// Records a request for approval and its event, in one transaction.
-    pub async fn create_approval(&self, _new: &NewApproval) -> Result<Approval> {
-        Err(unbuilt())
-    }
-
-    /// Answers a request once: a second answer, or one after its expiry, is a conflict.
-    pub async fn decide_approval(
-        &self,
-        _id: &str,
-        _decision: &str,
-        _message: Option<&str>,
-    ) -> Result<Approval> {
-        Err(unbuilt())
-    }
-
-    /// One request by id.
-    pub async fn approval(&self, _id: &str) -> Result<Approval> {
-        Err(unbuilt())
-    }
-
-    /// The request for a session's tool call, if one was made.
-    pub async fn approval_for_tool_use(
-        &self,
-        _session_id: &str,
-        _tool_use_id: &str,
-    ) -> Result<Option<Approval>> {
-        Err(unbuilt())
-    }
-
-    /// Requests still waiting, newest first.
-    pub async fn pending_approvals(&self) -> Result<Vec<Approval>> {
-        Err(unbuilt())
-    }
-
-    /// The approval log after event `after`, oldest first (at most 1000).
-    pub async fn approval_events(&self, _after: i64) -> Result<Vec<ApprovalEvent>> {
-        Err(unbuilt())
-    }
-
-    /// All registered servers, built-in first, then by name.
-    pub async fn mcp_servers(&self) -> Result<Vec<McpServerRow>> {
-        Err(unbuilt())
-    }
-
-    /// A server by id or name.
-    pub async fn mcp_server(&self, _id_or_name: &str) -> Result<McpServerRow> {
-        Err(unbuilt())
-    }
-
-    /// Registers a server; the name must be free.
-    pub async fn add_mcp_server(&self, _new: &NewMcpServer) -> Result<McpServerRow> {
-        Err(unbuilt())
-    }
-
-    /// Removes a server (not a built-in one). True if it existed.
-    pub async fn delete_mcp_server(&self, _id: &str) -> Result<bool> {
-        Err(unbuilt())
-    }
-
-    /// Enables or disables a server everywhere.
-    pub async fn set_mcp_enabled(&self, _id: &str, _on: bool) -> Result<()> {
-        Err(unbuilt())
-    }
-
-    /// The servers a session offers, enabled ones only.
-    pub async fn session_servers(&self, _session_id: &str) -> Result<Vec<McpServerRow>> {
-        Err(unbuilt())
-    }
-
-    /// Turns a server on or off for a session (which must exist).
-    pub async fn set_session_server(
-        &self,
-        _session_id: &str,
-        _server_id: &str,
-        _on: bool,
-    ) -> Result<()> {
-        Err(unbuilt())
-    }
-
-    /// A remembered permission for a sanitised tool name.
-    pub async fn tool_permission(&self, _tool: &str) -> Result<Option<String>> {
-        Err(unbuilt())
-    }
-
-    /// Remembers a permission (`allow`, `ask` or `deny`).
-    pub async fn set_tool_permission(&self, _tool: &str, _decision: &str) -> Result<()> {
-        Err(unbuilt())
-    }
-
-    /// The messages containing every word of `text`, newest first.
-    pub async fn search_messages(&self, _text: &str, _limit: usize) -> Result<SearchResults> {
-        Err(unbuilt())
+    pub async fn cache_put(&self, key: &str, value: &str) -> Result<()> {
+        let c = self.client().await?;
+        exec(
+            &c,
+            "INSERT INTO cache (key, value, stored_at) VALUES ($1, $2, $3)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value, stored_at = excluded.stored_at",
+            &[&key, &value, &unix_now()],
+        )
+        .await?;
+        Ok(())
     }
 }
 
-impl Db {
-    /// Every row of every table.
-    pub async fn export_all(&self) -> Result<crate::store::copy::Dump> {
-        Err(unbuilt())
-    }
-
-    /// Writes a dump in one transaction.
-    pub async fn import_all(
-        &self,
-        _dump: &crate::store::copy::Dump,
-        _force: bool,
-    ) -> Result<crate::store::copy::Report> {
-        Err(unbuilt())
-    }
+/// A read-only transaction on one snapshot, for reads of several statements.
+async fn read_tx(c: &mut deadpool_postgres::Client) -> Result<deadpool_postgres::Transaction<'_>> {
+    c.build_transaction()
+        .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .await
+        .map_err(pg)
 }
 
-/// Test support (stub until the engine lands).
-#[doc(hidden)]
-pub mod testing {
-    use crate::store::Result;
-
-    /// A fresh database on the server `admin_url` names; its URL.
-    pub async fn fresh_database(_admin_url: &str) -> Result<String> {
-        Err(super::unbuilt())
+/// An id from an exact id, an exact name (when the table has one) or a unique prefix. A
+/// prefix is matched as SQLite's LIKE does: ASCII letters in any case, `%` and `_` literal.
+async fn resolve_id(
+    c: &impl GenericClient,
+    table: &str,
+    kind: &'static str,
+    given: &str,
+    name_col: Option<&str>,
+) -> Result<String> {
+    if let Some(r) = row(
+        c,
+        &format!("SELECT id FROM {table} WHERE id = $1"),
+        &[&given],
+    )
+    .await?
+    {
+        return get(&r, 0);
     }
+    let pick = |ids: Vec<Row>| -> Result<Option<String>> {
+        match ids.len() {
+            0 => Ok(None),
+            1 => get(&ids[0], 0).map(Some),
+            count => Err(Error::Ambiguous {
+                kind,
+                prefix: given.to_owned(),
+                count,
+            }),
+        }
+    };
+    if let Some(col) = name_col {
+        let ids = rows(
+            c,
+            &format!("SELECT id FROM {table} WHERE {col} = $1"),
+            &[&given],
+        )
+        .await?;
+        if let Some(id) = pick(ids)? {
+            return Ok(id);
+        }
+    }
+    if given.is_empty() {
+        return Err(not_found(kind, given));
+    }
+    let escaped = given
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    let ids = rows(
+        c,
+        &format!(r"SELECT id FROM {table} WHERE id ILIKE $1 || '%' ESCAPE E'\\' LIMIT 10"),
+        &[&escaped],
+    )
+    .await?;
+    pick(ids)?.ok_or_else(|| not_found(kind, given))
 }

@@ -13,7 +13,7 @@ impl Db {
         let out = (|| {
             let mut tables = Vec::new();
             for name in TABLES {
-                let mut st = conn.prepare(&format!("SELECT * FROM {name} ORDER BY 1, 2"))?;
+                let mut st = conn.prepare(&format!("SELECT * FROM {name} ORDER BY rowid"))?;
                 let columns: Vec<String> = st.column_names().map(str::to_owned).collect();
                 let n = columns.len();
                 let rows = st
