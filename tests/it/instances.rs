@@ -44,7 +44,10 @@ fn pair() -> Option<Pair> {
         _b_home: b_home,
         a,
         b,
-        http: reqwest::Client::new(),
+        http: {
+            clauded::anthropic::init_tls();
+            reqwest::Client::new()
+        },
     })
 }
 
@@ -235,7 +238,7 @@ async fn a_run_on_a_is_followed_from_b_every_event_once_in_order() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn abort_and_delete_on_b_stop_work_running_on_a() {
+async fn abort_on_b_stops_a_run_on_a() {
     let Some(p) = pair() else { return };
     script_slow_run(&p.a_home, 400);
     let sid = p.start_run_on_a().await;
@@ -254,8 +257,11 @@ async fn abort_and_delete_on_b_stop_work_running_on_a() {
     assert_eq!(r["data"]["aborted"], json!(true), "{r}");
     p.wait_status(&p.b, &sid, "error", Duration::from_secs(20))
         .await;
+}
 
-    // a chat turn streaming on A, stopped by DELETE on B
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delete_on_b_stops_a_chat_turn_streaming_on_a() {
+    let Some(p) = pair() else { return };
     p.a_home.fake.push(
         Reply::text("one two three four five six seven eight nine ten eleven twelve").delivered(
             Delivery {
@@ -300,7 +306,11 @@ async fn abort_and_delete_on_b_stop_work_running_on_a() {
     assert!(rest.is_ok(), "A's stream ended after the stop from B");
     assert!(seen.contains("[DONE]"), "{seen}");
     let msgs = p.get(&p.b, "/v1/sessions/multi-stop/messages").await;
-    let last = msgs.as_array().unwrap().last().unwrap().clone();
+    let last = msgs
+        .as_array()
+        .and_then(|m| m.last())
+        .unwrap_or_else(|| panic!("B lists the session's messages: {msgs}"))
+        .clone();
     assert!(
         last.to_string().contains("cancelled"),
         "the partial answer is stored as cancelled: {last}"
