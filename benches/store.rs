@@ -23,7 +23,11 @@ fn options(dir: &std::path::Path) -> ServerOptions {
     let mut o = ServerOptions::from_config(
         &clauded::config::Config::load_from(
             &clauded::config::Env::from_maps(
-                [("CLAUDED_HOME".to_owned(), dir.to_string_lossy().into_owned())].into(),
+                [(
+                    "CLAUDED_HOME".to_owned(),
+                    dir.to_string_lossy().into_owned(),
+                )]
+                .into(),
                 Default::default(),
             ),
             &Default::default(),

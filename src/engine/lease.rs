@@ -154,9 +154,15 @@ impl SessionLease {
 
     /// Gives the lease back now.
     pub async fn release(mut self) {
-        if let Some(r) = self.renew.take() {
-            r.abort();
-        }
+        self.release_now().await;
+    }
+
+    /// Gives the lease back now, keeping the handle (dropping it later does nothing more).
+    pub async fn release_now(&mut self) {
+        let Some(r) = self.renew.take() else {
+            return;
+        };
+        r.abort();
         if let Err(e) = self
             .store
             .release_lease(&self.session_id, &owner().id)

@@ -130,6 +130,14 @@ pub struct TurnGuard {
     pub lease: SessionLease,
 }
 
+impl TurnGuard {
+    /// Ends the turn: the lease goes back before this returns, so whoever hears the turn is
+    /// over (its stream's end) may start the next one at once, here or on another instance.
+    pub async fn finish(mut self) {
+        self.lease.release_now().await;
+    }
+}
+
 impl Drop for TurnGuard {
     fn drop(&mut self) {
         self.state.running().remove(&self.session_id);

@@ -150,7 +150,7 @@ async fn claude_code_conversations_become_sessions_turn_by_turn() {
     // the answer is recorded after the body ends: give the background write a moment
     let sid = "0b6f1c3e-cc00-4a1e-9d1f-000000000001";
     let mut msgs = vec![];
-    for _ in 0..50 {
+    for _ in 0..200 {
         msgs = s.store.messages(sid).await.unwrap();
         if msgs.len() == 4 {
             break;

@@ -290,7 +290,7 @@ pub(crate) async fn run_session_turn(
                 &mut |_| {},
             )
             .await;
-            drop(guard);
+            guard.finish().await;
             r
         });
         return match task.await {
@@ -427,8 +427,8 @@ pub(crate) async fn run_session_turn(
                 send_all(tr.finish());
             }
         }
+        guard.finish().await;
         let _ = tx.send(Frame::Done);
-        drop(guard);
     });
     // Err: the turn ended before storing anything; its stream says why
     let _ = stored_rx.await;

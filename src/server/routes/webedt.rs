@@ -29,6 +29,10 @@ fn fail(status: StatusCode, error: impl Into<String>) -> Response {
 /// still going (its lease), so a run on an instance that died ends the stream too.
 const LIVE_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
 
+/// How long a run's own stream, after its final event, waits for the run to give its session
+/// back (its lease), so a follow-up sent on the stream's end is never refused as busy.
+const RELEASE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// A failure of ours: the details go to the log, the client gets a 500 without them.
 fn internal(what: impl std::fmt::Display) -> Response {
     ApiError::internal(what).into_family_response(Family::Webedt)
@@ -285,7 +289,7 @@ async fn execute(st: AppState, key: CallerKey, b: ExecuteBody) -> Response {
                 let sid = session.id.clone();
                 let _ = st.store().set_session_status(&sid, "completed").await;
             }
-            drop(guard);
+            guard.finish().await;
         });
     }
     tokio::spawn(async move {
@@ -325,6 +329,8 @@ async fn execute(st: AppState, key: CallerKey, b: ExecuteBody) -> Response {
                     });
                 }
                 if terminal {
+                    // the stream ends once the session is free for the next run
+                    let _ = tokio::time::timeout(RELEASE_WAIT, finished.cancelled()).await;
                     let _ = tx.send(Frame::Close);
                     return;
                 }
