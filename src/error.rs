@@ -95,8 +95,10 @@ impl Error {
             Error::Store(
                 store::Error::NotFound { .. }
                 | store::Error::Ambiguous { .. }
-                | store::Error::InvalidId { .. },
+                | store::Error::InvalidId { .. }
+                | store::Error::Conflict(_),
             ) => exit::USAGE,
+            Error::Store(store::Error::BadUrl(_) | store::Error::Unmigrated { .. }) => exit::CONFIG,
             Error::MissingKey | Error::Config(_) | Error::Secrets(_) => exit::CONFIG,
             Error::Upstream(e) if e.is_transport() => exit::UNREACHABLE,
             Error::Upstream(anthropic::Error::Config(_)) => exit::CONFIG,

@@ -20,6 +20,7 @@ mod client;
 mod container;
 mod credentials;
 mod data_safety;
+mod db_cli;
 mod doctor;
 mod instances;
 mod mcp_client;

@@ -61,13 +61,14 @@ impl Db {
                 })
                 .collect::<Vec<_>>()
                 .join(", ");
+            // by the columns themselves (not their text), as SQLite's export orders them
             let order = match *name {
-                "sessions" => "seq",
-                _ => "1, 2",
+                "sessions" => "t.seq".to_owned(),
+                _ => format!("t.{}, t.{}", cols[0].0, cols[1].0),
             };
             let found = rows(
                 &tx,
-                &format!("SELECT {select} FROM {name} ORDER BY {order}"),
+                &format!("SELECT {select} FROM {name} t ORDER BY {order}"),
                 &[],
             )
             .await?;

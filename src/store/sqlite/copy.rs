@@ -13,7 +13,10 @@ impl Db {
         let out = (|| {
             let mut tables = Vec::new();
             for name in TABLES {
-                let mut st = conn.prepare(&format!("SELECT * FROM {name} ORDER BY rowid"))?;
+                // sessions in insertion order (the tie-break of their listing), the rest by key,
+                // as the PostgreSQL engine gives them
+                let order = if *name == "sessions" { "rowid" } else { "1, 2" };
+                let mut st = conn.prepare(&format!("SELECT * FROM {name} ORDER BY {order}"))?;
                 let columns: Vec<String> = st.column_names().map(str::to_owned).collect();
                 let n = columns.len();
                 let rows = st
