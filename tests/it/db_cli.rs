@@ -2,7 +2,7 @@
 //! thousands of sessions copied to PostgreSQL and back, every row and id compared. The
 //! PostgreSQL parts are skipped, saying so, without a server (tests/run.sh always has one).
 
-use crate::support::{Home, pg};
+use crate::support::{Home, Reply, pg};
 use clauded::anthropic::{ContentBlock, Role, Usage};
 use clauded::store::copy::Dump;
 use clauded::store::{
@@ -330,4 +330,91 @@ fn status_and_migrate_on_both_engines_and_serve_without_migrating() {
         r.stderr.contains("unsupported database URL scheme"),
         "{r:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_terminal_works_on_postgresql_too() {
+    let Some(h) = Home::on_postgres() else {
+        eprintln!("skipped: no PostgreSQL server (set CLAUDED_TEST_PG_URL or run tests/run.sh)");
+        return;
+    };
+    std::fs::write(
+        h.path().join(".gitconfig"),
+        "[user]\n\tname = Test User\n\temail = test@example.com\n",
+    )
+    .unwrap();
+    // ask, then continue the conversation
+    h.fake.push(Reply::text("The capital of France is Paris."));
+    let r = h.ok(&["ask", "--raw", "capital of France?"], None);
+    assert!(r.stdout.contains("Paris"), "{r:?}");
+    h.fake.push(Reply::text("About 2.1 million people."));
+    let r = h.ok(&["ask", "--raw", "-c", "and its population?"], None);
+    assert!(r.stdout.contains("2.1 million"), "{r:?}");
+    let reqs = h.fake.message_requests();
+    assert_eq!(
+        reqs[1].body["messages"].as_array().unwrap().len(),
+        3,
+        "the second turn carries the first: {:?}",
+        reqs[1].body
+    );
+    let list = h.json(&["sessions", "list", "--json"]);
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+    assert_eq!(list[0]["message_count"], json!(4));
+    let sid = list[0]["id"].as_str().unwrap().to_owned();
+    let shown = h.ok(&["sessions", "show", &sid], None);
+    assert!(shown.stdout.contains("population"), "{shown:?}");
+    let found = h.json(&["sessions", "search", "--json", "Paris"]);
+    assert_eq!(found["total"], json!(1), "{found}");
+    // and a run on a repository: its session and events in the same database
+    let remote = crate::support::bare_remote(h.path());
+    h.fake.push(Reply::text(
+        r#"{"title": "Add Notes", "branch": "add-notes"}"#,
+    ));
+    h.fake.push(Reply::Events(
+        crate::support::fake_anthropic::tool_use_events(&[(
+            "t1",
+            "filesystem__write_file",
+            json!({"path": "NOTES.md", "content": "notes\n"}),
+        )]),
+    ));
+    h.fake.push(Reply::text("Added NOTES.md."));
+    h.fake.push(Reply::text("Add notes"));
+    let r = crate::support::run_in(
+        &h,
+        &[
+            "run",
+            "Add notes",
+            "--repo",
+            remote.to_str().unwrap(),
+            "--yes",
+        ],
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(r.code, 0, "{r:?}");
+    let store = Store::connect(&Database::Postgres(h.database_url.clone().unwrap()), false)
+        .await
+        .unwrap();
+    let runs = store
+        .sessions(&clauded::store::SessionFilter {
+            status: Some("completed".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    let kinds: Vec<String> = store
+        .events(&runs[0].id, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert!(
+        kinds.iter().any(|k| k == "branch_created")
+            && kinds.last().map(String::as_str) == Some("completed"),
+        "{kinds:?}"
+    );
+    assert!(!h.db().exists(), "nothing went to a SQLite file");
 }

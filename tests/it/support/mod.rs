@@ -16,6 +16,8 @@ pub struct Home {
     pub dir: tempfile::TempDir,
     pub fake: FakeAnthropic,
     pub key: Option<String>,
+    /// `DATABASE_URL` for every command (a PostgreSQL store), when set.
+    pub database_url: Option<String>,
 }
 
 /// A finished run of the binary.
@@ -48,7 +50,17 @@ impl Home {
             dir,
             fake: FakeAnthropic::start(),
             key: Some("sk-ant-test-0123456789abcdef".into()),
+            database_url: None,
         }
+    }
+
+    /// A home whose commands store in a fresh PostgreSQL database; None without a server.
+    pub fn on_postgres() -> Option<Self> {
+        let url = pg::fresh_database_url()?;
+        Some(Self {
+            database_url: Some(url),
+            ..Self::new()
+        })
     }
 
     /// The home folder.
@@ -75,6 +87,9 @@ impl Home {
             .current_dir(self.path());
         if let Some(k) = &self.key {
             c.env("ANTHROPIC_API_KEY", k);
+        }
+        if let Some(u) = &self.database_url {
+            c.env("DATABASE_URL", u);
         }
         c
     }
