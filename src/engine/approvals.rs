@@ -1,21 +1,15 @@
 //! The approval hub: a tool call (clauded's own, or Claude Code's or Codex's through their
 //! permission hooks) waits for a person's answer, given once from any front end or instance on
-//! the store. Waiters here are woken at once by an answer given here; answers from another
-//! instance are seen within a poll interval.
+//! the store. Waiters are woken by the store's notices (an answer given here, or on another
+//! instance on PostgreSQL); a slow poll covers notices that never came (a SQLite file shared
+//! with another process).
 
 use super::tools::Decision;
 use crate::store::{self, Approval, NewApproval, Store};
-use std::sync::OnceLock;
 use std::time::Duration;
-use tokio::sync::Notify;
 
-/// How often a waiter looks at the store for an answer given by another instance.
-const POLL: Duration = Duration::from_millis(250);
-
-fn answered() -> &'static Notify {
-    static N: OnceLock<Notify> = OnceLock::new();
-    N.get_or_init(Notify::new)
-}
+/// How often a waiter looks at the store without being told to.
+const POLL: Duration = Duration::from_millis(500);
 
 /// A person's answer, as stored: `allow`, `always` or `deny`.
 pub fn parse_decision(s: &str) -> Option<&'static str> {
@@ -43,9 +37,10 @@ pub async fn open(store: &Store, new: NewApproval) -> Result<Approval, store::Er
 
 /// Waits for the answer to `approval` until it expires; `None` when nobody answered.
 pub async fn wait(store: &Store, approval: &Approval) -> Option<Approval> {
+    // subscribed before each read: an answer between the read and the wait still wakes it
+    let mut notices = store.subscribe();
     loop {
         let id = approval.id.clone();
-        let wake = answered().notified();
         match store.approval(&id).await {
             Ok(a) if a.decision.is_some() => return Some(a),
             Ok(_) => {}
@@ -59,14 +54,24 @@ pub async fn wait(store: &Store, approval: &Approval) -> Option<Approval> {
             return None;
         }
         let nap = POLL.min(Duration::from_millis(left as u64));
-        tokio::select! {
-            _ = wake => {}
-            _ = tokio::time::sleep(nap) => {}
+        let deadline = tokio::time::Instant::now() + nap;
+        // any approval notice (or a lost one) means: read again
+        loop {
+            match tokio::time::timeout_at(deadline, notices.recv()).await {
+                Ok(Ok(store::Notice::Approval { .. } | store::Notice::Resync))
+                | Ok(Err(tokio::sync::broadcast::error::RecvError::Lagged(_)))
+                | Err(_) => break,
+                Ok(Ok(_)) => continue,
+                Ok(Err(tokio::sync::broadcast::error::RecvError::Closed)) => {
+                    tokio::time::sleep_until(deadline).await;
+                    break;
+                }
+            }
         }
     }
 }
 
-/// Answers a request (once) and wakes its waiters in this process.
+/// Answers a request (once); its waiters hear of it from the store, on any instance.
 pub async fn answer(
     store: &Store,
     id: &str,
@@ -77,6 +82,5 @@ pub async fn answer(
     let a = store
         .decide_approval(&id, decision, message.as_deref())
         .await?;
-    answered().notify_waiters();
     Ok(a)
 }

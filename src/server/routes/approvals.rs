@@ -77,6 +77,7 @@ pub async fn stream(
     let (tx, resp) = sse::channel(st.options().keepalive, Frame::Close);
     let shutdown = st.shutdown_token();
     tokio::spawn(async move {
+        let mut notices = st.store().subscribe();
         loop {
             let events = match st.store().approval_events(after).await {
                 Ok(e) => e,
@@ -96,14 +97,16 @@ pub async fn stream(
                     return;
                 }
             }
-            // answers and requests from any instance show up within a poll
+            // the store says when there is more (any instance's, on PostgreSQL); a slow look
+            // now and then covers a SQLite file another process writes
             tokio::select! {
                 _ = tx.closed() => return,
                 _ = shutdown.cancelled() => {
                     let _ = tx.send(Frame::Close);
                     return;
                 }
-                _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+                _ = approval_notice(&mut notices) => {}
+                _ = tokio::time::sleep(Duration::from_secs(2)) => {}
             }
         }
     });
@@ -211,4 +214,17 @@ pub async fn permission_request(
     Ok(Json(HookOutput {
         hook_specific_output: verdict,
     }))
+}
+
+/// Returns at the next approval notice (or one that may have been lost).
+async fn approval_notice(notices: &mut tokio::sync::broadcast::Receiver<crate::store::Notice>) {
+    use tokio::sync::broadcast::error::RecvError;
+    loop {
+        match notices.recv().await {
+            Ok(crate::store::Notice::Approval { .. } | crate::store::Notice::Resync)
+            | Err(RecvError::Lagged(_)) => return,
+            Ok(_) => {}
+            Err(RecvError::Closed) => std::future::pending::<()>().await,
+        }
+    }
 }
