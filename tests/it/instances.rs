@@ -51,23 +51,8 @@ fn pair() -> Option<Pair> {
     })
 }
 
-/// SSE text as (event name, id, data) frames.
 fn frames(body: &str) -> Vec<(Option<String>, Option<i64>, Value)> {
-    body.split("\n\n")
-        .filter_map(|f| {
-            let (mut name, mut id, mut data) = (None, None, None);
-            for l in f.lines() {
-                if let Some(v) = l.strip_prefix("event: ") {
-                    name = Some(v.to_owned());
-                } else if let Some(v) = l.strip_prefix("id: ") {
-                    id = v.parse().ok();
-                } else if let Some(v) = l.strip_prefix("data: ") {
-                    data = serde_json::from_str(v).ok();
-                }
-            }
-            data.map(|d| (name, id, d))
-        })
-        .collect()
+    crate::support::sse_frames(body)
 }
 
 /// A run whose model answers slowly (each stream event 200 ms apart).
@@ -257,6 +242,48 @@ async fn abort_on_b_stops_a_run_on_a() {
     assert_eq!(r["data"]["aborted"], json!(true), "{r}");
     p.wait_status(&p.b, &sid, "error", Duration::from_secs(20))
         .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn interrupt_on_b_ends_a_run_on_a_as_completed() {
+    let Some(p) = pair() else { return };
+    script_slow_run(&p.a_home, 400);
+    let sid = p.start_run_on_a().await;
+    p.wait_status(&p.b, &sid, "running", Duration::from_secs(20))
+        .await;
+    let r: Value = p
+        .http
+        .post(format!("{}/api/sessions/{sid}/interrupt", p.b.url))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["data"]["interrupted"], json!(true), "{r}");
+    p.wait_status(&p.b, &sid, "completed", Duration::from_secs(20))
+        .await;
+    let v = p.get(&p.b, &format!("/api/sessions/{sid}/events")).await;
+    let kinds: Vec<&str> = v["data"]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["eventData"]["type"].as_str())
+        .collect();
+    assert!(kinds.contains(&"interrupted"), "{kinds:?}");
+    // nothing runs any more: a second interrupt finds nothing to stop
+    let r: Value = p
+        .http
+        .post(format!("{}/api/sessions/{sid}/interrupt", p.b.url))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["data"]["interrupted"], json!(false), "{r}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,23 +7,8 @@ use futures_util::StreamExt;
 use serde_json::{Value, json};
 use std::time::Duration;
 
-/// Parses SSE text into (event name, id, data) frames; comments skipped.
 fn frames(body: &str) -> Vec<(Option<String>, Option<i64>, Value)> {
-    body.split("\n\n")
-        .filter_map(|f| {
-            let (mut name, mut id, mut data) = (None, None, None);
-            for l in f.lines() {
-                if let Some(v) = l.strip_prefix("event: ") {
-                    name = Some(v.to_owned());
-                } else if let Some(v) = l.strip_prefix("id: ") {
-                    id = v.parse().ok();
-                } else if let Some(v) = l.strip_prefix("data: ") {
-                    data = serde_json::from_str(v).ok();
-                }
-            }
-            data.map(|d| (name, id, d))
-        })
-        .collect()
+    crate::support::sse_frames(body)
 }
 
 fn enc(v: &str) -> String {

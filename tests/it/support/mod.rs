@@ -257,6 +257,25 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Parses SSE text into (event name, id, data) frames; comments skipped.
+pub fn sse_frames(body: &str) -> Vec<(Option<String>, Option<i64>, serde_json::Value)> {
+    body.split("\n\n")
+        .filter_map(|f| {
+            let (mut name, mut id, mut data) = (None, None, None);
+            for l in f.lines() {
+                if let Some(v) = l.strip_prefix("event: ") {
+                    name = Some(v.to_owned());
+                } else if let Some(v) = l.strip_prefix("id: ") {
+                    id = v.parse().ok();
+                } else if let Some(v) = l.strip_prefix("data: ") {
+                    data = serde_json::from_str(v).ok();
+                }
+            }
+            data.map(|d| (name, id, d))
+        })
+        .collect()
+}
+
 /// A bare repository `origin.git` under `dir` with one commit on `main` (README.md, app.css).
 pub fn bare_remote(dir: &Path) -> PathBuf {
     let seed = dir.join("seed");
