@@ -98,9 +98,8 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
             }
             for m in &status.migrations {
                 super::output::out(format!(
-                    "  {} {:04} {}",
+                    "  {} {}",
                     if m.applied { "applied" } else { "pending" },
-                    m.version,
                     m.name
                 ))?;
             }
