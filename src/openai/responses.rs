@@ -61,6 +61,25 @@ pub struct ResponsesRequest {
     /// so a stateless client can send it back with the next turn.
     #[serde(default)]
     pub include: Vec<String>,
+    /// False: the response is not kept (then no `GET /v1/responses/{id}`, no continuation).
+    #[serde(default)]
+    pub store: Option<bool>,
+    /// Continue from a stored response: its input and output come before this input.
+    #[serde(default)]
+    pub previous_response_id: Option<String>,
+}
+
+impl ResponsesRequest {
+    /// The input as a list of items (a string is one user message).
+    pub fn input_items(&self) -> Vec<Value> {
+        match &self.input {
+            Some(Value::String(s)) => {
+                vec![json!({"type": "message", "role": "user", "content": s})]
+            }
+            Some(Value::Array(items)) => items.clone(),
+            _ => Vec::new(),
+        }
+    }
 }
 
 /// The mapped request, and what the answer's translation needs.

@@ -46,6 +46,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/chat/completions", post(routes::chat::completions))
         .route("/v1/messages", post(routes::messages::messages))
         .route("/v1/responses", post(routes::responses::create))
+        .route("/v1/responses/{id}", get(routes::responses::get))
         .route(
             "/v1/messages/count_tokens",
             post(routes::messages::count_tokens),

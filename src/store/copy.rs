@@ -17,6 +17,7 @@ pub const TABLES: &[&str] = &[
     "session_leases",
     "approvals",
     "approval_events",
+    "responses",
 ];
 
 /// One value, as both engines can hold it (a boolean is an `Int` 0 or 1).

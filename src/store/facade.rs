@@ -154,6 +154,37 @@ impl Store {
         )
     }
 
+    /// Keeps a Responses API object and the input items it answered.
+    pub async fn put_response(
+        &self,
+        id: &str,
+        model: &str,
+        input: &serde_json::Value,
+        response: &serde_json::Value,
+    ) -> Result<()> {
+        on!(
+            self,
+            {
+                let (id_, model_) = (id.to_owned(), model.to_owned());
+                let (input_, response_) = (input.clone(), response.clone());
+                move |d: &sqlite::Db| d.put_response(&id_, &model_, &input_, &response_)
+            },
+            |p| p.put_response(id, model, input, response)
+        )
+    }
+
+    /// A stored Responses API object, if there is one with this id.
+    pub async fn stored_response(&self, id: &str) -> Result<Option<StoredResponse>> {
+        on!(
+            self,
+            {
+                let id_ = id.to_owned();
+                move |d: &sqlite::Db| d.stored_response(&id_)
+            },
+            |p| p.stored_response(id)
+        )
+    }
+
     fn counted<T>(&self, out: Result<T>) -> Result<T> {
         if let Err(e) = &out
             && e.is_failure()

@@ -75,7 +75,36 @@ def bad_request():
     raise AssertionError("no BadRequestError")
 
 
-CASES = [create, stream, function_call_round_trip, streamed_function_call, structured_output, bad_request]
+def stored_and_continued():
+    first = client.responses.create(model=MODEL, input="my name is Ada", instructions="be brief")
+    assert first.output_text == "Nice to meet you, Ada.", first
+    again = client.responses.retrieve(first.id)
+    assert again.id == first.id and again.output_text == first.output_text, again
+    # a streamed continuation: the first turn is not resent, the server has it
+    with client.responses.stream(model=MODEL, input="what is my name?", previous_response_id=first.id) as s:
+        for _ in s:
+            pass
+        second = s.get_final_response()
+    assert second.output_text == "Your name is Ada.", second
+    third = client.responses.create(model=MODEL, input="thanks", previous_response_id=second.id)
+    assert third.output_text == "You are welcome.", third
+    assert client.responses.retrieve(second.id).output_text == "Your name is Ada."
+    # store=False keeps nothing; an unknown id is a 400 naming the parameter, a missing one 404
+    gone = client.responses.create(model=MODEL, input="forget this", store=False)
+    try:
+        client.responses.retrieve(gone.id)
+        raise AssertionError("a store=False response was kept")
+    except openai.NotFoundError:
+        pass
+    try:
+        client.responses.create(model=MODEL, input="x", previous_response_id="resp_missing")
+        raise AssertionError("an unknown previous_response_id was accepted")
+    except openai.BadRequestError as e:
+        assert e.body["param"] == "previous_response_id", e.body
+
+
+CASES = [create, stream, function_call_round_trip, streamed_function_call, structured_output, bad_request,
+         stored_and_continued]
 
 if __name__ == "__main__":
     suite.main(CASES, f"openai {openai.__version__}")

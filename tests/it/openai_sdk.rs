@@ -193,13 +193,54 @@ async fn the_official_python_sdk_responses_api() {
     f.push(Reply::text("It is 18C in Paris."));
     f.push(Reply::Events(weather()));
     f.push(Reply::Events(json_tool_events()));
-    run_suite(&python, "openai_responses.py", &s.base, 6).await;
+    f.push(Reply::text("Nice to meet you, Ada."));
+    f.push(Reply::text("Your name is Ada."));
+    f.push(Reply::text("You are welcome."));
+    f.push(Reply::text("Forgotten."));
+    run_suite(&python, "openai_responses.py", &s.base, 7).await;
 
     let reqs = f.message_requests();
     assert_eq!(
         reqs.len(),
-        6,
-        "one upstream request per exchange, none for the 400"
+        10,
+        "one upstream request per exchange, none for the 400s"
+    );
+    // the continuations carried the stored turns, and only this request's instructions
+    let user_texts = |i: usize| -> Vec<String> {
+        reqs[i].body["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                m["content"]
+                    .as_str()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| m["content"][0]["text"].as_str().unwrap_or("").to_owned())
+            })
+            .collect()
+    };
+    assert_eq!(
+        user_texts(7),
+        [
+            "my name is Ada",
+            "Nice to meet you, Ada.",
+            "what is my name?"
+        ]
+    );
+    assert_eq!(
+        user_texts(8),
+        [
+            "my name is Ada",
+            "Nice to meet you, Ada.",
+            "what is my name?",
+            "Your name is Ada.",
+            "thanks"
+        ]
+    );
+    assert_eq!(reqs[6].body["system"], json!("be brief"));
+    assert!(
+        reqs[7].body.get("system").is_none(),
+        "instructions are not carried over"
     );
     assert_eq!(reqs[0].body["system"], json!("be brief"));
     // the hosted web_search tool was left out, the function kept

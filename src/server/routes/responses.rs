@@ -6,7 +6,7 @@ use crate::engine::{self, TurnContext};
 use crate::openai::{ResponsesRequest, ResponsesTranslator, responses_to_anthropic};
 use crate::server::AppState;
 use crate::server::error::ApiError;
-use crate::server::extract::ApiJson;
+use crate::server::extract::{ApiJson, IdPath};
 use crate::server::layers::CallerKey;
 use crate::server::sse::{self, Frame};
 use axum::extract::State;
@@ -25,9 +25,22 @@ fn frame(e: crate::openai::ResponseEvent) -> Frame {
 pub async fn create(
     State(st): State<AppState>,
     Extension(key): Extension<CallerKey>,
-    ApiJson(req): ApiJson<ResponsesRequest>,
+    ApiJson(mut req): ApiJson<ResponsesRequest>,
 ) -> Result<Response, ApiError> {
     let opts = st.options();
+    // a continuation: the stored response's input and output come first
+    let mut input = Vec::new();
+    if let Some(prev) = req.previous_response_id.as_deref() {
+        input = conversation_of(&st, prev).await?;
+        if req.input.is_none() {
+            req.input = Some(serde_json::Value::Array(Vec::new()));
+        }
+    }
+    input.extend(req.input_items());
+    if req.previous_response_id.is_some() {
+        req.input = Some(serde_json::Value::Array(input.clone()));
+    }
+    let keep = req.store != Some(false);
     let mapped = responses_to_anthropic(&req, &opts.model, opts.max_tokens)
         .map_err(|e| ApiError::bad_request(e.message, Some(&e.param)))?;
     if !mapped.dropped_tools.is_empty() {
@@ -50,7 +63,11 @@ pub async fn create(
         let msg = engine::complete(&ctx, &mapped.mapped.request)
             .await
             .map_err(|e| ApiError::from(&e))?;
-        return Ok(Json(tr.whole(&msg)).into_response());
+        let object = serde_json::to_value(tr.whole(&msg)).unwrap_or_default();
+        if keep {
+            keep_response(&st, &input, &object).await;
+        }
+        return Ok(Json(object).into_response());
     }
     let comp = engine::open_completion(&ctx, &mapped.mapped.request)
         .await
@@ -60,6 +77,9 @@ pub async fn create(
         let _ = tx.send(frame(e));
     }
     let shutdown = st.shutdown_token();
+    // the finished response, kept once the stream has sent it
+    let (done_tx, done_rx) = tokio::sync::oneshot::channel::<serde_json::Value>();
+    let mut done_tx = Some(done_tx);
     tokio::spawn(super::pump_completion(comp, tx, shutdown, move |step| {
         let last = match step {
             Pumped::Event(ev) => return tr.on_event(ev).into_iter().map(frame).collect(),
@@ -68,9 +88,66 @@ pub async fn create(
                 tr.failed(&api.kind, &api.message)
             }
             Pumped::Shutdown => tr.failed("server_shutting_down", "the server is shutting down"),
-            Pumped::End => tr.finish(),
+            Pumped::End => {
+                let last = tr.finish();
+                if let (Some(done), Some(object)) = (done_tx.take(), last.fields.get("response")) {
+                    let _ = done.send(object.clone());
+                }
+                last
+            }
         };
         vec![frame(last), Frame::Close]
     }));
+    if keep {
+        tokio::spawn(async move {
+            if let Ok(object) = done_rx.await {
+                keep_response(&st, &input, &object).await;
+            }
+        });
+    }
     Ok(resp)
+}
+
+/// `GET /v1/responses/{id}`: a stored response as it was sent.
+pub async fn get(
+    State(st): State<AppState>,
+    IdPath(id): IdPath,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    match st.store().stored_response(&id).await? {
+        Some(r) => Ok(Json(r.response)),
+        None => Err(ApiError::not_found("response", &id)),
+    }
+}
+
+/// The input and output items of a stored response, to continue from.
+async fn conversation_of(st: &AppState, id: &str) -> Result<Vec<serde_json::Value>, ApiError> {
+    let param = Some("previous_response_id");
+    crate::store::check_id("response", id)
+        .map_err(|e| ApiError::bad_request(e.to_string(), param))?;
+    let Some(prev) = st.store().stored_response(id).await? else {
+        return Err(ApiError::bad_request(
+            format!("Previous response with id '{id}' not found."),
+            param,
+        ));
+    };
+    let mut items = prev.input.as_array().cloned().unwrap_or_default();
+    items.extend(
+        prev.response["output"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default(),
+    );
+    Ok(items)
+}
+
+/// Keeps a finished response with the input it answered (a failure is logged: the client has
+/// its answer already).
+async fn keep_response(st: &AppState, input: &[serde_json::Value], object: &serde_json::Value) {
+    let (Some(id), Some(model)) = (object["id"].as_str(), object["model"].as_str()) else {
+        return;
+    };
+    let input = serde_json::Value::Array(input.to_vec());
+    if let Err(e) = st.store().put_response(id, model, &input, object).await {
+        tracing::warn!("response {id} could not be kept: {e}");
+    }
 }

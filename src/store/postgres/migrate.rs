@@ -28,6 +28,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0005_search",
         include_str!("../migrations/postgres/0005_search.sql"),
     ),
+    (
+        "0006_responses",
+        include_str!("../migrations/postgres/0006_responses.sql"),
+    ),
 ];
 
 /// The advisory lock migrations run under ("clauded" in ASCII): one key for every clauded

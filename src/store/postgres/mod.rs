@@ -10,6 +10,7 @@ mod lease;
 mod listen;
 mod mcp;
 pub(super) mod migrate;
+mod responses;
 mod search;
 #[doc(hidden)]
 pub mod testing;

@@ -26,6 +26,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0005_search",
         include_str!("../migrations/sqlite/0005_search.sql"),
     ),
+    (
+        "0006_responses",
+        include_str!("../migrations/sqlite/0006_responses.sql"),
+    ),
 ];
 
 /// Brings the schema up to date; `PRAGMA user_version` counts applied migrations.

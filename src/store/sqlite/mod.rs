@@ -7,6 +7,7 @@ mod copy;
 mod lease;
 mod mcp;
 pub(super) mod migrate;
+mod responses;
 mod search;
 
 pub use search::fts_query;

@@ -1,0 +1,59 @@
+//! Stored Responses API objects in SQLite.
+
+use super::Db;
+use crate::store::{Error, Result, StoredResponse, now};
+use rusqlite::{OptionalExtension, params};
+
+fn parse(what: &str, id: &str, text: &str) -> Result<serde_json::Value> {
+    serde_json::from_str(text).map_err(|e| Error::Corrupt(format!("response {id} {what}: {e}")))
+}
+
+impl Db {
+    /// Keeps a response (a second one with the same id is a conflict).
+    pub fn put_response(
+        &self,
+        id: &str,
+        model: &str,
+        input: &serde_json::Value,
+        response: &serde_json::Value,
+    ) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO responses (id, created_at, model, input, response) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![id, now(), model, input.to_string(), response.to_string()],
+            )
+            .map_err(|e| super::exists_as(e, "response", id))?;
+            Ok(())
+        })
+    }
+
+    /// A stored response, if there is one with this id.
+    pub fn stored_response(&self, id: &str) -> Result<Option<StoredResponse>> {
+        let conn = self.conn();
+        let row = conn
+            .query_row(
+                "SELECT id, created_at, model, input, response FROM responses WHERE id = ?1",
+                [id],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                    ))
+                },
+            )
+            .optional()?;
+        row.map(|(id, created_at, model, input, response)| {
+            Ok(StoredResponse {
+                input: parse("input", &id, &input)?,
+                response: parse("object", &id, &response)?,
+                id,
+                created_at,
+                model,
+            })
+        })
+        .transpose()
+    }
+}
