@@ -88,6 +88,7 @@ async fn main() {
         header_timeout: Duration::from_secs(10),
         max_connections: 0,
         tools: Default::default(),
+        notify: None,
     };
     let state = AppState::new(store, client, true, options);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -43,6 +43,12 @@ _clauded() {
             clauded,help)
                 cmd="clauded__subcmd__help"
                 ;;
+            clauded,hook)
+                cmd="clauded__subcmd__hook"
+                ;;
+            clauded,hooks)
+                cmd="clauded__subcmd__hooks"
+                ;;
             clauded,mcp)
                 cmd="clauded__subcmd__mcp"
                 ;;
@@ -76,6 +82,9 @@ _clauded() {
             clauded__subcmd__auth,logout)
                 cmd="clauded__subcmd__auth__subcmd__logout"
                 ;;
+            clauded__subcmd__auth,notify)
+                cmd="clauded__subcmd__auth__subcmd__notify"
+                ;;
             clauded__subcmd__auth,status)
                 cmd="clauded__subcmd__auth__subcmd__status"
                 ;;
@@ -90,6 +99,9 @@ _clauded() {
                 ;;
             clauded__subcmd__auth__subcmd__help,logout)
                 cmd="clauded__subcmd__auth__subcmd__help__subcmd__logout"
+                ;;
+            clauded__subcmd__auth__subcmd__help,notify)
+                cmd="clauded__subcmd__auth__subcmd__help__subcmd__notify"
                 ;;
             clauded__subcmd__auth__subcmd__help,status)
                 cmd="clauded__subcmd__auth__subcmd__help__subcmd__status"
@@ -187,6 +199,12 @@ _clauded() {
             clauded__subcmd__help,help)
                 cmd="clauded__subcmd__help__subcmd__help"
                 ;;
+            clauded__subcmd__help,hook)
+                cmd="clauded__subcmd__help__subcmd__hook"
+                ;;
+            clauded__subcmd__help,hooks)
+                cmd="clauded__subcmd__help__subcmd__hooks"
+                ;;
             clauded__subcmd__help,mcp)
                 cmd="clauded__subcmd__help__subcmd__mcp"
                 ;;
@@ -217,6 +235,9 @@ _clauded() {
             clauded__subcmd__help__subcmd__auth,logout)
                 cmd="clauded__subcmd__help__subcmd__auth__subcmd__logout"
                 ;;
+            clauded__subcmd__help__subcmd__auth,notify)
+                cmd="clauded__subcmd__help__subcmd__auth__subcmd__notify"
+                ;;
             clauded__subcmd__help__subcmd__auth,status)
                 cmd="clauded__subcmd__help__subcmd__auth__subcmd__status"
                 ;;
@@ -243,6 +264,15 @@ _clauded() {
                 ;;
             clauded__subcmd__help__subcmd__generate,man)
                 cmd="clauded__subcmd__help__subcmd__generate__subcmd__man"
+                ;;
+            clauded__subcmd__help__subcmd__hook,permission-request)
+                cmd="clauded__subcmd__help__subcmd__hook__subcmd__permission__subcmd__request"
+                ;;
+            clauded__subcmd__help__subcmd__hooks,install)
+                cmd="clauded__subcmd__help__subcmd__hooks__subcmd__install"
+                ;;
+            clauded__subcmd__help__subcmd__hooks,uninstall)
+                cmd="clauded__subcmd__help__subcmd__hooks__subcmd__uninstall"
                 ;;
             clauded__subcmd__help__subcmd__mcp,add)
                 cmd="clauded__subcmd__help__subcmd__mcp__subcmd__add"
@@ -294,6 +324,36 @@ _clauded() {
                 ;;
             clauded__subcmd__help__subcmd__sessions,show)
                 cmd="clauded__subcmd__help__subcmd__sessions__subcmd__show"
+                ;;
+            clauded__subcmd__hook,help)
+                cmd="clauded__subcmd__hook__subcmd__help"
+                ;;
+            clauded__subcmd__hook,permission-request)
+                cmd="clauded__subcmd__hook__subcmd__permission__subcmd__request"
+                ;;
+            clauded__subcmd__hook__subcmd__help,help)
+                cmd="clauded__subcmd__hook__subcmd__help__subcmd__help"
+                ;;
+            clauded__subcmd__hook__subcmd__help,permission-request)
+                cmd="clauded__subcmd__hook__subcmd__help__subcmd__permission__subcmd__request"
+                ;;
+            clauded__subcmd__hooks,help)
+                cmd="clauded__subcmd__hooks__subcmd__help"
+                ;;
+            clauded__subcmd__hooks,install)
+                cmd="clauded__subcmd__hooks__subcmd__install"
+                ;;
+            clauded__subcmd__hooks,uninstall)
+                cmd="clauded__subcmd__hooks__subcmd__uninstall"
+                ;;
+            clauded__subcmd__hooks__subcmd__help,help)
+                cmd="clauded__subcmd__hooks__subcmd__help__subcmd__help"
+                ;;
+            clauded__subcmd__hooks__subcmd__help,install)
+                cmd="clauded__subcmd__hooks__subcmd__help__subcmd__install"
+                ;;
+            clauded__subcmd__hooks__subcmd__help,uninstall)
+                cmd="clauded__subcmd__hooks__subcmd__help__subcmd__uninstall"
                 ;;
             clauded__subcmd__mcp,add)
                 cmd="clauded__subcmd__mcp__subcmd__add"
@@ -428,7 +488,7 @@ _clauded() {
 
     case "${cmd}" in
         clauded)
-            opts="-q -v -h -V --quiet --verbose --env-file --help --version ask run chat sessions projects models mcp serve db doctor service health auth config generate help"
+            opts="-q -v -h -V --quiet --verbose --env-file --help --version ask run chat sessions projects models mcp serve db doctor service health hook hooks auth config generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -500,7 +560,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__auth)
-            opts="-q -v -h -V --quiet --verbose --env-file --help --version login status logout github help"
+            opts="-q -v -h -V --quiet --verbose --env-file --help --version login status logout github notify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -536,7 +596,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__auth__subcmd__help)
-            opts="login status logout github help"
+            opts="login status logout github notify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -605,6 +665,20 @@ _clauded() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        clauded__subcmd__auth__subcmd__help__subcmd__notify)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         clauded__subcmd__auth__subcmd__help__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -639,6 +713,24 @@ _clauded() {
             ;;
         clauded__subcmd__auth__subcmd__logout)
             opts="-q -v -h -V --quiet --verbose --env-file --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__auth__subcmd__notify)
+            opts="-q -v -h -V --remove --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1194,7 +1286,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__help)
-            opts="ask run chat sessions projects models mcp serve db doctor service health auth config generate help"
+            opts="ask run chat sessions projects models mcp serve db doctor service health hook hooks auth config generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1222,7 +1314,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__help__subcmd__auth)
-            opts="login status logout github"
+            opts="login status logout github notify"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1264,6 +1356,20 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__help__subcmd__auth__subcmd__logout)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__help__subcmd__auth__subcmd__notify)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1490,6 +1596,76 @@ _clauded() {
         clauded__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__help__subcmd__hook)
+            opts="permission-request"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__help__subcmd__hook__subcmd__permission__subcmd__request)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__help__subcmd__hooks)
+            opts="install uninstall"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__help__subcmd__hooks__subcmd__install)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__help__subcmd__hooks__subcmd__uninstall)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1830,6 +2006,218 @@ _clauded() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__hook)
+            opts="-q -v -h -V --quiet --verbose --env-file --help --version permission-request help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__hook__subcmd__help)
+            opts="permission-request help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__hook__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__hook__subcmd__help__subcmd__permission__subcmd__request)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__hook__subcmd__permission__subcmd__request)
+            opts="-q -v -h -V --url --token-file --timeout --source --quiet --verbose --env-file --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --source)
+                    COMPREPLY=($(compgen -W "claude-code codex" -- "${cur}"))
+                    return 0
+                    ;;
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__hooks)
+            opts="-q -v -h -V --quiet --verbose --env-file --help --version install uninstall help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__hooks__subcmd__help)
+            opts="install uninstall help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__hooks__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__hooks__subcmd__help__subcmd__install)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__hooks__subcmd__help__subcmd__uninstall)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__hooks__subcmd__install)
+            opts="-q -v -h -V --project --url --timeout --command --print --quiet --verbose --env-file --help --version claude-code"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__hooks__subcmd__uninstall)
+            opts="-q -v -h -V --project --quiet --verbose --env-file --help --version claude-code"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

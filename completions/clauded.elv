@@ -39,6 +39,8 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand doctor 'Check the setup (key, database, port, git, keyring, Landlock, MCP servers, GitHub token)'
             cand service 'Install, remove or check `clauded serve` as a service (systemd or launchd)'
             cand health 'Ask a running server whether it is ready; exit 0 if so, 1 if not'
+            cand hook 'Run as an agent''s hook: `hook permission-request` asks the daemon''s approval hub'
+            cand hooks 'Install or remove clauded''s permission hook in an agent''s settings (Claude Code)'
             cand auth 'Store, check or remove the Anthropic API key'
             cand config 'Show or create the configuration'
             cand generate 'Write shell completions or the man page'
@@ -621,6 +623,95 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'clauded;hook'= {
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand permission-request 'The PermissionRequest hook: read the hook input on stdin, wait for an answer from the daemon''s approval hub (the phone), print the decision. No answer, no daemon or bad input: nothing on stdout, exit 0, and the agent asks as usual'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'clauded;hook;permission-request'= {
+            cand --url 'The daemon''s base URL (default: http://HOST:PORT from the configuration, as `clauded health` finds it)'
+            cand --token-file 'Read the server token from FILE (else CLAUDED_SERVER_TOKEN), sent as a bearer token'
+            cand --timeout 'Seconds to wait for the answer (keep it within the agent''s own hook timeout)'
+            cand --source 'Which agent runs the hook (default: Codex when the input has its `turn_id`, else Claude Code)'
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'clauded;hook;help'= {
+            cand permission-request 'The PermissionRequest hook: read the hook input on stdin, wait for an answer from the daemon''s approval hub (the phone), print the decision. No answer, no daemon or bad input: nothing on stdout, exit 0, and the agent asks as usual'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'clauded;hook;help;permission-request'= {
+        }
+        &'clauded;hook;help;help'= {
+        }
+        &'clauded;hooks'= {
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand install 'Add clauded''s PermissionRequest hook to an agent''s settings (merged; idempotent)'
+            cand uninstall 'Remove clauded''s PermissionRequest hook from an agent''s settings (nothing else)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'clauded;hooks;install'= {
+            cand --url 'The daemon''s base URL (default: http://HOST:PORT from the configuration)'
+            cand --timeout 'Seconds the agent waits for the phone before it asks locally'
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --project 'This project''s `./.claude/settings.json` instead of the user''s'
+            cand --command 'A command hook (`clauded hook permission-request`) instead of the HTTP hook'
+            cand --print 'Print the hook''s settings JSON instead of writing the file'
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'clauded;hooks;uninstall'= {
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --project 'This project''s `./.claude/settings.json` instead of the user''s'
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'clauded;hooks;help'= {
+            cand install 'Add clauded''s PermissionRequest hook to an agent''s settings (merged; idempotent)'
+            cand uninstall 'Remove clauded''s PermissionRequest hook from an agent''s settings (nothing else)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'clauded;hooks;help;install'= {
+        }
+        &'clauded;hooks;help;uninstall'= {
+        }
+        &'clauded;hooks;help;help'= {
+        }
         &'clauded;auth'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
@@ -635,6 +726,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand status 'Say which key is in use and where it comes from (redacted)'
             cand logout 'Remove the stored key'
             cand github 'Store a GitHub token for cloning, pushing and pull requests (`--remove` deletes it)'
+            cand notify 'Store the bearer token sent with push notices to notify_url (`--remove` deletes it)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'clauded;auth;login'= {
@@ -683,11 +775,24 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'clauded;auth;notify'= {
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --remove 'Remove the stored token'
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'clauded;auth;help'= {
             cand login 'Store a key (prompted without echo, or one line read from piped stdin)'
             cand status 'Say which key is in use and where it comes from (redacted)'
             cand logout 'Remove the stored key'
             cand github 'Store a GitHub token for cloning, pushing and pull requests (`--remove` deletes it)'
+            cand notify 'Store the bearer token sent with push notices to notify_url (`--remove` deletes it)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'clauded;auth;help;login'= {
@@ -697,6 +802,8 @@ set edit:completion:arg-completer[clauded] = {|@words|
         &'clauded;auth;help;logout'= {
         }
         &'clauded;auth;help;github'= {
+        }
+        &'clauded;auth;help;notify'= {
         }
         &'clauded;auth;help;help'= {
         }
@@ -825,6 +932,8 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand doctor 'Check the setup (key, database, port, git, keyring, Landlock, MCP servers, GitHub token)'
             cand service 'Install, remove or check `clauded serve` as a service (systemd or launchd)'
             cand health 'Ask a running server whether it is ready; exit 0 if so, 1 if not'
+            cand hook 'Run as an agent''s hook: `hook permission-request` asks the daemon''s approval hub'
+            cand hooks 'Install or remove clauded''s permission hook in an agent''s settings (Claude Code)'
             cand auth 'Store, check or remove the Anthropic API key'
             cand config 'Show or create the configuration'
             cand generate 'Write shell completions or the man page'
@@ -914,11 +1023,25 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;help;health'= {
         }
+        &'clauded;help;hook'= {
+            cand permission-request 'The PermissionRequest hook: read the hook input on stdin, wait for an answer from the daemon''s approval hub (the phone), print the decision. No answer, no daemon or bad input: nothing on stdout, exit 0, and the agent asks as usual'
+        }
+        &'clauded;help;hook;permission-request'= {
+        }
+        &'clauded;help;hooks'= {
+            cand install 'Add clauded''s PermissionRequest hook to an agent''s settings (merged; idempotent)'
+            cand uninstall 'Remove clauded''s PermissionRequest hook from an agent''s settings (nothing else)'
+        }
+        &'clauded;help;hooks;install'= {
+        }
+        &'clauded;help;hooks;uninstall'= {
+        }
         &'clauded;help;auth'= {
             cand login 'Store a key (prompted without echo, or one line read from piped stdin)'
             cand status 'Say which key is in use and where it comes from (redacted)'
             cand logout 'Remove the stored key'
             cand github 'Store a GitHub token for cloning, pushing and pull requests (`--remove` deletes it)'
+            cand notify 'Store the bearer token sent with push notices to notify_url (`--remove` deletes it)'
         }
         &'clauded;help;auth;login'= {
         }
@@ -927,6 +1050,8 @@ set edit:completion:arg-completer[clauded] = {|@words|
         &'clauded;help;auth;logout'= {
         }
         &'clauded;help;auth;github'= {
+        }
+        &'clauded;help;auth;notify'= {
         }
         &'clauded;help;config'= {
             cand path 'Print the paths of every file clauded reads or writes'

@@ -319,6 +319,18 @@ pub const ENV_VARS: &[(&str, &str)] = &[
         "GitHub's API base (default https://api.github.com); its host may receive the token.",
     ),
     (
+        "CLAUDED_NOTIFY_URL",
+        "Push notices (ntfy-style POSTs) go to this URL, e.g. https://ntfy.sh/your-topic.",
+    ),
+    (
+        "CLAUDED_NOTIFY_ON",
+        "What is pushed, comma-separated: approval, done, error (default all three), or none.",
+    ),
+    (
+        "CLAUDED_NOTIFY_TOKEN",
+        "Bearer token for CLAUDED_NOTIFY_URL; wins over the stored one (a secret, never logged).",
+    ),
+    (
         "CLAUDED_LOG",
         "Log filter, e.g. debug or warn,clauded::http=info (from the environment, not an env file).",
     ),
@@ -368,6 +380,10 @@ pub struct FileConfig {
     pub workspace_ttl_hours: Option<u64>,
     /// More hosts (`host`, `host:port` or a URL) that may receive the GitHub token.
     pub github_hosts: Option<Vec<String>>,
+    /// Where push notices go (ntfy-style POSTs).
+    pub notify_url: Option<String>,
+    /// What is pushed: `approval`, `done`, `error`.
+    pub notify_on: Option<Vec<String>>,
     /// The built-in tools' `[tools]` table.
     pub tools: Option<crate::builtin::ToolSettings>,
 }
@@ -397,6 +413,71 @@ pub enum KeyringMode {
     Auto,
     /// Always the 0600 file.
     File,
+}
+
+/// Which events are pushed to `notify_url`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotifyOn {
+    /// A tool call waits for an approval.
+    pub approval: bool,
+    /// A run or a server turn finished.
+    pub done: bool,
+    /// A run or a server turn failed.
+    pub error: bool,
+}
+
+impl Default for NotifyOn {
+    fn default() -> Self {
+        Self {
+            approval: true,
+            done: true,
+            error: true,
+        }
+    }
+}
+
+impl NotifyOn {
+    /// Parses `approval`, `done`, `error` (or `none`, `all`), in any case and order.
+    pub fn parse<'a>(items: impl IntoIterator<Item = &'a str>) -> Result<Self, String> {
+        let mut on = Self {
+            approval: false,
+            done: false,
+            error: false,
+        };
+        for item in items.into_iter().map(str::trim).filter(|i| !i.is_empty()) {
+            match item.to_ascii_lowercase().as_str() {
+                "approval" | "approvals" => on.approval = true,
+                "done" => on.done = true,
+                "error" | "errors" => on.error = true,
+                "all" => on = Self::default(),
+                "none" => {}
+                other => {
+                    return Err(format!(
+                        "{other:?} is not a notice (use approval, done, error, all or none)"
+                    ));
+                }
+            }
+        }
+        Ok(on)
+    }
+
+    /// The names that are on, in a fixed order.
+    pub fn names(&self) -> Vec<&'static str> {
+        [
+            (self.approval, "approval"),
+            (self.done, "done"),
+            (self.error, "error"),
+        ]
+        .into_iter()
+        .filter_map(|(on, n)| on.then_some(n))
+        .collect()
+    }
+}
+
+impl Serialize for NotifyOn {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.names().serialize(s)
+    }
 }
 
 /// The effective configuration.
@@ -446,6 +527,10 @@ pub struct Config {
     pub github_hosts: Vec<String>,
     /// The env file read below the environment, if any.
     pub env_file: Option<PathBuf>,
+    /// Where push notices go, if anywhere (an http or https URL).
+    pub notify_url: Option<String>,
+    /// What is pushed there.
+    pub notify_on: NotifyOn,
     /// The built-in tools' settings.
     pub tools: crate::builtin::ToolSettings,
     /// Where each setting came from.
@@ -599,6 +684,35 @@ impl Config {
             crate::github::DEFAULT_API_URL.to_owned(),
             text
         );
+        let notify_url = pick!(
+            "notify_url",
+            None::<Option<String>>,
+            &["CLAUDED_NOTIFY_URL"],
+            file.notify_url.clone().map(Some),
+            None,
+            |s: &str| Ok::<_, String>(Some(s.trim().to_owned()))
+        );
+        if let Some(u) = &notify_url {
+            check_notify_url(u).map_err(|message| Error::Value {
+                name: "CLAUDED_NOTIFY_URL (notify_url)".into(),
+                message,
+            })?;
+        }
+        let notify_on = pick!(
+            "notify_on",
+            None::<NotifyOn>,
+            &["CLAUDED_NOTIFY_ON"],
+            file.notify_on
+                .as_ref()
+                .map(|items| NotifyOn::parse(items.iter().map(String::as_str)))
+                .transpose()
+                .map_err(|message| Error::File {
+                    path: paths.config_file(),
+                    message: format!("notify_on: {message}"),
+                })?,
+            NotifyOn::default(),
+            |s: &str| NotifyOn::parse(s.split(','))
+        );
         // the keys no variable sets: a flag, the file or the default
         let mut layer = |key: &'static str, flag: bool, in_file: bool| {
             let src = match (flag, in_file) {
@@ -662,6 +776,8 @@ impl Config {
             workspace_ttl_hours: file.workspace_ttl_hours.unwrap_or(24),
             github_hosts: file.github_hosts.clone().unwrap_or_default(),
             env_file: env.dotenv_file().map(Path::to_owned),
+            notify_url,
+            notify_on,
             tools,
             sources,
             paths,
@@ -681,6 +797,22 @@ impl Config {
             beta: vec![],
         }
     }
+}
+
+/// A push URL must be http or https with a host; no credentials in it (use the token).
+fn check_notify_url(u: &str) -> Result<(), String> {
+    // the value is not repeated: it may hold a secret (a password, a private topic)
+    let url = reqwest::Url::parse(u).map_err(|e| format!("not a URL ({e})"))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(
+            "put no credentials in the URL: set CLAUDED_NOTIFY_TOKEN (or `clauded auth notify`)"
+                .into(),
+        );
+    }
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err("not an http(s) URL with a host".into());
+    }
+    Ok(())
 }
 
 fn parse_keyring(s: &str) -> Result<KeyringMode, String> {
@@ -731,6 +863,8 @@ pub const CONFIG_TEMPLATE: &str = r#"# clauded configuration. Every key is optio
 # git_co_author = "Claude <noreply@anthropic.com>"   # adds a Co-authored-by trailer to run commits
 # workspace_ttl_hours = 24
 # github_hosts = ["ghe.example.com"]         # more hosts the GitHub token may go to
+# notify_url = "https://ntfy.sh/your-topic"   # CLAUDED_NOTIFY_URL: push notices (token: CLAUDED_NOTIFY_TOKEN)
+# notify_on = ["approval", "done", "error"]   # CLAUDED_NOTIFY_ON
 
 # [tools]                                     # the built-in bash tool's environment
 # env = { CARGO_TERM_COLOR = "never" }        # set for every command
@@ -879,6 +1013,57 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("PORT") && err.contains("eighty"), "{err}");
+    }
+
+    #[test]
+    fn push_notices_from_the_file_or_the_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().to_str().unwrap();
+        let c =
+            Config::load_from(&env(&[("CLAUDED_HOME", home)], &[]), &Overrides::default()).unwrap();
+        assert_eq!(
+            (c.notify_url.as_deref(), c.notify_on),
+            (None, NotifyOn::default())
+        );
+        std::fs::write(
+            dir.path().join("config.toml"),
+            "notify_url = \"https://ntfy.sh/t\"\nnotify_on = [\"approval\"]\n",
+        )
+        .unwrap();
+        let c =
+            Config::load_from(&env(&[("CLAUDED_HOME", home)], &[]), &Overrides::default()).unwrap();
+        assert_eq!(c.notify_url.as_deref(), Some("https://ntfy.sh/t"));
+        assert_eq!(c.notify_on.names(), ["approval"]);
+        let e = env(
+            &[
+                ("CLAUDED_HOME", home),
+                ("CLAUDED_NOTIFY_URL", "http://127.0.0.1:9/hook"),
+                ("CLAUDED_NOTIFY_ON", "done, ERROR"),
+            ],
+            &[],
+        );
+        let c = Config::load_from(&e, &Overrides::default()).unwrap();
+        assert_eq!(c.notify_url.as_deref(), Some("http://127.0.0.1:9/hook"));
+        assert_eq!(c.notify_on.names(), ["done", "error"]);
+        assert_eq!(c.sources["notify_on"], Source::Env);
+        for (var, value, says) in [
+            ("CLAUDED_NOTIFY_URL", "ftp://h/x", "http(s)"),
+            (
+                "CLAUDED_NOTIFY_URL",
+                "https://u:pw@h/x",
+                "CLAUDED_NOTIFY_TOKEN",
+            ),
+            ("CLAUDED_NOTIFY_ON", "approval,sometimes", "sometimes"),
+        ] {
+            let err = Config::load_from(
+                &env(&[("CLAUDED_HOME", home), (var, value)], &[]),
+                &Overrides::default(),
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(err.contains(var) && err.contains(says), "{err}");
+            assert!(!err.contains("pw"), "{err}");
+        }
     }
 
     #[test]

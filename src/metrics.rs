@@ -29,6 +29,10 @@ pub const TOKENS: &str = "clauded_tokens_total";
 pub const COST: &str = "clauded_cost_microdollars_total";
 /// Store operations that failed (SQLite errors, not rows a client named that do not exist).
 pub const STORE_ERRORS: &str = "clauded_store_errors_total";
+/// Push notices delivered, by kind (`approval`, `done`, `error`).
+pub const NOTIFY_SENT: &str = "clauded_notify_sent_total";
+/// Push notices not delivered, by reason (`status`, `timeout`, `connect`, `queue_full`, `other`).
+pub const NOTIFY_FAILURES: &str = "clauded_notify_failures_total";
 
 /// Latency buckets in seconds: 1 ms to 2 minutes (an upstream answer can take that long).
 const BUCKETS: &[f64] = &[
@@ -97,6 +101,8 @@ fn describe() {
     describe_counter!(TOKENS, "tokens used, by kind and model");
     describe_counter!(COST, "cost in millionths of a US dollar, by model");
     describe_counter!(STORE_ERRORS, "store operations that failed");
+    describe_counter!(NOTIFY_SENT, "push notices delivered, by kind");
+    describe_counter!(NOTIFY_FAILURES, "push notices not delivered, by reason");
     // present from the start (at zero), so a dashboard or alert never sees "no data"
     for g in [
         TURNS_IN_FLIGHT,
@@ -162,6 +168,16 @@ pub fn usage(model: &str, usage: &crate::anthropic::Usage, cost_usd: f64) {
 /// One failed store operation.
 pub fn store_error() {
     counter!(STORE_ERRORS).increment(1);
+}
+
+/// One push notice delivered.
+pub fn notify_sent(kind: &'static str) {
+    counter!(NOTIFY_SENT, "kind" => kind).increment(1);
+}
+
+/// One push notice not delivered; `reason` is one of a fixed few (never a message or a URL).
+pub fn notify_failure(reason: &'static str) {
+    counter!(NOTIFY_FAILURES, "reason" => reason).increment(1);
 }
 
 /// Sets the gauges only the server's state knows (read at scrape time).

@@ -15,6 +15,8 @@ const SERVICE: &str = "clauded";
 pub const ANTHROPIC_KEY: &str = "anthropic_api_key";
 /// The name of the GitHub token.
 pub const GITHUB_TOKEN: &str = "github_token";
+/// The name of the push notices' bearer token.
+pub const NOTIFY_TOKEN: &str = "notify_token";
 
 /// Secret storage failures.
 #[derive(Debug, thiserror::Error)]
@@ -243,7 +245,22 @@ pub fn anthropic_key(env: &Env, secrets: &Secrets) -> Result<Option<(String, Key
 
 /// The GitHub token: `GITHUB_TOKEN`, then the keyring, then the file.
 pub fn github_token(env: &Env, secrets: &Secrets) -> Result<Option<(String, KeySource)>, Error> {
-    if let Some((v, src, name)) = env.first(&["GITHUB_TOKEN"]) {
+    token(env, secrets, "GITHUB_TOKEN", GITHUB_TOKEN)
+}
+
+/// The push notices' token: `CLAUDED_NOTIFY_TOKEN`, then the keyring, then the file.
+pub fn notify_token(env: &Env, secrets: &Secrets) -> Result<Option<(String, KeySource)>, Error> {
+    token(env, secrets, "CLAUDED_NOTIFY_TOKEN", NOTIFY_TOKEN)
+}
+
+/// A token from the variable `var`, else the secret `name`.
+fn token(
+    env: &Env,
+    secrets: &Secrets,
+    var: &'static str,
+    name: &str,
+) -> Result<Option<(String, KeySource)>, Error> {
+    if let Some((v, src, name)) = env.first(&[var]) {
         return Ok(Some((
             v.trim().to_owned(),
             KeySource::Env {
@@ -252,7 +269,7 @@ pub fn github_token(env: &Env, secrets: &Secrets) -> Result<Option<(String, KeyS
             },
         )));
     }
-    secrets.get(GITHUB_TOKEN)
+    secrets.get(name)
 }
 
 /// The env file a value came from, when it did.

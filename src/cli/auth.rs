@@ -1,4 +1,5 @@
-//! `clauded auth`: store, inspect and remove the Anthropic API key.
+//! `clauded auth`: store, inspect and remove the Anthropic API key (and the GitHub and push
+//! notice tokens).
 
 use super::App;
 use super::output;
@@ -27,6 +28,12 @@ pub enum Command {
         #[arg(long)]
         remove: bool,
     },
+    /// Store the bearer token sent with push notices to notify_url (`--remove` deletes it).
+    Notify {
+        /// Remove the stored token.
+        #[arg(long)]
+        remove: bool,
+    },
 }
 
 /// Runs `clauded auth`.
@@ -36,18 +43,9 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
     let secrets = app.secrets();
     match cmd {
         Command::Login => {
-            let key = tokio::task::spawn_blocking(read_key)
-                .await
-                .map_err(|e| Error::Other(e.to_string()))??;
+            let key = read_secret().await?;
             check_key(&app, &key, quiet).await?;
-            let place = secrets.set(ANTHROPIC_KEY, &key)?;
-            if let Some(w) = secrets.fallback_warning() {
-                eprintln!("{w}");
-            }
-            output::note(
-                quiet,
-                &format!("stored key {} in the {place}", redact(&key)),
-            );
+            save(&secrets, ANTHROPIC_KEY, "key", &key, quiet)?;
             if app
                 .env
                 .get("ANTHROPIC_API_KEY")
@@ -102,31 +100,25 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
             }
             Ok(())
         }
-        Command::Github { remove: true } => {
-            let gone = secrets.delete(crate::secrets::GITHUB_TOKEN)?;
-            output::note(
+        Command::Github { remove } => {
+            store_token(
+                &secrets,
+                crate::secrets::GITHUB_TOKEN,
+                "GitHub token",
+                remove,
                 quiet,
-                if gone {
-                    "removed the stored GitHub token"
-                } else {
-                    "no stored GitHub token to remove"
-                },
-            );
-            Ok(())
+            )
+            .await
         }
-        Command::Github { remove: false } => {
-            let token = tokio::task::spawn_blocking(read_key)
-                .await
-                .map_err(|e| Error::Other(e.to_string()))??;
-            let place = secrets.set(crate::secrets::GITHUB_TOKEN, &token)?;
-            if let Some(w) = secrets.fallback_warning() {
-                eprintln!("{w}");
-            }
-            output::note(
+        Command::Notify { remove } => {
+            store_token(
+                &secrets,
+                crate::secrets::NOTIFY_TOKEN,
+                "push notice token",
+                remove,
                 quiet,
-                &format!("stored GitHub token {} in the {place}", redact(&token)),
-            );
-            Ok(())
+            )
+            .await
         }
         Command::Logout => {
             if secrets.delete(ANTHROPIC_KEY)? {
@@ -144,6 +136,56 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// Stores a token read like a key (hidden prompt, or a line of piped stdin), or removes it.
+async fn store_token(
+    secrets: &crate::secrets::Secrets,
+    name: &'static str,
+    what: &str,
+    remove: bool,
+    quiet: bool,
+) -> Result<()> {
+    if remove {
+        let gone = secrets.delete(name)?;
+        output::note(
+            quiet,
+            &if gone {
+                format!("removed the stored {what}")
+            } else {
+                format!("no stored {what} to remove")
+            },
+        );
+        return Ok(());
+    }
+    let token = read_secret().await?;
+    save(secrets, name, what, &token, quiet)
+}
+
+/// A key or token read off the runtime (a hidden prompt, or a line of piped stdin).
+async fn read_secret() -> Result<String> {
+    tokio::task::spawn_blocking(read_key)
+        .await
+        .map_err(|e| Error::Other(e.to_string()))?
+}
+
+/// Stores a secret and says where it went (redacted), with the keyring's warning if any.
+fn save(
+    secrets: &crate::secrets::Secrets,
+    name: &str,
+    what: &str,
+    value: &str,
+    quiet: bool,
+) -> Result<()> {
+    let place = secrets.set(name, value)?;
+    if let Some(w) = secrets.fallback_warning() {
+        eprintln!("{w}");
+    }
+    output::note(
+        quiet,
+        &format!("stored {what} {} in the {place}", redact(value)),
+    );
+    Ok(())
 }
 
 /// Asks the API whether `key` works (one `GET /v1/models`). A refused key is an error and is

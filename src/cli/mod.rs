@@ -8,6 +8,8 @@ mod db;
 mod doctor;
 mod generate;
 mod health;
+mod hook;
+mod hooks;
 mod mcp;
 mod models;
 mod output;
@@ -91,6 +93,12 @@ pub enum Command {
     Service(service::Command),
     /// Ask a running server whether it is ready; exit 0 if so, 1 if not.
     Health(health::Args),
+    /// Run as an agent's hook: `hook permission-request` asks the daemon's approval hub.
+    #[command(subcommand)]
+    Hook(hook::Command),
+    /// Install or remove clauded's permission hook in an agent's settings (Claude Code).
+    #[command(subcommand)]
+    Hooks(hooks::Command),
     /// Store, check or remove the Anthropic API key.
     #[command(subcommand)]
     Auth(auth::Command),
@@ -275,6 +283,8 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Serve(a) => serve::run(a, g).await,
         Command::Db(c) => db::run(c, g).await,
         Command::Health(a) => health::run(a, g).await,
+        Command::Hook(c) => hook::run(c, g).await,
+        Command::Hooks(c) => hooks::run(c, g).await,
         Command::Doctor(a) => doctor::run(a, g).await,
         Command::Service(c) => service::run(c).await,
         Command::Auth(c) => auth::run(c, g).await,

@@ -166,6 +166,8 @@ pub async fn run(args: Args, g: &super::Globals) -> Result<()> {
         pr_repo,
         // the terminal's user names their own repositories, paths included
         remotes: crate::git::RemotePolicy::new(true, &c.github_api_url, &c.github_hosts),
+        // the terminal shows the end itself
+        notifier: crate::engine::notify::Notifier::off(),
     };
     let host = super::tools::host(&app.config);
     let policy = super::tools::tooling_policy(args.yes);

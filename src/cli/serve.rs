@@ -174,6 +174,12 @@ pub async fn run(args: Args, g: &super::Globals) -> Result<()> {
         .ok()
         .flatten()
         .map(|(t, _)| t);
+    if let Some(n) = options.notify.as_mut() {
+        n.token = crate::secrets::notify_token(&app.env, &app.secrets())
+            .ok()
+            .flatten()
+            .map(|(t, _)| t);
+    }
     options.cors_origins = listed(&args.cors_origins, "ALLOWED_ORIGINS");
     options.allowed_hosts = listed(&args.allowed_hosts, "CLAUDED_ALLOWED_HOSTS");
     // the guard keeps DNS-rebinding pages off a loopback server; a public bind has a token
@@ -204,6 +210,17 @@ pub async fn run(args: Args, g: &super::Globals) -> Result<()> {
     );
     eprintln!("database: {}", c.database);
     eprintln!("{key_line}");
+    if let Some(n) = &c.notify_url {
+        // the host only: the path may be a secret topic
+        let host = reqwest::Url::parse(n)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_default();
+        eprintln!(
+            "push notices to {host} ({})",
+            c.notify_on.names().join(", ")
+        );
+    }
     if let Some(maddr) = metrics_addr {
         let ml = tokio::net::TcpListener::bind(maddr)
             .await
@@ -228,7 +245,7 @@ pub async fn run(args: Args, g: &super::Globals) -> Result<()> {
 }
 
 /// The token in `path`, trimmed; a clear error when it cannot be read or is empty.
-fn read_token_file(path: &std::path::Path) -> Result<String> {
+pub(super) fn read_token_file(path: &std::path::Path) -> Result<String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| Error::Usage(format!("cannot read --token-file {}: {e}", path.display())))?;
     let token = text.trim();

@@ -4,6 +4,7 @@
 //! instance on PostgreSQL); a slow poll covers notices that never came (a SQLite file shared
 //! with another process).
 
+use super::notify::Notifier;
 use super::tools::Decision;
 use crate::store::{self, Approval, NewApproval, Store};
 use std::time::Duration;
@@ -30,9 +31,27 @@ pub fn as_decision(answer: Option<&str>) -> Decision {
     }
 }
 
-/// Records a request for approval.
-pub async fn open(store: &Store, new: NewApproval) -> Result<Approval, store::Error> {
-    store.create_approval(&new).await
+/// Records a request for approval and pushes a notice of it (the tool's name and who asked,
+/// never its input).
+pub async fn open(
+    store: &Store,
+    notifier: &Notifier,
+    new: NewApproval,
+) -> Result<Approval, store::Error> {
+    let a = store.create_approval(&new).await?;
+    notifier.approval_waiting(&a.tool, &a.source);
+    Ok(a)
+}
+
+/// Who sent a permission hook's input: `codex` when named so, or when the input has Codex's
+/// `turn_id` (Claude Code's has none); else `claude-code`.
+pub fn hook_source(named: Option<&str>, has_turn_id: bool) -> &'static str {
+    match named {
+        Some("codex") => "codex",
+        Some("claude-code" | "claude") => "claude-code",
+        _ if has_turn_id => "codex",
+        _ => "claude-code",
+    }
 }
 
 /// Waits for the answer to `approval` until it expires; `None` when nobody answered.

@@ -7,6 +7,7 @@ pub mod lease;
 pub mod memory;
 mod models;
 pub mod naming;
+pub mod notify;
 pub mod passthrough;
 pub mod run;
 pub mod tools;

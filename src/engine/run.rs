@@ -5,6 +5,7 @@
 use super::events::EventSink;
 use super::lease::SessionLease;
 use super::naming::{commit_message, generate_title, local_slug};
+use super::notify::{Notifier, Work};
 use super::tools::{Policy, ToolHost};
 use super::turn::{Tooling, TurnContext, TurnError, TurnEvent, TurnOptions, run_turn};
 use crate::anthropic::{ContentBlock, Usage, text_of};
@@ -72,6 +73,8 @@ pub struct RunEnv {
     pub pr_repo: Option<(String, String)>,
     /// Which repositories may be cloned and where the token may go.
     pub remotes: git::RemotePolicy,
+    /// Says when the run ends (done or failed; a stopped run says nothing).
+    pub notifier: Notifier,
 }
 
 /// What a finished run did.
@@ -218,6 +221,16 @@ pub async fn run(
     let _ = sink.emit(event).await;
     let sid = session.id.clone();
     let _ = ctx.store.set_session_status(&sid, status).await;
+    if env.notifier.is_on() && !matches!(result, Err(RunError::Stopped)) {
+        let (store, notifier, ok) = (ctx.store.clone(), env.notifier.clone(), result.is_ok());
+        let fallback = session.title.clone();
+        // its own task: the run's end (and its lease) never waits for the title's read
+        tokio::spawn(async move {
+            // the title the run gave itself, stored by now
+            let title = store.session(&sid).await.map_or(fallback, |s| s.title);
+            notifier.finished(Work::Run, &title, ok);
+        });
+    }
     result
 }
 

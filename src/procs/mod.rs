@@ -66,6 +66,7 @@ pub const SECRET_ENV: &[&str] = &[
     "GITHUB_TOKEN",
     "GH_TOKEN",
     "CLAUDED_SERVER_TOKEN",
+    "CLAUDED_NOTIFY_TOKEN",
 ];
 
 /// The values of [`INHERITED_ENV`] that are set in our environment, plus those of `extra` (a

@@ -2,6 +2,7 @@
 
 use crate::anthropic::Client;
 use crate::config::Config;
+use crate::engine::notify::{Notifier, NotifySettings};
 use crate::engine::tools::ToolHost;
 use crate::engine::{SessionLease, TurnError};
 use crate::store::Store;
@@ -57,6 +58,8 @@ pub struct ServerOptions {
     pub max_connections: usize,
     /// The built-in tools' settings (bash's environment, temp dir and writable folders; where tool process groups are recorded).
     pub tools: crate::builtin::ToolSettings,
+    /// Push notices (approvals waiting, runs and turns ended); None sends none.
+    pub notify: Option<NotifySettings>,
 }
 
 impl ServerOptions {
@@ -84,6 +87,12 @@ impl ServerOptions {
             header_timeout: Duration::from_secs(10),
             max_connections: 0,
             tools: c.tools.clone(),
+            // the token is a secret: `serve` looks it up (environment, keyring, file)
+            notify: c.notify_url.clone().map(|url| NotifySettings {
+                url,
+                on: c.notify_on,
+                token: None,
+            }),
         }
     }
 }
@@ -113,6 +122,7 @@ struct Inner {
     shutdown: CancellationToken,
     tools: Arc<ToolHost>,
     interrupted: Mutex<std::collections::HashSet<String>>,
+    notifier: Notifier,
 }
 
 /// Shared server state. Cheap to clone.
@@ -164,6 +174,13 @@ impl AppState {
             Duration::from_secs(300),
             options.tools.clone(),
         );
+        let notifier = match options.notify.clone() {
+            Some(n) => Notifier::start(n).unwrap_or_else(|e| {
+                tracing::warn!("push notices are off: {e}");
+                Notifier::off()
+            }),
+            None => Notifier::off(),
+        };
         Self(Arc::new(Inner {
             store,
             client,
@@ -175,7 +192,13 @@ impl AppState {
             shutdown: CancellationToken::new(),
             tools,
             interrupted: Mutex::new(Default::default()),
+            notifier,
         }))
+    }
+
+    /// Push notices (off unless configured).
+    pub fn notifier(&self) -> &Notifier {
+        &self.0.notifier
     }
 
     /// Stops a run and remembers that it was an interrupt (completed), not an abort (error).

@@ -22,6 +22,7 @@ mod credentials;
 mod data_safety;
 mod db_cli;
 mod doctor;
+mod hooks;
 mod instances;
 mod mcp_client;
 mod mcp_registry;

@@ -126,10 +126,14 @@ pub struct HookInput {
     cwd: Option<String>,
     #[serde(default)]
     tool_use_id: Option<String>,
+    /// Codex's; Claude Code sends none.
+    #[serde(default)]
+    turn_id: Option<String>,
 }
 
 /// `?timeout=SECONDS` (the hook's own timeout, so the answer comes before it gives up) and
-/// `?source=codex` for Codex's command hook through `clauded hook`.
+/// `?source=codex|claude-code` (`clauded hook` sends it; without it, an input with Codex's
+/// `turn_id` is Codex's).
 #[derive(Debug, Deserialize)]
 pub struct HookQuery {
     #[serde(default)]
@@ -176,10 +180,7 @@ pub async fn permission_request(
         .map(|t| Duration::from_secs(t.max(2)) - Duration::from_secs(1))
         .unwrap_or(Duration::from_secs(55))
         .min(Duration::from_secs(3600));
-    let source = match q.source.as_deref() {
-        Some("codex") => "codex",
-        _ => "claude-code",
-    };
+    let source = approvals::hook_source(q.source.as_deref(), input.turn_id.is_some());
     let session_id = input
         .session_id
         .filter(|s| crate::store::check_id("session", s).is_ok());
@@ -193,7 +194,7 @@ pub async fn permission_request(
         ttl_ms: wait.as_millis() as i64,
         ..Default::default()
     };
-    let asked = approvals::open(st.store(), new).await?;
+    let asked = approvals::open(st.store(), st.notifier(), new).await?;
     let answer = approvals::wait(st.store(), &asked).await;
     let verdict = answer.and_then(|a| {
         let behavior = match a.decision.as_deref() {

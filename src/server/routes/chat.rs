@@ -7,6 +7,7 @@
 
 use super::{Pumped, success, unix_now};
 use crate::anthropic::{ContentBlock, Role};
+use crate::engine::notify::Work;
 use crate::engine::tools::{ApprovalRequest, Approver, Decision, Policy};
 use crate::engine::{self, Tooling, TurnContext, TurnError, TurnEvent, TurnOptions};
 use crate::openai::{
@@ -278,6 +279,7 @@ pub(crate) async fn run_session_turn(
         .with_field("session_id", json!(sid))
         .with_field("project_id", json!(pid));
     if !stream {
+        let st2 = st.clone();
         let task = tokio::spawn(async move {
             let cancel = guard.cancel.clone();
             let r = engine::run_turn(
@@ -291,6 +293,9 @@ pub(crate) async fn run_session_turn(
             )
             .await;
             guard.finish().await;
+            let (ended, sid) = (ended_ok(&r), session.id.clone());
+            // its own task: the answer goes out without waiting for the title's read
+            tokio::spawn(async move { notify_end(&st2, &sid, ended).await });
             r
         });
         return match task.await {
@@ -393,6 +398,7 @@ pub(crate) async fn run_session_turn(
             .await
         };
         watcher.abort();
+        let ended = ended_ok(&result);
         let send_all = |frames: Vec<Value>| {
             for f in frames {
                 let _ = tx.send(Frame::Json(f));
@@ -429,10 +435,37 @@ pub(crate) async fn run_session_turn(
         }
         guard.finish().await;
         let _ = tx.send(Frame::Done);
+        notify_end(&st, &session.id, ended).await;
     });
     // Err: the turn ended before storing anything; its stream says why
     let _ = stored_rx.await;
     resp
+}
+
+/// How a turn ended for a push notice: done, failed, or None when it was stopped (whoever
+/// stopped it knows) or never ran.
+fn ended_ok<T>(r: &Result<T, TurnError>) -> Option<bool> {
+    match r {
+        Ok(_) => Some(true),
+        Err(TurnError::Cancelled { .. } | TurnError::Busy { .. }) => None,
+        Err(_) => Some(false),
+    }
+}
+
+/// Pushes a turn's end (after its lease is back and its stream has ended: it never delays one).
+async fn notify_end(st: &AppState, session_id: &str, ended: Option<bool>) {
+    let Some(ok) = ended.filter(|_| st.notifier().is_on()) else {
+        return;
+    };
+    // the title the turn may just have given the session
+    let id = session_id.to_owned();
+    let title = st
+        .store()
+        .session(&id)
+        .await
+        .map(|s| s.title)
+        .unwrap_or_default();
+    st.notifier().finished(Work::Turn, &title, ok);
 }
 
 fn merge(frame: &mut Value, extra: &Value) {
@@ -455,6 +488,7 @@ impl Approver for HttpApprover {
             let timeout = self.st.options().approval_timeout;
             let asked = engine::approvals::open(
                 self.st.store(),
+                self.st.notifier(),
                 crate::store::NewApproval {
                     session_id: Some(req.session_id.clone()),
                     tool_use_id: Some(req.tool_use_id.clone()),

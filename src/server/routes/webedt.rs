@@ -249,6 +249,7 @@ async fn execute(st: AppState, key: CallerKey, b: ExecuteBody) -> Response {
         co_author: o.git_co_author.clone(),
         pr_repo: None,
         remotes: crate::git::RemotePolicy::new(o.allow_local_repos, &o.github_api, &o.github_hosts),
+        notifier: st.notifier().clone(),
     };
     // this request's stream: the run's events from here on, as stored
     let after = if new {

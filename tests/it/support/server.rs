@@ -54,6 +54,7 @@ impl Default for Setup {
                 header_timeout: Duration::from_secs(10),
                 max_connections: 0,
                 tools: Default::default(),
+                notify: None,
             },
         }
     }
