@@ -104,7 +104,7 @@ async fn sessions_default_to_the_default_project() {
     assert_eq!(s.default_project().await.unwrap().name, "Default");
     assert_eq!(
         s.schema_version().await.unwrap(),
-        SchemaVersion { found: 5, known: 5 }
+        SchemaVersion { found: 6, known: 6 }
     );
 }
 
@@ -525,7 +525,7 @@ async fn a_newer_schema_is_refused_and_an_older_one_not_migrated_on_request() {
     let e = Db::connect(&url, false, broadcast::channel(1).0)
         .await
         .unwrap_err();
-    assert!(matches!(e, Error::Unmigrated { found: 0, known: 5 }), "{e}");
+    assert!(matches!(e, Error::Unmigrated { found: 0, known: 6 }), "{e}");
     drop(open(&url).await);
     assert!(
         Db::connect(&url, false, broadcast::channel(1).0)
@@ -552,7 +552,7 @@ async fn migrating_twice_changes_nothing() {
     let b = open(&url).await;
     assert_eq!(
         b.schema_version().await.unwrap(),
-        SchemaVersion { found: 5, known: 5 }
+        SchemaVersion { found: 6, known: 6 }
     );
     let c = raw(&url).await;
     let applied: Vec<(i32, String)> = c
@@ -593,7 +593,7 @@ async fn instances_booting_together_migrate_once() {
         .await
         .unwrap()
         .get(0);
-    assert_eq!(n, 5);
+    assert_eq!(n, 6);
 }
 
 #[tokio::test]
