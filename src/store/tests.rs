@@ -2,7 +2,8 @@
 //! `CLAUDED_TEST_PG_URL` names a server (each test then gets its own fresh database).
 
 use super::*;
-use crate::anthropic::{ContentBlock, Role, Usage};
+use crate::anthropic::{ContentBlock, Role, ToolResultContent, Usage};
+use serde_json::json;
 use std::path::Path;
 use std::time::Duration;
 
@@ -34,6 +35,19 @@ async fn session(s: &Store, title: &str) -> Session {
     .unwrap()
 }
 
+fn owner(id: &str) -> LeaseOwner {
+    LeaseOwner {
+        id: id.into(),
+        pid: 4242,
+        host: "h".into(),
+    }
+}
+
+/// Long enough for the next timestamp (milliseconds) to differ from the last one.
+async fn tick() {
+    tokio::time::sleep(Duration::from_millis(5)).await;
+}
+
 #[tokio::test]
 async fn sessions_default_to_the_default_project() {
     for s in stores().await {
@@ -45,6 +59,11 @@ async fn sessions_default_to_the_default_project() {
             "{}",
             s.engine_name()
         );
+        assert_eq!(s.default_project().await.unwrap().name, "Default");
+        assert_eq!(
+            s.schema_version().await.unwrap(),
+            SchemaVersion { found: 6, known: 6 }
+        );
     }
 }
 
@@ -52,7 +71,8 @@ async fn sessions_default_to_the_default_project() {
 async fn messages_keep_order_usage_and_totals() {
     for s in stores().await {
         let a = session(&s, "a").await;
-        s.add_message(&a.id, &NewMessage::user(vec![ContentBlock::text("hi")]))
+        let first = s
+            .add_message(&a.id, &NewMessage::user(vec![ContentBlock::text("hi")]))
             .await
             .unwrap();
         s.add_message(
@@ -75,8 +95,11 @@ async fn messages_keep_order_usage_and_totals() {
         .unwrap();
         let msgs = s.messages(&a.id).await.unwrap();
         assert_eq!(msgs.len(), 2);
+        assert_eq!(msgs[0], first);
         assert_eq!(msgs[1].text(), "hello");
+        assert_eq!(msgs[1].role, Role::Assistant);
         assert_eq!(msgs[1].usage.cache_read_input_tokens, 2);
+        assert!(msgs[0].id < msgs[1].id);
         let a = s.session(&a.id).await.unwrap();
         assert_eq!(
             (a.message_count, a.total_tokens, a.total_cost),
@@ -84,6 +107,24 @@ async fn messages_keep_order_usage_and_totals() {
             "{}",
             s.engine_name()
         );
+        let st = s.session_stats().await.unwrap();
+        assert_eq!(
+            (
+                st.total_sessions,
+                st.running_sessions,
+                st.total_messages,
+                st.total_tokens
+            ),
+            (1, 0, 2, 17)
+        );
+        assert_eq!(st.total_cost, 0.25);
+        s.mark_unanswered(first.id).await.unwrap();
+        // only a user message is ever marked
+        s.mark_unanswered(msgs[1].id).await.unwrap();
+        let msgs = s.messages(&a.id).await.unwrap();
+        assert!(msgs[0].unanswered && !msgs[1].unanswered);
+        s.set_session_status(&a.id, "running").await.unwrap();
+        assert_eq!(s.session_stats().await.unwrap().running_sessions, 1);
         assert!(matches!(
             s.session_messages("nope").await,
             Err(Error::NotFound { .. })
@@ -99,13 +140,14 @@ async fn a_message_its_event_and_the_session_change_are_one_write() {
             .add_message_logged(
                 &a.id,
                 &NewMessage::user(vec![ContentBlock::text("hi")]),
+                // the store's message_id wins over one in the data
                 Some(&NewEvent::new(
                     "user_message",
-                    serde_json::json!({"text": "hi"}),
+                    json!({"message_id": 0, "text": "hi"}),
                 )),
                 Some(&SessionUpdate {
                     title: Some("hi".into()),
-                    metadata: Some(serde_json::json!({"k": 1})),
+                    metadata: Some(json!({"k": 1})),
                     ..Default::default()
                 }),
             )
@@ -113,8 +155,7 @@ async fn a_message_its_event_and_the_session_change_are_one_write() {
             .unwrap();
         let ev = s.events(&a.id, None).await.unwrap();
         assert_eq!(ev.len(), 1);
-        assert_eq!(ev[0].data["message_id"], m.id);
-        assert_eq!(ev[0].data["text"], "hi");
+        assert_eq!(ev[0].data, json!({"message_id": m.id, "text": "hi"}));
         assert_eq!(s.session(&a.id).await.unwrap().title, "hi");
         assert_eq!(s.session_metadata(&a.id).await.unwrap()["k"], 1);
         // a session that is gone takes nothing: no message, no event
@@ -122,12 +163,18 @@ async fn a_message_its_event_and_the_session_change_are_one_write() {
             .add_message_logged(
                 "missing",
                 &NewMessage::user(vec![ContentBlock::text("x")]),
-                Some(&NewEvent::new("user_message", serde_json::json!({}))),
+                Some(&NewEvent::new("user_message", json!({}))),
                 Some(&SessionUpdate::default()),
             )
             .await;
         assert!(gone.is_err(), "{}", s.engine_name());
         assert!(s.events("missing", None).await.unwrap().is_empty());
+        // a message for no session fails as a store failure (the foreign key)
+        let e = s
+            .add_message("nope", &NewMessage::user(vec![]))
+            .await
+            .unwrap_err();
+        assert!(e.is_failure(), "{e}");
     }
 }
 
@@ -144,6 +191,8 @@ async fn resolve_by_prefix_and_ambiguity() {
             .unwrap();
         }
         assert_eq!(s.resolve_session("abc").await.unwrap().id, "abc-1");
+        // LIKE folds ASCII case
+        assert_eq!(s.resolve_session("ABC").await.unwrap().id, "abc-1");
         assert!(matches!(
             s.resolve_session("ab").await,
             Err(Error::Ambiguous { count: 2, .. })
@@ -152,14 +201,32 @@ async fn resolve_by_prefix_and_ambiguity() {
             s.resolve_session("zz").await,
             Err(Error::NotFound { .. })
         ));
-        assert!(
-            matches!(s.resolve_session("%").await, Err(Error::NotFound { .. })),
-            "LIKE wildcards are literal"
-        );
-        assert!(
-            matches!(s.resolve_session("_bc").await, Err(Error::NotFound { .. })),
-            "LIKE wildcards are literal"
-        );
+        assert!(matches!(
+            s.resolve_session("").await,
+            Err(Error::NotFound { .. })
+        ));
+        for wild in ["%", "_bc", "ab_"] {
+            assert!(
+                matches!(s.resolve_session(wild).await, Err(Error::NotFound { .. })),
+                "LIKE wildcards are literal: {wild}"
+            );
+        }
+        for (id, name) in [("p-1", "same"), ("p-2", "same"), ("q-1", "solo")] {
+            s.create_project(&NewProject {
+                id: Some(id.into()),
+                name: name.into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        }
+        assert_eq!(s.resolve_project("solo").await.unwrap().id, "q-1");
+        assert_eq!(s.resolve_project("q").await.unwrap().id, "q-1");
+        assert_eq!(s.resolve_project("p-2").await.unwrap().id, "p-2");
+        assert!(matches!(
+            s.resolve_project("same").await,
+            Err(Error::Ambiguous { count: 2, .. })
+        ));
     }
 }
 
@@ -170,7 +237,7 @@ async fn events_are_append_only_and_replay_after_an_id() {
         let mut ids = Vec::new();
         for i in 0..3 {
             ids.push(
-                s.append_event(&a.id, "text", &serde_json::json!({"n": i}))
+                s.append_event(&a.id, "text", &json!({"n": i}))
                     .await
                     .unwrap(),
             );
@@ -186,6 +253,8 @@ async fn events_are_append_only_and_replay_after_an_id() {
             "{}",
             s.engine_name()
         );
+        assert_eq!(after[0].kind, "text");
+        assert_eq!(s.events(&a.id, None).await.unwrap().len(), 3);
     }
 }
 
@@ -207,14 +276,13 @@ async fn deleting_a_project_removes_its_sessions() {
             })
             .await
             .unwrap();
-        s.append_event(&a.id, "x", &serde_json::json!({}))
-            .await
-            .unwrap();
+        s.append_event(&a.id, "x", &json!({})).await.unwrap();
         assert!(s.delete_project(&p.id).await.unwrap());
         assert!(matches!(
             s.session(&a.id).await,
             Err(Error::NotFound { .. })
         ));
+        assert!(s.events(&a.id, None).await.unwrap().is_empty());
         assert!(!s.delete_project(&p.id).await.unwrap());
         assert!(matches!(
             s.create_session(&NewSession {
@@ -223,6 +291,29 @@ async fn deleting_a_project_removes_its_sessions() {
                 ..Default::default()
             })
             .await,
+            Err(Error::NotFound { .. })
+        ));
+    }
+}
+
+#[tokio::test]
+async fn deleting_a_session_removes_its_rows() {
+    for s in stores().await {
+        let a = session(&s, "a").await;
+        s.add_message(&a.id, &NewMessage::user(vec![ContentBlock::text("hi")]))
+            .await
+            .unwrap();
+        s.append_event(&a.id, "x", &json!({})).await.unwrap();
+        s.acquire_lease(&a.id, &owner("o"), 60_000, |_| false)
+            .await
+            .unwrap();
+        assert!(s.delete_session(&a.id).await.unwrap());
+        assert!(!s.delete_session(&a.id).await.unwrap());
+        assert!(s.messages(&a.id).await.unwrap().is_empty());
+        assert!(s.events(&a.id, None).await.unwrap().is_empty());
+        assert_eq!(s.lease(&a.id).await.unwrap(), None);
+        assert!(matches!(
+            s.update_session(&a.id, &SessionUpdate::default()).await,
             Err(Error::NotFound { .. })
         ));
     }
@@ -259,6 +350,19 @@ async fn update_session_sets_and_clears_the_system_prompt() {
                 .system_prompt,
             None
         );
+        let b = s
+            .update_session(
+                &a.id,
+                &SessionUpdate {
+                    title: Some("t".into()),
+                    model: Some("m2".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!((b.title.as_str(), b.model.as_str()), ("t", "m2"));
+        assert!(b.updated_at >= a.updated_at);
         assert!(matches!(
             s.update_session("nope", &up(None)).await,
             Err(Error::NotFound { .. })
@@ -266,6 +370,76 @@ async fn update_session_sets_and_clears_the_system_prompt() {
     }
 }
 
+#[tokio::test]
+async fn sessions_and_projects_are_listed_most_recent_first() {
+    for s in stores().await {
+        // sessions: most recently active first, the later one first on a tie
+        let a = session(&s, "a").await;
+        let b = session(&s, "b").await;
+        let c = session(&s, "c").await;
+        tick().await;
+        s.add_message(&a.id, &NewMessage::user(vec![ContentBlock::text("x")]))
+            .await
+            .unwrap();
+        let order: Vec<String> = s
+            .sessions(&SessionFilter::default())
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|x| x.title)
+            .collect();
+        assert_eq!(order, ["a", "c", "b"], "{}", s.engine_name());
+        assert_eq!(s.latest_session().await.unwrap().unwrap().id, a.id);
+        let two = s
+            .sessions(&SessionFilter {
+                limit: Some(2),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(two.len(), 2);
+        let p = s
+            .create_project(&NewProject {
+                name: "P".into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let in_p = s
+            .create_session(&NewSession {
+                project_id: Some(p.id.clone()),
+                model: "m".into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let only: Vec<String> = s
+            .sessions(&SessionFilter {
+                project_id: Some(p.id.clone()),
+                limit: None,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|x| x.id)
+            .collect();
+        assert_eq!(only, std::slice::from_ref(&in_p.id));
+        let mut ids = s.session_ids().await.unwrap();
+        ids.sort();
+        let mut want = vec![a.id, b.id, c.id, in_p.id];
+        want.sort();
+        assert_eq!(ids, want);
+        let projects: Vec<String> = s
+            .projects()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|p| p.name)
+            .collect();
+        assert_eq!(projects, ["P", "Default"]);
+    }
+}
 #[tokio::test]
 async fn project_for_dir_picks_the_deepest() {
     for s in stores().await {
@@ -314,7 +488,7 @@ async fn sqlite_file_is_private_and_two_handles_write_concurrently() {
             tokio::spawn(async move {
                 let b = Store::open(&p).unwrap();
                 for i in 0..25 {
-                    b.append_event(&id, "x", &serde_json::json!({"t": t, "i": i}))
+                    b.append_event(&id, "x", &json!({"t": t, "i": i}))
                         .await
                         .unwrap();
                 }
@@ -351,7 +525,12 @@ async fn newer_sqlite_schema_is_refused_and_an_old_one_needs_migrating() {
 
 #[tokio::test]
 async fn cache_respects_age() {
-    for s in stores().await {
+    let all = stores().await;
+    for s in &all {
+        assert_eq!(
+            s.cache_get("k", Duration::from_secs(60)).await.unwrap(),
+            None
+        );
         s.cache_put("k", "v").await.unwrap();
         assert_eq!(
             s.cache_get("k", Duration::from_secs(60))
@@ -367,6 +546,54 @@ async fn cache_respects_age() {
                 .unwrap()
                 .as_deref(),
             Some("w")
+        );
+    }
+    // ages are whole seconds: a second later the value is older than no age at all
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    for s in &all {
+        assert_eq!(
+            s.cache_get("k", Duration::ZERO).await.unwrap(),
+            None,
+            "{}",
+            s.engine_name()
+        );
+        assert!(
+            s.cache_get("k", Duration::from_secs(60))
+                .await
+                .unwrap()
+                .is_some()
+        );
+    }
+}
+
+#[tokio::test]
+async fn request_log_newest_first() {
+    for s in stores().await {
+        for i in 0..3 {
+            s.log_request(&RequestLogEntry {
+                source: "cli".into(),
+                endpoint: "/v1/messages".into(),
+                session_id: Some("s".into()),
+                model: Some(format!("m{i}")),
+                status: Some(200),
+                latency_ms: 12,
+                input_tokens: 3,
+                output_tokens: 4,
+                cost_usd: 0.5,
+                upstream_request_id: None,
+                error: (i == 2).then(|| "boom".into()),
+            })
+            .await
+            .unwrap();
+        }
+        let r = s.recent_requests(2).await.unwrap();
+        assert_eq!(r.len(), 2);
+        assert_eq!(r[0].model.as_deref(), Some("m2"));
+        assert_eq!(r[0].error.as_deref(), Some("boom"));
+        assert_eq!(r[1].model.as_deref(), Some("m1"));
+        assert_eq!(
+            (r[1].status, r[1].latency_ms, r[1].cost_usd),
+            (Some(200), 12, 0.5)
         );
     }
 }
@@ -395,6 +622,43 @@ async fn two_creators_of_one_id_get_a_conflict_not_a_database_error() {
             s.create_project(&p).await,
             Err(Error::Conflict(_))
         ));
+        assert!(matches!(
+            s.create_session(&NewSession {
+                id: Some("../x".into()),
+                model: "m".into(),
+                ..Default::default()
+            })
+            .await,
+            Err(Error::InvalidId { .. })
+        ));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_creators_of_one_id_one_wins() {
+    for s in stores().await {
+        let tries: Vec<_> = (0..6)
+            .map(|_| {
+                let s = s.clone();
+                tokio::spawn(async move {
+                    s.create_session(&NewSession {
+                        id: Some("raced".into()),
+                        model: "m".into(),
+                        ..Default::default()
+                    })
+                    .await
+                })
+            })
+            .collect();
+        let mut won = 0;
+        for t in tries {
+            match t.await.unwrap() {
+                Ok(_) => won += 1,
+                Err(Error::Conflict(_)) => {}
+                Err(e) => panic!("{}: {e}", s.engine_name()),
+            }
+        }
+        assert_eq!(won, 1, "{}", s.engine_name());
     }
 }
 
@@ -433,7 +697,7 @@ async fn open_session_is_get_or_create_and_racers_agree() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_metadata_merges_keep_every_key() {
     let dir = tempfile::tempdir().unwrap();
     let mut all = stores().await;
@@ -445,7 +709,7 @@ async fn concurrent_metadata_merges_keep_every_key() {
                 let (s, id) = (s.clone(), id.clone());
                 tokio::spawn(async move {
                     for i in 0..25 {
-                        s.merge_session_metadata(&id, &serde_json::json!({format!("k{w}_{i}"): i}))
+                        s.merge_session_metadata(&id, &json!({format!("k{w}_{i}"): i}))
                             .await
                             .unwrap();
                     }
@@ -459,7 +723,7 @@ async fn concurrent_metadata_merges_keep_every_key() {
         assert_eq!(meta.as_object().unwrap().len(), 100, "{meta}");
         let found = s.session_by_metadata("k0_3", "3").await.unwrap();
         assert!(found.is_none(), "a number is not the string \"3\"");
-        s.merge_session_metadata(&id, &serde_json::json!({"sessionPath": "o/r/main"}))
+        s.merge_session_metadata(&id, &json!({"sessionPath": "o/r/main"}))
             .await
             .unwrap();
         assert_eq!(
@@ -469,6 +733,14 @@ async fn concurrent_metadata_merges_keep_every_key() {
                 .map(|x| x.id),
             Some(id.clone())
         );
+        assert!(matches!(
+            s.merge_session_metadata("nope", &json!({})).await,
+            Err(Error::NotFound { .. })
+        ));
+        assert!(matches!(
+            s.session_metadata("nope").await,
+            Err(Error::NotFound { .. })
+        ));
     }
 }
 
@@ -524,6 +796,389 @@ async fn session_servers_need_the_session() {
             s.enable_session_servers("missing", &["bash".into()]).await,
             Err(Error::NotFound { .. })
         ));
+    }
+}
+
+#[tokio::test]
+async fn leases_are_held_renewed_released_and_taken_over() {
+    for s in stores().await {
+        let sess = session(&s, "a").await;
+        let (me, other) = (owner("me"), owner("other"));
+        assert_eq!(
+            s.acquire_lease(&sess.id, &me, 60_000, |_| false)
+                .await
+                .unwrap(),
+            Acquired::Yes
+        );
+        let held = s.lease(&sess.id).await.unwrap().unwrap();
+        assert_eq!(held.owner, me);
+        assert!(held.expires_ms - held.heartbeat_ms == 60_000);
+        // a live holder keeps it, even against itself
+        assert_eq!(
+            s.acquire_lease(&sess.id, &me, 60_000, |_| false)
+                .await
+                .unwrap(),
+            Acquired::Held(held.clone())
+        );
+        assert!(matches!(
+            s.acquire_lease(&sess.id, &other, 60_000, |_| false).await.unwrap(),
+            Acquired::Held(l) if l.owner == me
+        ));
+        // one whose process is gone is taken at once
+        assert_eq!(
+            s.acquire_lease(&sess.id, &other, 60_000, |l| l.owner.id == "me")
+                .await
+                .unwrap(),
+            Acquired::Yes
+        );
+        assert!(!s.renew_lease(&sess.id, "me", 60_000).await.unwrap());
+        assert!(s.renew_lease(&sess.id, "other", 60_000).await.unwrap());
+        s.release_lease(&sess.id, "me").await.unwrap();
+        assert!(
+            s.lease(&sess.id).await.unwrap().is_some(),
+            "not mine to give"
+        );
+        s.release_lease(&sess.id, "other").await.unwrap();
+        assert_eq!(s.lease(&sess.id).await.unwrap(), None);
+        // a lapsed lease is free
+        s.acquire_lease(&sess.id, &me, -1, |_| false).await.unwrap();
+        assert_eq!(
+            s.acquire_lease(&sess.id, &other, 60_000, |_| false)
+                .await
+                .unwrap(),
+            Acquired::Yes
+        );
+        // no lease makes a session
+        assert!(s.acquire_lease("nope", &me, 1000, |_| false).await.is_err());
+    }
+}
+
+#[tokio::test]
+async fn lapsed_leases_are_listed() {
+    for s in stores().await {
+        let a = session(&s, "a").await;
+        let b = session(&s, "b").await;
+        s.acquire_lease(&a.id, &owner("dead"), -10, |_| false)
+            .await
+            .unwrap();
+        s.acquire_lease(&b.id, &owner("alive"), 60_000, |_| false)
+            .await
+            .unwrap();
+        let now = jiff::Timestamp::now().as_millisecond();
+        let lapsed: Vec<Lease> = s.expired_leases(now).await.unwrap();
+        assert_eq!(lapsed.len(), 1);
+        assert_eq!(lapsed[0].session_id, a.id);
+        assert_eq!(lapsed[0].owner, owner("dead"));
+        let later = s.expired_leases(now + 120_000).await.unwrap();
+        // soonest lapsed first
+        assert_eq!(
+            later.iter().map(|l| &l.session_id).collect::<Vec<_>>(),
+            [&a.id, &b.id]
+        );
+    }
+}
+
+#[tokio::test]
+async fn approvals_are_answered_once() {
+    for s in stores().await {
+        let new = NewApproval {
+            session_id: Some("s".into()),
+            tool_use_id: Some("t1".into()),
+            source: "claude-code".into(),
+            tool: "Bash".into(),
+            input: json!({"command": "ls"}),
+            cwd: Some("/w".into()),
+            ttl_ms: 60_000,
+            ..Default::default()
+        };
+        let a = s.create_approval(&new).await.unwrap();
+        assert!(a.id.starts_with("apr_"));
+        assert_eq!(a.input, json!({"command": "ls"}));
+        assert_eq!(a.decision, None);
+        assert_eq!(s.approval(&a.id).await.unwrap(), a);
+        assert_eq!(
+            s.pending_approvals().await.unwrap(),
+            std::slice::from_ref(&a)
+        );
+        assert_eq!(
+            s.approval_for_tool_use("s", "t1").await.unwrap(),
+            Some(a.clone())
+        );
+        assert_eq!(s.approval_for_tool_use("s", "t2").await.unwrap(), None);
+        let d = s.decide_approval(&a.id, "deny", Some("no")).await.unwrap();
+        assert_eq!(
+            (d.decision.as_deref(), d.message.as_deref()),
+            (Some("deny"), Some("no"))
+        );
+        assert!(d.decided_at.is_some());
+        assert!(s.pending_approvals().await.unwrap().is_empty());
+        assert!(matches!(
+            s.decide_approval(&a.id, "allow", None).await,
+            Err(Error::Conflict(m)) if m.contains("already answered (deny)")
+        ));
+        assert!(matches!(
+            s.decide_approval("apr_nope", "allow", None).await,
+            Err(Error::NotFound { .. })
+        ));
+        assert!(matches!(
+            s.approval("apr_nope").await,
+            Err(Error::NotFound { .. })
+        ));
+        let late = s
+            .create_approval(&NewApproval {
+                id: Some("mine".into()),
+                ttl_ms: -1,
+                ..new.clone()
+            })
+            .await
+            .unwrap();
+        assert_eq!(late.id, "mine");
+        assert!(matches!(
+            s.decide_approval("mine", "allow", None).await,
+            Err(Error::Conflict(m)) if m.contains("expired")
+        ));
+        let log = s.approval_events(0).await.unwrap();
+        let kinds: Vec<(&str, &str)> = log
+            .iter()
+            .map(|e| (e.kind.as_str(), e.approval.id.as_str()))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("approval_request", a.id.as_str()),
+                ("approval_resolved", a.id.as_str()),
+                ("approval_request", "mine"),
+            ]
+        );
+        // each entry shows the approval as it is now
+        assert_eq!(log[0].approval.decision.as_deref(), Some("deny"));
+        assert_eq!(s.approval_events(log[1].id).await.unwrap().len(), 1);
+    }
+}
+
+#[tokio::test]
+async fn builtins_are_registered_and_cannot_be_removed() {
+    for s in stores().await {
+        let names: Vec<String> = s
+            .mcp_servers()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.name)
+            .collect();
+        assert_eq!(names, ["bash", "filesystem"]);
+        assert!(!s.delete_mcp_server("builtin-bash").await.unwrap());
+        let bash = s.mcp_server("bash").await.unwrap();
+        assert!(bash.is_builtin() && bash.enabled);
+        assert_eq!(s.mcp_server("builtin-bash").await.unwrap(), bash);
+        assert!(
+            bash.created_at.ends_with('Z') && bash.created_at.len() == 24,
+            "{}",
+            bash.created_at
+        );
+    }
+}
+
+#[tokio::test]
+async fn register_enable_per_session_and_remove() {
+    for s in stores().await {
+        let new = NewMcpServer {
+            name: "time".into(),
+            transport: "stdio".into(),
+            command: Some("mcp-server-time".into()),
+            args: vec!["--local-timezone".into(), "UTC".into()],
+            env: [("TZ".to_string(), "UTC".to_string())].into(),
+            ..Default::default()
+        };
+        let row = s.add_mcp_server(&new).await.unwrap();
+        assert_eq!(row.args, ["--local-timezone", "UTC"]);
+        assert_eq!(row.env["TZ"], "UTC");
+        assert_eq!(row.scope, "global");
+        assert!(matches!(
+            s.add_mcp_server(&new).await,
+            Err(Error::Conflict(_))
+        ));
+        let sess = session(&s, "a").await;
+        s.set_session_server(&sess.id, &row.id, true).await.unwrap();
+        s.set_session_server(&sess.id, &row.id, true).await.unwrap();
+        s.set_session_server(&sess.id, "builtin-bash", true)
+            .await
+            .unwrap();
+        let on = |s: Vec<McpServerRow>| -> Vec<String> { s.into_iter().map(|r| r.name).collect() };
+        assert_eq!(
+            on(s.session_servers(&sess.id).await.unwrap()),
+            ["bash", "time"]
+        );
+        s.set_mcp_enabled("builtin-bash", false).await.unwrap();
+        assert_eq!(on(s.session_servers(&sess.id).await.unwrap()), ["time"]);
+        s.set_mcp_enabled("builtin-bash", true).await.unwrap();
+        assert!(matches!(
+            s.set_mcp_enabled("nope", true).await,
+            Err(Error::NotFound { .. })
+        ));
+        s.set_session_server(&sess.id, "builtin-bash", false)
+            .await
+            .unwrap();
+        assert!(s.delete_mcp_server(&row.id).await.unwrap());
+        assert!(s.session_servers(&sess.id).await.unwrap().is_empty());
+        assert!(matches!(
+            s.mcp_server("time").await,
+            Err(Error::NotFound { .. })
+        ));
+        assert!(
+            s.set_session_server("nope", "builtin-bash", true)
+                .await
+                .is_err()
+        );
+        assert_eq!(s.tool_permission("bash__bash").await.unwrap(), None);
+        s.set_tool_permission("bash__bash", "allow").await.unwrap();
+        assert_eq!(
+            s.tool_permission("bash__bash").await.unwrap().as_deref(),
+            Some("allow")
+        );
+        s.set_tool_permission("bash__bash", "deny").await.unwrap();
+        assert_eq!(
+            s.tool_permission("bash__bash").await.unwrap().as_deref(),
+            Some("deny")
+        );
+        let p = s
+            .create_project(&NewProject {
+                name: "P".into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let scoped = s
+            .add_mcp_server(&NewMcpServer {
+                name: "web".into(),
+                transport: "http".into(),
+                url: Some("http://127.0.0.1:1/mcp".into()),
+                headers: [("Authorization".to_string(), "Bearer x".to_string())].into(),
+                project_id: Some(p.id.clone()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            (scoped.scope.as_str(), scoped.project_id.as_deref()),
+            ("project", Some(p.id.as_str()))
+        );
+        assert!(s.delete_project(&p.id).await.unwrap());
+        assert!(s.mcp_server("web").await.is_err());
+    }
+}
+
+/// Stores with a session of each title holding one user message of its text.
+async fn stores_with(texts: &[(&str, &str)]) -> Vec<Store> {
+    let all = stores().await;
+    for s in &all {
+        for (title, text) in texts {
+            let sess = session(s, title).await;
+            s.add_message(&sess.id, &NewMessage::user(vec![ContentBlock::text(*text)]))
+                .await
+                .unwrap();
+        }
+    }
+    all
+}
+
+async fn total(s: &Store, q: &str) -> i64 {
+    s.search_messages(q, 10).await.unwrap().total
+}
+
+#[tokio::test]
+async fn search_newest_first_with_a_marked_snippet_and_the_total() {
+    for s in stores_with(&[
+        ("first", "SQLite uses a write-ahead log in WAL mode"),
+        ("second", "nothing to see"),
+        ("third", "Tests: turning on WAL makes readers stop blocking"),
+    ])
+    .await
+    {
+        let r = s.search_messages("wal", 10).await.unwrap();
+        assert_eq!(r.total, 2);
+        let titles: Vec<&str> = r.hits.iter().map(|h| h.session_title.as_str()).collect();
+        assert_eq!(titles, ["third", "first"]);
+        let h = &r.hits[0];
+        assert_eq!(h.role, "user");
+        let (a, b) = h.highlights[0];
+        let word: String = h.snippet.chars().skip(a).take(b - a).collect();
+        assert_eq!(word, "WAL", "{}", s.engine_name());
+        // stems and case: "test" finds "Tests", "blocks" finds "blocking"
+        assert_eq!(total(&s, "test BLOCKS").await, 1);
+        // punctuation is no syntax: a word of punctuation only matches anything, and an
+        // unclosed quote or operator (FTS5's or tsquery's) is just text
+        assert_eq!(total(&s, "wal --").await, 2);
+        assert_eq!(total(&s, "wal \"NEAR( AND").await, 0);
+        assert_eq!(total(&s, "wal & | ! <-> :* 'x").await, 0);
+        assert_eq!(total(&s, "wri*").await, 1);
+        assert_eq!(total(&s, "\"write-ahead log\"").await, 1);
+        assert_eq!(total(&s, "\"log write-ahead\"").await, 0);
+        // a prefix inside the quotes: the phrase's last word; after them, a term of its own
+        assert_eq!(total(&s, "\"WAL mo*\"").await, 1);
+        assert_eq!(total(&s, "\"WAL mo\"*").await, 0);
+        // no stop words
+        assert_eq!(total(&s, "the").await, 0);
+        assert_eq!(total(&s, "to see").await, 1);
+        assert_eq!(s.search_messages("wal", 1).await.unwrap().hits.len(), 1);
+        assert_eq!(
+            s.search_messages("  ", 10).await.unwrap(),
+            SearchResults {
+                hits: vec![],
+                total: 0
+            }
+        );
+    }
+}
+
+#[tokio::test]
+async fn tool_calls_and_results_are_found_and_deleted_rows_are_gone() {
+    for s in stores_with(&[("t", "hello")]).await {
+        let sess = s.latest_session().await.unwrap().unwrap();
+        s.add_message(
+            &sess.id,
+            &NewMessage {
+                role: Role::Assistant,
+                content: vec![ContentBlock::ToolUse {
+                    id: "t1".into(),
+                    name: "bash__run".into(),
+                    input: json!({"command": "cargo clippy"}),
+                }],
+                ..NewMessage::user(vec![])
+            },
+        )
+        .await
+        .unwrap();
+        s.add_message(
+            &sess.id,
+            &NewMessage::user(vec![ContentBlock::ToolResult {
+                tool_use_id: "t1".into(),
+                content: Some(ToolResultContent::Blocks(vec![ContentBlock::text(
+                    "warning: unused variable",
+                )])),
+                is_error: None,
+            }]),
+        )
+        .await
+        .unwrap();
+        let nul = ContentBlock::ToolResult {
+            tool_use_id: "t2".into(),
+            content: Some(ToolResultContent::Text("binary\u{0}output here".into())),
+            is_error: Some(true),
+        };
+        s.add_message(&sess.id, &NewMessage::user(vec![nul.clone()]))
+            .await
+            .unwrap();
+        assert_eq!(total(&s, "clippy").await, 1, "{}", s.engine_name());
+        assert_eq!(total(&s, "bash__run").await, 1);
+        assert_eq!(total(&s, "unused variable").await, 1);
+        // a NUL in a tool's output is stored as it came and does not stop the search
+        assert_eq!(total(&s, "output").await, 1, "{}", s.engine_name());
+        let msgs = s.messages(&sess.id).await.unwrap();
+        assert_eq!(msgs[3].content, vec![nul]);
+        assert!(s.delete_session(&sess.id).await.unwrap());
+        assert_eq!(total(&s, "hello").await, 0);
+        assert_eq!(total(&s, "clippy").await, 0);
     }
 }
 

@@ -104,26 +104,8 @@ impl Db {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::anthropic::{ContentBlock, Role};
+    use crate::anthropic::ContentBlock;
     use crate::store::{NewMessage, NewSession};
-    use serde_json::json;
-
-    fn store_with(texts: &[(&str, &str)]) -> Db {
-        let s = Db::open_in_memory().unwrap();
-        for (title, text) in texts {
-            let sess = s
-                .create_session(&NewSession {
-                    title: (*title).into(),
-                    model: "m".into(),
-                    source: "cli".into(),
-                    ..Default::default()
-                })
-                .unwrap();
-            s.add_message(&sess.id, &NewMessage::user(vec![ContentBlock::text(*text)]))
-                .unwrap();
-        }
-        s
-    }
 
     #[test]
     fn queries_are_words_phrases_and_prefixes_never_syntax() {
@@ -136,66 +118,6 @@ mod tests {
         assert_eq!(fts_query("a-b OR c:d").unwrap(), r#""a-b" "OR" "c:d""#);
         assert_eq!(fts_query("say \"hi"), Some(r#""say" "hi""#.into()));
         assert_eq!(fts_query("   "), None);
-    }
-
-    #[test]
-    fn newest_first_with_a_marked_snippet_and_the_total() {
-        let s = store_with(&[
-            ("first", "SQLite uses a write-ahead log in WAL mode"),
-            ("second", "nothing to see"),
-            ("third", "Tests: turning on WAL makes readers stop blocking"),
-        ]);
-        let r = s.search_messages("wal", 10).unwrap();
-        assert_eq!(r.total, 2);
-        let titles: Vec<&str> = r.hits.iter().map(|h| h.session_title.as_str()).collect();
-        assert_eq!(titles, ["third", "first"]);
-        let h = &r.hits[0];
-        let (a, b) = h.highlights[0];
-        let word: String = h.snippet.chars().skip(a).take(b - a).collect();
-        assert_eq!(word, "WAL");
-        // stems and case: "test" finds "Tests", "blocks" finds "blocking"
-        assert_eq!(s.search_messages("test BLOCKS", 10).unwrap().total, 1);
-        // punctuation is no syntax: a word of punctuation only matches anything, and an
-        // unclosed quote or FTS5 operator is just text
-        assert_eq!(s.search_messages("wal --", 10).unwrap().total, 2);
-        assert_eq!(s.search_messages("wal \"NEAR( AND", 10).unwrap().total, 0);
-        assert_eq!(s.search_messages("wri*", 10).unwrap().total, 1);
-        assert_eq!(s.search_messages("wal", 1).unwrap().hits.len(), 1);
-    }
-
-    #[test]
-    fn tool_calls_and_results_are_found_and_deleted_rows_are_gone() {
-        let s = store_with(&[("t", "hello")]);
-        let sess = s.latest_session().unwrap().unwrap();
-        s.add_message(
-            &sess.id,
-            &NewMessage {
-                role: Role::Assistant,
-                content: vec![ContentBlock::ToolUse {
-                    id: "t1".into(),
-                    name: "bash__run".into(),
-                    input: json!({"command": "cargo clippy"}),
-                }],
-                ..NewMessage::user(vec![])
-            },
-        )
-        .unwrap();
-        s.add_message(
-            &sess.id,
-            &NewMessage::user(vec![ContentBlock::ToolResult {
-                tool_use_id: "t1".into(),
-                content: Some(crate::anthropic::ToolResultContent::Blocks(vec![
-                    ContentBlock::text("warning: unused variable"),
-                ])),
-                is_error: None,
-            }]),
-        )
-        .unwrap();
-        assert_eq!(s.search_messages("clippy", 10).unwrap().total, 1);
-        assert_eq!(s.search_messages("unused variable", 10).unwrap().total, 1);
-        assert!(s.delete_session(&sess.id).unwrap());
-        assert_eq!(s.search_messages("hello", 10).unwrap().total, 0);
-        assert_eq!(s.search_messages("clippy", 10).unwrap().total, 0);
     }
 
     #[test]
