@@ -1,6 +1,7 @@
 //! The approval hub's rows: tool calls waiting for a person's answer, and the log of requests
 //! and answers a phone's stream replays.
 
+use super::{Error, not_found};
 use serde::Serialize;
 
 /// A new request for approval.
@@ -23,6 +24,30 @@ pub struct NewApproval {
     /// How long it waits, in milliseconds.
     pub ttl_ms: i64,
 }
+
+impl NewApproval {
+    /// Its id: the caller's, or a fresh `apr_…` one.
+    pub(crate) fn id_or_new(&self) -> String {
+        self.id
+            .clone()
+            .unwrap_or_else(|| format!("apr_{}", uuid::Uuid::new_v4().simple()))
+    }
+}
+
+/// Why an answer to approval `id` changed nothing, from the decision stored for it: `None`
+/// when there is no such approval, `Some(None)` when it lapsed unanswered.
+pub(crate) fn refused(id: &str, stored: Option<Option<String>>) -> Error {
+    match stored {
+        None => not_found("approval", id),
+        Some(Some(d)) => Error::Conflict(format!("approval {id} was already answered ({d})")),
+        Some(None) => Error::Conflict(format!("approval {id} expired before it was answered")),
+    }
+}
+
+/// An approval's columns in [`Approval`]'s order: SQL both engines run.
+pub(crate) const APPROVAL_SELECT: &str =
+    "SELECT id, session_id, tool_use_id, source, tool, input, cwd, created_at,
+        expires_ms, decision, message, decided_at FROM approvals";
 
 /// A request for approval as stored.
 #[derive(Debug, Clone, PartialEq, Serialize)]

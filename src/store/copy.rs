@@ -65,6 +65,39 @@ impl Report {
     }
 }
 
+/// One query's text counting the rows a store holds, the built-in MCP servers left out: what
+/// `import_all` refuses to replace unless forced.
+pub(super) fn held_rows_sql() -> String {
+    TABLES
+        .iter()
+        .map(|t| match *t {
+            "mcp_servers" => {
+                "(SELECT count(*) FROM mcp_servers WHERE transport != 'builtin')".to_owned()
+            }
+            t => format!("(SELECT count(*) FROM {t})"),
+        })
+        .collect::<Vec<_>>()
+        .join(" + ")
+}
+
+/// Refuses to replace the `held` rows of a target store.
+pub(super) fn refuse_held(held: i64) -> Result<()> {
+    if held > 0 {
+        return Err(Error::Conflict(format!(
+            "the target store holds {held} rows; --force replaces them"
+        )));
+    }
+    Ok(())
+}
+
+/// A table of a dump must be one of ours.
+pub(super) fn check_table(name: &str) -> Result<()> {
+    if !TABLES.contains(&name) {
+        return Err(Error::Corrupt(format!("unknown table {name}")));
+    }
+    Ok(())
+}
+
 /// Copies `from` into `to`. A target holding anything but the built-in MCP servers is refused
 /// unless `force`, which replaces its rows.
 pub async fn copy(from: &Store, to: &Store, force: bool) -> Result<Report> {

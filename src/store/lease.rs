@@ -11,6 +11,9 @@ pub struct LeaseOwner {
     pub host: String,
 }
 
+/// A lease's columns in [`Lease`]'s order: SQL both engines run.
+pub(crate) const LEASE_SELECT: &str = "SELECT session_id, owner, pid, host, acquired_at, heartbeat_ms, expires_ms FROM session_leases";
+
 /// A lease as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Lease {

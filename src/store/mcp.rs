@@ -1,7 +1,11 @@
 //! The MCP server registry, per-session server choices, and remembered tool permissions.
 
+use super::{Error, Result};
 use serde::Serialize;
 use std::collections::BTreeMap;
+
+/// A server's columns in [`McpServerRow`]'s order: SQL both engines run.
+pub(crate) const MCP_SELECT: &str = "SELECT id, name, transport, command, args, env, url, headers, enabled, scope, project_id, created_at FROM mcp_servers";
 
 /// A registered tool server.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -74,4 +78,33 @@ pub struct NewMcpServer {
     pub headers: BTreeMap<String, String>,
     /// Project scope, if any.
     pub project_id: Option<String>,
+}
+
+impl NewMcpServer {
+    /// `project` for a server of one project, else `global`.
+    pub(crate) fn scope(&self) -> &'static str {
+        if self.project_id.is_some() {
+            "project"
+        } else {
+            "global"
+        }
+    }
+
+    /// Its args, env and headers as the JSON text their columns hold.
+    pub(crate) fn json_columns(&self) -> Result<(String, String, String)> {
+        Ok((
+            to_json(&self.args)?,
+            to_json(&self.env)?,
+            to_json(&self.headers)?,
+        ))
+    }
+}
+
+fn to_json<T: Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| Error::Corrupt(e.to_string()))
+}
+
+/// The name a new server wants is registered already.
+pub(crate) fn name_taken(name: &str) -> Error {
+    Error::Conflict(format!("an MCP server named {name:?} exists"))
 }

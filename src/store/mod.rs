@@ -10,6 +10,7 @@ pub mod copy;
 mod facade;
 mod lease;
 mod mcp;
+mod meta;
 mod model;
 mod notice;
 pub mod postgres;
@@ -166,10 +167,50 @@ pub fn now() -> String {
         .to_string()
 }
 
+/// Unix time in milliseconds (lease and approval expiries).
+pub(crate) fn unix_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}
+
+/// Unix time in seconds (cache ages).
+pub(crate) fn unix_now() -> i64 {
+    jiff::Timestamp::now().as_second()
+}
+
 pub(crate) fn not_found(kind: &'static str, id: &str) -> Error {
     Error::NotFound {
         kind,
         id: id.to_owned(),
+    }
+}
+
+/// A chosen id that is taken (two creators of one id race): a conflict, not a failure.
+pub(crate) fn exists(kind: &str, id: &str) -> Error {
+    Error::Conflict(format!("{kind} {id} exists"))
+}
+
+/// `given` for `LIKE … ESCAPE '\'`: its `%`, `_` and `\` match themselves.
+pub(crate) fn like_escaped(given: &str) -> String {
+    given
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// The one id an id prefix or a name matched: None for none, ambiguous for several.
+pub(crate) fn only_id(
+    kind: &'static str,
+    given: &str,
+    mut ids: Vec<String>,
+) -> Result<Option<String>> {
+    match ids.len() {
+        0 => Ok(None),
+        1 => Ok(ids.pop()),
+        count => Err(Error::Ambiguous {
+            kind,
+            prefix: given.to_owned(),
+            count,
+        }),
     }
 }
 

@@ -1,7 +1,32 @@
-//! Row types of the store.
+//! Row types of the store, and what both engines make of their columns.
 
+use super::{Error, Result};
 use crate::anthropic::{ContentBlock, Role, Usage};
 use serde::Serialize;
+use std::path::Path;
+
+/// A project's columns in [`Project`]'s order, its session count last: SQL both engines run.
+pub(crate) const PROJECT_SELECT: &str =
+    "SELECT p.id, p.name, p.description, p.path, p.created_at, p.updated_at,
+        (SELECT COUNT(*) FROM sessions s WHERE s.project_id = p.id)
+    FROM projects p";
+
+/// A session's columns in [`Session`]'s order, its totals last: SQL both engines run (the
+/// token sum cast, as PostgreSQL's `SUM` of `BIGINT`s is `NUMERIC`).
+pub(crate) const SESSION_SELECT: &str = "SELECT s.id, s.project_id, s.title, s.model, s.system_prompt, s.status,
+        s.source, s.created_at, s.updated_at,
+        (SELECT COUNT(*) FROM messages m WHERE m.session_id = s.id),
+        (SELECT CAST(COALESCE(SUM(input_tokens + output_tokens + cache_creation_tokens + cache_read_tokens), 0) AS BIGINT)
+            FROM messages m WHERE m.session_id = s.id),
+        (SELECT COALESCE(SUM(cost_usd), 0) FROM messages m WHERE m.session_id = s.id)
+    FROM sessions s";
+
+/// [`SessionStats`] in its order: SQL both engines run.
+pub(crate) const SESSION_STATS: &str = "SELECT (SELECT COUNT(*) FROM sessions),
+        (SELECT COUNT(*) FROM sessions WHERE status = 'running'),
+        (SELECT COUNT(*) FROM messages),
+        (SELECT CAST(COALESCE(SUM(input_tokens + output_tokens + cache_creation_tokens + cache_read_tokens), 0) AS BIGINT) FROM messages),
+        (SELECT COALESCE(SUM(cost_usd), 0) FROM messages)";
 
 /// The id of the project that holds sessions created without one.
 pub const DEFAULT_PROJECT_ID: &str = "default";
@@ -36,6 +61,26 @@ pub struct NewProject {
     pub description: String,
     /// A directory.
     pub path: Option<String>,
+}
+
+/// Of `projects`, the one whose path holds `dir` most closely (the deepest), if any.
+pub(crate) fn deepest_project(
+    projects: impl IntoIterator<Item = Project>,
+    dir: &Path,
+) -> Option<Project> {
+    let mut best: Option<Project> = None;
+    for p in projects {
+        if let Some(path) = p.path.as_deref().map(Path::new)
+            && dir.starts_with(path)
+            && best
+                .as_ref()
+                .and_then(|b| b.path.as_ref())
+                .is_none_or(|b| path.starts_with(b))
+        {
+            best = Some(p);
+        }
+    }
+    best
 }
 
 /// A session with its running totals.
@@ -154,6 +199,41 @@ impl NewMessage {
             cost_usd: 0.0,
         }
     }
+
+    /// Its blocks as the text the `content` column holds.
+    pub(crate) fn content_json(&self) -> Result<String> {
+        serde_json::to_string(&self.content).map_err(|e| Error::Corrupt(e.to_string()))
+    }
+
+    /// The message as stored in `session_id` with `id` at `created_at`.
+    pub(crate) fn stored(&self, id: i64, session_id: &str, created_at: String) -> StoredMessage {
+        StoredMessage {
+            id,
+            session_id: session_id.to_owned(),
+            role: self.role,
+            content: self.content.clone(),
+            model: self.model.clone(),
+            stop_reason: self.stop_reason.clone(),
+            usage: self.usage,
+            cost_usd: self.cost_usd,
+            created_at,
+            unanswered: false,
+        }
+    }
+}
+
+/// A role from the `role` column (anything but `assistant` is the user's).
+pub(crate) fn role_from(name: &str) -> Role {
+    if name == "assistant" {
+        Role::Assistant
+    } else {
+        Role::User
+    }
+}
+
+/// Message `id`'s blocks from the text of its `content` column.
+pub(crate) fn content_from(id: i64, text: &str) -> Result<Vec<ContentBlock>> {
+    serde_json::from_str(text).map_err(|e| Error::Corrupt(format!("message {id}: {e}")))
 }
 
 /// A stored message.

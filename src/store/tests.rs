@@ -35,6 +35,28 @@ async fn session(s: &Store, title: &str) -> Session {
     .unwrap()
 }
 
+/// A project named `name`, standing for `path` if given.
+async fn project(s: &Store, name: &str, path: Option<&str>) -> Project {
+    s.create_project(&NewProject {
+        name: name.into(),
+        path: path.map(Into::into),
+        ..Default::default()
+    })
+    .await
+    .unwrap()
+}
+
+/// A session in project `project_id`.
+async fn session_of(s: &Store, project_id: &str) -> Session {
+    s.create_session(&NewSession {
+        project_id: Some(project_id.into()),
+        model: "m".into(),
+        ..Default::default()
+    })
+    .await
+    .unwrap()
+}
+
 fn owner(id: &str) -> LeaseOwner {
     LeaseOwner {
         id: id.into(),
@@ -261,21 +283,8 @@ async fn events_are_append_only_and_replay_after_an_id() {
 #[tokio::test]
 async fn deleting_a_project_removes_its_sessions() {
     for s in stores().await {
-        let p = s
-            .create_project(&NewProject {
-                name: "P".into(),
-                ..Default::default()
-            })
-            .await
-            .unwrap();
-        let a = s
-            .create_session(&NewSession {
-                project_id: Some(p.id.clone()),
-                model: "m".into(),
-                ..Default::default()
-            })
-            .await
-            .unwrap();
+        let p = project(&s, "P", None).await;
+        let a = session_of(&s, &p.id).await;
         s.append_event(&a.id, "x", &json!({})).await.unwrap();
         assert!(s.delete_project(&p.id).await.unwrap());
         assert!(matches!(
@@ -398,21 +407,8 @@ async fn sessions_and_projects_are_listed_most_recent_first() {
             .await
             .unwrap();
         assert_eq!(two.len(), 2);
-        let p = s
-            .create_project(&NewProject {
-                name: "P".into(),
-                ..Default::default()
-            })
-            .await
-            .unwrap();
-        let in_p = s
-            .create_session(&NewSession {
-                project_id: Some(p.id.clone()),
-                model: "m".into(),
-                ..Default::default()
-            })
-            .await
-            .unwrap();
+        let p = project(&s, "P", None).await;
+        let in_p = session_of(&s, &p.id).await;
         let only: Vec<String> = s
             .sessions(&SessionFilter {
                 project_id: Some(p.id.clone()),
@@ -440,17 +436,12 @@ async fn sessions_and_projects_are_listed_most_recent_first() {
         assert_eq!(projects, ["P", "Default"]);
     }
 }
+
 #[tokio::test]
 async fn project_for_dir_picks_the_deepest() {
     for s in stores().await {
         for (n, p) in [("outer", "/w"), ("inner", "/w/app")] {
-            s.create_project(&NewProject {
-                name: n.into(),
-                path: Some(p.into()),
-                ..Default::default()
-            })
-            .await
-            .unwrap();
+            project(&s, n, Some(p)).await;
         }
         let found = s
             .project_for_dir(Path::new("/w/app/src"))
@@ -751,22 +742,8 @@ async fn a_session_root_is_chosen_once() {
         let first = s.session_root(&a.id, "/ws/one").await.unwrap();
         let second = s.session_root(&a.id, "/ws/two").await.unwrap();
         assert_eq!((first.as_str(), second.as_str()), ("/ws/one", "/ws/one"));
-        let p = s
-            .create_project(&NewProject {
-                name: "p".into(),
-                path: Some("/src/p".into()),
-                ..Default::default()
-            })
-            .await
-            .unwrap();
-        let b = s
-            .create_session(&NewSession {
-                project_id: Some(p.id),
-                model: "m".into(),
-                ..Default::default()
-            })
-            .await
-            .unwrap();
+        let p = project(&s, "p", Some("/src/p")).await;
+        let b = session_of(&s, &p.id).await;
         assert_eq!(s.session_root(&b.id, "/ws/x").await.unwrap(), "/src/p");
         assert!(matches!(
             s.session_root("nope", "/ws").await,
@@ -1041,13 +1018,7 @@ async fn register_enable_per_session_and_remove() {
             s.tool_permission("bash__bash").await.unwrap().as_deref(),
             Some("deny")
         );
-        let p = s
-            .create_project(&NewProject {
-                name: "P".into(),
-                ..Default::default()
-            })
-            .await
-            .unwrap();
+        let p = project(&s, "P", None).await;
         let scoped = s
             .add_mcp_server(&NewMcpServer {
                 name: "web".into(),
@@ -1065,6 +1036,35 @@ async fn register_enable_per_session_and_remove() {
         );
         assert!(s.delete_project(&p.id).await.unwrap());
         assert!(s.mcp_server("web").await.is_err());
+    }
+}
+
+#[tokio::test]
+async fn responses_are_kept_once_and_read_back() {
+    for s in stores().await {
+        let (input, object) = (
+            json!([{"role": "user", "content": "hi"}]),
+            json!({"id": "resp_1"}),
+        );
+        s.put_response("resp_1", "m", &input, &object)
+            .await
+            .unwrap();
+        let got = s.stored_response("resp_1").await.unwrap().unwrap();
+        assert_eq!(
+            (
+                got.id.as_str(),
+                got.model.as_str(),
+                &got.input,
+                &got.response
+            ),
+            ("resp_1", "m", &input, &object)
+        );
+        assert!(got.created_at.ends_with('Z'));
+        assert!(matches!(
+            s.put_response("resp_1", "m", &input, &object).await,
+            Err(Error::Conflict(m)) if m == "response resp_1 exists"
+        ));
+        assert_eq!(s.stored_response("resp_2").await.unwrap(), None);
     }
 }
 

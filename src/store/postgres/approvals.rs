@@ -2,7 +2,8 @@
 //! row whose id every instance hears of (`clauded_approvals`) when it commits.
 
 use super::{Db, exec, get, notify_in, one, pg, row, rows, unix_ms};
-use crate::store::{Approval, ApprovalEvent, Error, NewApproval, Notice, Result, now};
+use crate::store::approvals::{APPROVAL_SELECT as SELECT, refused};
+use crate::store::{Approval, ApprovalEvent, NewApproval, Notice, Result, not_found, now};
 use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 
@@ -10,9 +11,6 @@ use tokio_postgres::Row;
 /// commit in order, and identities are handed out at insert, not at commit. Approvals are
 /// rare; one lock for all of them is fine.
 const LOG_LOCK: i64 = 0x0063_6c61_7564_6561;
-
-const SELECT: &str = "SELECT id, session_id, tool_use_id, source, tool, input, cwd, created_at,
-                             expires_ms, decision, message, decided_at FROM approvals";
 
 /// An approval from the row's columns starting at `at` (in `SELECT`'s order).
 fn approval_from(r: &Row, at: usize) -> Result<Approval> {
@@ -38,10 +36,7 @@ async fn approval_in(c: &impl GenericClient, id: &str) -> Result<Approval> {
         .await?
         .map(|r| approval_from(&r, 0))
         .transpose()?
-        .ok_or_else(|| Error::NotFound {
-            kind: "approval",
-            id: id.to_owned(),
-        })
+        .ok_or_else(|| not_found("approval", id))
 }
 
 /// Appends to the log, in order, and queues the notice of it.
@@ -60,10 +55,7 @@ async fn log_in(c: &impl GenericClient, approval_id: &str, kind: &str, at: &str)
 impl Db {
     /// Records a request for approval and its event, in one transaction.
     pub async fn create_approval(&self, new: &NewApproval) -> Result<Approval> {
-        let id = new
-            .id
-            .clone()
-            .unwrap_or_else(|| format!("apr_{}", uuid::Uuid::new_v4().simple()));
+        let id = new.id_or_new();
         let at = now();
         let expires = unix_ms() + new.ttl_ms;
         let mut c = self.client().await?;
@@ -114,18 +106,7 @@ impl Db {
                 .await?
                 .map(|r| get::<Option<String>>(&r, 0))
                 .transpose()?;
-            return Err(match known {
-                None => Error::NotFound {
-                    kind: "approval",
-                    id: id.to_owned(),
-                },
-                Some(Some(d)) => {
-                    Error::Conflict(format!("approval {id} was already answered ({d})"))
-                }
-                Some(None) => {
-                    Error::Conflict(format!("approval {id} expired before it was answered"))
-                }
-            });
+            return Err(refused(id, known));
         }
         log_in(&tx, id, "approval_resolved", &at).await?;
         let a = approval_in(&tx, id).await?;

@@ -2,7 +2,9 @@
 //! with the ids given (identity columns overridden, their sequences moved past them).
 
 use super::{Db, exec, get, pg, rows};
-use crate::store::copy::{Cell, Dump, Report, TABLES, Table};
+use crate::store::copy::{
+    Cell, Dump, Report, TABLES, Table, check_table, held_rows_sql, refuse_held,
+};
 use crate::store::{Error, Result};
 use deadpool_postgres::GenericClient;
 
@@ -95,34 +97,19 @@ impl Db {
         let mut c = self.client().await?;
         let tx = c.transaction().await.map_err(pg)?;
         if !force {
-            let count = TABLES
-                .iter()
-                .map(|t| match *t {
-                    "mcp_servers" => {
-                        "(SELECT count(*) FROM mcp_servers WHERE transport != 'builtin')".to_owned()
-                    }
-                    t => format!("(SELECT count(*) FROM {t})"),
-                })
-                .collect::<Vec<_>>()
-                .join(" + ");
+            let count = held_rows_sql();
             let held: i64 = get(
                 &super::one(&tx, &format!("SELECT ({count})::BIGINT"), &[]).await?,
                 0,
             )?;
-            if held > 0 {
-                return Err(Error::Conflict(format!(
-                    "the target store holds {held} rows; --force replaces them"
-                )));
-            }
+            refuse_held(held)?;
         }
         for name in TABLES.iter().rev() {
             exec(&tx, &format!("DELETE FROM {name}"), &[]).await?;
         }
         let mut report = Report::default();
         for t in &dump.tables {
-            if !TABLES.contains(&t.name.as_str()) {
-                return Err(Error::Corrupt(format!("unknown table {}", t.name)));
-            }
+            check_table(&t.name)?;
             let types = columns(&tx, &t.name).await?;
             let mut casts = Vec::new();
             for col in &t.columns {

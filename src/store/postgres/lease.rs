@@ -2,11 +2,9 @@
 //! is made on the locked row: two acquirers can never both win.
 
 use super::{Db, exec, get, pg, row, rows, unix_ms};
+use crate::store::lease::LEASE_SELECT as SELECT;
 use crate::store::{Acquired, Lease, LeaseOwner, Result, now};
 use tokio_postgres::Row;
-
-const SELECT: &str = "SELECT session_id, owner, pid, host, acquired_at, heartbeat_ms, expires_ms
-                      FROM session_leases";
 
 fn lease_row(r: &Row) -> Result<Lease> {
     Ok(Lease {

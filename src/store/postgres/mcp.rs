@@ -1,12 +1,9 @@
 //! The MCP registry in PostgreSQL.
 
-use super::{Db, exec, get, pg, row, rows};
-use crate::store::{Error, McpServerRow, NewMcpServer, Result, new_id, not_found, now};
-use serde::Serialize;
+use super::{Db, exec, get, insert, pg, row, rows};
+use crate::store::mcp::{MCP_SELECT as SELECT, name_taken};
+use crate::store::{McpServerRow, NewMcpServer, Result, new_id, not_found, now};
 use tokio_postgres::Row;
-use tokio_postgres::error::SqlState;
-
-const SELECT: &str = "SELECT id, name, transport, command, args, env, url, headers, enabled, scope, project_id, created_at FROM mcp_servers";
 
 fn server_row(r: &Row) -> Result<McpServerRow> {
     let json = |i: usize| -> Result<&str> { get(r, i) };
@@ -24,14 +21,6 @@ fn server_row(r: &Row) -> Result<McpServerRow> {
         project_id: get(r, 10)?,
         created_at: get(r, 11)?,
     })
-}
-
-fn to_json<T: Serialize>(v: &T) -> Result<String> {
-    serde_json::to_string(v).map_err(|e| Error::Corrupt(e.to_string()))
-}
-
-fn name_taken(name: &str) -> Error {
-    Error::Conflict(format!("an MCP server named {name:?} exists"))
 }
 
 impl Db {
@@ -68,16 +57,8 @@ impl Db {
     pub async fn add_mcp_server(&self, new: &NewMcpServer) -> Result<McpServerRow> {
         let id = new_id();
         let at = now();
-        let scope = if new.project_id.is_some() {
-            "project"
-        } else {
-            "global"
-        };
-        let (args, env, headers) = (
-            to_json(&new.args)?,
-            to_json(&new.env)?,
-            to_json(&new.headers)?,
-        );
+        let scope = new.scope();
+        let (args, env, headers) = new.json_columns()?;
         let mut c = self.client().await?;
         let tx = c.transaction().await.map_err(pg)?;
         if row(
@@ -90,15 +71,11 @@ impl Db {
         {
             return Err(name_taken(&new.name));
         }
-        let st = tx
-            .prepare_cached(
-                "INSERT INTO mcp_servers (id, name, transport, command, args, env, url, headers, scope, project_id, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
-            )
-            .await
-            .map_err(pg)?;
-        tx.execute(
-            &st,
+        // another instance may register the name after we looked: the index says so then
+        insert(
+            &tx,
+            "INSERT INTO mcp_servers (id, name, transport, command, args, env, url, headers, scope, project_id, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
             &[
                 &id,
                 &new.name,
@@ -112,16 +89,9 @@ impl Db {
                 &new.project_id,
                 &at,
             ],
+            || name_taken(&new.name),
         )
-        .await
-        // another instance registered the name since we looked
-        .map_err(|e| {
-            if e.code() == Some(&SqlState::UNIQUE_VIOLATION) {
-                name_taken(&new.name)
-            } else {
-                pg(e)
-            }
-        })?;
+        .await?;
         let r = row(&tx, &format!("{SELECT} WHERE id = $1"), &[&id]).await?;
         let out = r
             .as_ref()

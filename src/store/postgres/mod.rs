@@ -22,9 +22,10 @@ mod tests;
 use super::model::*;
 use super::notice::wire;
 use super::{
-    Error, Notice, RequestLogEntry, Result, SchemaVersion, check_id, new_id, not_found, now,
+    Error, Notice, RequestLogEntry, Result, SchemaVersion, check_id, exists, like_escaped, meta,
+    new_id, not_found, now, only_id, unix_ms, unix_now,
 };
-use crate::anthropic::{ContentBlock, Role, Usage};
+use crate::anthropic::Usage;
 use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use std::path::Path;
 use std::sync::Arc;
@@ -85,17 +86,23 @@ pub(super) fn pg(e: tokio_postgres::Error) -> Error {
     Error::Postgres(describe(&e))
 }
 
-/// A primary-key or unique clash as a conflict (two creators of one id race), anything else
-/// as is: where SQLite's `exists_as` says so.
-fn exists_as(e: tokio_postgres::Error, kind: &str, id: &str) -> Error {
-    if e.code() == Some(&SqlState::UNIQUE_VIOLATION) {
-        Error::Conflict(format!("{kind} {id} exists"))
-    } else {
-        pg(e)
+type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
+
+/// Inserts a row: a primary-key or unique clash is `clash`'s conflict (two creators of one
+/// id race), as SQLite's `exists_as` says, anything else a failure.
+async fn insert(
+    c: &impl GenericClient,
+    sql: &str,
+    params: Params<'_>,
+    clash: impl FnOnce() -> Error,
+) -> Result<()> {
+    let st = c.prepare_cached(sql).await.map_err(pg)?;
+    match c.execute(&st, params).await {
+        Ok(_) => Ok(()),
+        Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => Err(clash()),
+        Err(e) => Err(pg(e)),
     }
 }
-
-type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
 
 /// A statement's rows, the statement prepared once per connection.
 async fn rows(c: &impl GenericClient, sql: &str, params: Params<'_>) -> Result<Vec<Row>> {
@@ -130,27 +137,6 @@ fn get<'a, T: FromSql<'a>>(r: &'a Row, i: usize) -> Result<T> {
 fn row_limit(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
-
-fn unix_ms() -> i64 {
-    jiff::Timestamp::now().as_millisecond()
-}
-
-fn unix_now() -> i64 {
-    jiff::Timestamp::now().as_second()
-}
-
-const PROJECT_SELECT: &str =
-    "SELECT p.id, p.name, p.description, p.path, p.created_at, p.updated_at,
-        (SELECT COUNT(*) FROM sessions s WHERE s.project_id = p.id)
-    FROM projects p";
-
-const SESSION_SELECT: &str = "SELECT s.id, s.project_id, s.title, s.model, s.system_prompt, s.status,
-        s.source, s.created_at, s.updated_at,
-        (SELECT COUNT(*) FROM messages m WHERE m.session_id = s.id),
-        (SELECT COALESCE(SUM(input_tokens + output_tokens + cache_creation_tokens + cache_read_tokens), 0)::BIGINT
-            FROM messages m WHERE m.session_id = s.id),
-        (SELECT COALESCE(SUM(cost_usd), 0) FROM messages m WHERE m.session_id = s.id)
-    FROM sessions s";
 
 fn project_row(r: &Row) -> Result<Project> {
     Ok(Project {
@@ -254,18 +240,11 @@ async fn messages_in(c: &impl GenericClient, session_id: &str) -> Result<Vec<Sto
     let mut out = Vec::with_capacity(found.len());
     for r in &found {
         let id: i64 = get(r, 0)?;
-        let role: &str = get(r, 2)?;
-        let content: &str = get(r, 3)?;
         out.push(StoredMessage {
             id,
             session_id: get(r, 1)?,
-            role: if role == "assistant" {
-                Role::Assistant
-            } else {
-                Role::User
-            },
-            content: serde_json::from_str::<Vec<ContentBlock>>(content)
-                .map_err(|e| Error::Corrupt(format!("message {id}: {e}")))?,
+            role: role_from(get(r, 2)?),
+            content: content_from(id, get(r, 3)?)?,
             model: get(r, 4)?,
             stop_reason: get(r, 5)?,
             usage: Usage {
@@ -298,20 +277,10 @@ async fn merge_metadata_in(
         Some(r) => get(&r, 0)?,
         None => return Err(not_found("session", id)),
     };
-    let mut meta: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| Error::Corrupt(format!("session {id} metadata: {e}")))?;
-    if !meta.is_object() {
-        meta = serde_json::json!({});
-    }
-    if let (Some(m), Some(p)) = (meta.as_object_mut(), patch.as_object()) {
-        for (k, v) in p {
-            m.insert(k.clone(), v.clone());
-        }
-    }
     exec(
         c,
         "UPDATE sessions SET metadata = $2, updated_at = $3 WHERE id = $1",
-        &[&id, &meta.to_string(), &now()],
+        &[&id, &meta::merged(id, &text, patch)?, &now()],
     )
     .await?;
     Ok(())
@@ -449,16 +418,14 @@ impl Db {
         let at = now();
         let mut c = self.client().await?;
         let tx = c.transaction().await.map_err(pg)?;
-        let st = tx
-            .prepare_cached(
-                "INSERT INTO projects (id, name, description, path, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $5)",
-            )
-            .await
-            .map_err(pg)?;
-        tx.execute(&st, &[&id, &new.name, &new.description, &new.path, &at])
-            .await
-            .map_err(|e| exists_as(e, "project", &id))?;
+        insert(
+            &tx,
+            "INSERT INTO projects (id, name, description, path, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $5)",
+            &[&id, &new.name, &new.description, &new.path, &at],
+            || exists("project", &id),
+        )
+        .await?;
         let p = project_in(&tx, &id).await?;
         tx.commit().await.map_err(pg)?;
         Ok(p)
@@ -505,19 +472,7 @@ impl Db {
 
     /// The project whose path holds `dir` (the deepest one), if any.
     pub async fn project_for_dir(&self, dir: &Path) -> Result<Option<Project>> {
-        let mut best: Option<Project> = None;
-        for p in self.projects().await? {
-            if let Some(path) = p.path.as_deref().map(Path::new)
-                && dir.starts_with(path)
-                && best
-                    .as_ref()
-                    .and_then(|b| b.path.as_ref())
-                    .is_none_or(|b| path.starts_with(b))
-            {
-                best = Some(p);
-            }
-        }
-        Ok(best)
+        Ok(deepest_project(self.projects().await?, dir))
     }
 
     /// Deletes a project and its sessions. True if it existed.
@@ -544,15 +499,10 @@ impl Db {
                 DEFAULT_PROJECT_ID.to_owned()
             }
         };
-        let st = tx
-            .prepare_cached(
-                "INSERT INTO sessions (id, project_id, title, model, system_prompt, source, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
-            )
-            .await
-            .map_err(pg)?;
-        tx.execute(
-            &st,
+        insert(
+            &tx,
+            "INSERT INTO sessions (id, project_id, title, model, system_prompt, source, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
             &[
                 &id,
                 &project_id,
@@ -562,9 +512,9 @@ impl Db {
                 &new.source,
                 &at,
             ],
+            || exists("session", &id),
         )
-        .await
-        .map_err(|e| exists_as(e, "session", &id))?;
+        .await?;
         let s = session_in(&tx, &id).await?;
         tx.commit().await.map_err(pg)?;
         Ok(s)
@@ -648,8 +598,7 @@ impl Db {
                 Some(r) => get(&r, 0)?,
                 None => return Err(not_found("session", id)),
             };
-        serde_json::from_str(&text)
-            .map_err(|e| Error::Corrupt(format!("session {id} metadata: {e}")))
+        meta::parse(id, &text)
     }
 
     /// Merges keys into a session's metadata, read and written in one transaction (the row
@@ -693,19 +642,10 @@ impl Db {
         .await?
         .ok_or_else(|| not_found("session", session_id))?;
         let (path, meta): (Option<String>, String) = (get(&r, 0)?, get(&r, 1)?);
-        if let Some(p) = path {
-            return Ok(p);
+        if let Some(root) = meta::root(path, &meta) {
+            return Ok(root);
         }
-        let meta: serde_json::Value = serde_json::from_str(&meta).unwrap_or_default();
-        if let Some(w) = meta["workspace"].as_str() {
-            return Ok(w.to_owned());
-        }
-        merge_metadata_in(
-            &tx,
-            session_id,
-            &serde_json::json!({"workspace": new_folder}),
-        )
-        .await?;
+        merge_metadata_in(&tx, session_id, &meta::workspace(new_folder)).await?;
         tx.commit().await.map_err(pg)?;
         Ok(new_folder.to_owned())
     }
@@ -790,16 +730,7 @@ impl Db {
     /// Totals over all sessions.
     pub async fn session_stats(&self) -> Result<SessionStats> {
         let c = self.client().await?;
-        let r = one(
-            &c,
-            "SELECT (SELECT COUNT(*) FROM sessions),
-                    (SELECT COUNT(*) FROM sessions WHERE status = 'running'),
-                    (SELECT COUNT(*) FROM messages),
-                    (SELECT COALESCE(SUM(input_tokens + output_tokens + cache_creation_tokens + cache_read_tokens), 0)::BIGINT FROM messages),
-                    (SELECT COALESCE(SUM(cost_usd), 0) FROM messages)",
-            &[],
-        )
-        .await?;
+        let r = one(&c, SESSION_STATS, &[]).await?;
         Ok(SessionStats {
             total_sessions: get(&r, 0)?,
             running_sessions: get(&r, 1)?,
@@ -825,8 +756,7 @@ impl Db {
         event: Option<&NewEvent>,
         update: Option<&SessionUpdate>,
     ) -> Result<StoredMessage> {
-        let content =
-            serde_json::to_string(&new.content).map_err(|e| Error::Corrupt(e.to_string()))?;
+        let content = new.content_json()?;
         let at = now();
         let mut c = self.client().await?;
         let tx = c.transaction().await.map_err(pg)?;
@@ -868,18 +798,7 @@ impl Db {
             return Err(not_found("session", session_id));
         }
         tx.commit().await.map_err(pg)?;
-        Ok(StoredMessage {
-            id,
-            session_id: session_id.to_owned(),
-            role: new.role,
-            content: new.content.clone(),
-            model: new.model.clone(),
-            stop_reason: new.stop_reason.clone(),
-            usage: new.usage,
-            cost_usd: new.cost_usd,
-            created_at: at,
-            unanswered: false,
-        })
+        Ok(new.stored(id, session_id, at))
     }
 
     /// Marks a user message as unanswered: its turn failed before any answer, so later turns
@@ -1057,15 +976,8 @@ async fn resolve_id(
         return get(&r, 0);
     }
     let pick = |ids: Vec<Row>| -> Result<Option<String>> {
-        match ids.len() {
-            0 => Ok(None),
-            1 => get(&ids[0], 0).map(Some),
-            count => Err(Error::Ambiguous {
-                kind,
-                prefix: given.to_owned(),
-                count,
-            }),
-        }
+        let ids = ids.iter().map(|r| get(r, 0)).collect::<Result<_>>()?;
+        only_id(kind, given, ids)
     };
     if let Some(col) = name_col {
         let ids = rows(
@@ -1081,14 +993,10 @@ async fn resolve_id(
     if given.is_empty() {
         return Err(not_found(kind, given));
     }
-    let escaped = given
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
     let ids = rows(
         c,
         &format!(r"SELECT id FROM {table} WHERE id ILIKE $1 || '%' ESCAPE E'\\' LIMIT 10"),
-        &[&escaped],
+        &[&like_escaped(given)],
     )
     .await?;
     pick(ids)?.ok_or_else(|| not_found(kind, given))

@@ -2,53 +2,12 @@
 //! 0005) with a GIN index, queried with the same words, phrases and prefixes as SQLite's.
 
 use super::{Db, get, pg, read_tx, row_limit, rows};
+use crate::store::search::{MARK_CLOSE, MARK_OPEN, Term, terms, unmark};
 use crate::store::{Result, SearchHit, SearchResults};
 use tokio_postgres::types::ToSql;
 
-/// Where ts_headline marks a match (characters that do not occur in text), as SQLite's
-/// snippet() is told to.
-const OPEN: char = '\u{2}';
-const CLOSE: char = '\u{3}';
-
 /// The text search configuration of migration 0005: English stems, no stop words.
 const CONFIG: &str = "'clauded_english'::regconfig";
-
-/// One term of a search: a word or a quoted phrase, the last word maybe a prefix.
-#[derive(Debug, PartialEq, Eq)]
-struct Term {
-    text: String,
-    prefix: bool,
-}
-
-/// The words of a search, read as SQLite's `fts_query` reads them: every term must occur (in
-/// any order), `"a phrase"` in that order, and `word*` matches words starting so. Nothing else
-/// is syntax.
-fn terms(text: &str) -> Vec<Term> {
-    let mut out = Vec::new();
-    let mut rest = text.trim();
-    while !rest.is_empty() {
-        let (term, after) = if let Some(r) = rest.strip_prefix('"') {
-            match r.find('"') {
-                Some(end) => (&r[..end], &r[end + 1..]),
-                None => (r, ""),
-            }
-        } else {
-            rest.split_once(char::is_whitespace).unwrap_or((rest, ""))
-        };
-        let (term, prefix) = match term.strip_suffix('*') {
-            Some(t) if !t.is_empty() => (t, true),
-            _ => (term, false),
-        };
-        if !term.trim().is_empty() {
-            out.push(Term {
-                text: term.to_owned(),
-                prefix,
-            });
-        }
-        rest = after.trim_start();
-    }
-    out
-}
 
 /// A word as one quoted tsquery operand matching words that start with it.
 fn prefix_operand(word: &str) -> String {
@@ -92,29 +51,6 @@ fn tsquery(terms: &[Term], first: usize) -> (String, Vec<String>) {
     (parts.join(" && "), params)
 }
 
-/// A snippet from ts_headline as plain text on one line, and where its marks were.
-fn unmark(marked: &str) -> (String, Vec<(usize, usize)>) {
-    let mut text = String::new();
-    let mut highlights = Vec::new();
-    let mut at = 0usize;
-    let mut start = None;
-    for c in marked.chars() {
-        match c {
-            OPEN => start = Some(at),
-            CLOSE => {
-                if let Some(s) = start.take() {
-                    highlights.push((s, at));
-                }
-            }
-            c => {
-                text.push(if c.is_whitespace() { ' ' } else { c });
-                at += 1;
-            }
-        }
-    }
-    (text, highlights)
-}
-
 impl Db {
     /// The messages containing every word of `text`, newest first, with the total matched.
     pub async fn search_messages(&self, text: &str, limit: usize) -> Result<SearchResults> {
@@ -127,7 +63,7 @@ impl Db {
         }
         let (query, words) = tsquery(&terms, 3);
         let options = format!(
-            "StartSel={OPEN}, StopSel={CLOSE}, MaxWords=20, MinWords=5, ShortWord=0, MaxFragments=1"
+            "StartSel={MARK_OPEN}, StopSel={MARK_CLOSE}, MaxWords=20, MinWords=5, ShortWord=0, MaxFragments=1"
         );
         let limit = row_limit(limit);
         let mut params: Vec<&(dyn ToSql + Sync)> = vec![&limit, &options];
@@ -183,43 +119,6 @@ impl Db {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn terms_are_read_as_sqlite_reads_them() {
-        let t = |s: &str, p: bool| Term {
-            text: s.into(),
-            prefix: p,
-        };
-        assert_eq!(terms("wal mode"), [t("wal", false), t("mode", false)]);
-        assert_eq!(
-            terms(r#""write ahead" log"#),
-            [t("write ahead", false), t("log", false)]
-        );
-        assert_eq!(terms("sqli*"), [t("sqli", true)]);
-        assert_eq!(terms("say \"hi"), [t("say", false), t("hi", false)]);
-        assert_eq!(terms("*"), [t("*", false)]);
-        assert!(terms("   ").is_empty());
-        // the same terms as fts_query makes
-        for q in [
-            "wal mode",
-            "\"write ahead\" log",
-            "sqli*",
-            "a-b OR c:d",
-            "say \"hi",
-        ] {
-            let ours: Vec<String> = terms(q)
-                .iter()
-                .map(|t| {
-                    format!(
-                        "\"{}\"{}",
-                        t.text.replace('"', "\"\""),
-                        if t.prefix { "*" } else { "" }
-                    )
-                })
-                .collect();
-            assert_eq!(Some(ours.join(" ")), crate::store::fts_query(q), "{q}");
-        }
-    }
 
     #[test]
     fn prefixes_are_quoted_operands() {

@@ -5,6 +5,7 @@
 //! on both in `store::tests`.
 
 use super::*;
+use crate::anthropic::ContentBlock;
 use crate::store::{Acquired, LeaseOwner, NewApproval, NewMcpServer};
 use serde_json::json;
 use std::time::Duration;

@@ -1,15 +1,9 @@
 //! The approval hub's rows in SQLite.
 
 use super::Db;
-use crate::store::{Approval, ApprovalEvent, Error, NewApproval, Result, now};
+use crate::store::approvals::{APPROVAL_SELECT as SELECT, refused};
+use crate::store::{Approval, ApprovalEvent, NewApproval, Result, not_found, now, unix_ms};
 use rusqlite::{OptionalExtension, params};
-
-fn unix_ms() -> i64 {
-    jiff::Timestamp::now().as_millisecond()
-}
-
-const SELECT: &str = "SELECT id, session_id, tool_use_id, source, tool, input, cwd, created_at,
-                             expires_ms, decision, message, decided_at FROM approvals";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Approval> {
     row_from(r, 0)
@@ -37,10 +31,7 @@ fn row_from(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Approval> {
 impl Db {
     /// Records a request for approval and its event, in one transaction.
     pub fn create_approval(&self, new: &NewApproval) -> Result<Approval> {
-        let id = new
-            .id
-            .clone()
-            .unwrap_or_else(|| format!("apr_{}", uuid::Uuid::new_v4().simple()));
+        let id = new.id_or_new();
         let at = now();
         let expires = unix_ms() + new.ttl_ms;
         self.write(|tx| {
@@ -90,18 +81,7 @@ impl Db {
                         r.get(0)
                     })
                     .optional()?;
-                return Err(match known {
-                    None => Error::NotFound {
-                        kind: "approval",
-                        id: id.to_owned(),
-                    },
-                    Some(Some(d)) => {
-                        Error::Conflict(format!("approval {id} was already answered ({d})"))
-                    }
-                    Some(None) => {
-                        Error::Conflict(format!("approval {id} expired before it was answered"))
-                    }
-                });
+                return Err(refused(id, known));
             }
             tx.execute(
                 "INSERT INTO approval_events (approval_id, kind, created_at)
@@ -118,10 +98,7 @@ impl Db {
         let conn = self.conn();
         conn.query_row(&format!("{SELECT} WHERE id = ?1"), [id], row)
             .optional()?
-            .ok_or_else(|| Error::NotFound {
-                kind: "approval",
-                id: id.to_owned(),
-            })
+            .ok_or_else(|| not_found("approval", id))
     }
 
     /// The request for a session's tool call, if one was made.

@@ -1,8 +1,10 @@
 //! `db copy` on SQLite: every table read in one transaction, written in one.
 
 use super::Db;
-use crate::store::copy::{Cell, Dump, Report, TABLES, Table};
-use crate::store::{Error, Result};
+use crate::store::Result;
+use crate::store::copy::{
+    Cell, Dump, Report, TABLES, Table, check_table, held_rows_sql, refuse_held,
+};
 use rusqlite::types::{Value, ValueRef};
 
 impl Db {
@@ -54,44 +56,23 @@ impl Db {
     pub fn import_all(&self, dump: &Dump, force: bool) -> Result<Report> {
         self.write(|tx| {
             if !force {
-                let held: i64 = tx.query_row(
-                    &format!(
-                        "SELECT {}",
-                        TABLES
-                            .iter()
-                            .map(|t| match *t {
-                                "mcp_servers" => "(SELECT count(*) FROM mcp_servers WHERE transport != 'builtin')".to_owned(),
-                                t => format!("(SELECT count(*) FROM {t})"),
-                            })
-                            .collect::<Vec<_>>()
-                            .join(" + ")
-                    ),
-                    [],
-                    |r| r.get(0),
-                )?;
-                if held > 0 {
-                    return Err(Error::Conflict(format!(
-                        "the target store holds {held} rows; --force replaces them"
-                    )));
-                }
+                let held: i64 =
+                    tx.query_row(&format!("SELECT {}", held_rows_sql()), [], |r| r.get(0))?;
+                refuse_held(held)?;
             }
             for name in TABLES.iter().rev() {
                 tx.execute(&format!("DELETE FROM {name}"), [])?;
             }
             let mut report = Report::default();
             for t in &dump.tables {
-                if !TABLES.contains(&t.name.as_str()) {
-                    return Err(Error::Corrupt(format!("unknown table {}", t.name)));
-                }
+                check_table(&t.name)?;
                 let cols = t.columns.join(", ");
                 let marks = (1..=t.columns.len())
                     .map(|i| format!("?{i}"))
                     .collect::<Vec<_>>()
                     .join(", ");
-                let mut st = tx.prepare(&format!(
-                    "INSERT INTO {} ({cols}) VALUES ({marks})",
-                    t.name
-                ))?;
+                let mut st =
+                    tx.prepare(&format!("INSERT INTO {} ({cols}) VALUES ({marks})", t.name))?;
                 for row in &t.rows {
                     let values: Vec<Value> = row
                         .iter()

@@ -1,12 +1,9 @@
 //! Session leases in SQLite.
 
 use super::Db;
-use crate::store::{Acquired, Lease, LeaseOwner, Result, now};
+use crate::store::lease::LEASE_SELECT as SELECT;
+use crate::store::{Acquired, Lease, LeaseOwner, Result, now, unix_ms};
 use rusqlite::{OptionalExtension, params};
-
-fn unix_ms() -> i64 {
-    jiff::Timestamp::now().as_millisecond()
-}
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Lease> {
     Ok(Lease {
@@ -21,9 +18,6 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Lease> {
         expires_ms: r.get(6)?,
     })
 }
-
-const SELECT: &str = "SELECT session_id, owner, pid, host, acquired_at, heartbeat_ms, expires_ms
-                      FROM session_leases";
 
 impl Db {
     /// Takes a session's lease for `ttl_ms`, in one transaction: free, lapsed, or held by a

@@ -1,11 +1,9 @@
 //! The MCP registry in SQLite.
 
 use super::Db;
-use crate::store::{Error, McpServerRow, NewMcpServer, Result, new_id, not_found, now};
+use crate::store::mcp::{MCP_SELECT as SELECT, name_taken};
+use crate::store::{McpServerRow, NewMcpServer, Result, new_id, not_found, now};
 use rusqlite::{OptionalExtension, params};
-use serde::Serialize;
-
-const SELECT: &str = "SELECT id, name, transport, command, args, env, url, headers, enabled, scope, project_id, created_at FROM mcp_servers";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<McpServerRow> {
     let json = |i: usize| -> rusqlite::Result<String> { r.get(i) };
@@ -29,10 +27,6 @@ fn session_exists(tx: &rusqlite::Transaction<'_>, id: &str) -> Result<()> {
     tx.query_row("SELECT 1 FROM sessions WHERE id = ?1", [id], |_| Ok(()))
         .optional()?
         .ok_or_else(|| not_found("session", id))
-}
-
-fn to_json<T: Serialize>(v: &T) -> Result<String> {
-    serde_json::to_string(v).map_err(|e| Error::Corrupt(e.to_string()))
 }
 
 impl Db {
@@ -60,23 +54,15 @@ impl Db {
     pub fn add_mcp_server(&self, new: &NewMcpServer) -> Result<McpServerRow> {
         let id = new_id();
         let at = now();
-        let scope = if new.project_id.is_some() {
-            "project"
-        } else {
-            "global"
-        };
-        let (args, env, headers) = (
-            to_json(&new.args)?,
-            to_json(&new.env)?,
-            to_json(&new.headers)?,
-        );
+        let scope = new.scope();
+        let (args, env, headers) = new.json_columns()?;
         self.write(|tx| {
             let taken: bool = tx
                 .query_row("SELECT 1 FROM mcp_servers WHERE name = ?1", [&new.name], |_| Ok(true))
                 .optional()?
                 .unwrap_or(false);
             if taken {
-                return Err(Error::Conflict(format!("an MCP server named {:?} exists", new.name)));
+                return Err(name_taken(&new.name));
             }
             tx.execute(
                 "INSERT INTO mcp_servers (id, name, transport, command, args, env, url, headers, scope, project_id, created_at, updated_at)

@@ -14,9 +14,10 @@ pub use search::fts_query;
 
 use super::model::*;
 use super::{
-    Error, Inspection, RequestLogEntry, Result, SchemaVersion, check_id, new_id, not_found, now,
+    Error, Inspection, RequestLogEntry, Result, SchemaVersion, check_id, exists, like_escaped,
+    meta, new_id, not_found, now, only_id, unix_now,
 };
-use crate::anthropic::{ContentBlock, Role, Usage};
+use crate::anthropic::{Role, Usage};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -33,24 +34,11 @@ fn exists_as(e: rusqlite::Error, kind: &str, id: &str) -> Error {
                         | rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
                 ) =>
         {
-            Error::Conflict(format!("{kind} {id} exists"))
+            exists(kind, id)
         }
         _ => Error::Sqlite(e),
     }
 }
-
-const PROJECT_SELECT: &str =
-    "SELECT p.id, p.name, p.description, p.path, p.created_at, p.updated_at,
-        (SELECT COUNT(*) FROM sessions s WHERE s.project_id = p.id)
-    FROM projects p";
-
-const SESSION_SELECT: &str = "SELECT s.id, s.project_id, s.title, s.model, s.system_prompt, s.status,
-        s.source, s.created_at, s.updated_at,
-        (SELECT COUNT(*) FROM messages m WHERE m.session_id = s.id),
-        (SELECT COALESCE(SUM(input_tokens + output_tokens + cache_creation_tokens + cache_read_tokens), 0)
-            FROM messages m WHERE m.session_id = s.id),
-        (SELECT COALESCE(SUM(cost_usd), 0) FROM messages m WHERE m.session_id = s.id)
-    FROM sessions s";
 
 fn project_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Project> {
     Ok(Project {
@@ -122,19 +110,9 @@ fn merge_metadata_in(tx: &Transaction<'_>, id: &str, patch: &serde_json::Value) 
         })
         .optional()?
         .ok_or_else(|| not_found("session", id))?;
-    let mut meta: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| Error::Corrupt(format!("session {id} metadata: {e}")))?;
-    if !meta.is_object() {
-        meta = serde_json::json!({});
-    }
-    if let (Some(m), Some(p)) = (meta.as_object_mut(), patch.as_object()) {
-        for (k, v) in p {
-            m.insert(k.clone(), v.clone());
-        }
-    }
     tx.execute(
         "UPDATE sessions SET metadata = ?2, updated_at = ?3 WHERE id = ?1",
-        params![id, meta.to_string(), now()],
+        params![id, meta::merged(id, &text, patch)?, now()],
     )?;
     Ok(())
 }
@@ -404,19 +382,7 @@ impl Db {
 
     /// The project whose path holds `dir` (the deepest one), if any.
     pub fn project_for_dir(&self, dir: &Path) -> Result<Option<Project>> {
-        let mut best: Option<Project> = None;
-        for p in self.projects()? {
-            if let Some(path) = p.path.as_deref().map(Path::new)
-                && dir.starts_with(path)
-                && best
-                    .as_ref()
-                    .and_then(|b| b.path.as_ref())
-                    .is_none_or(|b| path.starts_with(b))
-            {
-                best = Some(p);
-            }
-        }
-        Ok(best)
+        Ok(deepest_project(self.projects()?, dir))
     }
 
     /// Deletes a project and its sessions. True if it existed.
@@ -525,8 +491,7 @@ impl Db {
             })
             .optional()?
             .ok_or_else(|| not_found("session", id))?;
-        serde_json::from_str(&text)
-            .map_err(|e| Error::Corrupt(format!("session {id} metadata: {e}")))
+        meta::parse(id, &text)
     }
 
     /// Merges keys into a session's metadata.
@@ -564,14 +529,10 @@ impl Db {
                 )
                 .optional()?
                 .ok_or_else(|| not_found("session", session_id))?;
-            if let Some(p) = path {
-                return Ok(p);
+            if let Some(root) = meta::root(path, &meta) {
+                return Ok(root);
             }
-            let meta: serde_json::Value = serde_json::from_str(&meta).unwrap_or_default();
-            if let Some(w) = meta["workspace"].as_str() {
-                return Ok(w.to_owned());
-            }
-            merge_metadata_in(tx, session_id, &serde_json::json!({"workspace": new_folder}))?;
+            merge_metadata_in(tx, session_id, &meta::workspace(new_folder))?;
             Ok(new_folder.to_owned())
         })
     }
@@ -641,23 +602,15 @@ impl Db {
     /// Totals over all sessions.
     pub fn session_stats(&self) -> Result<SessionStats> {
         let conn = self.conn();
-        Ok(conn.query_row(
-            "SELECT (SELECT COUNT(*) FROM sessions),
-                    (SELECT COUNT(*) FROM sessions WHERE status = 'running'),
-                    (SELECT COUNT(*) FROM messages),
-                    (SELECT COALESCE(SUM(input_tokens + output_tokens + cache_creation_tokens + cache_read_tokens), 0) FROM messages),
-                    (SELECT COALESCE(SUM(cost_usd), 0) FROM messages)",
-            [],
-            |r| {
-                Ok(SessionStats {
-                    total_sessions: r.get(0)?,
-                    running_sessions: r.get(1)?,
-                    total_messages: r.get(2)?,
-                    total_tokens: r.get(3)?,
-                    total_cost: r.get(4)?,
-                })
-            },
-        )?)
+        Ok(conn.query_row(SESSION_STATS, [], |r| {
+            Ok(SessionStats {
+                total_sessions: r.get(0)?,
+                running_sessions: r.get(1)?,
+                total_messages: r.get(2)?,
+                total_tokens: r.get(3)?,
+                total_cost: r.get(4)?,
+            })
+        })?)
     }
 
     // ---- messages ----
@@ -676,8 +629,7 @@ impl Db {
         event: Option<&NewEvent>,
         update: Option<&SessionUpdate>,
     ) -> Result<StoredMessage> {
-        let content =
-            serde_json::to_string(&new.content).map_err(|e| Error::Corrupt(e.to_string()))?;
+        let content = new.content_json()?;
         let at = now();
         let id = self.write(|tx| {
             tx.execute(
@@ -713,18 +665,7 @@ impl Db {
             }
             Ok(id)
         })?;
-        Ok(StoredMessage {
-            id,
-            session_id: session_id.to_owned(),
-            role: new.role,
-            content: new.content.clone(),
-            model: new.model.clone(),
-            stop_reason: new.stop_reason.clone(),
-            usage: new.usage,
-            cost_usd: new.cost_usd,
-            created_at: at,
-            unanswered: false,
-        })
+        Ok(new.stored(id, session_id, at))
     }
 
     /// Marks a user message as unanswered: its turn failed before any answer, so later turns
@@ -775,13 +716,8 @@ impl Db {
         let mut out = Vec::new();
         for row in rows {
             let (role, content, mut m) = row?;
-            m.role = if role == "assistant" {
-                Role::Assistant
-            } else {
-                Role::User
-            };
-            m.content = serde_json::from_str::<Vec<ContentBlock>>(&content)
-                .map_err(|e| Error::Corrupt(format!("message {}: {e}", m.id)))?;
+            m.role = role_from(&role);
+            m.content = content_from(m.id, &content)?;
             out.push(m);
         }
         Ok(out)
@@ -921,40 +857,20 @@ impl Db {
             let ids: Vec<String> = st
                 .query_map([given], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?;
-            match ids.len() {
-                1 => return Ok(ids[0].clone()),
-                0 => {}
-                count => {
-                    return Err(Error::Ambiguous {
-                        kind,
-                        prefix: given.to_owned(),
-                        count,
-                    });
-                }
+            if let Some(id) = only_id(kind, given, ids)? {
+                return Ok(id);
             }
         }
         if given.is_empty() {
             return Err(not_found(kind, given));
         }
-        let escaped = given
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
         let mut st = conn.prepare(&format!(
             "SELECT id FROM {table} WHERE id LIKE ?1 || '%' ESCAPE '\\' LIMIT 10"
         ))?;
         let ids: Vec<String> = st
-            .query_map([escaped], |r| r.get(0))?
+            .query_map([like_escaped(given)], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
-        match ids.len() {
-            0 => Err(not_found(kind, given)),
-            1 => Ok(ids[0].clone()),
-            count => Err(Error::Ambiguous {
-                kind,
-                prefix: given.to_owned(),
-                count,
-            }),
-        }
+        only_id(kind, given, ids)?.ok_or_else(|| not_found(kind, given))
     }
 }
 
@@ -979,10 +895,6 @@ pub fn inspect(path: &Path) -> Result<Inspection> {
         integrity: problems.join("; "),
         journal_mode,
     })
-}
-
-fn unix_now() -> i64 {
-    jiff::Timestamp::now().as_second()
 }
 
 fn create_private_file(path: &Path) -> std::io::Result<()> {

@@ -1,12 +1,9 @@
 //! Stored Responses API objects in SQLite.
 
 use super::Db;
-use crate::store::{Error, Result, StoredResponse, now};
+use crate::store::responses::RESPONSE_SELECT;
+use crate::store::{Result, StoredResponse, now};
 use rusqlite::{OptionalExtension, params};
-
-fn parse(what: &str, id: &str, text: &str) -> Result<serde_json::Value> {
-    serde_json::from_str(text).map_err(|e| Error::Corrupt(format!("response {id} {what}: {e}")))
-}
 
 impl Db {
     /// Keeps a response (a second one with the same id is a conflict).
@@ -31,28 +28,18 @@ impl Db {
     pub fn stored_response(&self, id: &str) -> Result<Option<StoredResponse>> {
         let conn = self.conn();
         let row = conn
-            .query_row(
-                "SELECT id, created_at, model, input, response FROM responses WHERE id = ?1",
-                [id],
-                |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, String>(3)?,
-                        r.get::<_, String>(4)?,
-                    ))
-                },
-            )
+            .query_row(&format!("{RESPONSE_SELECT} WHERE id = ?1"), [id], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
+            })
             .optional()?;
         row.map(|(id, created_at, model, input, response)| {
-            Ok(StoredResponse {
-                input: parse("input", &id, &input)?,
-                response: parse("object", &id, &response)?,
-                id,
-                created_at,
-                model,
-            })
+            StoredResponse::from_columns(id, created_at, model, &input, &response)
         })
         .transpose()
     }

@@ -1,61 +1,23 @@
 //! Full-text search in SQLite: an FTS5 index over a view of each message's text.
 
 use super::Db;
+use crate::store::search::{terms, unmark};
 use crate::store::{Result, SearchHit, SearchResults};
 use rusqlite::params;
 
-/// Where snippet() marks a match (characters that do not occur in text).
-const OPEN: char = '\u{2}';
-const CLOSE: char = '\u{3}';
-
-/// The words of a search as an FTS5 query: every word must occur (in any order), `"a phrase"`
-/// in that order, and `word*` matches words starting so. Nothing else is syntax, so a search
-/// for `foo-bar` or `a:b` cannot fail. None when there is no word.
+/// The words of a search (see [`terms`](crate::store::search::terms)) as an FTS5 query:
+/// every word must occur (in any order), `"a phrase"` in that order, and `word*` matches
+/// words starting so. Nothing else is syntax, so a search for `foo-bar` or `a:b` cannot fail.
+/// None when there is no word.
 pub fn fts_query(text: &str) -> Option<String> {
-    let mut terms = Vec::new();
-    let mut rest = text.trim();
-    while !rest.is_empty() {
-        let (term, after) = if let Some(r) = rest.strip_prefix('"') {
-            match r.find('"') {
-                Some(end) => (&r[..end], &r[end + 1..]),
-                None => (r, ""),
-            }
-        } else {
-            rest.split_once(char::is_whitespace).unwrap_or((rest, ""))
-        };
-        let (term, prefix) = match term.strip_suffix('*') {
-            Some(t) if !t.is_empty() => (t, "*"),
-            _ => (term, ""),
-        };
-        if !term.trim().is_empty() {
-            terms.push(format!("\"{}\"{prefix}", term.replace('"', "\"\"")));
-        }
-        rest = after.trim_start();
-    }
+    let terms: Vec<String> = terms(text)
+        .iter()
+        .map(|t| {
+            let prefix = if t.prefix { "*" } else { "" };
+            format!("\"{}\"{prefix}", t.text.replace('"', "\"\""))
+        })
+        .collect();
     (!terms.is_empty()).then(|| terms.join(" "))
-}
-
-/// A snippet from snippet() as plain text on one line, and where its marks were.
-fn unmark(marked: &str) -> (String, Vec<(usize, usize)>) {
-    let mut text = String::new();
-    let mut highlights = Vec::new();
-    let mut at = 0usize;
-    let mut start = None;
-    for c in marked.chars() {
-        match c {
-            OPEN => start = Some(at),
-            CLOSE => {
-                if let Some(s) = start.take() {
-                    highlights.push((s, at));
-                }
-            }
-            c => {
-                text.push(if c.is_whitespace() { ' ' } else { c });
-                at += 1;
-            }
-        }
-    }
-    (text, highlights)
 }
 
 impl Db {
@@ -68,6 +30,7 @@ impl Db {
             });
         };
         let conn = self.conn();
+        // marked with MARK_OPEN and MARK_CLOSE, which unmark reads
         let mut st = conn.prepare(
             "SELECT m.id, m.session_id, s.title, m.role, m.created_at,
                     snippet(messages_fts, 0, char(2), char(3), '…', 20)
