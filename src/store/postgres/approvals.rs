@@ -53,7 +53,7 @@ async fn log_in(c: &impl GenericClient, approval_id: &str, kind: &str, at: &str)
 }
 
 impl Db {
-    /// Records a request for approval and its event, in one transaction.
+    /// See [`Store::create_approval`](crate::store::Store::create_approval).
     pub async fn create_approval(&self, new: &NewApproval) -> Result<Approval> {
         let id = new.id_or_new();
         let at = now();
@@ -83,7 +83,7 @@ impl Db {
         Ok(a)
     }
 
-    /// Answers a request once: a second answer, or one after its expiry, is a conflict.
+    /// See [`Store::decide_approval`](crate::store::Store::decide_approval).
     pub async fn decide_approval(
         &self,
         id: &str,
@@ -114,12 +114,12 @@ impl Db {
         Ok(a)
     }
 
-    /// One request by id.
+    /// See [`Store::approval`](crate::store::Store::approval).
     pub async fn approval(&self, id: &str) -> Result<Approval> {
         approval_in(&self.client().await?, id).await
     }
 
-    /// The request for a session's tool call, if one was made.
+    /// See [`Store::approval_for_tool_use`](crate::store::Store::approval_for_tool_use).
     pub async fn approval_for_tool_use(
         &self,
         session_id: &str,
@@ -138,7 +138,7 @@ impl Db {
         .transpose()
     }
 
-    /// Requests still waiting, newest first.
+    /// See [`Store::pending_approvals`](crate::store::Store::pending_approvals).
     pub async fn pending_approvals(&self) -> Result<Vec<Approval>> {
         let c = self.client().await?;
         rows(
@@ -154,7 +154,7 @@ impl Db {
         .collect()
     }
 
-    /// The approval log after event `after`, oldest first (at most 1000).
+    /// See [`Store::approval_events`](crate::store::Store::approval_events).
     pub async fn approval_events(&self, after: i64) -> Result<Vec<ApprovalEvent>> {
         let c = self.client().await?;
         rows(

@@ -21,8 +21,7 @@ fn lease_row(r: &Row) -> Result<Lease> {
 }
 
 impl Db {
-    /// Takes a session's lease for `ttl_ms`, in one transaction: free, lapsed, or held by a
-    /// process `is_gone` says is dead. A live holder (even this process) keeps it.
+    /// See [`Store::acquire_lease`](crate::store::Store::acquire_lease).
     pub async fn acquire_lease(
         &self,
         session_id: &str,
@@ -91,7 +90,7 @@ impl Db {
         Ok(out)
     }
 
-    /// Renews a lease we hold; false when it is no longer ours (lapsed and taken).
+    /// See [`Store::renew_lease`](crate::store::Store::renew_lease).
     pub async fn renew_lease(&self, session_id: &str, owner_id: &str, ttl_ms: i64) -> Result<bool> {
         let at = unix_ms();
         let c = self.client().await?;
@@ -105,7 +104,7 @@ impl Db {
             == 1)
     }
 
-    /// Gives a lease back (only if it is still ours).
+    /// See [`Store::release_lease`](crate::store::Store::release_lease).
     pub async fn release_lease(&self, session_id: &str, owner_id: &str) -> Result<()> {
         let c = self.client().await?;
         exec(
@@ -117,7 +116,7 @@ impl Db {
         Ok(())
     }
 
-    /// A session's lease, if any (lapsed ones included).
+    /// See [`Store::lease`](crate::store::Store::lease).
     pub async fn lease(&self, session_id: &str) -> Result<Option<Lease>> {
         let c = self.client().await?;
         row(

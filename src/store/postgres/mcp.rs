@@ -24,7 +24,7 @@ fn server_row(r: &Row) -> Result<McpServerRow> {
 }
 
 impl Db {
-    /// All registered servers, built-in first, then by name.
+    /// See [`Store::mcp_servers`](crate::store::Store::mcp_servers).
     pub async fn mcp_servers(&self) -> Result<Vec<McpServerRow>> {
         let c = self.client().await?;
         rows(
@@ -38,7 +38,7 @@ impl Db {
         .collect()
     }
 
-    /// A server by id or name.
+    /// See [`Store::mcp_server`](crate::store::Store::mcp_server).
     pub async fn mcp_server(&self, id_or_name: &str) -> Result<McpServerRow> {
         let c = self.client().await?;
         row(
@@ -53,7 +53,7 @@ impl Db {
         .ok_or_else(|| not_found("MCP server", id_or_name))
     }
 
-    /// Registers a server; the name must be free.
+    /// See [`Store::add_mcp_server`](crate::store::Store::add_mcp_server).
     pub async fn add_mcp_server(&self, new: &NewMcpServer) -> Result<McpServerRow> {
         let id = new_id();
         let at = now();
@@ -102,7 +102,7 @@ impl Db {
         Ok(out)
     }
 
-    /// Removes a server (not a built-in one). True if it existed.
+    /// See [`Store::delete_mcp_server`](crate::store::Store::delete_mcp_server).
     pub async fn delete_mcp_server(&self, id: &str) -> Result<bool> {
         let c = self.client().await?;
         Ok(exec(
@@ -114,7 +114,7 @@ impl Db {
             > 0)
     }
 
-    /// Enables or disables a server everywhere.
+    /// See [`Store::set_mcp_enabled`](crate::store::Store::set_mcp_enabled).
     pub async fn set_mcp_enabled(&self, id: &str, on: bool) -> Result<()> {
         let c = self.client().await?;
         let n = exec(
@@ -129,7 +129,7 @@ impl Db {
         Ok(())
     }
 
-    /// The servers a session offers, enabled ones only.
+    /// See [`Store::session_servers`](crate::store::Store::session_servers).
     pub async fn session_servers(&self, session_id: &str) -> Result<Vec<McpServerRow>> {
         let c = self.client().await?;
         rows(
@@ -145,7 +145,7 @@ impl Db {
         .collect()
     }
 
-    /// Turns a server on or off for a session (which must exist).
+    /// See [`Store::set_session_server`](crate::store::Store::set_session_server).
     pub async fn set_session_server(
         &self,
         session_id: &str,
@@ -164,7 +164,7 @@ impl Db {
         tx.commit().await.map_err(pg)
     }
 
-    /// Turns on, for a session, the servers named (by name or id) that exist; returns them.
+    /// See [`Store::enable_session_servers`](crate::store::Store::enable_session_servers).
     pub async fn enable_session_servers(
         &self,
         session_id: &str,
@@ -200,7 +200,7 @@ impl Db {
         Ok(on)
     }
 
-    /// A remembered permission for a sanitised tool name.
+    /// See [`Store::tool_permission`](crate::store::Store::tool_permission).
     pub async fn tool_permission(&self, tool: &str) -> Result<Option<String>> {
         let c = self.client().await?;
         row(
@@ -213,7 +213,7 @@ impl Db {
         .transpose()
     }
 
-    /// Remembers a permission (`allow`, `ask` or `deny`).
+    /// See [`Store::set_tool_permission`](crate::store::Store::set_tool_permission).
     pub async fn set_tool_permission(&self, tool: &str, decision: &str) -> Result<()> {
         let c = self.client().await?;
         exec(

@@ -409,7 +409,7 @@ impl Db {
 
     // ---- projects ----
 
-    /// Adds a project; a chosen id that exists is a conflict.
+    /// See [`Store::create_project`](crate::store::Store::create_project).
     pub async fn create_project(&self, new: &NewProject) -> Result<Project> {
         if let Some(id) = &new.id {
             check_id("project", id)?;
@@ -431,7 +431,7 @@ impl Db {
         Ok(p)
     }
 
-    /// All projects, newest first.
+    /// See [`Store::projects`](crate::store::Store::projects).
     pub async fn projects(&self) -> Result<Vec<Project>> {
         let c = self.client().await?;
         rows(
@@ -445,12 +445,12 @@ impl Db {
         .collect()
     }
 
-    /// One project by id.
+    /// See [`Store::project`](crate::store::Store::project).
     pub async fn project(&self, id: &str) -> Result<Project> {
         project_in(&self.client().await?, id).await
     }
 
-    /// A project by exact id, unique id prefix, or exact name.
+    /// See [`Store::resolve_project`](crate::store::Store::resolve_project).
     pub async fn resolve_project(&self, id_or_name: &str) -> Result<Project> {
         let mut c = self.client().await?;
         let tx = read_tx(&mut c).await?;
@@ -460,7 +460,7 @@ impl Db {
         Ok(p)
     }
 
-    /// The project sessions fall into when none is named; made on first use.
+    /// See [`Store::default_project`](crate::store::Store::default_project).
     pub async fn default_project(&self) -> Result<Project> {
         let mut c = self.client().await?;
         let tx = c.transaction().await.map_err(pg)?;
@@ -470,12 +470,12 @@ impl Db {
         Ok(p)
     }
 
-    /// The project whose path holds `dir` (the deepest one), if any.
+    /// See [`Store::project_for_dir`](crate::store::Store::project_for_dir).
     pub async fn project_for_dir(&self, dir: &Path) -> Result<Option<Project>> {
         Ok(deepest_project(self.projects().await?, dir))
     }
 
-    /// Deletes a project and its sessions. True if it existed.
+    /// See [`Store::delete_project`](crate::store::Store::delete_project).
     pub async fn delete_project(&self, id: &str) -> Result<bool> {
         let c = self.client().await?;
         Ok(exec(&c, "DELETE FROM projects WHERE id = $1", &[&id]).await? > 0)
@@ -483,7 +483,7 @@ impl Db {
 
     // ---- sessions ----
 
-    /// Adds a session; `project_id` None means the default project.
+    /// See [`Store::create_session`](crate::store::Store::create_session).
     pub async fn create_session(&self, new: &NewSession) -> Result<Session> {
         if let Some(id) = &new.id {
             check_id("session", id)?;
@@ -520,12 +520,12 @@ impl Db {
         Ok(s)
     }
 
-    /// One session by exact id.
+    /// See [`Store::session`](crate::store::Store::session).
     pub async fn session(&self, id: &str) -> Result<Session> {
         session_in(&self.client().await?, id).await
     }
 
-    /// A session by exact id or unique prefix.
+    /// See [`Store::resolve_session`](crate::store::Store::resolve_session).
     pub async fn resolve_session(&self, id_or_prefix: &str) -> Result<Session> {
         let mut c = self.client().await?;
         let tx = read_tx(&mut c).await?;
@@ -535,7 +535,7 @@ impl Db {
         Ok(s)
     }
 
-    /// The most recently active session, if any.
+    /// See [`Store::latest_session`](crate::store::Store::latest_session).
     pub async fn latest_session(&self) -> Result<Option<Session>> {
         let c = self.client().await?;
         row(
@@ -549,7 +549,7 @@ impl Db {
         .transpose()
     }
 
-    /// Sessions, most recently active first.
+    /// See [`Store::sessions`](crate::store::Store::sessions).
     pub async fn sessions(&self, filter: &SessionFilter) -> Result<Vec<Session>> {
         let limit = filter.limit.map(row_limit);
         let c = self.client().await?;
@@ -568,7 +568,7 @@ impl Db {
         .collect()
     }
 
-    /// Every session's id (for abbreviating ids so that each prefix names one session).
+    /// See [`Store::session_ids`](crate::store::Store::session_ids).
     pub async fn session_ids(&self) -> Result<Vec<String>> {
         let c = self.client().await?;
         rows(&c, "SELECT id FROM sessions ORDER BY id", &[])
@@ -578,7 +578,7 @@ impl Db {
             .collect()
     }
 
-    /// Changes a session's settings; `None` fields stay.
+    /// See [`Store::update_session`](crate::store::Store::update_session).
     pub async fn update_session(&self, id: &str, up: &SessionUpdate) -> Result<Session> {
         let mut c = self.client().await?;
         let tx = c.transaction().await.map_err(pg)?;
@@ -590,7 +590,7 @@ impl Db {
         Ok(s)
     }
 
-    /// A session's free-form metadata (a run keeps its repository and branch here).
+    /// See [`Store::session_metadata`](crate::store::Store::session_metadata).
     pub async fn session_metadata(&self, id: &str) -> Result<serde_json::Value> {
         let c = self.client().await?;
         let text: String =
@@ -610,7 +610,7 @@ impl Db {
         tx.commit().await.map_err(pg)
     }
 
-    /// The session whose metadata has `key` equal to the string `value`, if any.
+    /// See [`Store::session_by_metadata`](crate::store::Store::session_by_metadata).
     pub async fn session_by_metadata(&self, key: &str, value: &str) -> Result<Option<Session>> {
         let c = self.client().await?;
         row(
@@ -650,8 +650,7 @@ impl Db {
         Ok(new_folder.to_owned())
     }
 
-    /// The session with `new.id` if it exists, else a new one (with its project when
-    /// `new.project_id` names a missing one), in one transaction; racing callers agree.
+    /// See [`Store::open_session`](crate::store::Store::open_session).
     pub async fn open_session(&self, new: &NewSession) -> Result<Session> {
         if let Some(id) = &new.id {
             check_id("session", id)?;
@@ -709,7 +708,7 @@ impl Db {
         Ok(out)
     }
 
-    /// Sets a session's status (`idle`, `running`, `completed`, `error`).
+    /// See [`Store::set_session_status`](crate::store::Store::set_session_status).
     pub async fn set_session_status(&self, id: &str, status: &str) -> Result<Session> {
         self.update_session(
             id,
@@ -721,13 +720,13 @@ impl Db {
         .await
     }
 
-    /// Deletes a session with its messages and events. True if it existed.
+    /// See [`Store::delete_session`](crate::store::Store::delete_session).
     pub async fn delete_session(&self, id: &str) -> Result<bool> {
         let c = self.client().await?;
         Ok(exec(&c, "DELETE FROM sessions WHERE id = $1", &[&id]).await? > 0)
     }
 
-    /// Totals over all sessions.
+    /// See [`Store::session_stats`](crate::store::Store::session_stats).
     pub async fn session_stats(&self) -> Result<SessionStats> {
         let c = self.client().await?;
         let r = one(&c, SESSION_STATS, &[]).await?;
@@ -742,13 +741,12 @@ impl Db {
 
     // ---- messages ----
 
-    /// Appends a message and bumps the session's activity time.
+    /// See [`Store::add_message`](crate::store::Store::add_message).
     pub async fn add_message(&self, session_id: &str, new: &NewMessage) -> Result<StoredMessage> {
         self.add_message_logged(session_id, new, None, None).await
     }
 
-    /// Appends a message with, in the same transaction, its event (whose data gets the
-    /// message's `message_id`) and a change to the session's settings.
+    /// See [`Store::add_message_logged`](crate::store::Store::add_message_logged).
     pub async fn add_message_logged(
         &self,
         session_id: &str,
@@ -814,7 +812,7 @@ impl Db {
         Ok(())
     }
 
-    /// A session's messages in order.
+    /// See [`Store::messages`](crate::store::Store::messages).
     pub async fn messages(&self, session_id: &str) -> Result<Vec<StoredMessage>> {
         messages_in(&self.client().await?, session_id).await
     }
@@ -836,7 +834,7 @@ impl Db {
         Ok(id)
     }
 
-    /// A session's events with an id above `after`, in order.
+    /// See [`Store::events`](crate::store::Store::events).
     pub async fn events(&self, session_id: &str, after: Option<i64>) -> Result<Vec<Event>> {
         let c = self.client().await?;
         rows(
@@ -862,7 +860,7 @@ impl Db {
 
     // ---- request log and cache ----
 
-    /// Records one upstream exchange.
+    /// See [`Store::log_request`](crate::store::Store::log_request).
     pub async fn log_request(&self, entry: &RequestLogEntry) -> Result<()> {
         let c = self.client().await?;
         exec(
@@ -889,7 +887,7 @@ impl Db {
         Ok(())
     }
 
-    /// The most recent request-log rows, newest first.
+    /// See [`Store::recent_requests`](crate::store::Store::recent_requests).
     pub async fn recent_requests(&self, limit: usize) -> Result<Vec<RequestLogEntry>> {
         let c = self.client().await?;
         rows(
@@ -919,7 +917,7 @@ impl Db {
         .collect()
     }
 
-    /// A cached value no older than `max_age`.
+    /// See [`Store::cache_get`](crate::store::Store::cache_get).
     pub async fn cache_get(&self, key: &str, max_age: Duration) -> Result<Option<String>> {
         let oldest = unix_now() - max_age.as_secs() as i64;
         let c = self.client().await?;
@@ -933,7 +931,7 @@ impl Db {
         .transpose()
     }
 
-    /// Stores a cached value.
+    /// See [`Store::cache_put`](crate::store::Store::cache_put).
     pub async fn cache_put(&self, key: &str, value: &str) -> Result<()> {
         let c = self.client().await?;
         exec(

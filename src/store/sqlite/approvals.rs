@@ -29,7 +29,7 @@ fn row_from(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Approval> {
 }
 
 impl Db {
-    /// Records a request for approval and its event, in one transaction.
+    /// See [`Store::create_approval`](crate::store::Store::create_approval).
     pub fn create_approval(&self, new: &NewApproval) -> Result<Approval> {
         let id = new.id_or_new();
         let at = now();
@@ -60,7 +60,7 @@ impl Db {
         self.approval(&id)
     }
 
-    /// Answers a request once: a second answer, or one after its expiry, is a conflict.
+    /// See [`Store::decide_approval`](crate::store::Store::decide_approval).
     pub fn decide_approval(
         &self,
         id: &str,
@@ -93,7 +93,7 @@ impl Db {
         self.approval(id)
     }
 
-    /// One request by id.
+    /// See [`Store::approval`](crate::store::Store::approval).
     pub fn approval(&self, id: &str) -> Result<Approval> {
         let conn = self.conn();
         conn.query_row(&format!("{SELECT} WHERE id = ?1"), [id], row)
@@ -101,7 +101,7 @@ impl Db {
             .ok_or_else(|| not_found("approval", id))
     }
 
-    /// The request for a session's tool call, if one was made.
+    /// See [`Store::approval_for_tool_use`](crate::store::Store::approval_for_tool_use).
     pub fn approval_for_tool_use(
         &self,
         session_id: &str,
@@ -117,7 +117,7 @@ impl Db {
             .optional()?)
     }
 
-    /// Requests still waiting, newest first.
+    /// See [`Store::pending_approvals`](crate::store::Store::pending_approvals).
     pub fn pending_approvals(&self) -> Result<Vec<Approval>> {
         let conn = self.conn();
         let mut st = conn.prepare(&format!(

@@ -20,8 +20,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Lease> {
 }
 
 impl Db {
-    /// Takes a session's lease for `ttl_ms`, in one transaction: free, lapsed, or held by a
-    /// process `is_gone` says is dead. A live holder (even this process) keeps it.
+    /// See [`Store::acquire_lease`](crate::store::Store::acquire_lease).
     pub fn acquire_lease(
         &self,
         session_id: &str,
@@ -52,7 +51,7 @@ impl Db {
         })
     }
 
-    /// Renews a lease we hold; false when it is no longer ours (lapsed and taken).
+    /// See [`Store::renew_lease`](crate::store::Store::renew_lease).
     pub fn renew_lease(&self, session_id: &str, owner_id: &str, ttl_ms: i64) -> Result<bool> {
         let at = unix_ms();
         self.write(|tx| {
@@ -64,7 +63,7 @@ impl Db {
         })
     }
 
-    /// Gives a lease back (only if it is still ours).
+    /// See [`Store::release_lease`](crate::store::Store::release_lease).
     pub fn release_lease(&self, session_id: &str, owner_id: &str) -> Result<()> {
         self.write(|tx| {
             tx.execute(
@@ -75,7 +74,7 @@ impl Db {
         })
     }
 
-    /// The leases that lapsed by `now_ms` (their holders stopped renewing them).
+    /// See [`Store::expired_leases`](crate::store::Store::expired_leases).
     pub fn expired_leases(&self, now_ms: i64) -> Result<Vec<Lease>> {
         let conn = self.conn();
         let mut st = conn.prepare(&format!(
@@ -85,7 +84,7 @@ impl Db {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// A session's lease, if any (lapsed ones included).
+    /// See [`Store::lease`](crate::store::Store::lease).
     pub fn lease(&self, session_id: &str) -> Result<Option<Lease>> {
         let conn = self.conn();
         Ok(conn

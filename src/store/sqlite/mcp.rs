@@ -30,7 +30,7 @@ fn session_exists(tx: &rusqlite::Transaction<'_>, id: &str) -> Result<()> {
 }
 
 impl Db {
-    /// All registered servers, built-in first, then by name.
+    /// See [`Store::mcp_servers`](crate::store::Store::mcp_servers).
     pub fn mcp_servers(&self) -> Result<Vec<McpServerRow>> {
         let conn = self.conn();
         let mut st = conn.prepare(&format!("{SELECT} ORDER BY transport != 'builtin', name"))?;
@@ -38,7 +38,7 @@ impl Db {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// A server by id or name.
+    /// See [`Store::mcp_server`](crate::store::Store::mcp_server).
     pub fn mcp_server(&self, id_or_name: &str) -> Result<McpServerRow> {
         let conn = self.conn();
         conn.query_row(
@@ -50,7 +50,7 @@ impl Db {
         .ok_or_else(|| not_found("MCP server", id_or_name))
     }
 
-    /// Registers a server; the name must be free.
+    /// See [`Store::add_mcp_server`](crate::store::Store::add_mcp_server).
     pub fn add_mcp_server(&self, new: &NewMcpServer) -> Result<McpServerRow> {
         let id = new_id();
         let at = now();
@@ -74,7 +74,7 @@ impl Db {
         self.mcp_server(&id)
     }
 
-    /// Removes a server (not a built-in one). True if it existed.
+    /// See [`Store::delete_mcp_server`](crate::store::Store::delete_mcp_server).
     pub fn delete_mcp_server(&self, id: &str) -> Result<bool> {
         self.write(|tx| {
             Ok(tx.execute(
@@ -84,7 +84,7 @@ impl Db {
         })
     }
 
-    /// Enables or disables a server everywhere.
+    /// See [`Store::set_mcp_enabled`](crate::store::Store::set_mcp_enabled).
     pub fn set_mcp_enabled(&self, id: &str, on: bool) -> Result<()> {
         let n = self.write(|tx| {
             Ok(tx.execute(
@@ -98,7 +98,7 @@ impl Db {
         Ok(())
     }
 
-    /// The servers a session offers, enabled ones only.
+    /// See [`Store::session_servers`](crate::store::Store::session_servers).
     pub fn session_servers(&self, session_id: &str) -> Result<Vec<McpServerRow>> {
         let conn = self.conn();
         let mut st = conn.prepare(&format!(
@@ -127,7 +127,7 @@ impl Db {
         })
     }
 
-    /// Turns on, for a session, the servers named (by name or id) that exist; returns them.
+    /// See [`Store::enable_session_servers`](crate::store::Store::enable_session_servers).
     pub fn enable_session_servers(
         &self,
         session_id: &str,
@@ -154,7 +154,7 @@ impl Db {
         })
     }
 
-    /// A remembered permission for a sanitised tool name.
+    /// See [`Store::tool_permission`](crate::store::Store::tool_permission).
     pub fn tool_permission(&self, tool: &str) -> Result<Option<String>> {
         let conn = self.conn();
         Ok(conn
@@ -166,7 +166,7 @@ impl Db {
             .optional()?)
     }
 
-    /// Remembers a permission (`allow`, `ask` or `deny`).
+    /// See [`Store::set_tool_permission`](crate::store::Store::set_tool_permission).
     pub fn set_tool_permission(&self, tool: &str, decision: &str) -> Result<()> {
         self.write(|tx| {
             tx.execute(

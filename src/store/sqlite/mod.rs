@@ -345,7 +345,7 @@ impl Db {
         self.project(&id)
     }
 
-    /// All projects, newest first.
+    /// See [`Store::projects`](crate::store::Store::projects).
     pub fn projects(&self) -> Result<Vec<Project>> {
         let conn = self.conn();
         let mut st = conn.prepare(&format!(
@@ -355,7 +355,7 @@ impl Db {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// One project by id.
+    /// See [`Store::project`](crate::store::Store::project).
     pub fn project(&self, id: &str) -> Result<Project> {
         let conn = self.conn();
         conn.query_row(
@@ -367,25 +367,25 @@ impl Db {
         .ok_or_else(|| not_found("project", id))
     }
 
-    /// A project by exact id, unique id prefix, or exact name.
+    /// See [`Store::resolve_project`](crate::store::Store::resolve_project).
     pub fn resolve_project(&self, id_or_name: &str) -> Result<Project> {
         let id = self.resolve_id("projects", "project", id_or_name, Some("name"))?;
         self.project(&id)
     }
 
-    /// The project sessions fall into when none is named; made on first use.
+    /// See [`Store::default_project`](crate::store::Store::default_project).
     pub fn default_project(&self) -> Result<Project> {
         let at = now();
         self.write(|tx| insert_default_project(tx, &at))?;
         self.project(DEFAULT_PROJECT_ID)
     }
 
-    /// The project whose path holds `dir` (the deepest one), if any.
+    /// See [`Store::project_for_dir`](crate::store::Store::project_for_dir).
     pub fn project_for_dir(&self, dir: &Path) -> Result<Option<Project>> {
         Ok(deepest_project(self.projects()?, dir))
     }
 
-    /// Deletes a project and its sessions. True if it existed.
+    /// See [`Store::delete_project`](crate::store::Store::delete_project).
     pub fn delete_project(&self, id: &str) -> Result<bool> {
         self.write(|tx| Ok(tx.execute("DELETE FROM projects WHERE id = ?1", [id])? > 0))
     }
@@ -421,7 +421,7 @@ impl Db {
         self.session(&id)
     }
 
-    /// One session by exact id.
+    /// See [`Store::session`](crate::store::Store::session).
     pub fn session(&self, id: &str) -> Result<Session> {
         let conn = self.conn();
         conn.query_row(
@@ -433,13 +433,13 @@ impl Db {
         .ok_or_else(|| not_found("session", id))
     }
 
-    /// A session by exact id or unique prefix.
+    /// See [`Store::resolve_session`](crate::store::Store::resolve_session).
     pub fn resolve_session(&self, id_or_prefix: &str) -> Result<Session> {
         let id = self.resolve_id("sessions", "session", id_or_prefix, None)?;
         self.session(&id)
     }
 
-    /// The most recently active session, if any.
+    /// See [`Store::latest_session`](crate::store::Store::latest_session).
     pub fn latest_session(&self) -> Result<Option<Session>> {
         let conn = self.conn();
         Ok(conn
@@ -451,7 +451,7 @@ impl Db {
             .optional()?)
     }
 
-    /// Sessions, most recently active first.
+    /// See [`Store::sessions`](crate::store::Store::sessions).
     pub fn sessions(&self, filter: &SessionFilter) -> Result<Vec<Session>> {
         let conn = self.conn();
         let mut st = conn.prepare(&format!(
@@ -466,7 +466,7 @@ impl Db {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Every session's id (for abbreviating ids so that each prefix names one session).
+    /// See [`Store::session_ids`](crate::store::Store::session_ids).
     pub fn session_ids(&self) -> Result<Vec<String>> {
         let conn = self.conn();
         let mut st = conn.prepare("SELECT id FROM sessions")?;
@@ -474,7 +474,7 @@ impl Db {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Changes a session's settings; `None` fields stay.
+    /// See [`Store::update_session`](crate::store::Store::update_session).
     pub fn update_session(&self, id: &str, up: &SessionUpdate) -> Result<Session> {
         if self.write(|tx| update_session_in(tx, id, up))? == 0 {
             return Err(not_found("session", id));
@@ -482,7 +482,7 @@ impl Db {
         self.session(id)
     }
 
-    /// A session's free-form metadata (a run keeps its repository and branch here).
+    /// See [`Store::session_metadata`](crate::store::Store::session_metadata).
     pub fn session_metadata(&self, id: &str) -> Result<serde_json::Value> {
         let conn = self.conn();
         let text: String = conn
@@ -500,7 +500,7 @@ impl Db {
         self.write(|tx| merge_metadata_in(tx, id, patch))
     }
 
-    /// The session whose metadata has `key` equal to the string `value`, if any.
+    /// See [`Store::session_by_metadata`](crate::store::Store::session_by_metadata).
     pub fn session_by_metadata(&self, key: &str, value: &str) -> Result<Option<Session>> {
         let conn = self.conn();
         Ok(conn
@@ -577,13 +577,13 @@ impl Db {
         self.session(&id)
     }
 
-    /// A session's messages in order; the session must exist.
+    /// See [`Store::session_messages`](crate::store::Store::session_messages).
     pub fn session_messages(&self, id: &str) -> Result<Vec<StoredMessage>> {
         self.session(id)?;
         self.messages(id)
     }
 
-    /// Sets a session's status (`idle`, `running`, `completed`, `error`).
+    /// See [`Store::set_session_status`](crate::store::Store::set_session_status).
     pub fn set_session_status(&self, id: &str, status: &str) -> Result<Session> {
         self.update_session(
             id,
@@ -594,12 +594,12 @@ impl Db {
         )
     }
 
-    /// Deletes a session with its messages and events. True if it existed.
+    /// See [`Store::delete_session`](crate::store::Store::delete_session).
     pub fn delete_session(&self, id: &str) -> Result<bool> {
         self.write(|tx| Ok(tx.execute("DELETE FROM sessions WHERE id = ?1", [id])? > 0))
     }
 
-    /// Totals over all sessions.
+    /// See [`Store::session_stats`](crate::store::Store::session_stats).
     pub fn session_stats(&self) -> Result<SessionStats> {
         let conn = self.conn();
         Ok(conn.query_row(SESSION_STATS, [], |r| {
@@ -615,13 +615,12 @@ impl Db {
 
     // ---- messages ----
 
-    /// Appends a message and bumps the session's activity time.
+    /// See [`Store::add_message`](crate::store::Store::add_message).
     pub fn add_message(&self, session_id: &str, new: &NewMessage) -> Result<StoredMessage> {
         self.add_message_logged(session_id, new, None, None)
     }
 
-    /// Appends a message with, in the same transaction, its event (whose data gets the
-    /// message's `message_id`) and a change to the session's settings.
+    /// See [`Store::add_message_logged`](crate::store::Store::add_message_logged).
     pub fn add_message_logged(
         &self,
         session_id: &str,
@@ -680,7 +679,7 @@ impl Db {
         })
     }
 
-    /// A session's messages in order.
+    /// See [`Store::messages`](crate::store::Store::messages).
     pub fn messages(&self, session_id: &str) -> Result<Vec<StoredMessage>> {
         let conn = self.conn();
         let mut st = conn.prepare(
@@ -725,7 +724,7 @@ impl Db {
 
     // ---- events ----
 
-    /// Appends an event to a session's log; returns its id.
+    /// See [`Store::append_event`](crate::store::Store::append_event).
     pub fn append_event(
         &self,
         session_id: &str,
@@ -735,7 +734,7 @@ impl Db {
         self.write(|tx| append_event_in(tx, session_id, kind, data))
     }
 
-    /// A session's events with an id above `after`, in order.
+    /// See [`Store::events`](crate::store::Store::events).
     pub fn events(&self, session_id: &str, after: Option<i64>) -> Result<Vec<Event>> {
         let conn = self.conn();
         let mut st = conn.prepare(
@@ -757,7 +756,7 @@ impl Db {
 
     // ---- request log and cache ----
 
-    /// Records one upstream exchange.
+    /// See [`Store::log_request`](crate::store::Store::log_request).
     pub fn log_request(&self, entry: &RequestLogEntry) -> Result<()> {
         self.write(|tx| {
             tx.execute(
@@ -783,7 +782,7 @@ impl Db {
         })
     }
 
-    /// The most recent request-log rows, newest first.
+    /// See [`Store::recent_requests`](crate::store::Store::recent_requests).
     pub fn recent_requests(&self, limit: usize) -> Result<Vec<RequestLogEntry>> {
         let conn = self.conn();
         let mut st = conn.prepare(
@@ -809,7 +808,7 @@ impl Db {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// A cached value no older than `max_age`.
+    /// See [`Store::cache_get`](crate::store::Store::cache_get).
     pub fn cache_get(&self, key: &str, max_age: Duration) -> Result<Option<String>> {
         let conn = self.conn();
         let oldest = unix_now() - max_age.as_secs() as i64;
@@ -822,7 +821,7 @@ impl Db {
             .optional()?)
     }
 
-    /// Stores a cached value.
+    /// See [`Store::cache_put`](crate::store::Store::cache_put).
     pub fn cache_put(&self, key: &str, value: &str) -> Result<()> {
         self.write(|tx| {
             tx.execute(
