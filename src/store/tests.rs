@@ -57,6 +57,11 @@ async fn session_of(s: &Store, project_id: &str) -> Session {
     .unwrap()
 }
 
+/// Whether `r` failed for want of the row it named.
+fn missing<T>(r: Result<T>) -> bool {
+    matches!(r, Err(Error::NotFound { .. }))
+}
+
 fn owner(id: &str) -> LeaseOwner {
     LeaseOwner {
         id: id.into(),
@@ -147,10 +152,7 @@ async fn messages_keep_order_usage_and_totals() {
         assert!(msgs[0].unanswered && !msgs[1].unanswered);
         s.set_session_status(&a.id, "running").await.unwrap();
         assert_eq!(s.session_stats().await.unwrap().running_sessions, 1);
-        assert!(matches!(
-            s.session_messages("nope").await,
-            Err(Error::NotFound { .. })
-        ));
+        assert!(missing(s.session_messages("nope").await));
     }
 }
 
@@ -219,17 +221,11 @@ async fn resolve_by_prefix_and_ambiguity() {
             s.resolve_session("ab").await,
             Err(Error::Ambiguous { count: 2, .. })
         ));
-        assert!(matches!(
-            s.resolve_session("zz").await,
-            Err(Error::NotFound { .. })
-        ));
-        assert!(matches!(
-            s.resolve_session("").await,
-            Err(Error::NotFound { .. })
-        ));
+        assert!(missing(s.resolve_session("zz").await));
+        assert!(missing(s.resolve_session("").await));
         for wild in ["%", "_bc", "ab_"] {
             assert!(
-                matches!(s.resolve_session(wild).await, Err(Error::NotFound { .. })),
+                missing(s.resolve_session(wild).await),
                 "LIKE wildcards are literal: {wild}"
             );
         }
@@ -287,20 +283,16 @@ async fn deleting_a_project_removes_its_sessions() {
         let a = session_of(&s, &p.id).await;
         s.append_event(&a.id, "x", &json!({})).await.unwrap();
         assert!(s.delete_project(&p.id).await.unwrap());
-        assert!(matches!(
-            s.session(&a.id).await,
-            Err(Error::NotFound { .. })
-        ));
+        assert!(missing(s.session(&a.id).await));
         assert!(s.events(&a.id, None).await.unwrap().is_empty());
         assert!(!s.delete_project(&p.id).await.unwrap());
-        assert!(matches!(
+        assert!(missing(
             s.create_session(&NewSession {
                 project_id: Some(p.id.clone()),
                 model: "m".into(),
                 ..Default::default()
             })
-            .await,
-            Err(Error::NotFound { .. })
+            .await
         ));
     }
 }
@@ -321,9 +313,8 @@ async fn deleting_a_session_removes_its_rows() {
         assert!(s.messages(&a.id).await.unwrap().is_empty());
         assert!(s.events(&a.id, None).await.unwrap().is_empty());
         assert_eq!(s.lease(&a.id).await.unwrap(), None);
-        assert!(matches!(
-            s.update_session(&a.id, &SessionUpdate::default()).await,
-            Err(Error::NotFound { .. })
+        assert!(missing(
+            s.update_session(&a.id, &SessionUpdate::default()).await
         ));
     }
 }
@@ -372,10 +363,7 @@ async fn update_session_sets_and_clears_the_system_prompt() {
             .unwrap();
         assert_eq!((b.title.as_str(), b.model.as_str()), ("t", "m2"));
         assert!(b.updated_at >= a.updated_at);
-        assert!(matches!(
-            s.update_session("nope", &up(None)).await,
-            Err(Error::NotFound { .. })
-        ));
+        assert!(missing(s.update_session("nope", &up(None)).await));
     }
 }
 
@@ -724,14 +712,8 @@ async fn concurrent_metadata_merges_keep_every_key() {
                 .map(|x| x.id),
             Some(id.clone())
         );
-        assert!(matches!(
-            s.merge_session_metadata("nope", &json!({})).await,
-            Err(Error::NotFound { .. })
-        ));
-        assert!(matches!(
-            s.session_metadata("nope").await,
-            Err(Error::NotFound { .. })
-        ));
+        assert!(missing(s.merge_session_metadata("nope", &json!({})).await));
+        assert!(missing(s.session_metadata("nope").await));
     }
 }
 
@@ -745,10 +727,7 @@ async fn a_session_root_is_chosen_once() {
         let p = project(&s, "p", Some("/src/p")).await;
         let b = session_of(&s, &p.id).await;
         assert_eq!(s.session_root(&b.id, "/ws/x").await.unwrap(), "/src/p");
-        assert!(matches!(
-            s.session_root("nope", "/ws").await,
-            Err(Error::NotFound { .. })
-        ));
+        assert!(missing(s.session_root("nope", "/ws").await));
     }
 }
 
@@ -765,13 +744,11 @@ async fn session_servers_need_the_session() {
             .unwrap();
         assert_eq!(on.len(), 1);
         assert_eq!(s.session_servers(&a.id).await.unwrap()[0].name, "bash");
-        assert!(matches!(
-            s.set_session_server("missing", "builtin-bash", true).await,
-            Err(Error::NotFound { .. })
+        assert!(missing(
+            s.set_session_server("missing", "builtin-bash", true).await
         ));
-        assert!(matches!(
-            s.enable_session_servers("missing", &["bash".into()]).await,
-            Err(Error::NotFound { .. })
+        assert!(missing(
+            s.enable_session_servers("missing", &["bash".into()]).await
         ));
     }
 }
@@ -893,14 +870,8 @@ async fn approvals_are_answered_once() {
             s.decide_approval(&a.id, "allow", None).await,
             Err(Error::Conflict(m)) if m.contains("already answered (deny)")
         ));
-        assert!(matches!(
-            s.decide_approval("apr_nope", "allow", None).await,
-            Err(Error::NotFound { .. })
-        ));
-        assert!(matches!(
-            s.approval("apr_nope").await,
-            Err(Error::NotFound { .. })
-        ));
+        assert!(missing(s.decide_approval("apr_nope", "allow", None).await));
+        assert!(missing(s.approval("apr_nope").await));
         let late = s
             .create_approval(&NewApproval {
                 id: Some("mine".into()),
@@ -989,19 +960,13 @@ async fn register_enable_per_session_and_remove() {
         s.set_mcp_enabled("builtin-bash", false).await.unwrap();
         assert_eq!(on(s.session_servers(&sess.id).await.unwrap()), ["time"]);
         s.set_mcp_enabled("builtin-bash", true).await.unwrap();
-        assert!(matches!(
-            s.set_mcp_enabled("nope", true).await,
-            Err(Error::NotFound { .. })
-        ));
+        assert!(missing(s.set_mcp_enabled("nope", true).await));
         s.set_session_server(&sess.id, "builtin-bash", false)
             .await
             .unwrap();
         assert!(s.delete_mcp_server(&row.id).await.unwrap());
         assert!(s.session_servers(&sess.id).await.unwrap().is_empty());
-        assert!(matches!(
-            s.mcp_server("time").await,
-            Err(Error::NotFound { .. })
-        ));
+        assert!(missing(s.mcp_server("time").await));
         assert!(
             s.set_session_server("nope", "builtin-bash", true)
                 .await
