@@ -73,19 +73,20 @@ pub async fn wait(store: &Store, approval: &Approval) -> Option<Approval> {
             return None;
         }
         let nap = POLL.min(Duration::from_millis(left as u64));
-        let deadline = tokio::time::Instant::now() + nap;
-        // any approval notice (or a lost one) means: read again
-        loop {
-            match tokio::time::timeout_at(deadline, notices.recv()).await {
-                Ok(Ok(store::Notice::Approval { .. } | store::Notice::Resync))
-                | Ok(Err(tokio::sync::broadcast::error::RecvError::Lagged(_)))
-                | Err(_) => break,
-                Ok(Ok(_)) => continue,
-                Ok(Err(tokio::sync::broadcast::error::RecvError::Closed)) => {
-                    tokio::time::sleep_until(deadline).await;
-                    break;
-                }
-            }
+        let _ = tokio::time::timeout(nap, next_notice(&mut notices)).await;
+    }
+}
+
+/// Returns at the next approval notice, or one that may have been lost (a resync, a lag):
+/// either way, the approvals are worth reading again. Never returns once the store is gone.
+pub async fn next_notice(notices: &mut tokio::sync::broadcast::Receiver<store::Notice>) {
+    use tokio::sync::broadcast::error::RecvError;
+    loop {
+        match notices.recv().await {
+            Ok(store::Notice::Approval { .. } | store::Notice::Resync)
+            | Err(RecvError::Lagged(_)) => return,
+            Ok(_) => {}
+            Err(RecvError::Closed) => std::future::pending::<()>().await,
         }
     }
 }

@@ -105,7 +105,7 @@ pub async fn stream(
                     let _ = tx.send(Frame::Close);
                     return;
                 }
-                _ = approval_notice(&mut notices) => {}
+                _ = crate::engine::approvals::next_notice(&mut notices) => {}
                 _ = tokio::time::sleep(Duration::from_secs(2)) => {}
             }
         }
@@ -215,17 +215,4 @@ pub async fn permission_request(
     Ok(Json(HookOutput {
         hook_specific_output: verdict,
     }))
-}
-
-/// Returns at the next approval notice (or one that may have been lost).
-async fn approval_notice(notices: &mut tokio::sync::broadcast::Receiver<crate::store::Notice>) {
-    use tokio::sync::broadcast::error::RecvError;
-    loop {
-        match notices.recv().await {
-            Ok(crate::store::Notice::Approval { .. } | crate::store::Notice::Resync)
-            | Err(RecvError::Lagged(_)) => return,
-            Ok(_) => {}
-            Err(RecvError::Closed) => std::future::pending::<()>().await,
-        }
-    }
 }
