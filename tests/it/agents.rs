@@ -140,14 +140,13 @@ async fn claude_code_inner() {
     );
     assert_eq!(follow.header("x-api-key"), Some("sk-ant-claude-code-0000"));
     // and every exchange is in the request log under Claude Code's name
-    let log = s.store.recent_requests(50).await.unwrap();
-    assert!(
-        log.iter()
+    s.request_log(|l| {
+        l.iter()
             .filter(|e| e.source == "claude-code" && e.status == Some(200))
             .count()
-            >= 3,
-        "{log:?}"
-    );
+            >= 3
+    })
+    .await;
     // Claude Code's conversations are sessions: the prompts and the answers, turn by turn
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let mut texts = Vec::new();
@@ -250,12 +249,11 @@ env_key = "CLAUDED_CODEX_KEY"
             .map(|r| r.body["messages"].to_string())
             .unwrap_or_default()
     );
-    let log = s.store.recent_requests(50).await.unwrap();
-    assert!(
-        log.iter()
+    s.request_log(|l| {
+        l.iter()
             .filter(|e| e.source == "responses" && e.status == Some(200))
             .count()
-            >= 3,
-        "{log:?}"
-    );
+            >= 3
+    })
+    .await;
 }

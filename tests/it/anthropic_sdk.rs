@@ -57,11 +57,12 @@ async fn the_official_anthropic_sdk() {
         json!({"type": "ephemeral"})
     );
     // the exchanges are in the request log with their tokens
-    let log = s.store.recent_requests(50).await.unwrap();
-    let ok: Vec<_> = log
-        .iter()
-        .filter(|e| e.source == "anthropic" && e.status == Some(200))
-        .collect();
+    let anthropic_ok =
+        |e: &&clauded::store::RequestLogEntry| e.source == "anthropic" && e.status == Some(200);
+    let log = s
+        .request_log(|l| l.iter().filter(anthropic_ok).count() >= 4)
+        .await;
+    let ok: Vec<_> = log.iter().filter(anthropic_ok).collect();
     assert_eq!(ok.len(), 4, "{log:?}");
     assert!(
         ok.iter().all(|e| e.input_tokens > 0 && e.output_tokens > 0),
@@ -116,8 +117,8 @@ async fn the_body_goes_up_byte_for_byte_and_errors_keep_anthropics_shape() {
     let r = s.http.head(s.url("/")).send().await.unwrap();
     assert_eq!(r.status(), 200);
     // its exchange is logged under its own source
-    let log = s.store.recent_requests(10).await.unwrap();
-    assert!(log.iter().any(|e| e.source == "claude-code"), "{log:?}");
+    s.request_log(|l| l.iter().any(|e| e.source == "claude-code"))
+        .await;
 }
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 use super::FakeAnthropic;
 use clauded::anthropic::{Client, ClientConfig};
 use clauded::server::{AppState, ServerOptions};
-use clauded::store::{Database, Store};
+use clauded::store::{Database, RequestLogEntry, Store};
 use std::time::Duration;
 
 /// A running server; stop it with [`TestServer::stop`] (or let it drop).
@@ -61,6 +61,24 @@ impl Default for Setup {
 }
 
 impl TestServer {
+    /// The last 50 request-log rows once `done` holds of them: a forwarded or streamed
+    /// exchange is logged after its body ends, so a test that has read the answer polls.
+    /// Panics with the log after 10 s.
+    pub async fn request_log(
+        &self,
+        done: impl Fn(&[RequestLogEntry]) -> bool,
+    ) -> Vec<RequestLogEntry> {
+        let mut log = Vec::new();
+        for _ in 0..200 {
+            log = self.store.recent_requests(50).await.unwrap();
+            if done(&log) {
+                return log;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the request log never got there: {log:?}");
+    }
+
     /// With the server's own key and default options.
     pub async fn start() -> Self {
         Self::start_with(Setup::default()).await
