@@ -5,6 +5,9 @@ use super::{Error, Result, Store};
 
 /// The tables, parents before children (the order rows are written in).
 pub const TABLES: &[&str] = &[
+    "users",
+    "logins",
+    "api_keys",
     "projects",
     "sessions",
     "messages",

@@ -883,3 +883,5 @@ impl Store {
         )
     }
 }
+
+mod accounts;

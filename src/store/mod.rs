@@ -5,6 +5,7 @@
 //! Every method is one unit of work in one transaction, and async whatever the engine: SQLite's
 //! blocking calls run on the blocking pool. Callers never see a rusqlite or PostgreSQL type.
 
+mod accounts;
 mod approvals;
 pub mod copy;
 mod facade;
@@ -19,6 +20,9 @@ mod search;
 pub mod sqlite;
 mod url;
 
+pub use accounts::{
+    AccountStats, ApiKey, LOCAL_OWNER, Login, NewApiKey, NewUser, User, UserSettings, UserUpdate,
+};
 pub use approvals::{Approval, ApprovalEvent, NewApproval};
 pub use facade::{Engine, Store};
 pub use lease::{Acquired, Lease, LeaseOwner};
@@ -246,5 +250,7 @@ pub fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
+#[cfg(test)]
+mod accounts_tests;
 #[cfg(test)]
 mod tests;

@@ -22,11 +22,13 @@ pub(crate) const SESSION_SELECT: &str = "SELECT s.id, s.project_id, s.title, s.m
     FROM sessions s";
 
 /// [`SessionStats`] in its order: SQL both engines run.
-pub(crate) const SESSION_STATS: &str = "SELECT (SELECT COUNT(*) FROM sessions),
-        (SELECT COUNT(*) FROM sessions WHERE status = 'running'),
-        (SELECT COUNT(*) FROM messages),
-        (SELECT CAST(COALESCE(SUM(input_tokens + output_tokens + cache_creation_tokens + cache_read_tokens), 0) AS BIGINT) FROM messages),
-        (SELECT COALESCE(SUM(cost_usd), 0) FROM messages)";
+/// Its one parameter is the owner (NULL: everyone's), as `$1` on PostgreSQL and `?1` on SQLite.
+pub(crate) const SESSION_STATS: &str = "SELECT (SELECT COUNT(*) FROM sessions WHERE CAST($1 AS TEXT) IS NULL OR owner = $1),
+        (SELECT COUNT(*) FROM sessions WHERE status = 'running' AND (CAST($1 AS TEXT) IS NULL OR owner = $1)),
+        (SELECT COUNT(*) FROM messages m JOIN sessions s ON s.id = m.session_id WHERE CAST($1 AS TEXT) IS NULL OR s.owner = $1),
+        (SELECT CAST(COALESCE(SUM(m.input_tokens + m.output_tokens + m.cache_creation_tokens + m.cache_read_tokens), 0) AS BIGINT)
+            FROM messages m JOIN sessions s ON s.id = m.session_id WHERE CAST($1 AS TEXT) IS NULL OR s.owner = $1),
+        (SELECT COALESCE(SUM(m.cost_usd), 0) FROM messages m JOIN sessions s ON s.id = m.session_id WHERE CAST($1 AS TEXT) IS NULL OR s.owner = $1)";
 
 /// The id of the project that holds sessions created without one.
 pub const DEFAULT_PROJECT_ID: &str = "default";

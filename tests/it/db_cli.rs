@@ -141,6 +141,57 @@ async fn fill(store: &Store) {
         .await
         .unwrap();
     store.cache_put("models", "[]").await.unwrap();
+    // accounts: the first user takes the rows above; a second one has a session of their own
+    for (id, email) in [("u-first", "first@x.io"), ("u-second", "second@x.io")] {
+        store
+            .create_user(&clauded::store::NewUser {
+                id: id.into(),
+                email: email.into(),
+                password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+    }
+    store
+        .update_user(
+            "u-second",
+            &clauded::store::UserUpdate {
+                voice_command_keywords: Some(vec!["go".into()]),
+                anthropic_key: Some(Some("v1:sealed".into())),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .scoped("u-second")
+        .create_session(&NewSession {
+            id: Some("theirs".into()),
+            model: "m".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    store
+        .create_login(&clauded::store::Login {
+            id: "login-hash".into(),
+            user_id: "u-second".into(),
+            created_at: "2026-01-01T00:00:00.000Z".into(),
+            expires_ms: 1 << 45,
+        })
+        .await
+        .unwrap();
+    store
+        .create_api_key(&clauded::store::NewApiKey {
+            id: "key-1".into(),
+            user_id: "u-second".into(),
+            name: "phone".into(),
+            prefix: "ck_abcd".into(),
+            hash: "key-hash".into(),
+        })
+        .await
+        .unwrap();
 }
 
 /// Every table and row equal; else the first difference, not two dumps of 20,000 rows.
@@ -184,7 +235,8 @@ async fn a_store_goes_to_postgresql_and_back_with_every_row_and_id() {
         ],
     );
     assert_eq!(r.code, 0, "{r:?}");
-    assert!(r.stderr.contains("sessions: 2000 rows"), "{r:?}");
+    assert!(r.stderr.contains("sessions: 2001 rows"), "{r:?}");
+    assert!(r.stderr.contains("users: 2 rows"), "{r:?}");
     let team = Store::connect(&Database::Postgres(pg_url.clone()), false)
         .await
         .unwrap();

@@ -68,20 +68,35 @@ async fn delete_stops_a_running_turn_closes_its_stream_and_is_idempotent() {
     let s = TestServer::start().await;
     s.fake
         .push(slow("a b c d e f g h i j k l m n o p q r s t u v w x y z"));
-    let http = s.http.clone();
-    let url = s.url("/v1/chat/completions");
+    let mut stream = s
+        .http
+        .post(s.url("/v1/chat/completions"))
+        .json(&json!({"session_id":"sess-stop","messages":[{"role":"user","content":"go"}],"stream":true}))
+        .send()
+        .await
+        .unwrap()
+        .bytes_stream();
+    // some of the answer has arrived (so there is a part to keep) before it is stopped
+    let has_text = |s: &str| {
+        s.split("\"content\":\"")
+            .skip(1)
+            .any(|rest| !rest.starts_with('"'))
+    };
+    let mut seen = String::new();
+    while !has_text(&seen) {
+        let chunk = tokio::time::timeout(Duration::from_secs(10), stream.next())
+            .await
+            .expect("a first piece of the answer")
+            .expect("the stream is open")
+            .unwrap();
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
     let reader = tokio::spawn(async move {
-        http.post(url)
-            .json(&json!({"session_id":"sess-stop","messages":[{"role":"user","content":"go"}],"stream":true}))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
+        while let Some(chunk) = stream.next().await {
+            seen.push_str(&String::from_utf8_lossy(&chunk.unwrap()));
+        }
+        seen
     });
-    wait_until(|| async { !s.fake.message_requests().is_empty() }).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
     let (_, st) = s.get("/v1/chat/completions/sess-stop/status").await;
     assert_eq!(st["is_running"], json!(true));
 

@@ -31,12 +31,16 @@ fn approval_from(r: &Row, at: usize) -> Result<Approval> {
     })
 }
 
-async fn approval_in(c: &impl GenericClient, id: &str) -> Result<Approval> {
-    row(c, &format!("{SELECT} WHERE id = $1"), &[&id])
-        .await?
-        .map(|r| approval_from(&r, 0))
-        .transpose()?
-        .ok_or_else(|| not_found("approval", id))
+async fn approval_in(c: &impl GenericClient, owner: Option<&str>, id: &str) -> Result<Approval> {
+    row(
+        c,
+        &format!("{SELECT} WHERE id = $1 AND ($2::TEXT IS NULL OR owner = $2)"),
+        &[&id, &owner],
+    )
+    .await?
+    .map(|r| approval_from(&r, 0))
+    .transpose()?
+    .ok_or_else(|| not_found("approval", id))
 }
 
 /// Appends to the log, in order, and queues the notice of it.
@@ -63,7 +67,7 @@ impl Db {
         exec(
             &tx,
             "INSERT INTO approvals (id, session_id, tool_use_id, source, tool, input, cwd,
-                created_at, expires_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                created_at, expires_ms, owner) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             &[
                 &id,
                 &new.session_id,
@@ -74,11 +78,12 @@ impl Db {
                 &new.cwd,
                 &at,
                 &expires,
+                &self.new_owner(),
             ],
         )
         .await?;
         log_in(&tx, &id, "approval_request", &at).await?;
-        let a = approval_in(&tx, &id).await?;
+        let a = approval_in(&tx, self.owner(), &id).await?;
         tx.commit().await.map_err(pg)?;
         Ok(a)
     }
@@ -97,26 +102,30 @@ impl Db {
         let n = exec(
             &tx,
             "UPDATE approvals SET decision = $2, message = $3, decided_at = $4
-             WHERE id = $1 AND decision IS NULL AND expires_ms > $5",
-            &[&id, &decision, &message, &at, &ms],
+             WHERE id = $1 AND decision IS NULL AND expires_ms > $5 AND ($6::TEXT IS NULL OR owner = $6)",
+            &[&id, &decision, &message, &at, &ms, &self.owner()],
         )
         .await?;
         if n == 0 {
-            let known = row(&tx, "SELECT decision FROM approvals WHERE id = $1", &[&id])
-                .await?
-                .map(|r| get::<Option<String>>(&r, 0))
-                .transpose()?;
+            let known = row(
+                &tx,
+                "SELECT decision FROM approvals WHERE id = $1 AND ($2::TEXT IS NULL OR owner = $2)",
+                &[&id, &self.owner()],
+            )
+            .await?
+            .map(|r| get::<Option<String>>(&r, 0))
+            .transpose()?;
             return Err(refused(id, known));
         }
         log_in(&tx, id, "approval_resolved", &at).await?;
-        let a = approval_in(&tx, id).await?;
+        let a = approval_in(&tx, self.owner(), id).await?;
         tx.commit().await.map_err(pg)?;
         Ok(a)
     }
 
     /// See [`Store::approval`](crate::store::Store::approval).
     pub async fn approval(&self, id: &str) -> Result<Approval> {
-        approval_in(&self.client().await?, id).await
+        approval_in(&self.client().await?, self.owner(), id).await
     }
 
     /// See [`Store::approval_for_tool_use`](crate::store::Store::approval_for_tool_use).
@@ -129,9 +138,10 @@ impl Db {
         row(
             &c,
             &format!(
-                "{SELECT} WHERE session_id = $1 AND tool_use_id = $2 ORDER BY created_at DESC LIMIT 1"
+                "{SELECT} WHERE session_id = $1 AND tool_use_id = $2 AND ($3::TEXT IS NULL OR owner = $3)
+                 ORDER BY created_at DESC LIMIT 1"
             ),
-            &[&session_id, &tool_use_id],
+            &[&session_id, &tool_use_id, &self.owner()],
         )
         .await?
         .map(|r| approval_from(&r, 0))
@@ -144,9 +154,10 @@ impl Db {
         rows(
             &c,
             &format!(
-                "{SELECT} WHERE decision IS NULL AND expires_ms > $1 ORDER BY created_at DESC, id"
+                "{SELECT} WHERE decision IS NULL AND expires_ms > $1 AND ($2::TEXT IS NULL OR owner = $2)
+                 ORDER BY created_at DESC, id"
             ),
-            &[&unix_ms()],
+            &[&unix_ms(), &self.owner()],
         )
         .await?
         .iter()
@@ -162,8 +173,8 @@ impl Db {
             "SELECT e.id, e.kind, a.id, a.session_id, a.tool_use_id, a.source, a.tool, a.input,
                     a.cwd, a.created_at, a.expires_ms, a.decision, a.message, a.decided_at
              FROM approval_events e JOIN approvals a ON a.id = e.approval_id
-             WHERE e.id > $1 ORDER BY e.id LIMIT 1000",
-            &[&after],
+             WHERE e.id > $1 AND ($2::TEXT IS NULL OR a.owner = $2) ORDER BY e.id LIMIT 1000",
+            &[&after, &self.owner()],
         )
         .await?
         .iter()

@@ -154,7 +154,7 @@ impl Db {
     ) -> Result<()> {
         let mut c = self.client().await?;
         let tx = c.transaction().await.map_err(pg)?;
-        session_exists(&tx, session_id).await?;
+        session_exists(&tx, self.owner(), session_id).await?;
         let sql = if on {
             "INSERT INTO session_servers (session_id, server_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
         } else {
@@ -172,7 +172,7 @@ impl Db {
     ) -> Result<Vec<McpServerRow>> {
         let mut c = self.client().await?;
         let tx = c.transaction().await.map_err(pg)?;
-        session_exists(&tx, session_id).await?;
+        session_exists(&tx, self.owner(), session_id).await?;
         let mut on: Vec<McpServerRow> = Vec::new();
         for name in names {
             let found = row(
@@ -205,8 +205,8 @@ impl Db {
         let c = self.client().await?;
         row(
             &c,
-            "SELECT decision FROM tool_permissions WHERE tool = $1",
-            &[&tool],
+            "SELECT decision FROM tool_permissions WHERE owner = $1 AND tool = $2",
+            &[&self.new_owner(), &tool],
         )
         .await?
         .map(|r| get(&r, 0))
@@ -218,18 +218,26 @@ impl Db {
         let c = self.client().await?;
         exec(
             &c,
-            "INSERT INTO tool_permissions (tool, decision, updated_at) VALUES ($1, $2, $3)
-             ON CONFLICT (tool) DO UPDATE SET decision = excluded.decision, updated_at = excluded.updated_at",
-            &[&tool, &decision, &now()],
+            "INSERT INTO tool_permissions (owner, tool, decision, updated_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (owner, tool) DO UPDATE SET decision = excluded.decision, updated_at = excluded.updated_at",
+            &[&self.new_owner(), &tool, &decision, &now()],
         )
         .await?;
         Ok(())
     }
 }
 
-async fn session_exists(c: &impl deadpool_postgres::GenericClient, id: &str) -> Result<()> {
-    row(c, "SELECT 1 FROM sessions WHERE id = $1", &[&id])
-        .await?
-        .map(|_| ())
-        .ok_or_else(|| not_found("session", id))
+async fn session_exists(
+    c: &impl deadpool_postgres::GenericClient,
+    owner: Option<&str>,
+    id: &str,
+) -> Result<()> {
+    row(
+        c,
+        "SELECT 1 FROM sessions WHERE id = $1 AND ($2::TEXT IS NULL OR owner = $2)",
+        &[&id, &owner],
+    )
+    .await?
+    .map(|_| ())
+    .ok_or_else(|| not_found("session", id))
 }

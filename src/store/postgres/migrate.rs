@@ -32,6 +32,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0006_responses",
         include_str!("../migrations/postgres/0006_responses.sql"),
     ),
+    (
+        "0007_accounts",
+        include_str!("../migrations/postgres/0007_accounts.sql"),
+    ),
 ];
 
 /// The advisory lock migrations run under ("clauded" in ASCII): one key for every clauded

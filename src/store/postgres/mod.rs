@@ -3,6 +3,7 @@
 //! statement is its own). What one instance commits, the others hear of by `NOTIFY`, delivered
 //! when the transaction commits, through a listener on a connection of its own.
 
+mod accounts;
 mod approvals;
 mod config;
 mod copy;
@@ -22,8 +23,8 @@ mod tests;
 use super::model::*;
 use super::notice::wire;
 use super::{
-    Error, Notice, RequestLogEntry, Result, SchemaVersion, check_id, exists, like_escaped, meta,
-    new_id, not_found, now, only_id, unix_ms, unix_now,
+    Error, LOCAL_OWNER, Notice, RequestLogEntry, Result, SchemaVersion, check_id, exists,
+    like_escaped, meta, new_id, not_found, now, only_id, unix_ms, unix_now,
 };
 use crate::anthropic::Usage;
 use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
@@ -44,6 +45,8 @@ const POOL_WAIT: Duration = Duration::from_secs(30);
 #[derive(Clone)]
 pub struct Db {
     inner: Arc<Inner>,
+    /// Whose rows this handle sees (None: everyone's); see [`Store::scoped`](crate::store::Store::scoped).
+    owner: Option<Arc<str>>,
 }
 
 struct Inner {
@@ -167,40 +170,78 @@ fn session_row(r: &Row) -> Result<Session> {
     })
 }
 
-async fn project_in(c: &impl GenericClient, id: &str) -> Result<Project> {
-    row(c, &format!("{PROJECT_SELECT} WHERE p.id = $1"), &[&id])
-        .await?
-        .as_ref()
-        .map(project_row)
-        .transpose()?
-        .ok_or_else(|| not_found("project", id))
+async fn project_in(c: &impl GenericClient, owner: Option<&str>, id: &str) -> Result<Project> {
+    row(
+        c,
+        &format!("{PROJECT_SELECT} WHERE p.id = $1 AND ($2::TEXT IS NULL OR p.owner = $2)"),
+        &[&id, &owner],
+    )
+    .await?
+    .as_ref()
+    .map(project_row)
+    .transpose()?
+    .ok_or_else(|| not_found("project", id))
 }
 
-async fn session_in(c: &impl GenericClient, id: &str) -> Result<Session> {
-    row(c, &format!("{SESSION_SELECT} WHERE s.id = $1"), &[&id])
-        .await?
-        .as_ref()
-        .map(session_row)
-        .transpose()?
-        .ok_or_else(|| not_found("session", id))
+async fn session_in(c: &impl GenericClient, owner: Option<&str>, id: &str) -> Result<Session> {
+    row(
+        c,
+        &format!("{SESSION_SELECT} WHERE s.id = $1 AND ($2::TEXT IS NULL OR s.owner = $2)"),
+        &[&id, &owner],
+    )
+    .await?
+    .as_ref()
+    .map(session_row)
+    .transpose()?
+    .ok_or_else(|| not_found("session", id))
 }
 
-/// Makes the default project if it is not there yet.
-async fn default_project_in(c: &impl GenericClient) -> Result<()> {
+/// Makes the owner's default project if it is not there yet; its id.
+async fn default_project_in(c: &impl GenericClient, owner: &str) -> Result<String> {
     let at = now();
+    let taken: Option<String> = match row(
+        c,
+        "SELECT owner FROM projects WHERE id = $1",
+        &[&DEFAULT_PROJECT_ID],
+    )
+    .await?
+    {
+        Some(r) => Some(get(&r, 0)?),
+        None => None,
+    };
+    let id = crate::store::accounts::default_project_id(owner, taken.as_deref());
     exec(
         c,
-        "INSERT INTO projects (id, name, description, path, created_at, updated_at)
-         VALUES ($1, 'Default', 'Sessions without a project', NULL, $2, $2)
+        "INSERT INTO projects (id, name, description, path, created_at, updated_at, owner)
+         VALUES ($1, 'Default', 'Sessions without a project', NULL, $2, $2, $3)
          ON CONFLICT DO NOTHING",
-        &[&DEFAULT_PROJECT_ID, &at],
+        &[&id, &at, &owner],
     )
     .await?;
-    Ok(())
+    Ok(id)
+}
+
+/// Whether the session exists and `owner` (None: anyone) owns it.
+async fn session_is_theirs(c: &impl GenericClient, owner: Option<&str>, id: &str) -> Result<bool> {
+    Ok(row(
+        c,
+        "SELECT 1 FROM sessions WHERE id = $1 AND ($2::TEXT IS NULL OR owner = $2)",
+        &[&id, &owner],
+    )
+    .await?
+    .is_some())
 }
 
 /// `UPDATE sessions` for a [`SessionUpdate`]; the number of rows changed.
-async fn update_session_in(c: &impl GenericClient, id: &str, up: &SessionUpdate) -> Result<u64> {
+async fn update_session_in(
+    c: &impl GenericClient,
+    owner: Option<&str>,
+    id: &str,
+    up: &SessionUpdate,
+) -> Result<u64> {
+    if !session_is_theirs(c, owner, id).await? {
+        return Ok(0);
+    }
     if let Some(patch) = &up.metadata {
         merge_metadata_in(c, id, patch).await?;
     }
@@ -381,7 +422,26 @@ impl Db {
                 shown,
                 _listener: stop.drop_guard(),
             }),
+            owner: None,
         })
+    }
+
+    /// The same database, seeing only `owner`'s rows (None: everyone's).
+    pub(in crate::store) fn scoped(&self, owner: Option<&str>) -> Self {
+        Self {
+            inner: self.inner.clone(),
+            owner: owner.map(Arc::from),
+        }
+    }
+
+    /// The owner rows are filtered by (None: no filter).
+    pub(in crate::store) fn owner(&self) -> Option<&str> {
+        self.owner.as_deref()
+    }
+
+    /// The owner new rows get.
+    fn new_owner(&self) -> &str {
+        self.owner().unwrap_or(LOCAL_OWNER)
     }
 
     /// A pooled connection.
@@ -420,13 +480,20 @@ impl Db {
         let tx = c.transaction().await.map_err(pg)?;
         insert(
             &tx,
-            "INSERT INTO projects (id, name, description, path, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $5)",
-            &[&id, &new.name, &new.description, &new.path, &at],
+            "INSERT INTO projects (id, name, description, path, created_at, updated_at, owner)
+             VALUES ($1, $2, $3, $4, $5, $5, $6)",
+            &[
+                &id,
+                &new.name,
+                &new.description,
+                &new.path,
+                &at,
+                &self.new_owner(),
+            ],
             || exists("project", &id),
         )
         .await?;
-        let p = project_in(&tx, &id).await?;
+        let p = project_in(&tx, self.owner(), &id).await?;
         tx.commit().await.map_err(pg)?;
         Ok(p)
     }
@@ -436,8 +503,8 @@ impl Db {
         let c = self.client().await?;
         rows(
             &c,
-            &format!("{PROJECT_SELECT} ORDER BY p.created_at DESC, p.id"),
-            &[],
+            &format!("{PROJECT_SELECT} WHERE ($1::TEXT IS NULL OR p.owner = $1) ORDER BY p.created_at DESC, p.id"),
+            &[&self.owner()],
         )
         .await?
         .iter()
@@ -447,15 +514,23 @@ impl Db {
 
     /// See [`Store::project`](crate::store::Store::project).
     pub async fn project(&self, id: &str) -> Result<Project> {
-        project_in(&self.client().await?, id).await
+        project_in(&self.client().await?, self.owner(), id).await
     }
 
     /// See [`Store::resolve_project`](crate::store::Store::resolve_project).
     pub async fn resolve_project(&self, id_or_name: &str) -> Result<Project> {
         let mut c = self.client().await?;
         let tx = read_tx(&mut c).await?;
-        let id = resolve_id(&tx, "projects", "project", id_or_name, Some("name")).await?;
-        let p = project_in(&tx, &id).await?;
+        let id = resolve_id(
+            &tx,
+            self.owner(),
+            "projects",
+            "project",
+            id_or_name,
+            Some("name"),
+        )
+        .await?;
+        let p = project_in(&tx, self.owner(), &id).await?;
         tx.commit().await.map_err(pg)?;
         Ok(p)
     }
@@ -464,8 +539,8 @@ impl Db {
     pub async fn default_project(&self) -> Result<Project> {
         let mut c = self.client().await?;
         let tx = c.transaction().await.map_err(pg)?;
-        default_project_in(&tx).await?;
-        let p = project_in(&tx, DEFAULT_PROJECT_ID).await?;
+        let id = default_project_in(&tx, self.new_owner()).await?;
+        let p = project_in(&tx, self.owner(), &id).await?;
         tx.commit().await.map_err(pg)?;
         Ok(p)
     }
@@ -478,7 +553,13 @@ impl Db {
     /// See [`Store::delete_project`](crate::store::Store::delete_project).
     pub async fn delete_project(&self, id: &str) -> Result<bool> {
         let c = self.client().await?;
-        Ok(exec(&c, "DELETE FROM projects WHERE id = $1", &[&id]).await? > 0)
+        Ok(exec(
+            &c,
+            "DELETE FROM projects WHERE id = $1 AND ($2::TEXT IS NULL OR owner = $2)",
+            &[&id, &self.owner()],
+        )
+        .await?
+            > 0)
     }
 
     // ---- sessions ----
@@ -493,16 +574,13 @@ impl Db {
         let mut c = self.client().await?;
         let tx = c.transaction().await.map_err(pg)?;
         let project_id = match &new.project_id {
-            Some(p) => project_in(&tx, p).await?.id,
-            None => {
-                default_project_in(&tx).await?;
-                DEFAULT_PROJECT_ID.to_owned()
-            }
+            Some(p) => project_in(&tx, self.owner(), p).await?.id,
+            None => default_project_in(&tx, self.new_owner()).await?,
         };
         insert(
             &tx,
-            "INSERT INTO sessions (id, project_id, title, model, system_prompt, source, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+            "INSERT INTO sessions (id, project_id, title, model, system_prompt, source, created_at, updated_at, owner)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)",
             &[
                 &id,
                 &project_id,
@@ -511,26 +589,27 @@ impl Db {
                 &new.system_prompt,
                 &new.source,
                 &at,
+                &self.new_owner(),
             ],
             || exists("session", &id),
         )
         .await?;
-        let s = session_in(&tx, &id).await?;
+        let s = session_in(&tx, self.owner(), &id).await?;
         tx.commit().await.map_err(pg)?;
         Ok(s)
     }
 
     /// See [`Store::session`](crate::store::Store::session).
     pub async fn session(&self, id: &str) -> Result<Session> {
-        session_in(&self.client().await?, id).await
+        session_in(&self.client().await?, self.owner(), id).await
     }
 
     /// See [`Store::resolve_session`](crate::store::Store::resolve_session).
     pub async fn resolve_session(&self, id_or_prefix: &str) -> Result<Session> {
         let mut c = self.client().await?;
         let tx = read_tx(&mut c).await?;
-        let id = resolve_id(&tx, "sessions", "session", id_or_prefix, None).await?;
-        let s = session_in(&tx, &id).await?;
+        let id = resolve_id(&tx, self.owner(), "sessions", "session", id_or_prefix, None).await?;
+        let s = session_in(&tx, self.owner(), &id).await?;
         tx.commit().await.map_err(pg)?;
         Ok(s)
     }
@@ -540,8 +619,10 @@ impl Db {
         let c = self.client().await?;
         row(
             &c,
-            &format!("{SESSION_SELECT} ORDER BY s.updated_at DESC, s.seq DESC LIMIT 1"),
-            &[],
+            &format!(
+                "{SESSION_SELECT} WHERE ($1::TEXT IS NULL OR s.owner = $1) ORDER BY s.updated_at DESC, s.seq DESC LIMIT 1"
+            ),
+            &[&self.owner()],
         )
         .await?
         .as_ref()
@@ -557,10 +638,10 @@ impl Db {
             &c,
             &format!(
                 "{SESSION_SELECT} WHERE ($1::TEXT IS NULL OR s.project_id = $1)
-                   AND ($3::TEXT IS NULL OR s.status = $3)
+                   AND ($3::TEXT IS NULL OR s.status = $3) AND ($4::TEXT IS NULL OR s.owner = $4)
                  ORDER BY s.updated_at DESC, s.seq DESC LIMIT $2"
             ),
-            &[&filter.project_id, &limit, &filter.status],
+            &[&filter.project_id, &limit, &filter.status, &self.owner()],
         )
         .await?
         .iter()
@@ -571,21 +652,25 @@ impl Db {
     /// See [`Store::session_ids`](crate::store::Store::session_ids).
     pub async fn session_ids(&self) -> Result<Vec<String>> {
         let c = self.client().await?;
-        rows(&c, "SELECT id FROM sessions ORDER BY id", &[])
-            .await?
-            .iter()
-            .map(|r| get(r, 0))
-            .collect()
+        rows(
+            &c,
+            "SELECT id FROM sessions WHERE ($1::TEXT IS NULL OR owner = $1) ORDER BY id",
+            &[&self.owner()],
+        )
+        .await?
+        .iter()
+        .map(|r| get(r, 0))
+        .collect()
     }
 
     /// See [`Store::update_session`](crate::store::Store::update_session).
     pub async fn update_session(&self, id: &str, up: &SessionUpdate) -> Result<Session> {
         let mut c = self.client().await?;
         let tx = c.transaction().await.map_err(pg)?;
-        if update_session_in(&tx, id, up).await? == 0 {
+        if update_session_in(&tx, self.owner(), id, up).await? == 0 {
             return Err(not_found("session", id));
         }
-        let s = session_in(&tx, id).await?;
+        let s = session_in(&tx, self.owner(), id).await?;
         tx.commit().await.map_err(pg)?;
         Ok(s)
     }
@@ -593,11 +678,16 @@ impl Db {
     /// See [`Store::session_metadata`](crate::store::Store::session_metadata).
     pub async fn session_metadata(&self, id: &str) -> Result<serde_json::Value> {
         let c = self.client().await?;
-        let text: String =
-            match row(&c, "SELECT metadata FROM sessions WHERE id = $1", &[&id]).await? {
-                Some(r) => get(&r, 0)?,
-                None => return Err(not_found("session", id)),
-            };
+        let text: String = match row(
+            &c,
+            "SELECT metadata FROM sessions WHERE id = $1 AND ($2::TEXT IS NULL OR owner = $2)",
+            &[&id, &self.owner()],
+        )
+        .await?
+        {
+            Some(r) => get(&r, 0)?,
+            None => return Err(not_found("session", id)),
+        };
         meta::parse(id, &text)
     }
 
@@ -617,10 +707,10 @@ impl Db {
             &c,
             &format!(
                 "{SESSION_SELECT} WHERE jsonb_typeof(s.metadata::jsonb -> $1) = 'string'
-                   AND s.metadata::jsonb ->> $1 = $2
+                   AND s.metadata::jsonb ->> $1 = $2 AND ($3::TEXT IS NULL OR s.owner = $3)
                  ORDER BY s.updated_at DESC LIMIT 1"
             ),
-            &[&key, &value],
+            &[&key, &value, &self.owner()],
         )
         .await?
         .as_ref()
@@ -636,8 +726,8 @@ impl Db {
         let r = row(
             &tx,
             "SELECT p.path, s.metadata FROM sessions s JOIN projects p ON p.id = s.project_id
-             WHERE s.id = $1 FOR NO KEY UPDATE OF s",
-            &[&session_id],
+             WHERE s.id = $1 AND ($2::TEXT IS NULL OR s.owner = $2) FOR NO KEY UPDATE OF s",
+            &[&session_id, &self.owner()],
         )
         .await?
         .ok_or_else(|| not_found("session", session_id))?;
@@ -666,22 +756,20 @@ impl Db {
             Some(p) => {
                 exec(
                     &tx,
-                    "INSERT INTO projects (id, name, description, path, created_at, updated_at)
-                     VALUES ($1, $1, '', NULL, $2, $2) ON CONFLICT DO NOTHING",
-                    &[p, &at],
+                    "INSERT INTO projects (id, name, description, path, created_at, updated_at, owner)
+                     VALUES ($1, $1, '', NULL, $2, $2, $3) ON CONFLICT DO NOTHING",
+                    &[p, &at, &self.new_owner()],
                 )
                 .await?;
-                p.clone()
+                // another owner's project of that name is not theirs to fill
+                project_in(&tx, Some(self.new_owner()), p).await?.id
             }
-            None => {
-                default_project_in(&tx).await?;
-                DEFAULT_PROJECT_ID.to_owned()
-            }
+            None => default_project_in(&tx, self.new_owner()).await?,
         };
         exec(
             &tx,
-            "INSERT INTO sessions (id, project_id, title, model, system_prompt, source, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT DO NOTHING",
+            "INSERT INTO sessions (id, project_id, title, model, system_prompt, source, created_at, updated_at, owner)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) ON CONFLICT DO NOTHING",
             &[
                 &id,
                 &project_id,
@@ -690,10 +778,11 @@ impl Db {
                 &new.system_prompt,
                 &new.source,
                 &at,
+                &self.new_owner(),
             ],
         )
         .await?;
-        let s = session_in(&tx, &id).await?;
+        let s = session_in(&tx, self.owner(), &id).await?;
         tx.commit().await.map_err(pg)?;
         Ok(s)
     }
@@ -702,7 +791,7 @@ impl Db {
     pub async fn session_messages(&self, id: &str) -> Result<Vec<StoredMessage>> {
         let mut c = self.client().await?;
         let tx = read_tx(&mut c).await?;
-        session_in(&tx, id).await?;
+        session_in(&tx, self.owner(), id).await?;
         let out = messages_in(&tx, id).await?;
         tx.commit().await.map_err(pg)?;
         Ok(out)
@@ -723,13 +812,19 @@ impl Db {
     /// See [`Store::delete_session`](crate::store::Store::delete_session).
     pub async fn delete_session(&self, id: &str) -> Result<bool> {
         let c = self.client().await?;
-        Ok(exec(&c, "DELETE FROM sessions WHERE id = $1", &[&id]).await? > 0)
+        Ok(exec(
+            &c,
+            "DELETE FROM sessions WHERE id = $1 AND ($2::TEXT IS NULL OR owner = $2)",
+            &[&id, &self.owner()],
+        )
+        .await?
+            > 0)
     }
 
     /// See [`Store::session_stats`](crate::store::Store::session_stats).
     pub async fn session_stats(&self) -> Result<SessionStats> {
         let c = self.client().await?;
-        let r = one(&c, SESSION_STATS, &[]).await?;
+        let r = one(&c, SESSION_STATS, &[&self.owner()]).await?;
         Ok(SessionStats {
             total_sessions: get(&r, 0)?,
             running_sessions: get(&r, 1)?,
@@ -759,12 +854,15 @@ impl Db {
         let mut c = self.client().await?;
         let tx = c.transaction().await.map_err(pg)?;
         // first, so the session's row lock is taken before any id (see append_event_in)
-        exec(
+        let n = exec(
             &tx,
-            "UPDATE sessions SET updated_at = $2 WHERE id = $1",
-            &[&session_id, &at],
+            "UPDATE sessions SET updated_at = $2 WHERE id = $1 AND ($3::TEXT IS NULL OR owner = $3)",
+            &[&session_id, &at, &self.owner()],
         )
         .await?;
+        if n == 0 {
+            return Err(not_found("session", session_id));
+        }
         let r = one(
             &tx,
             "INSERT INTO messages (session_id, role, content, model, stop_reason, input_tokens,
@@ -791,7 +889,7 @@ impl Db {
             append_event_in(&tx, session_id, &ev.kind, &ev.with_message_id(id)).await?;
         }
         if let Some(up) = update
-            && update_session_in(&tx, session_id, up).await? == 0
+            && update_session_in(&tx, self.owner(), session_id, up).await? == 0
         {
             return Err(not_found("session", session_id));
         }
@@ -959,6 +1057,7 @@ async fn read_tx(c: &mut deadpool_postgres::Client) -> Result<deadpool_postgres:
 /// prefix is matched as SQLite's LIKE does: ASCII letters in any case, `%` and `_` literal.
 async fn resolve_id(
     c: &impl GenericClient,
+    owner: Option<&str>,
     table: &str,
     kind: &'static str,
     given: &str,
@@ -966,8 +1065,8 @@ async fn resolve_id(
 ) -> Result<String> {
     if let Some(r) = row(
         c,
-        &format!("SELECT id FROM {table} WHERE id = $1"),
-        &[&given],
+        &format!("SELECT id FROM {table} WHERE id = $1 AND ($2::TEXT IS NULL OR owner = $2)"),
+        &[&given, &owner],
     )
     .await?
     {
@@ -980,8 +1079,10 @@ async fn resolve_id(
     if let Some(col) = name_col {
         let ids = rows(
             c,
-            &format!("SELECT id FROM {table} WHERE {col} = $1"),
-            &[&given],
+            &format!(
+                "SELECT id FROM {table} WHERE {col} = $1 AND ($2::TEXT IS NULL OR owner = $2)"
+            ),
+            &[&given, &owner],
         )
         .await?;
         if let Some(id) = pick(ids)? {
@@ -993,8 +1094,11 @@ async fn resolve_id(
     }
     let ids = rows(
         c,
-        &format!(r"SELECT id FROM {table} WHERE id ILIKE $1 || '%' ESCAPE E'\\' LIMIT 10"),
-        &[&like_escaped(given)],
+        &format!(
+            r"SELECT id FROM {table} WHERE id ILIKE $1 || '%' ESCAPE E'\\'
+              AND ($2::TEXT IS NULL OR owner = $2) LIMIT 10"
+        ),
+        &[&like_escaped(given), &owner],
     )
     .await?;
     pick(ids)?.ok_or_else(|| not_found(kind, given))

@@ -16,13 +16,14 @@ impl Db {
         let c = self.client().await?;
         insert(
             &c,
-            "INSERT INTO responses (id, created_at, model, input, response) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO responses (id, created_at, model, input, response, owner) VALUES ($1, $2, $3, $4, $5, $6)",
             &[
                 &id,
                 &now(),
                 &model,
                 &input.to_string(),
                 &response.to_string(),
+                &self.new_owner(),
             ],
             || exists("response", id),
         )
@@ -32,7 +33,13 @@ impl Db {
     /// A stored response, if there is one with this id.
     pub async fn stored_response(&self, id: &str) -> Result<Option<StoredResponse>> {
         let c = self.client().await?;
-        let Some(r) = row(&c, &format!("{RESPONSE_SELECT} WHERE id = $1"), &[&id]).await? else {
+        let Some(r) = row(
+            &c,
+            &format!("{RESPONSE_SELECT} WHERE id = $1 AND ($2::TEXT IS NULL OR owner = $2)"),
+            &[&id, &self.owner()],
+        )
+        .await?
+        else {
             return Ok(None);
         };
         StoredResponse::from_columns(

@@ -66,8 +66,11 @@ impl Db {
             "StartSel={MARK_OPEN}, StopSel={MARK_CLOSE}, MaxWords=20, MinWords=5, ShortWord=0, MaxFragments=1"
         );
         let limit = row_limit(limit);
+        let owner = self.owner();
         let mut params: Vec<&(dyn ToSql + Sync)> = vec![&limit, &options];
         params.extend(words.iter().map(|w| w as &(dyn ToSql + Sync)));
+        params.push(&owner);
+        let own = params.len();
         let mut c = self.client().await?;
         let tx = read_tx(&mut c).await?;
         // the newest hits first, and only theirs get a headline
@@ -79,7 +82,9 @@ impl Db {
                         ts_headline({CONFIG}, coalesce(clauded_message_text(h.content), ''), q.q, $2)
                  FROM q, LATERAL (
                      SELECT m.id, m.session_id, m.role, m.created_at, m.content
-                     FROM messages m WHERE m.search @@ q.q ORDER BY m.id DESC LIMIT $1
+                     FROM messages m JOIN sessions o ON o.id = m.session_id
+                     WHERE m.search @@ q.q AND (${own}::TEXT IS NULL OR o.owner = ${own})
+                     ORDER BY m.id DESC LIMIT $1
                  ) h
                  JOIN sessions s ON s.id = h.session_id
                  ORDER BY h.id DESC"
@@ -102,11 +107,16 @@ impl Db {
             });
         }
         let (query, words) = tsquery(&terms, 1);
-        let params: Vec<&(dyn ToSql + Sync)> =
+        let mut params: Vec<&(dyn ToSql + Sync)> =
             words.iter().map(|w| w as &(dyn ToSql + Sync)).collect();
+        params.push(&owner);
+        let own = params.len();
         let total = rows(
             &tx,
-            &format!("SELECT count(*) FROM messages WHERE search @@ ({query})"),
+            &format!(
+                "SELECT count(*) FROM messages m JOIN sessions o ON o.id = m.session_id
+                 WHERE m.search @@ ({query}) AND (${own}::TEXT IS NULL OR o.owner = ${own})"
+            ),
             &params,
         )
         .await?;

@@ -37,7 +37,7 @@ impl Db {
         self.write(|tx| {
             tx.execute(
                 "INSERT INTO approvals (id, session_id, tool_use_id, source, tool, input, cwd,
-                    created_at, expires_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                    created_at, expires_ms, owner) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 params![
                     id,
                     new.session_id,
@@ -47,7 +47,8 @@ impl Db {
                     new.input.to_string(),
                     new.cwd,
                     at,
-                    expires
+                    expires,
+                    self.new_owner()
                 ],
             )?;
             tx.execute(
@@ -72,14 +73,16 @@ impl Db {
         self.write(|tx| {
             let n = tx.execute(
                 "UPDATE approvals SET decision = ?2, message = ?3, decided_at = ?4
-                 WHERE id = ?1 AND decision IS NULL AND expires_ms > ?5",
-                params![id, decision, message, at, ms],
+                 WHERE id = ?1 AND decision IS NULL AND expires_ms > ?5 AND (?6 IS NULL OR owner = ?6)",
+                params![id, decision, message, at, ms, self.owner()],
             )?;
             if n == 0 {
                 let known: Option<Option<String>> = tx
-                    .query_row("SELECT decision FROM approvals WHERE id = ?1", [id], |r| {
-                        r.get(0)
-                    })
+                    .query_row(
+                        "SELECT decision FROM approvals WHERE id = ?1 AND (?2 IS NULL OR owner = ?2)",
+                        params![id, self.owner()],
+                        |r| r.get(0),
+                    )
                     .optional()?;
                 return Err(refused(id, known));
             }
@@ -96,9 +99,13 @@ impl Db {
     /// See [`Store::approval`](crate::store::Store::approval).
     pub fn approval(&self, id: &str) -> Result<Approval> {
         let conn = self.conn();
-        conn.query_row(&format!("{SELECT} WHERE id = ?1"), [id], row)
-            .optional()?
-            .ok_or_else(|| not_found("approval", id))
+        conn.query_row(
+            &format!("{SELECT} WHERE id = ?1 AND (?2 IS NULL OR owner = ?2)"),
+            params![id, self.owner()],
+            row,
+        )
+        .optional()?
+        .ok_or_else(|| not_found("approval", id))
     }
 
     /// See [`Store::approval_for_tool_use`](crate::store::Store::approval_for_tool_use).
@@ -110,8 +117,11 @@ impl Db {
         let conn = self.conn();
         Ok(conn
             .query_row(
-                &format!("{SELECT} WHERE session_id = ?1 AND tool_use_id = ?2 ORDER BY created_at DESC LIMIT 1"),
-                [session_id, tool_use_id],
+                &format!(
+                    "{SELECT} WHERE session_id = ?1 AND tool_use_id = ?2 AND (?3 IS NULL OR owner = ?3)
+                     ORDER BY created_at DESC LIMIT 1"
+                ),
+                params![session_id, tool_use_id, self.owner()],
                 row,
             )
             .optional()?)
@@ -121,9 +131,10 @@ impl Db {
     pub fn pending_approvals(&self) -> Result<Vec<Approval>> {
         let conn = self.conn();
         let mut st = conn.prepare(&format!(
-            "{SELECT} WHERE decision IS NULL AND expires_ms > ?1 ORDER BY created_at DESC, id"
+            "{SELECT} WHERE decision IS NULL AND expires_ms > ?1 AND (?2 IS NULL OR owner = ?2)
+             ORDER BY created_at DESC, id"
         ))?;
-        let rows = st.query_map([unix_ms()], row)?;
+        let rows = st.query_map(params![unix_ms(), self.owner()], row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -134,9 +145,9 @@ impl Db {
             "SELECT e.id, e.kind, a.id, a.session_id, a.tool_use_id, a.source, a.tool, a.input,
                     a.cwd, a.created_at, a.expires_ms, a.decision, a.message, a.decided_at
              FROM approval_events e JOIN approvals a ON a.id = e.approval_id
-             WHERE e.id > ?1 ORDER BY e.id LIMIT 1000",
+             WHERE e.id > ?1 AND (?2 IS NULL OR a.owner = ?2) ORDER BY e.id LIMIT 1000",
         )?;
-        let rows = st.query_map([after], |r| {
+        let rows = st.query_map(params![after, self.owner()], |r| {
             Ok(ApprovalEvent {
                 id: r.get(0)?,
                 kind: r.get(1)?,

@@ -23,10 +23,14 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<McpServerRow> {
     })
 }
 
-fn session_exists(tx: &rusqlite::Transaction<'_>, id: &str) -> Result<()> {
-    tx.query_row("SELECT 1 FROM sessions WHERE id = ?1", [id], |_| Ok(()))
-        .optional()?
-        .ok_or_else(|| not_found("session", id))
+fn session_exists(tx: &rusqlite::Transaction<'_>, owner: Option<&str>, id: &str) -> Result<()> {
+    tx.query_row(
+        "SELECT 1 FROM sessions WHERE id = ?1 AND (?2 IS NULL OR owner = ?2)",
+        params![id, owner],
+        |_| Ok(()),
+    )
+    .optional()?
+    .ok_or_else(|| not_found("session", id))
 }
 
 impl Db {
@@ -111,7 +115,7 @@ impl Db {
     /// Turns a server on or off for a session.
     pub fn set_session_server(&self, session_id: &str, server_id: &str, on: bool) -> Result<()> {
         self.write(|tx| {
-            session_exists(tx, session_id)?;
+            session_exists(tx, self.owner(), session_id)?;
             if on {
                 tx.execute(
                     "INSERT OR IGNORE INTO session_servers (session_id, server_id) VALUES (?1, ?2)",
@@ -134,7 +138,7 @@ impl Db {
         names: &[String],
     ) -> Result<Vec<McpServerRow>> {
         self.write(|tx| {
-            session_exists(tx, session_id)?;
+            session_exists(tx, self.owner(), session_id)?;
             let mut on = Vec::new();
             for name in names {
                 let found = tx
@@ -159,8 +163,8 @@ impl Db {
         let conn = self.conn();
         Ok(conn
             .query_row(
-                "SELECT decision FROM tool_permissions WHERE tool = ?1",
-                [tool],
+                "SELECT decision FROM tool_permissions WHERE owner = ?1 AND tool = ?2",
+                params![self.new_owner(), tool],
                 |r| r.get(0),
             )
             .optional()?)
@@ -170,9 +174,9 @@ impl Db {
     pub fn set_tool_permission(&self, tool: &str, decision: &str) -> Result<()> {
         self.write(|tx| {
             tx.execute(
-                "INSERT INTO tool_permissions (tool, decision, updated_at) VALUES (?1, ?2, ?3)
-                 ON CONFLICT(tool) DO UPDATE SET decision = excluded.decision, updated_at = excluded.updated_at",
-                params![tool, decision, now()],
+                "INSERT INTO tool_permissions (owner, tool, decision, updated_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(owner, tool) DO UPDATE SET decision = excluded.decision, updated_at = excluded.updated_at",
+                params![self.new_owner(), tool, decision, now()],
             )?;
             Ok(())
         })

@@ -30,6 +30,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0006_responses",
         include_str!("../migrations/sqlite/0006_responses.sql"),
     ),
+    (
+        "0007_accounts",
+        include_str!("../migrations/sqlite/0007_accounts.sql"),
+    ),
 ];
 
 /// Brings the schema up to date; `PRAGMA user_version` counts applied migrations.

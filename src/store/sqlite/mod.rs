@@ -2,6 +2,7 @@
 //! server can share it. Methods are blocking; the [`Store`](super::Store) runs them on the
 //! blocking pool.
 
+mod accounts;
 mod approvals;
 mod copy;
 mod lease;
@@ -14,8 +15,8 @@ pub use search::fts_query;
 
 use super::model::*;
 use super::{
-    Error, Inspection, RequestLogEntry, Result, SchemaVersion, check_id, exists, like_escaped,
-    meta, new_id, not_found, now, only_id, unix_now,
+    Error, Inspection, LOCAL_OWNER, RequestLogEntry, Result, SchemaVersion, check_id, exists,
+    like_escaped, meta, new_id, not_found, now, only_id, unix_now,
 };
 use crate::anthropic::{Role, Usage};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
@@ -70,7 +71,15 @@ fn session_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Session> {
 }
 
 /// `UPDATE sessions` for a [`SessionUpdate`]; the number of rows changed.
-fn update_session_in(tx: &Transaction<'_>, id: &str, up: &SessionUpdate) -> Result<usize> {
+fn update_session_in(
+    tx: &Transaction<'_>,
+    owner: Option<&str>,
+    id: &str,
+    up: &SessionUpdate,
+) -> Result<usize> {
+    if !session_is_theirs(tx, owner, id)? {
+        return Ok(0);
+    }
     if let Some(patch) = &up.metadata {
         merge_metadata_in(tx, id, patch)?;
     }
@@ -94,13 +103,34 @@ fn update_session_in(tx: &Transaction<'_>, id: &str, up: &SessionUpdate) -> Resu
     )?)
 }
 
-fn insert_default_project(tx: &Transaction<'_>, at: &str) -> Result<()> {
+/// Whether the session exists and `owner` (None: anyone) owns it.
+fn session_is_theirs(tx: &Transaction<'_>, owner: Option<&str>, id: &str) -> Result<bool> {
+    Ok(tx
+        .query_row(
+            "SELECT 1 FROM sessions WHERE id = ?1 AND (?2 IS NULL OR owner = ?2)",
+            params![id, owner],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}
+
+/// The owner's default project, made if missing; its id.
+fn insert_default_project(tx: &Transaction<'_>, owner: &str, at: &str) -> Result<String> {
+    let taken: Option<String> = tx
+        .query_row(
+            "SELECT owner FROM projects WHERE id = ?1",
+            [DEFAULT_PROJECT_ID],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let id = crate::store::accounts::default_project_id(owner, taken.as_deref());
     tx.execute(
-        "INSERT OR IGNORE INTO projects (id, name, description, path, created_at, updated_at)
-         VALUES (?1, 'Default', 'Sessions without a project', NULL, ?2, ?2)",
-        params![DEFAULT_PROJECT_ID, at],
+        "INSERT OR IGNORE INTO projects (id, name, description, path, created_at, updated_at, owner)
+         VALUES (?1, 'Default', 'Sessions without a project', NULL, ?2, ?2, ?3)",
+        params![id, at, owner],
     )?;
-    Ok(())
+    Ok(id)
 }
 
 fn merge_metadata_in(tx: &Transaction<'_>, id: &str, patch: &serde_json::Value) -> Result<()> {
@@ -146,6 +176,8 @@ pub struct Db {
     conn: Arc<Mutex<Connection>>,
     readers: Arc<ReadPool>,
     path: Option<PathBuf>,
+    /// Whose rows this handle sees (None: everyone's); see [`Store::scoped`](crate::store::Store::scoped).
+    owner: Option<Arc<str>>,
 }
 
 /// Reader connections at most, opened as needed.
@@ -245,7 +277,26 @@ impl Db {
             conn: Arc::new(Mutex::new(conn)),
             readers: Arc::default(),
             path,
+            owner: None,
         })
+    }
+
+    /// The same database, seeing only `owner`'s rows (None: everyone's).
+    pub(in crate::store) fn scoped(&self, owner: Option<&str>) -> Self {
+        Self {
+            owner: owner.map(Arc::from),
+            ..self.clone()
+        }
+    }
+
+    /// The owner rows are filtered by (None: no filter).
+    pub(in crate::store) fn owner(&self) -> Option<&str> {
+        self.owner.as_deref()
+    }
+
+    /// The owner new rows get.
+    fn new_owner(&self) -> &str {
+        self.owner().unwrap_or(LOCAL_OWNER)
     }
 
     /// The schema version of the file and the one this build writes; equal once migrated.
@@ -335,9 +386,16 @@ impl Db {
         let at = now();
         self.write(|tx| {
             tx.execute(
-                "INSERT INTO projects (id, name, description, path, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-                params![id, new.name, new.description, new.path, at],
+                "INSERT INTO projects (id, name, description, path, created_at, updated_at, owner)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)",
+                params![
+                    id,
+                    new.name,
+                    new.description,
+                    new.path,
+                    at,
+                    self.new_owner()
+                ],
             )
             .map_err(|e| exists_as(e, "project", &id))?;
             Ok(())
@@ -349,9 +407,9 @@ impl Db {
     pub fn projects(&self) -> Result<Vec<Project>> {
         let conn = self.conn();
         let mut st = conn.prepare(&format!(
-            "{PROJECT_SELECT} ORDER BY p.created_at DESC, p.id"
+            "{PROJECT_SELECT} WHERE (?1 IS NULL OR p.owner = ?1) ORDER BY p.created_at DESC, p.id"
         ))?;
-        let rows = st.query_map([], project_row)?;
+        let rows = st.query_map([self.owner()], project_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -359,8 +417,8 @@ impl Db {
     pub fn project(&self, id: &str) -> Result<Project> {
         let conn = self.conn();
         conn.query_row(
-            &format!("{PROJECT_SELECT} WHERE p.id = ?1"),
-            [id],
+            &format!("{PROJECT_SELECT} WHERE p.id = ?1 AND (?2 IS NULL OR p.owner = ?2)"),
+            params![id, self.owner()],
             project_row,
         )
         .optional()?
@@ -376,8 +434,8 @@ impl Db {
     /// See [`Store::default_project`](crate::store::Store::default_project).
     pub fn default_project(&self) -> Result<Project> {
         let at = now();
-        self.write(|tx| insert_default_project(tx, &at))?;
-        self.project(DEFAULT_PROJECT_ID)
+        let id = self.write(|tx| insert_default_project(tx, self.new_owner(), &at))?;
+        self.project(&id)
     }
 
     /// See [`Store::project_for_dir`](crate::store::Store::project_for_dir).
@@ -387,7 +445,12 @@ impl Db {
 
     /// See [`Store::delete_project`](crate::store::Store::delete_project).
     pub fn delete_project(&self, id: &str) -> Result<bool> {
-        self.write(|tx| Ok(tx.execute("DELETE FROM projects WHERE id = ?1", [id])? > 0))
+        self.write(|tx| {
+            Ok(tx.execute(
+                "DELETE FROM projects WHERE id = ?1 AND (?2 IS NULL OR owner = ?2)",
+                params![id, self.owner()],
+            )? > 0)
+        })
     }
 
     // ---- sessions ----
@@ -402,18 +465,19 @@ impl Db {
         self.write(|tx| {
             let project_id = match &new.project_id {
                 Some(p) => tx
-                    .query_row("SELECT id FROM projects WHERE id = ?1", [p], |r| r.get(0))
+                    .query_row(
+                        "SELECT id FROM projects WHERE id = ?1 AND (?2 IS NULL OR owner = ?2)",
+                        params![p, self.owner()],
+                        |r| r.get(0),
+                    )
                     .optional()?
                     .ok_or_else(|| not_found("project", p))?,
-                None => {
-                    insert_default_project(tx, &at)?;
-                    DEFAULT_PROJECT_ID.to_owned()
-                }
+                None => insert_default_project(tx, self.new_owner(), &at)?,
             };
             tx.execute(
-                "INSERT INTO sessions (id, project_id, title, model, system_prompt, source, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
-                params![id, project_id, new.title, new.model, new.system_prompt, new.source, at],
+                "INSERT INTO sessions (id, project_id, title, model, system_prompt, source, created_at, updated_at, owner)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
+                params![id, project_id, new.title, new.model, new.system_prompt, new.source, at, self.new_owner()],
             )
             .map_err(|e| exists_as(e, "session", &id))?;
             Ok(())
@@ -425,8 +489,8 @@ impl Db {
     pub fn session(&self, id: &str) -> Result<Session> {
         let conn = self.conn();
         conn.query_row(
-            &format!("{SESSION_SELECT} WHERE s.id = ?1"),
-            [id],
+            &format!("{SESSION_SELECT} WHERE s.id = ?1 AND (?2 IS NULL OR s.owner = ?2)"),
+            params![id, self.owner()],
             session_row,
         )
         .optional()?
@@ -444,8 +508,11 @@ impl Db {
         let conn = self.conn();
         Ok(conn
             .query_row(
-                &format!("{SESSION_SELECT} ORDER BY s.updated_at DESC, s.rowid DESC LIMIT 1"),
-                [],
+                &format!(
+                    "{SESSION_SELECT} WHERE (?1 IS NULL OR s.owner = ?1)
+                     ORDER BY s.updated_at DESC, s.rowid DESC LIMIT 1"
+                ),
+                [self.owner()],
                 session_row,
             )
             .optional()?)
@@ -456,11 +523,12 @@ impl Db {
         let conn = self.conn();
         let mut st = conn.prepare(&format!(
             "{SESSION_SELECT} WHERE (?1 IS NULL OR s.project_id = ?1) AND (?3 IS NULL OR s.status = ?3)
+                AND (?4 IS NULL OR s.owner = ?4)
              ORDER BY s.updated_at DESC, s.rowid DESC LIMIT ?2"
         ))?;
         let limit = filter.limit.map(|l| l as i64).unwrap_or(-1);
         let rows = st.query_map(
-            params![filter.project_id, limit, filter.status],
+            params![filter.project_id, limit, filter.status, self.owner()],
             session_row,
         )?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -469,14 +537,14 @@ impl Db {
     /// See [`Store::session_ids`](crate::store::Store::session_ids).
     pub fn session_ids(&self) -> Result<Vec<String>> {
         let conn = self.conn();
-        let mut st = conn.prepare("SELECT id FROM sessions")?;
-        let rows = st.query_map([], |r| r.get(0))?;
+        let mut st = conn.prepare("SELECT id FROM sessions WHERE (?1 IS NULL OR owner = ?1)")?;
+        let rows = st.query_map([self.owner()], |r| r.get(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// See [`Store::update_session`](crate::store::Store::update_session).
     pub fn update_session(&self, id: &str, up: &SessionUpdate) -> Result<Session> {
-        if self.write(|tx| update_session_in(tx, id, up))? == 0 {
+        if self.write(|tx| update_session_in(tx, self.owner(), id, up))? == 0 {
             return Err(not_found("session", id));
         }
         self.session(id)
@@ -486,9 +554,11 @@ impl Db {
     pub fn session_metadata(&self, id: &str) -> Result<serde_json::Value> {
         let conn = self.conn();
         let text: String = conn
-            .query_row("SELECT metadata FROM sessions WHERE id = ?1", [id], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT metadata FROM sessions WHERE id = ?1 AND (?2 IS NULL OR owner = ?2)",
+                params![id, self.owner()],
+                |r| r.get(0),
+            )
             .optional()?
             .ok_or_else(|| not_found("session", id))?;
         meta::parse(id, &text)
@@ -507,9 +577,10 @@ impl Db {
             .query_row(
                 &format!(
                     "{SESSION_SELECT} WHERE json_extract(s.metadata, '$.' || json_quote(?1)) = ?2
+                        AND (?3 IS NULL OR s.owner = ?3)
                      ORDER BY s.updated_at DESC LIMIT 1"
                 ),
-                params![key, value],
+                params![key, value, self.owner()],
                 session_row,
             )
             .optional()?)
@@ -523,8 +594,8 @@ impl Db {
             let (path, meta): (Option<String>, String) = tx
                 .query_row(
                     "SELECT p.path, s.metadata FROM sessions s JOIN projects p ON p.id = s.project_id
-                     WHERE s.id = ?1",
-                    [session_id],
+                     WHERE s.id = ?1 AND (?2 IS NULL OR s.owner = ?2)",
+                    params![session_id, self.owner()],
                     |r| Ok((r.get(0)?, r.get(1)?)),
                 )
                 .optional()?
@@ -556,21 +627,25 @@ impl Db {
             let project_id = match &new.project_id {
                 Some(p) => {
                     tx.execute(
-                        "INSERT OR IGNORE INTO projects (id, name, description, path, created_at, updated_at)
-                         VALUES (?1, ?1, '', NULL, ?2, ?2)",
-                        params![p, at],
+                        "INSERT OR IGNORE INTO projects (id, name, description, path, created_at, updated_at, owner)
+                         VALUES (?1, ?1, '', NULL, ?2, ?2, ?3)",
+                        params![p, at, self.new_owner()],
                     )?;
-                    p.clone()
+                    // another owner's project of that name is not theirs to fill
+                    tx.query_row(
+                        "SELECT id FROM projects WHERE id = ?1 AND owner = ?2",
+                        params![p, self.new_owner()],
+                        |r| r.get::<_, String>(0),
+                    )
+                    .optional()?
+                    .ok_or_else(|| not_found("project", p))?
                 }
-                None => {
-                    insert_default_project(tx, &at)?;
-                    DEFAULT_PROJECT_ID.to_owned()
-                }
+                None => insert_default_project(tx, self.new_owner(), &at)?,
             };
             tx.execute(
-                "INSERT OR IGNORE INTO sessions (id, project_id, title, model, system_prompt, source, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
-                params![id, project_id, new.title, new.model, new.system_prompt, new.source, at],
+                "INSERT OR IGNORE INTO sessions (id, project_id, title, model, system_prompt, source, created_at, updated_at, owner)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
+                params![id, project_id, new.title, new.model, new.system_prompt, new.source, at, self.new_owner()],
             )?;
             Ok(())
         })?;
@@ -596,13 +671,18 @@ impl Db {
 
     /// See [`Store::delete_session`](crate::store::Store::delete_session).
     pub fn delete_session(&self, id: &str) -> Result<bool> {
-        self.write(|tx| Ok(tx.execute("DELETE FROM sessions WHERE id = ?1", [id])? > 0))
+        self.write(|tx| {
+            Ok(tx.execute(
+                "DELETE FROM sessions WHERE id = ?1 AND (?2 IS NULL OR owner = ?2)",
+                params![id, self.owner()],
+            )? > 0)
+        })
     }
 
     /// See [`Store::session_stats`](crate::store::Store::session_stats).
     pub fn session_stats(&self) -> Result<SessionStats> {
         let conn = self.conn();
-        Ok(conn.query_row(SESSION_STATS, [], |r| {
+        Ok(conn.query_row(SESSION_STATS, [self.owner()], |r| {
             Ok(SessionStats {
                 total_sessions: r.get(0)?,
                 running_sessions: r.get(1)?,
@@ -631,6 +711,9 @@ impl Db {
         let content = new.content_json()?;
         let at = now();
         let id = self.write(|tx| {
+            if !session_is_theirs(tx, self.owner(), session_id)? {
+                return Err(not_found("session", session_id));
+            }
             tx.execute(
                 "INSERT INTO messages (session_id, role, content, model, stop_reason, input_tokens,
                     output_tokens, cache_creation_tokens, cache_read_tokens, cost_usd, created_at)
@@ -658,7 +741,7 @@ impl Db {
                 append_event_in(tx, session_id, &ev.kind, &ev.with_message_id(id))?;
             }
             if let Some(up) = update
-                && update_session_in(tx, session_id, up)? == 0
+                && update_session_in(tx, self.owner(), session_id, up)? == 0
             {
                 return Err(not_found("session", session_id));
             }
@@ -843,8 +926,8 @@ impl Db {
         let conn = self.conn();
         let exact: Option<String> = conn
             .query_row(
-                &format!("SELECT id FROM {table} WHERE id = ?1"),
-                [given],
+                &format!("SELECT id FROM {table} WHERE id = ?1 AND (?2 IS NULL OR owner = ?2)"),
+                params![given, self.owner()],
                 |r| r.get(0),
             )
             .optional()?;
@@ -852,9 +935,11 @@ impl Db {
             return Ok(id);
         }
         if let Some(col) = name_col {
-            let mut st = conn.prepare(&format!("SELECT id FROM {table} WHERE {col} = ?1"))?;
+            let mut st = conn.prepare(&format!(
+                "SELECT id FROM {table} WHERE {col} = ?1 AND (?2 IS NULL OR owner = ?2)"
+            ))?;
             let ids: Vec<String> = st
-                .query_map([given], |r| r.get(0))?
+                .query_map(params![given, self.owner()], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?;
             if let Some(id) = only_id(kind, given, ids)? {
                 return Ok(id);
@@ -864,10 +949,11 @@ impl Db {
             return Err(not_found(kind, given));
         }
         let mut st = conn.prepare(&format!(
-            "SELECT id FROM {table} WHERE id LIKE ?1 || '%' ESCAPE '\\' LIMIT 10"
+            "SELECT id FROM {table} WHERE id LIKE ?1 || '%' ESCAPE '\\'
+                AND (?2 IS NULL OR owner = ?2) LIMIT 10"
         ))?;
         let ids: Vec<String> = st
-            .query_map([like_escaped(given)], |r| r.get(0))?
+            .query_map(params![like_escaped(given), self.owner()], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         only_id(kind, given, ids)?.ok_or_else(|| not_found(kind, given))
     }

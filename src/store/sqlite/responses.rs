@@ -16,8 +16,8 @@ impl Db {
     ) -> Result<()> {
         self.write(|tx| {
             tx.execute(
-                "INSERT INTO responses (id, created_at, model, input, response) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![id, now(), model, input.to_string(), response.to_string()],
+                "INSERT INTO responses (id, created_at, model, input, response, owner) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![id, now(), model, input.to_string(), response.to_string(), self.new_owner()],
             )
             .map_err(|e| super::exists_as(e, "response", id))?;
             Ok(())
@@ -28,15 +28,19 @@ impl Db {
     pub fn stored_response(&self, id: &str) -> Result<Option<StoredResponse>> {
         let conn = self.conn();
         let row = conn
-            .query_row(&format!("{RESPONSE_SELECT} WHERE id = ?1"), [id], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                ))
-            })
+            .query_row(
+                &format!("{RESPONSE_SELECT} WHERE id = ?1 AND (?2 IS NULL OR owner = ?2)"),
+                params![id, self.owner()],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                    ))
+                },
+            )
             .optional()?;
         row.map(|(id, created_at, model, input, response)| {
             StoredResponse::from_columns(id, created_at, model, &input, &response)

@@ -37,11 +37,11 @@ impl Db {
              FROM messages_fts
              JOIN messages m ON m.id = messages_fts.rowid
              JOIN sessions s ON s.id = m.session_id
-             WHERE messages_fts MATCH ?1
+             WHERE messages_fts MATCH ?1 AND (?3 IS NULL OR s.owner = ?3)
              ORDER BY messages_fts.rowid DESC
              LIMIT ?2",
         )?;
-        let rows = st.query_map(params![query, limit as i64], |r| {
+        let rows = st.query_map(params![query, limit as i64, self.owner()], |r| {
             let marked: String = r.get::<_, Option<String>>(5)?.unwrap_or_default();
             let (snippet, highlights) = unmark(&marked);
             Ok(SearchHit {
@@ -56,8 +56,11 @@ impl Db {
         })?;
         let hits = rows.collect::<rusqlite::Result<Vec<_>>>()?;
         let total = conn.query_row(
-            "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH ?1",
-            [&query],
+            "SELECT count(*) FROM messages_fts
+             JOIN messages m ON m.id = messages_fts.rowid
+             JOIN sessions s ON s.id = m.session_id
+             WHERE messages_fts MATCH ?1 AND (?2 IS NULL OR s.owner = ?2)",
+            params![query, self.owner()],
             |r| r.get(0),
         )?;
         Ok(SearchResults { hits, total })

@@ -1,0 +1,329 @@
+//! Accounts and ownership on every engine (see `tests.rs` for how the stores are made).
+
+use super::tests::{missing, stores};
+use super::*;
+use crate::anthropic::ContentBlock;
+use serde_json::json;
+
+fn new_user(id: &str, email: &str) -> NewUser {
+    NewUser {
+        id: id.into(),
+        email: email.into(),
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+        ..Default::default()
+    }
+}
+
+async fn session_as(s: &Store, id: &str) -> Session {
+    s.create_session(&NewSession {
+        id: Some(id.into()),
+        title: id.into(),
+        model: "m".into(),
+        ..Default::default()
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn users_are_made_found_changed_and_deleted() {
+    for s in stores().await {
+        assert_eq!(s.user_count().await.unwrap(), 0);
+        assert_eq!(s.first_admin().await.unwrap(), None);
+        let a = s.create_user(&new_user("ua", "a@x.io")).await.unwrap();
+        assert!(a.is_admin, "the first user is an admin");
+        assert_eq!(a.settings, UserSettings::default());
+        let b = s.create_user(&new_user("ub", "b@x.io")).await.unwrap();
+        assert!(!b.is_admin);
+        assert!(matches!(
+            s.create_user(&new_user("uc", "a@x.io")).await,
+            Err(Error::Conflict(_))
+        ));
+        assert_eq!(s.user_by_email("b@x.io").await.unwrap(), Some(b.clone()));
+        assert_eq!(s.user_by_email("c@x.io").await.unwrap(), None);
+        assert_eq!(s.first_admin().await.unwrap().unwrap().id, "ua");
+        assert_eq!(s.users().await.unwrap().len(), 2);
+        let up = UserUpdate {
+            display_name: Some(Some("Bee".into())),
+            preferred_model: Some("opus".into()),
+            image_resize_max_dimension: Some(2048),
+            voice_command_keywords: Some(vec!["over".into()]),
+            anthropic_key: Some(Some("v1:sealed".into())),
+            ..Default::default()
+        };
+        let b2 = s.update_user("ub", &up).await.unwrap();
+        assert_eq!(b2.display_name.as_deref(), Some("Bee"));
+        assert_eq!(b2.settings.preferred_model, "opus");
+        assert_eq!(b2.settings.image_resize_max_dimension, 2048);
+        assert_eq!(b2.settings.voice_command_keywords, vec!["over"]);
+        assert_eq!(b2.anthropic_key.as_deref(), Some("v1:sealed"));
+        assert_eq!(b2.settings.chat_verbosity_level, "verbose", "untouched");
+        let cleared = UserUpdate {
+            anthropic_key: Some(None),
+            ..Default::default()
+        };
+        assert_eq!(
+            s.update_user("ub", &cleared).await.unwrap().anthropic_key,
+            None
+        );
+        assert!(matches!(
+            s.update_user(
+                "ub",
+                &UserUpdate {
+                    email: Some("a@x.io".into()),
+                    ..Default::default()
+                }
+            )
+            .await,
+            Err(Error::Conflict(_))
+        ));
+        assert!(missing(s.update_user("nobody", &up).await));
+
+        // B's rows, logins and keys go with B
+        let sb = s.scoped("ub");
+        session_as(&sb, "b-s").await;
+        s.create_login(&Login {
+            id: "h1".into(),
+            user_id: "ub".into(),
+            created_at: now(),
+            expires_ms: unix_ms() + 60_000,
+        })
+        .await
+        .unwrap();
+        s.create_api_key(&NewApiKey {
+            id: "k1".into(),
+            user_id: "ub".into(),
+            name: "phone".into(),
+            prefix: "ck_abcd".into(),
+            hash: "kh1".into(),
+        })
+        .await
+        .unwrap();
+        assert!(s.delete_user("ub").await.unwrap());
+        assert!(!s.delete_user("ub").await.unwrap());
+        assert!(missing(s.unscoped().session("b-s").await));
+        assert_eq!(s.login("h1").await.unwrap(), None);
+        assert_eq!(s.api_key_user("kh1").await.unwrap(), None);
+        assert_eq!(s.user_count().await.unwrap(), 1);
+    }
+}
+
+#[tokio::test]
+async fn the_first_user_takes_the_local_rows() {
+    for s in stores().await {
+        // local mode: a handle from connect sees and makes the local owner's rows
+        assert_eq!(s.owner(), None);
+        session_as(&s, "old").await;
+        s.set_tool_permission("fs__write", "allow").await.unwrap();
+        s.put_response("resp_old", "m", &json!([]), &json!({}))
+            .await
+            .unwrap();
+        let a = s.create_user(&new_user("ua", "a@x.io")).await.unwrap();
+        let mine = s.scoped(&a.id);
+        assert_eq!(mine.session("old").await.unwrap().project_id, "default");
+        assert_eq!(
+            mine.tool_permission("fs__write").await.unwrap().as_deref(),
+            Some("allow")
+        );
+        assert!(mine.stored_response("resp_old").await.unwrap().is_some());
+        // the second user takes nothing
+        s.create_user(&new_user("ub", "b@x.io")).await.unwrap();
+        let theirs = s.scoped("ub");
+        assert!(missing(theirs.session("old").await));
+        assert_eq!(theirs.tool_permission("fs__write").await.unwrap(), None);
+    }
+}
+
+#[tokio::test]
+async fn a_scoped_store_never_sees_or_changes_another_owners_rows() {
+    for s in stores().await {
+        let (a, b) = (s.scoped("ua"), s.scoped("ub"));
+        let sa = session_as(&a, "shared-looking-id-a").await;
+        let sb = session_as(&b, "shared-looking-id-b").await;
+        assert_ne!(sa.project_id, sb.project_id, "each has a default project");
+        a.add_message(
+            &sa.id,
+            &NewMessage::user(vec![ContentBlock::text("alpha secret")]),
+        )
+        .await
+        .unwrap();
+        b.add_message(
+            &sb.id,
+            &NewMessage::user(vec![ContentBlock::text("beta words")]),
+        )
+        .await
+        .unwrap();
+
+        // lists and counts
+        let ids = |v: Vec<Session>| v.into_iter().map(|s| s.id).collect::<Vec<_>>();
+        assert_eq!(
+            ids(a.sessions(&Default::default()).await.unwrap()),
+            vec![sa.id.clone()]
+        );
+        assert_eq!(a.session_ids().await.unwrap(), vec![sa.id.clone()]);
+        assert_eq!(a.latest_session().await.unwrap().unwrap().id, sa.id);
+        assert_eq!(a.session_stats().await.unwrap().total_sessions, 1);
+        assert_eq!(a.session_stats().await.unwrap().total_messages, 1);
+        assert_eq!(
+            s.unscoped().session_stats().await.unwrap().total_sessions,
+            2
+        );
+        let pa: Vec<_> = a
+            .projects()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|p| p.id)
+            .collect();
+        assert_eq!(pa, vec![sa.project_id.clone()]);
+        assert_eq!(a.search_messages("beta", 10).await.unwrap().total, 0);
+        assert_eq!(b.search_messages("beta", 10).await.unwrap().total, 1);
+
+        // reads, changes and deletes by id
+        assert!(missing(a.session(&sb.id).await));
+        assert!(missing(a.resolve_session("shared-looking-id-b").await));
+        // a prefix that both ids share names one session among A's own
+        assert_eq!(a.resolve_session("shared-looking").await.unwrap().id, sa.id);
+        assert!(matches!(
+            s.unscoped().resolve_session("shared-looking").await,
+            Err(Error::Ambiguous { .. })
+        ));
+        assert!(missing(a.session_messages(&sb.id).await));
+        assert!(missing(a.session_metadata(&sb.id).await));
+        assert!(missing(
+            a.update_session(
+                &sb.id,
+                &SessionUpdate {
+                    title: Some("taken".into()),
+                    ..Default::default()
+                }
+            )
+            .await
+        ));
+        assert!(missing(
+            a.add_message(&sb.id, &NewMessage::user(vec![ContentBlock::text("x")]))
+                .await
+        ));
+        assert!(!a.delete_session(&sb.id).await.unwrap());
+        assert!(missing(a.project(&sb.project_id).await));
+        assert!(!a.delete_project(&sb.project_id).await.unwrap());
+        assert!(missing(
+            a.set_session_server(&sb.id, "builtin-bash", true).await
+        ));
+        // opening another's id neither reveals nor takes it
+        assert!(missing(
+            a.open_session(&NewSession {
+                id: Some(sb.id.clone()),
+                model: "m".into(),
+                ..Default::default()
+            })
+            .await
+        ));
+        let still = b.session(&sb.id).await.unwrap();
+        assert_eq!(
+            (still.title.as_str(), still.message_count),
+            ("shared-looking-id-b", 1)
+        );
+
+        // approvals, responses and permissions
+        let ap = b
+            .create_approval(&NewApproval {
+                session_id: Some(sb.id.clone()),
+                source: "clauded".into(),
+                tool: "bash".into(),
+                input: json!({}),
+                ttl_ms: 60_000,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert!(a.pending_approvals().await.unwrap().is_empty());
+        assert!(missing(a.approval(&ap.id).await));
+        assert!(a.decide_approval(&ap.id, "allow", None).await.is_err());
+        assert_eq!(b.approval(&ap.id).await.unwrap().decision, None);
+        assert!(a.approval_events(0).await.unwrap().is_empty());
+        assert_eq!(b.approval_events(0).await.unwrap().len(), 1);
+        b.put_response("resp_b", "m", &json!([]), &json!({}))
+            .await
+            .unwrap();
+        assert_eq!(a.stored_response("resp_b").await.unwrap(), None);
+        b.set_tool_permission("bash__run", "allow").await.unwrap();
+        assert_eq!(a.tool_permission("bash__run").await.unwrap(), None);
+        a.set_tool_permission("bash__run", "deny").await.unwrap();
+        assert_eq!(
+            b.tool_permission("bash__run").await.unwrap().as_deref(),
+            Some("allow")
+        );
+    }
+}
+
+#[tokio::test]
+async fn logins_expire_slide_and_end() {
+    for s in stores().await {
+        s.create_user(&new_user("ua", "a@x.io")).await.unwrap();
+        let soon = unix_ms() + 60_000;
+        let login = Login {
+            id: "hash-1".into(),
+            user_id: "ua".into(),
+            created_at: now(),
+            expires_ms: soon,
+        };
+        s.create_login(&login).await.unwrap();
+        let (l, u) = s.login("hash-1").await.unwrap().unwrap();
+        assert_eq!((l, u.id.as_str()), (login.clone(), "ua"));
+        s.extend_login("hash-1", soon + 1000).await.unwrap();
+        assert_eq!(
+            s.login("hash-1").await.unwrap().unwrap().0.expires_ms,
+            soon + 1000
+        );
+        assert_eq!(s.account_stats().await.unwrap().active_sessions, 1);
+        // expired: not a login, not counted
+        s.extend_login("hash-1", unix_ms() - 1).await.unwrap();
+        assert_eq!(s.login("hash-1").await.unwrap(), None);
+        assert_eq!(
+            s.account_stats().await.unwrap(),
+            AccountStats {
+                total_users: 1,
+                total_admins: 1,
+                active_sessions: 0
+            }
+        );
+        s.create_login(&Login {
+            id: "hash-2".into(),
+            ..login
+        })
+        .await
+        .unwrap();
+        assert!(s.delete_login("hash-2").await.unwrap());
+        assert_eq!(s.login("hash-2").await.unwrap(), None);
+    }
+}
+
+#[tokio::test]
+async fn api_keys_are_listed_found_by_hash_and_deleted_by_their_owner_only() {
+    for s in stores().await {
+        s.create_user(&new_user("ua", "a@x.io")).await.unwrap();
+        s.create_user(&new_user("ub", "b@x.io")).await.unwrap();
+        let k = s
+            .create_api_key(&NewApiKey {
+                id: "key-1".into(),
+                user_id: "ua".into(),
+                name: "phone".into(),
+                prefix: "ck_abcd".into(),
+                hash: "h".into(),
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            (k.name.as_str(), k.last_used_at.as_deref()),
+            ("phone", None)
+        );
+        assert_eq!(s.api_key_user("h").await.unwrap().unwrap().id, "ua");
+        assert!(s.api_keys("ua").await.unwrap()[0].last_used_at.is_some());
+        assert!(s.api_keys("ub").await.unwrap().is_empty());
+        assert_eq!(s.api_key_user("other").await.unwrap(), None);
+        assert!(!s.delete_api_key("ub", "key-1").await.unwrap());
+        assert!(s.delete_api_key("ua", "key-1").await.unwrap());
+        assert_eq!(s.api_key_user("h").await.unwrap(), None);
+    }
+}
