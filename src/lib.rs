@@ -1,13 +1,14 @@
 //! clauded: Claude in the terminal and as a local OpenAI-compatible daemon, on one SQLite store.
 //!
-//! Layers, lowest first: [`anthropic`], [`store`], [`config`], [`secrets`], [`pricing`] and
-//! [`metrics`];
+//! Layers, lowest first: [`anthropic`], [`store`], [`config`], [`secrets`], [`crypto`],
+//! [`pricing`] and [`metrics`];
 //! then [`engine`]; then the front ends ([`cli`]). A module never imports one above it.
 
 pub mod anthropic;
 pub mod builtin;
 pub mod cli;
 pub mod config;
+pub mod crypto;
 pub mod engine;
 pub mod error;
 pub mod git;
