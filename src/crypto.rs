@@ -221,6 +221,14 @@ impl fmt::Debug for SecretBox {
 }
 
 impl SecretBox {
+    /// A box with a fresh random key, for a process whose sealed values need not outlive it
+    /// (tests, and until `serve` sets the server's key).
+    pub fn random() -> SecretBox {
+        let mut key = [0u8; 32];
+        fill_random(&mut key);
+        SecretBox::from_key(&key)
+    }
+
     /// The box for a server key given as text (`CLAUDED_SECRET_KEY`, `SESSION_SECRET`).
     ///
     /// 64 hex characters or base64 of 32 bytes are the key itself; any other text is a passphrase
@@ -460,13 +468,21 @@ fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     file.sync_all()
 }
 
+/// Known hashes for tests elsewhere.
 #[cfg(test)]
-mod tests {
-    use super::*;
-
+pub(crate) mod tests_support {
     /// Made by Apache's htpasswd 2.4.71 (APR's bcrypt, not the crate we verify with):
     /// `htpasswd -bnBC 10 webedt 'correct horse battery staple'`.
-    const HTPASSWD_BCRYPT_10: &str = "$2y$10$7moEGihLQl/wxOCJdAe3puDdXxgdOUsBvmdK1X08YfrdRSaNN5QU6";
+    pub(crate) const HTPASSWD_BCRYPT_10: &str =
+        "$2y$10$7moEGihLQl/wxOCJdAe3puDdXxgdOUsBvmdK1X08YfrdRSaNN5QU6";
+    /// Its password.
+    pub(crate) const HTPASSWD_PASSWORD: &str = "correct horse battery staple";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tests_support::HTPASSWD_BCRYPT_10;
+    use super::*;
 
     #[test]
     fn hash_and_verify_round_trip() {

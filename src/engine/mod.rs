@@ -1,5 +1,6 @@
 //! The engine: conversations over the Claude client and the store, shared by every front end.
 
+pub mod accounts;
 pub mod approvals;
 mod completion;
 pub mod events;

@@ -2,6 +2,8 @@
 
 use crate::anthropic::Client;
 use crate::config::Config;
+use crate::crypto::SecretBox;
+use crate::engine::accounts::{AccountSettings, Accounts, Actor, Clock};
 use crate::engine::notify::{Notifier, NotifySettings};
 use crate::engine::tools::ToolHost;
 use crate::engine::{SessionLease, TurnError};
@@ -60,6 +62,15 @@ pub struct ServerOptions {
     pub tools: crate::builtin::ToolSettings,
     /// Push notices (approvals waiting, runs and turns ended); None sends none.
     pub notify: Option<NotifySettings>,
+    /// Seals users' credentials at rest.
+    pub secrets: SecretBox,
+    /// Registration, sharing the server's key, attempt limits.
+    pub accounts: AccountSettings,
+    /// What logins are timed by (tests move it).
+    pub clock: Clock,
+    /// Addresses (or CIDR blocks) of proxies whose `X-Forwarded-For` and
+    /// `X-Forwarded-Proto` are believed.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl ServerOptions {
@@ -93,6 +104,11 @@ impl ServerOptions {
                 on: c.notify_on,
                 token: None,
             }),
+            // `serve` sets the server key (CLAUDED_SECRET_KEY, else its key file)
+            secrets: SecretBox::random(),
+            accounts: AccountSettings::default(),
+            clock: Clock::system(),
+            trusted_proxies: vec![],
         }
     }
 }
@@ -112,7 +128,9 @@ struct KeyCache {
 }
 
 struct Inner {
-    store: Store,
+    /// The store unscoped, which [`AppState::acting_as`] scopes.
+    accounts_store: Store,
+    accounts: Accounts,
     client: Client,
     has_own_key: bool,
     own_key: Mutex<KeyCache>,
@@ -125,9 +143,15 @@ struct Inner {
     notifier: Notifier,
 }
 
-/// Shared server state. Cheap to clone.
+/// Shared server state, as one caller sees it: the store scoped to the [`Actor`] a request
+/// authenticated as ([`AppState::acting_as`]), or unscoped for the server's own work (the
+/// state `serve` is given). Cheap to clone.
 #[derive(Clone)]
-pub struct AppState(Arc<Inner>);
+pub struct AppState {
+    inner: Arc<Inner>,
+    store: Store,
+    actor: Arc<Actor>,
+}
 
 /// A running turn's registration: its cancel token here, its lease in the store (so no
 /// other process answers the session meanwhile). Both are given back on drop.
@@ -181,24 +205,54 @@ impl AppState {
             }),
             None => Notifier::off(),
         };
-        Self(Arc::new(Inner {
-            store,
-            client,
-            has_own_key,
-            own_key: Mutex::default(),
-            options,
-            started: Instant::now(),
-            running: Mutex::new(HashMap::new()),
-            shutdown: CancellationToken::new(),
-            tools,
-            interrupted: Mutex::new(Default::default()),
-            notifier,
-        }))
+        let accounts = Accounts::new(
+            &store,
+            options.secrets.clone(),
+            options.clock.clone(),
+            options.accounts.clone(),
+        );
+        Self {
+            store: store.unscoped(),
+            actor: Arc::new(Actor::local()),
+            inner: Arc::new(Inner {
+                accounts_store: store,
+                accounts,
+                client,
+                has_own_key,
+                own_key: Mutex::default(),
+                options,
+                started: Instant::now(),
+                running: Mutex::new(HashMap::new()),
+                shutdown: CancellationToken::new(),
+                tools,
+                interrupted: Mutex::new(Default::default()),
+                notifier,
+            }),
+        }
+    }
+
+    /// The same server as `actor` sees it: the store scoped to their rows.
+    pub fn acting_as(&self, actor: Actor) -> Self {
+        Self {
+            inner: self.inner.clone(),
+            store: actor.store(&self.inner.accounts_store),
+            actor: Arc::new(actor),
+        }
+    }
+
+    /// Who this state acts for (the local owner for the server's own work).
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    /// The accounts.
+    pub fn accounts(&self) -> &Accounts {
+        &self.inner.accounts
     }
 
     /// Push notices (off unless configured).
     pub fn notifier(&self) -> &Notifier {
-        &self.0.notifier
+        &self.inner.notifier
     }
 
     /// Stops a run and remembers that it was an interrupt (completed), not an abort (error).
@@ -208,7 +262,7 @@ impl AppState {
         let Some(cancel) = running.get(session_id) else {
             return false;
         };
-        self.0
+        self.inner
             .interrupted
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -219,7 +273,7 @@ impl AppState {
 
     /// Whether a stopped run was interrupted (and forgets it).
     pub fn take_interrupted(&self, session_id: &str) -> bool {
-        self.0
+        self.inner
             .interrupted
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -228,37 +282,37 @@ impl AppState {
 
     /// The MCP connections of the server.
     pub fn tools(&self) -> &Arc<ToolHost> {
-        &self.0.tools
+        &self.inner.tools
     }
 
-    /// The store.
+    /// The store, seen as [`AppState::actor`] sees it.
     pub fn store(&self) -> &Store {
-        &self.0.store
+        &self.store
     }
 
     /// The options.
     pub fn options(&self) -> &ServerOptions {
-        &self.0.options
+        &self.inner.options
     }
 
     /// Seconds since start.
     pub fn uptime(&self) -> u64 {
-        self.0.started.elapsed().as_secs()
+        self.inner.started.elapsed().as_secs()
     }
 
     /// Cancelled when the server shuts down.
     pub fn shutdown_token(&self) -> CancellationToken {
-        self.0.shutdown.clone()
+        self.inner.shutdown.clone()
     }
 
     /// The client for a request: the caller's key if it sent one, else the server's.
     pub fn client_for(&self, caller_key: Option<&str>) -> Option<Client> {
         match caller_key {
-            Some(k) => Some(self.0.client.with_api_key(k)),
+            Some(k) => Some(self.inner.client.with_api_key(k)),
             // with a lookup, what it finds now is the key (none after `auth logout`)
             None => match self.own_key() {
-                Some(found) => found.map(|k| self.0.client.with_api_key(&k)),
-                None if self.0.has_own_key => Some(self.0.client.clone()),
+                Some(found) => found.map(|k| self.inner.client.with_api_key(&k)),
+                None if self.inner.has_own_key => Some(self.inner.client.clone()),
                 None => None,
             },
         }
@@ -267,7 +321,7 @@ impl AppState {
     /// Makes the server look its own key up again (at most every few seconds), so a key
     /// stored with `clauded auth login` after the start is used without a restart.
     pub fn set_key_lookup(&self, lookup: KeyLookup) {
-        let mut c = self.0.own_key.lock().unwrap_or_else(|p| p.into_inner());
+        let mut c = self.inner.own_key.lock().unwrap_or_else(|p| p.into_inner());
         *c = KeyCache {
             lookup: Some(lookup),
             ..Default::default()
@@ -277,7 +331,7 @@ impl AppState {
     /// The server's own key as the lookup finds it; None when no lookup is set.
     fn own_key(&self) -> Option<Option<String>> {
         let lookup = {
-            let c = self.0.own_key.lock().unwrap_or_else(|p| p.into_inner());
+            let c = self.inner.own_key.lock().unwrap_or_else(|p| p.into_inner());
             match (&c.lookup, c.checked) {
                 (None, _) => return None,
                 (Some(_), Some(at)) if at.elapsed() < KEY_TTL => return Some(c.key.clone()),
@@ -286,14 +340,14 @@ impl AppState {
         };
         // outside the lock: a keyring read may take a moment
         let key = lookup();
-        let mut c = self.0.own_key.lock().unwrap_or_else(|p| p.into_inner());
+        let mut c = self.inner.own_key.lock().unwrap_or_else(|p| p.into_inner());
         c.key = key.clone();
         c.checked = Some(Instant::now());
         Some(key)
     }
 
     fn running(&self) -> std::sync::MutexGuard<'_, HashMap<String, CancellationToken>> {
-        self.0.running.lock().unwrap_or_else(|p| p.into_inner())
+        self.inner.running.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Registers a turn for a session and takes its lease; `Busy` when a turn runs already,
@@ -307,7 +361,7 @@ impl AppState {
                     holder: "this server".into(),
                 });
             }
-            let cancel = self.0.shutdown.child_token();
+            let cancel = self.inner.shutdown.child_token();
             map.insert(session_id.to_owned(), cancel.clone());
             cancel
         };

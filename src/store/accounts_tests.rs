@@ -102,7 +102,7 @@ async fn users_are_made_found_changed_and_deleted() {
         assert!(s.delete_user("ub").await.unwrap());
         assert!(!s.delete_user("ub").await.unwrap());
         assert!(missing(s.unscoped().session("b-s").await));
-        assert_eq!(s.login("h1").await.unwrap(), None);
+        assert_eq!(s.login("h1", unix_ms()).await.unwrap(), None);
         assert_eq!(s.api_key_user("kh1").await.unwrap(), None);
         assert_eq!(s.user_count().await.unwrap(), 1);
     }
@@ -269,19 +269,24 @@ async fn logins_expire_slide_and_end() {
             expires_ms: soon,
         };
         s.create_login(&login).await.unwrap();
-        let (l, u) = s.login("hash-1").await.unwrap().unwrap();
+        let (l, u) = s.login("hash-1", unix_ms()).await.unwrap().unwrap();
         assert_eq!((l, u.id.as_str()), (login.clone(), "ua"));
         s.extend_login("hash-1", soon + 1000).await.unwrap();
         assert_eq!(
-            s.login("hash-1").await.unwrap().unwrap().0.expires_ms,
+            s.login("hash-1", unix_ms())
+                .await
+                .unwrap()
+                .unwrap()
+                .0
+                .expires_ms,
             soon + 1000
         );
-        assert_eq!(s.account_stats().await.unwrap().active_sessions, 1);
+        assert_eq!(s.account_stats(unix_ms()).await.unwrap().active_sessions, 1);
         // expired: not a login, not counted
         s.extend_login("hash-1", unix_ms() - 1).await.unwrap();
-        assert_eq!(s.login("hash-1").await.unwrap(), None);
+        assert_eq!(s.login("hash-1", unix_ms()).await.unwrap(), None);
         assert_eq!(
-            s.account_stats().await.unwrap(),
+            s.account_stats(unix_ms()).await.unwrap(),
             AccountStats {
                 total_users: 1,
                 total_admins: 1,
@@ -294,8 +299,8 @@ async fn logins_expire_slide_and_end() {
         })
         .await
         .unwrap();
-        assert!(s.delete_login("hash-2").await.unwrap());
-        assert_eq!(s.login("hash-2").await.unwrap(), None);
+        assert!(s.delete_login("hash-2", unix_ms()).await.unwrap());
+        assert_eq!(s.login("hash-2", unix_ms()).await.unwrap(), None);
     }
 }
 

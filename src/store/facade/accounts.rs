@@ -127,15 +127,16 @@ impl Store {
         )
     }
 
-    /// The login with this id (a token's hash) and its user, unless expired.
-    pub async fn login(&self, id: &str) -> Result<Option<(Login, User)>> {
+    /// The login with this id (a token's hash) and its user, unless expired at `now_ms`
+    /// (unix milliseconds: the caller's clock).
+    pub async fn login(&self, id: &str, now_ms: i64) -> Result<Option<(Login, User)>> {
         on!(
             self,
             {
                 let id_ = id.to_owned();
-                move |d: &sqlite::Db| d.login(&id_)
+                move |d: &sqlite::Db| d.login(&id_, now_ms)
             },
-            |p| p.login(id)
+            |p| p.login(id, now_ms)
         )
     }
 
@@ -151,15 +152,15 @@ impl Store {
         )
     }
 
-    /// Ends a login (and clears expired ones). True if something went.
-    pub async fn delete_login(&self, id: &str) -> Result<bool> {
+    /// Ends a login (and clears those expired at `now_ms`). True if something went.
+    pub async fn delete_login(&self, id: &str, now_ms: i64) -> Result<bool> {
         on!(
             self,
             {
                 let id_ = id.to_owned();
-                move |d: &sqlite::Db| d.delete_login(&id_)
+                move |d: &sqlite::Db| d.delete_login(&id_, now_ms)
             },
-            |p| p.delete_login(id)
+            |p| p.delete_login(id, now_ms)
         )
     }
 
@@ -212,9 +213,12 @@ impl Store {
         )
     }
 
-    /// Users, admins and live logins.
-    pub async fn account_stats(&self) -> Result<AccountStats> {
-        on!(self, { move |d: &sqlite::Db| d.account_stats() }, |p| p
-            .account_stats())
+    /// Users, admins and logins live at `now_ms`.
+    pub async fn account_stats(&self, now_ms: i64) -> Result<AccountStats> {
+        on!(
+            self,
+            { move |d: &sqlite::Db| d.account_stats(now_ms) },
+            |p| p.account_stats(now_ms)
+        )
     }
 }

@@ -7,7 +7,7 @@ use crate::store::accounts::{
 };
 use crate::store::{
     AccountStats, ApiKey, LOCAL_OWNER, Login, NewApiKey, NewUser, Result, User, UserSettings,
-    UserUpdate, exists, not_found, now, unix_ms,
+    UserUpdate, exists, not_found, now,
 };
 use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
@@ -230,12 +230,12 @@ impl Db {
     }
 
     /// See [`Store::login`](crate::store::Store::login).
-    pub async fn login(&self, id: &str) -> Result<Option<(Login, User)>> {
+    pub async fn login(&self, id: &str, now_ms: i64) -> Result<Option<(Login, User)>> {
         let c = self.client().await?;
         let Some(r) = row(
             &c,
             "SELECT id, user_id, created_at, expires_ms FROM logins WHERE id = $1 AND expires_ms > $2",
-            &[&id, &unix_ms()],
+            &[&id, &now_ms],
         )
         .await?
         else {
@@ -263,12 +263,12 @@ impl Db {
     }
 
     /// See [`Store::delete_login`](crate::store::Store::delete_login).
-    pub async fn delete_login(&self, id: &str) -> Result<bool> {
+    pub async fn delete_login(&self, id: &str, now_ms: i64) -> Result<bool> {
         let c = self.client().await?;
         Ok(exec(
             &c,
             "DELETE FROM logins WHERE id = $1 OR expires_ms <= $2",
-            &[&id, &unix_ms()],
+            &[&id, &now_ms],
         )
         .await?
             > 0)
@@ -352,9 +352,9 @@ impl Db {
     }
 
     /// See [`Store::account_stats`](crate::store::Store::account_stats).
-    pub async fn account_stats(&self) -> Result<AccountStats> {
+    pub async fn account_stats(&self, now_ms: i64) -> Result<AccountStats> {
         let c = self.client().await?;
-        let r = one(&c, ACCOUNT_STATS, &[&unix_ms()]).await?;
+        let r = one(&c, ACCOUNT_STATS, &[&now_ms]).await?;
         Ok(AccountStats {
             total_users: get(&r, 0)?,
             total_admins: get(&r, 1)?,

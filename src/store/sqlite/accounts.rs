@@ -7,7 +7,7 @@ use crate::store::accounts::{
 };
 use crate::store::{
     AccountStats, ApiKey, LOCAL_OWNER, Login, NewApiKey, NewUser, Result, User, UserSettings,
-    UserUpdate, not_found, now, unix_ms,
+    UserUpdate, not_found, now,
 };
 use rusqlite::{OptionalExtension, Row, params};
 
@@ -184,12 +184,12 @@ impl Db {
     }
 
     /// See [`Store::login`](crate::store::Store::login).
-    pub fn login(&self, id: &str) -> Result<Option<(Login, User)>> {
+    pub fn login(&self, id: &str, now_ms: i64) -> Result<Option<(Login, User)>> {
         let conn = self.conn();
         let login = conn
             .query_row(
                 "SELECT id, user_id, created_at, expires_ms FROM logins WHERE id = ?1 AND expires_ms > ?2",
-                params![id, unix_ms()],
+                params![id, now_ms],
                 |r| {
                     Ok(Login {
                         id: r.get(0)?,
@@ -225,11 +225,11 @@ impl Db {
     }
 
     /// See [`Store::delete_login`](crate::store::Store::delete_login).
-    pub fn delete_login(&self, id: &str) -> Result<bool> {
+    pub fn delete_login(&self, id: &str, now_ms: i64) -> Result<bool> {
         self.write(|tx| {
             Ok(tx.execute(
                 "DELETE FROM logins WHERE id = ?1 OR expires_ms <= ?2",
-                params![id, unix_ms()],
+                params![id, now_ms],
             )? > 0)
         })
     }
@@ -303,8 +303,8 @@ impl Db {
     }
 
     /// See [`Store::account_stats`](crate::store::Store::account_stats).
-    pub fn account_stats(&self) -> Result<AccountStats> {
-        Ok(self.conn().query_row(ACCOUNT_STATS, [unix_ms()], |r| {
+    pub fn account_stats(&self, now_ms: i64) -> Result<AccountStats> {
+        Ok(self.conn().query_row(ACCOUNT_STATS, [now_ms], |r| {
             Ok(AccountStats {
                 total_users: r.get(0)?,
                 total_admins: r.get(1)?,
