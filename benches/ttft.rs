@@ -89,6 +89,10 @@ async fn main() {
         max_connections: 0,
         tools: Default::default(),
         notify: None,
+        secrets: clauded::crypto::SecretBox::random(),
+        accounts: Default::default(),
+        clock: Default::default(),
+        trusted_proxies: vec![],
     };
     let state = AppState::new(store, client, true, options);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -55,6 +55,10 @@ impl Default for Setup {
                 max_connections: 0,
                 tools: Default::default(),
                 notify: None,
+                secrets: clauded::crypto::SecretBox::random(),
+                accounts: Default::default(),
+                clock: Default::default(),
+                trusted_proxies: vec![],
             },
         }
     }
