@@ -748,6 +748,25 @@ impl Accounts {
         })
     }
 
+    /// A user's Claude OAuth credential without its tokens (expiry, scopes, plan), to show.
+    pub fn claude_auth_metadata(
+        &self,
+        user: &User,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, AccountError> {
+        let Some(sealed) = &user.claude_auth else {
+            return Ok(Default::default());
+        };
+        let text = self
+            .0
+            .secrets
+            .open(sealed)
+            .map_err(|e| AccountError::Sealed(e.to_string()))?;
+        let mut m: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(&text).unwrap_or_default();
+        m.retain(|k, _| !k.to_ascii_lowercase().contains("token"));
+        Ok(m)
+    }
+
     // ---- admin ----
 
     /// Every user.

@@ -2,7 +2,7 @@
 //! each API's shape, and one log line per request.
 
 use super::error::{ApiError, Family};
-use super::state::{AppState, ServerOptions};
+use super::state::ServerOptions;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, Uri, header};
 use axum::middleware::Next;
@@ -52,7 +52,7 @@ pub fn rewrite_path(mut req: Request) -> Request {
     req
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub(super) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     let mut diff = a.len() ^ b.len();
     for i in 0..a.len().max(b.len()) {
         diff |= (a.get(i).copied().unwrap_or(0) ^ b.get(i).copied().unwrap_or(0xff)) as usize;
@@ -60,7 +60,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     diff == 0
 }
 
-fn presented_key(req: &Request) -> Option<String> {
+pub(super) fn presented_key(req: &Request) -> Option<String> {
     let h = req.headers();
     h.get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -71,33 +71,6 @@ fn presented_key(req: &Request) -> Option<String> {
         .or_else(|| h.get("x-api-key").and_then(|v| v.to_str().ok()))
         .map(|v| v.trim().to_owned())
         .filter(|v| !v.is_empty())
-}
-
-/// With a server token: every route it wraps needs it (the public ones are merged in outside
-/// this layer, next to the routes). Without one: a bearer that looks like an Anthropic key
-/// becomes the upstream key for this request.
-pub async fn auth(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let presented = presented_key(&req);
-    let caller_key = match &state.options().token {
-        Some(token) => {
-            let ok = presented
-                .as_deref()
-                .is_some_and(|p| constant_time_eq(p.as_bytes(), token.as_bytes()));
-            if !ok {
-                return ApiError::new(
-                    axum::http::StatusCode::UNAUTHORIZED,
-                    "authentication_error",
-                    "this server needs `Authorization: Bearer <token>` (or `x-api-key`) with the token it was started with",
-                )
-                .code("invalid_api_key")
-                .into_family_response(Family::of_request(req.uri().path(), req.headers()));
-            }
-            None
-        }
-        None => presented.filter(|p| p.starts_with("sk-ant-")),
-    };
-    req.extensions_mut().insert(CallerKey(caller_key));
-    next.run(req).await
 }
 
 /// The route pattern that answered a request, carried out on the response for the log layer
@@ -279,9 +252,15 @@ impl Guard {
             })
     }
 
+    /// The server's token or a user's API key: a header no page can send to another site
+    /// without passing CORS first (the key itself is checked by `identity::identify`).
     fn has_token(&self, req: &Request) -> bool {
-        self.token.as_deref().is_some_and(|t| {
-            presented_key(req).is_some_and(|p| constant_time_eq(p.as_bytes(), t.as_bytes()))
+        presented_key(req).is_some_and(|p| {
+            p.starts_with(crate::engine::accounts::KEY_PREFIX)
+                || self
+                    .token
+                    .as_deref()
+                    .is_some_and(|t| constant_time_eq(p.as_bytes(), t.as_bytes()))
         })
     }
 

@@ -9,6 +9,7 @@
 pub mod demo;
 mod error;
 mod extract;
+pub(crate) mod identity;
 mod layers;
 mod routes;
 mod sse;
@@ -141,17 +142,85 @@ pub fn router(state: AppState) -> Router {
             "/api/internal/sessions/{id}/interrupt",
             post(routes::webedt::interrupt),
         )
-        .route("/metrics", get(routes::metrics::scrape))
         .route("/openapi.json", get(routes::openapi::document))
-        .route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            layers::auth,
-        ));
+        .route("/api/auth/logout", post(routes::auth::logout))
+        .route("/api/auth/session", get(routes::auth::session))
+        .route(
+            "/api/user/api-keys",
+            get(routes::user::list_keys).post(routes::user::create_key),
+        )
+        .route(
+            "/api/user/api-keys/{id}",
+            axum::routing::delete(routes::user::delete_key),
+        )
+        .route(
+            "/api/user/claude-auth",
+            post(routes::user::set_claude_auth).delete(routes::user::clear_claude_auth),
+        )
+        .route(
+            "/api/user/anthropic-key",
+            post(routes::user::set_anthropic_key).delete(routes::user::clear_anthropic_key),
+        )
+        .route(
+            "/api/user/preferred-provider",
+            post(routes::user::preferred_provider),
+        )
+        .route(
+            "/api/user/preferred-model",
+            post(routes::user::preferred_model),
+        )
+        .route(
+            "/api/user/chat-verbosity",
+            post(routes::user::chat_verbosity),
+        )
+        .route(
+            "/api/user/default-landing-page",
+            post(routes::user::default_landing_page),
+        )
+        .route(
+            "/api/user/image-resize-setting",
+            post(routes::user::image_resize),
+        )
+        .route("/api/user/display-name", post(routes::user::display_name))
+        .route(
+            "/api/user/voice-command-keywords",
+            post(routes::user::voice_keywords),
+        )
+        .route_layer(axum::middleware::from_fn(identity::require));
+    let admin = Router::new()
+        .route(
+            "/api/admin/users",
+            get(routes::admin::list).post(routes::admin::create),
+        )
+        .route(
+            "/api/admin/users/{id}",
+            get(routes::admin::one)
+                .patch(routes::admin::update)
+                .delete(routes::admin::remove),
+        )
+        .route(
+            "/api/admin/users/{id}/impersonate",
+            post(routes::admin::impersonate),
+        )
+        .route("/api/admin/stats", get(routes::admin::stats))
+        // the whole server's counts
+        .route("/metrics", get(routes::metrics::scrape))
+        .route_layer(axum::middleware::from_fn(identity::require_admin));
+    // no login needed to log in
+    let auth = Router::new()
+        .route("/api/auth/register", post(routes::auth::register))
+        .route("/api/auth/login", post(routes::auth::login));
     let inner = public
+        .merge(auth)
         .merge(protected)
+        .merge(admin)
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(axum::middleware::from_fn(layers::note_route))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            identity::identify,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             guard.clone(),
             layers::cross_site_guard,
@@ -273,7 +342,7 @@ async fn accept_loop(
                 }
             }
         };
-        let (tcp, _) = tokio::select! {
+        let (tcp, peer) = tokio::select! {
             r = listener.accept() => match r {
                 Ok(c) => c,
                 Err(e) => {
@@ -288,7 +357,15 @@ async fn accept_loop(
         // SSE frames are small writes: without TCP_NODELAY, Nagle and delayed ACKs hold the
         // second frame ~40 ms (measured in benches/ttft.rs)
         let _ = tcp.set_nodelay(true);
-        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let service = hyper_util::service::TowerToHyperService::new(
+            tower::util::MapRequestLayer::new(
+                move |mut r: axum::http::Request<hyper::body::Incoming>| {
+                    r.extensions_mut().insert(identity::PeerAddr(peer));
+                    r
+                },
+            )
+            .layer(app.clone()),
+        );
         let conn = http.serve_connection(TokioIo::new(tcp), service);
         let conn = graceful.watch(conn);
         tokio::spawn(async move {

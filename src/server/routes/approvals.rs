@@ -5,13 +5,13 @@
 
 use super::mcp::decision_of;
 use crate::engine::approvals;
-use crate::server::AppState;
 use crate::server::error::ApiError;
 use crate::server::extract::{ApiJson, IdPath};
+use crate::server::identity::Me;
 use crate::server::sse::{self, Frame};
 use crate::store::{Approval, NewApproval};
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
@@ -26,7 +26,7 @@ pub struct Pending {
 }
 
 /// `GET /v1/approvals`: requests still waiting, newest first.
-pub async fn list(State(st): State<AppState>) -> Result<Json<Pending>, ApiError> {
+pub async fn list(Me(st): Me) -> Result<Json<Pending>, ApiError> {
     let data = st.store().pending_approvals().await?;
     Ok(Json(Pending {
         object: "list",
@@ -44,7 +44,7 @@ pub struct AnswerBody {
 
 /// `POST /v1/approvals/{id}`: answers once; a second answer is 409.
 pub async fn answer(
-    State(st): State<AppState>,
+    Me(st): Me,
     IdPath(id): IdPath,
     ApiJson(b): ApiJson<AnswerBody>,
 ) -> Result<Json<Approval>, ApiError> {
@@ -63,11 +63,7 @@ pub struct StreamQuery {
 
 /// `GET /v1/approvals/stream`: `approval_request` and `approval_resolved` frames (with `id:`
 /// lines), from after `Last-Event-ID`, then live.
-pub async fn stream(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-    Query(q): Query<StreamQuery>,
-) -> Response {
+pub async fn stream(Me(st): Me, headers: HeaderMap, Query(q): Query<StreamQuery>) -> Response {
     let mut after = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
@@ -170,7 +166,7 @@ pub struct HookDecision {
 /// for the phone, answers allow or deny; no answer in time is no verdict (`{}`), and the agent
 /// asks locally as usual.
 pub async fn permission_request(
-    State(st): State<AppState>,
+    Me(st): Me,
     Query(q): Query<HookQuery>,
     ApiJson(input): ApiJson<HookInput>,
 ) -> Result<Json<HookOutput>, ApiError> {

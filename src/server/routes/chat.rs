@@ -16,6 +16,7 @@ use crate::openai::{
 use crate::server::AppState;
 use crate::server::error::ApiError;
 use crate::server::extract::{ApiJson, IdPath, parse};
+use crate::server::identity::Me;
 use crate::server::layers::CallerKey;
 use crate::server::sse::{self, Frame, FrameTx};
 use crate::server::state::TurnGuard;
@@ -31,7 +32,7 @@ use std::sync::Arc;
 
 /// Both modes on one route.
 pub async fn completions(
-    State(st): State<AppState>,
+    Me(st): Me,
     Extension(key): Extension<CallerKey>,
     ApiJson(body): ApiJson<Value>,
 ) -> Response {
@@ -608,7 +609,9 @@ pub async fn status(
 }
 
 /// `DELETE /v1/chat/completions/{session_id}`: stops a running turn; idempotent.
-pub async fn stop(State(st): State<AppState>, IdPath(sid): IdPath) -> Json<Value> {
-    let was_running = st.stop_anywhere(&sid, false).await;
+pub async fn stop(Me(st): Me, IdPath(sid): IdPath) -> Json<Value> {
+    // another user's session is as one that never existed
+    let theirs = st.store().session(&sid).await.is_ok();
+    let was_running = theirs && st.stop_anywhere(&sid, false).await;
     success(json!({"session_id": sid, "status": "stopped", "was_running": was_running}))
 }

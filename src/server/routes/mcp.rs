@@ -5,9 +5,10 @@ use crate::mcp::sanitize_tool_name;
 use crate::server::AppState;
 use crate::server::error::ApiError;
 use crate::server::extract::ApiJson;
+use crate::server::identity::Me;
 use crate::store::{McpServerRow, NewMcpServer};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -82,7 +83,7 @@ async fn server_json(st: &AppState, row: &McpServerRow) -> Value {
 }
 
 /// `GET /v1/mcp/servers`.
-pub async fn list(State(st): State<AppState>) -> Result<Json<Value>, ApiError> {
+pub async fn list(Me(st): Me) -> Result<Json<Value>, ApiError> {
     let rows = st.store().mcp_servers().await?;
     // all at once: the listing takes as long as the slowest server, at most STATUS_WAIT
     let servers: Vec<Value> =
@@ -114,7 +115,7 @@ pub struct NewServerBody {
 
 /// Registers a server.
 pub async fn create(
-    State(st): State<AppState>,
+    Me(st): Me,
     ApiJson(b): ApiJson<NewServerBody>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     if b.name.is_empty()
@@ -177,10 +178,7 @@ pub async fn create(
 }
 
 /// Removes a server (built-ins cannot be removed).
-pub async fn remove(
-    State(st): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+pub async fn remove(Me(st): Me, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
     let row = st.store().mcp_server(&id).await?;
     if row.is_builtin() {
         return Err(ApiError::bad_request(
@@ -195,10 +193,7 @@ pub async fn remove(
 }
 
 /// A server's tools.
-pub async fn tools(
-    State(st): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+pub async fn tools(Me(st): Me, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
     let row = st.store().mcp_server(&id).await?;
     let tools = st.tools().server_tools(&row).await.map_err(|e| {
         ApiError::new(
@@ -241,7 +236,7 @@ async fn toggle(st: AppState, id: String, b: Toggle, on: bool) -> Result<Json<Va
 
 /// `POST /v1/mcp/servers/{id}/enable`.
 pub async fn enable(
-    State(st): State<AppState>,
+    Me(st): Me,
     Path(id): Path<String>,
     body: Option<Json<Toggle>>,
 ) -> Result<Json<Value>, ApiError> {
@@ -250,7 +245,7 @@ pub async fn enable(
 
 /// `POST /v1/mcp/servers/{id}/disable`.
 pub async fn disable(
-    State(st): State<AppState>,
+    Me(st): Me,
     Path(id): Path<String>,
     body: Option<Json<Toggle>>,
 ) -> Result<Json<Value>, ApiError> {
@@ -343,7 +338,7 @@ async fn execute_named(
 
 /// `POST /v1/tools/execute`.
 pub async fn execute(
-    State(st): State<AppState>,
+    Me(st): Me,
     ApiJson(b): ApiJson<ExecuteBody>,
 ) -> Result<Json<Value>, ApiError> {
     execute_named(
@@ -369,7 +364,7 @@ pub struct ExecuteById {
 
 /// `POST /v1/mcp/tools/{id}/execute`, where the id is the `server__tool` name.
 pub async fn execute_by_id(
-    State(st): State<AppState>,
+    Me(st): Me,
     Path(id): Path<String>,
     ApiJson(b): ApiJson<ExecuteById>,
 ) -> Result<Json<Value>, ApiError> {
@@ -379,7 +374,7 @@ pub async fn execute_by_id(
 /// `POST /v1/sessions/{id}/tools`: `{"tools":[...],"priority":n}` or
 /// `{"enabled_servers":[...],"enabled_tools":[...],"priority":[...]}`.
 pub async fn session_tools(
-    State(st): State<AppState>,
+    Me(st): Me,
     Path(sid): Path<String>,
     ApiJson(b): ApiJson<Value>,
 ) -> Result<Json<Value>, ApiError> {
@@ -430,7 +425,7 @@ pub struct ApprovalBody {
 
 /// `POST /v1/sessions/{id}/approvals/{tool_use_id}`: answers a waiting tool call.
 pub async fn approve(
-    State(st): State<AppState>,
+    Me(st): Me,
     Path((sid, tool_use_id)): Path<(String, String)>,
     ApiJson(b): ApiJson<ApprovalBody>,
 ) -> Result<Json<Value>, ApiError> {

@@ -7,9 +7,10 @@ use crate::engine::{TurnContext, passthrough};
 use crate::server::AppState;
 use crate::server::error::{ApiError, Family};
 use crate::server::extract::require_json;
+use crate::server::identity::Me;
 use crate::server::layers::CallerKey;
 use axum::body::{Body, Bytes};
-use axum::extract::{RawQuery, State};
+use axum::extract::RawQuery;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
@@ -85,7 +86,7 @@ fn with_query(path: &str, query: Option<String>) -> String {
 
 /// `POST /v1/messages[?query]`.
 pub async fn messages(
-    State(st): State<AppState>,
+    Me(st): Me,
     Extension(key): Extension<CallerKey>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
@@ -96,7 +97,7 @@ pub async fn messages(
 
 /// `POST /v1/messages/count_tokens[?query]`.
 pub async fn count_tokens(
-    State(st): State<AppState>,
+    Me(st): Me,
     Extension(key): Extension<CallerKey>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,

@@ -1,6 +1,8 @@
 //! Handlers, one file per resource, and the JSON shapes they share.
 
+pub mod admin;
 pub mod approvals;
+pub mod auth;
 pub mod chat;
 pub mod health;
 pub mod mcp;
@@ -11,6 +13,7 @@ pub mod openapi;
 pub mod projects;
 pub mod responses;
 pub mod sessions;
+pub mod user;
 pub mod webedt;
 
 use super::error::ApiError;

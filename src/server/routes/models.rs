@@ -5,8 +5,9 @@ use crate::engine;
 use crate::pricing;
 use crate::server::AppState;
 use crate::server::error::ApiError;
+use crate::server::identity::Me;
 use crate::server::layers::CallerKey;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::{Extension, Json};
 use serde_json::{Value, json};
 
@@ -54,7 +55,7 @@ pub struct AnthropicModelList {
 
 /// The OpenAI list shape; Anthropic's for clients that send `anthropic-version`.
 pub async fn list(
-    State(st): State<AppState>,
+    Me(st): Me,
     Extension(key): Extension<CallerKey>,
     headers: axum::http::HeaderMap,
 ) -> axum::response::Response {
@@ -84,7 +85,7 @@ pub async fn list(
 
 /// One model; ids are passed through, so any `claude-*` id is answered.
 pub async fn one(
-    State(st): State<AppState>,
+    Me(st): Me,
     Extension(key): Extension<CallerKey>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
@@ -102,10 +103,7 @@ pub async fn one(
 }
 
 /// What the iOS app's new-session screen needs (never empty).
-pub async fn capabilities(
-    State(st): State<AppState>,
-    Extension(key): Extension<CallerKey>,
-) -> Json<Value> {
+pub async fn capabilities(Me(st): Me, Extension(key): Extension<CallerKey>) -> Json<Value> {
     let caps: Vec<Value> = models(&st, &key)
         .await
         .iter()

@@ -1,18 +1,17 @@
 //! `/v1/projects`.
 
 use super::{project_json, success};
-use crate::server::AppState;
 use crate::server::error::ApiError;
 use crate::server::extract::{ApiJson, IdPath};
+use crate::server::identity::Me;
 use crate::store::NewProject;
 use axum::Json;
-use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 /// A bare array of projects.
-pub async fn list(State(st): State<AppState>) -> Result<Json<Value>, ApiError> {
+pub async fn list(Me(st): Me) -> Result<Json<Value>, ApiError> {
     let list = st.store().projects().await?;
     Ok(Json(Value::Array(list.iter().map(project_json).collect())))
 }
@@ -31,7 +30,7 @@ pub struct NewProjectBody {
 
 /// Creates a project.
 pub async fn create(
-    State(st): State<AppState>,
+    Me(st): Me,
     ApiJson(b): ApiJson<NewProjectBody>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     if b.name.trim().is_empty() {
@@ -61,16 +60,13 @@ pub async fn create(
 }
 
 /// One project.
-pub async fn one(State(st): State<AppState>, IdPath(id): IdPath) -> Result<Json<Value>, ApiError> {
+pub async fn one(Me(st): Me, IdPath(id): IdPath) -> Result<Json<Value>, ApiError> {
     let p = st.store().project(&id).await?;
     Ok(Json(project_json(&p)))
 }
 
 /// Deletes a project and its sessions; 200 `{"success":true}`.
-pub async fn remove(
-    State(st): State<AppState>,
-    IdPath(id): IdPath,
-) -> Result<Json<Value>, ApiError> {
+pub async fn remove(Me(st): Me, IdPath(id): IdPath) -> Result<Json<Value>, ApiError> {
     let id2 = id.clone();
     if !st.store().delete_project(&id2).await? {
         return Err(ApiError::not_found("project", &id));

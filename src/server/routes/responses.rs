@@ -7,9 +7,9 @@ use crate::openai::{ResponsesRequest, ResponsesTranslator, responses_to_anthropi
 use crate::server::AppState;
 use crate::server::error::ApiError;
 use crate::server::extract::{ApiJson, IdPath};
+use crate::server::identity::Me;
 use crate::server::layers::CallerKey;
 use crate::server::sse::{self, Frame};
-use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 
@@ -23,7 +23,7 @@ fn frame(e: crate::openai::ResponseEvent) -> Frame {
 
 /// `POST /v1/responses`.
 pub async fn create(
-    State(st): State<AppState>,
+    Me(st): Me,
     Extension(key): Extension<CallerKey>,
     ApiJson(mut req): ApiJson<ResponsesRequest>,
 ) -> Result<Response, ApiError> {
@@ -109,10 +109,7 @@ pub async fn create(
 }
 
 /// `GET /v1/responses/{id}`: a stored response as it was sent.
-pub async fn get(
-    State(st): State<AppState>,
-    IdPath(id): IdPath,
-) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn get(Me(st): Me, IdPath(id): IdPath) -> Result<Json<serde_json::Value>, ApiError> {
     match st.store().stored_response(&id).await? {
         Some(r) => Ok(Json(r.response)),
         None => Err(ApiError::not_found("response", &id)),

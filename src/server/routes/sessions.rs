@@ -4,12 +4,12 @@ use super::chat::{refused, run_session_turn};
 use super::{session_json, success};
 use crate::anthropic::ContentBlock;
 use crate::engine::{TurnContext, TurnOptions};
-use crate::server::AppState;
 use crate::server::error::ApiError;
 use crate::server::extract::{ApiJson, IdPath};
+use crate::server::identity::Me;
 use crate::server::layers::CallerKey;
 use crate::store::{NewMessage, NewSession, SessionFilter, StoredMessage};
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
@@ -26,10 +26,7 @@ pub struct ListQuery {
 }
 
 /// A bare array of sessions, most recent first.
-pub async fn list(
-    State(st): State<AppState>,
-    Query(q): Query<ListQuery>,
-) -> Result<Json<Value>, ApiError> {
+pub async fn list(Me(st): Me, Query(q): Query<ListQuery>) -> Result<Json<Value>, ApiError> {
     let filter = SessionFilter {
         project_id: q.project_id.filter(|p| !p.is_empty()),
         limit: q.limit,
@@ -62,7 +59,7 @@ pub struct NewSessionBody {
 
 /// Creates a session (in the default project when none is named).
 pub async fn create(
-    State(st): State<AppState>,
+    Me(st): Me,
     ApiJson(b): ApiJson<NewSessionBody>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let project_id = b
@@ -95,16 +92,13 @@ pub async fn create(
 }
 
 /// One session.
-pub async fn one(State(st): State<AppState>, IdPath(id): IdPath) -> Result<Json<Value>, ApiError> {
+pub async fn one(Me(st): Me, IdPath(id): IdPath) -> Result<Json<Value>, ApiError> {
     let s = st.store().session(&id).await?;
     Ok(Json(session_json(&s, st.is_running(&s.id))))
 }
 
 /// Deletes a session (stopping its turn first).
-pub async fn remove(
-    State(st): State<AppState>,
-    IdPath(id): IdPath,
-) -> Result<Json<Value>, ApiError> {
+pub async fn remove(Me(st): Me, IdPath(id): IdPath) -> Result<Json<Value>, ApiError> {
     st.stop_anywhere(&id, false).await;
     let id2 = id.clone();
     if !st.store().delete_session(&id2).await? {
@@ -114,7 +108,7 @@ pub async fn remove(
 }
 
 /// Totals, camelCase and snake_case.
-pub async fn stats(State(st): State<AppState>) -> Result<Json<Value>, ApiError> {
+pub async fn stats(Me(st): Me) -> Result<Json<Value>, ApiError> {
     let s = st.store().session_stats().await?;
     let active = st.running_count();
     Ok(Json(json!({
@@ -150,7 +144,7 @@ pub struct MessagesQuery {
 
 /// A session's messages in order.
 pub async fn messages(
-    State(st): State<AppState>,
+    Me(st): Me,
     IdPath(id): IdPath,
     Query(q): Query<MessagesQuery>,
 ) -> Result<Json<Value>, ApiError> {
@@ -205,7 +199,7 @@ fn user_content(v: Option<Value>) -> Result<Vec<ContentBlock>, ApiError> {
 
 /// Appends a user message and answers it (streamed with `stream: true`); `reply: false` only stores.
 pub async fn post_message(
-    State(st): State<AppState>,
+    Me(st): Me,
     Extension(key): Extension<CallerKey>,
     IdPath(id): IdPath,
     ApiJson(b): ApiJson<PostMessage>,

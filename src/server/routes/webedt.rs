@@ -9,10 +9,11 @@ use crate::engine::{TurnContext, TurnEvent};
 use crate::server::AppState;
 use crate::server::error::{ApiError, Family, WebedtError};
 use crate::server::extract::require_json;
+use crate::server::identity::Me;
 use crate::server::layers::CallerKey;
 use crate::server::sse::{self, Frame, FrameTx};
 use crate::store::Session;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
@@ -105,7 +106,7 @@ fn truthy(v: &Option<Value>) -> bool {
 
 /// `POST /api/execute-remote`.
 pub async fn execute_post(
-    State(st): State<AppState>,
+    Me(st): Me,
     Extension(key): Extension<CallerKey>,
     headers: HeaderMap,
     body: axum::body::Bytes,
@@ -121,7 +122,7 @@ pub async fn execute_post(
 
 /// `GET /api/execute-remote?userRequest=...&github={...}`.
 pub async fn execute_get(
-    State(st): State<AppState>,
+    Me(st): Me,
     Extension(key): Extension<CallerKey>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
@@ -534,7 +535,7 @@ async fn replay_then_live(
 
 /// `GET /api/sessions/{id}/events/stream` (and `/stream`).
 pub async fn events_stream(
-    State(st): State<AppState>,
+    Me(st): Me,
     Path(id): Path<String>,
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
@@ -556,7 +557,7 @@ pub async fn events_stream(
 
 /// `GET /api/resume/{id}`: WebEDT's markers around the replay.
 pub async fn resume(
-    State(st): State<AppState>,
+    Me(st): Me,
     Path(id): Path<String>,
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
@@ -589,7 +590,7 @@ pub async fn resume(
 
 /// `GET /api/sessions/{id}/events`.
 pub async fn events_json(
-    State(st): State<AppState>,
+    Me(st): Me,
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
@@ -633,7 +634,7 @@ async fn session_row(st: &AppState, s: &Session) -> Value {
 }
 
 /// `GET /api/sessions`.
-pub async fn list(State(st): State<AppState>) -> Response {
+pub async fn list(Me(st): Me) -> Response {
     let all = match st.store().sessions(&Default::default()).await {
         Ok(a) => a,
         Err(e) => return internal(e),
@@ -649,7 +650,7 @@ pub async fn list(State(st): State<AppState>) -> Response {
 }
 
 /// `GET /api/sessions/{id}` (WebEDT answers `{success, session}` here).
-pub async fn one(State(st): State<AppState>, Path(id): Path<String>) -> Response {
+pub async fn one(Me(st): Me, Path(id): Path<String>) -> Response {
     match find_session(&st, &id).await {
         Ok(s) => {
             Json(json!({"success": true, "session": session_row(&st, &s).await})).into_response()
@@ -659,7 +660,7 @@ pub async fn one(State(st): State<AppState>, Path(id): Path<String>) -> Response
 }
 
 /// `DELETE /api/sessions/{id}`: stops the run and deletes the session with its events.
-pub async fn remove(State(st): State<AppState>, Path(id): Path<String>) -> Response {
+pub async fn remove(Me(st): Me, Path(id): Path<String>) -> Response {
     let session = match find_session(&st, &id).await {
         Ok(s) => s,
         Err(r) => return r,
@@ -674,7 +675,7 @@ pub async fn remove(State(st): State<AppState>, Path(id): Path<String>) -> Respo
 }
 
 /// `POST /api/sessions/{id}/abort`: stops the run; its status becomes `error`.
-pub async fn abort(State(st): State<AppState>, Path(id): Path<String>) -> Response {
+pub async fn abort(Me(st): Me, Path(id): Path<String>) -> Response {
     let session = match find_session(&st, &id).await {
         Ok(s) => s,
         Err(r) => return r,
@@ -684,7 +685,7 @@ pub async fn abort(State(st): State<AppState>, Path(id): Path<String>) -> Respon
 }
 
 /// `POST /api/sessions/{id}/interrupt`: stops the run; its status becomes `completed`.
-pub async fn interrupt(State(st): State<AppState>, Path(id): Path<String>) -> Response {
+pub async fn interrupt(Me(st): Me, Path(id): Path<String>) -> Response {
     let session = match find_session(&st, &id).await {
         Ok(s) => s,
         Err(r) => return r,
