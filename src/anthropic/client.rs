@@ -69,7 +69,12 @@ impl Default for ClientConfig {
 pub struct Client {
     http: reqwest::Client,
     cfg: Arc<ClientConfig>,
+    /// A Claude OAuth access token sent as `Authorization: Bearer` instead of the key.
+    oauth: Option<Arc<str>>,
 }
+
+/// The `anthropic-beta` flag the API wants with an OAuth access token.
+pub const OAUTH_BETA: &str = "oauth-2025-04-20";
 
 static TLS_PROVIDER: Once = Once::new();
 
@@ -93,6 +98,7 @@ impl Client {
         Ok(Self {
             http,
             cfg: Arc::new(cfg),
+            oauth: None,
         })
     }
 
@@ -103,6 +109,22 @@ impl Client {
         Self {
             http: self.http.clone(),
             cfg: Arc::new(cfg),
+            oauth: None,
+        }
+    }
+
+    /// The same client authenticating with a Claude OAuth access token (a subscription's
+    /// credential, as Claude Code keeps it) instead of a key.
+    pub fn with_oauth_token(&self, token: &str) -> Self {
+        let mut cfg = (*self.cfg).clone();
+        cfg.api_key = String::new();
+        if !cfg.beta.iter().any(|b| b == OAUTH_BETA) {
+            cfg.beta.push(OAUTH_BETA.to_owned());
+        }
+        Self {
+            http: self.http.clone(),
+            cfg: Arc::new(cfg),
+            oauth: Some(Arc::from(token)),
         }
     }
 
@@ -119,11 +141,15 @@ impl Client {
 
     fn headers(&self) -> Result<HeaderMap, Error> {
         let mut h = HeaderMap::new();
-        let mut key = HeaderValue::from_str(&self.cfg.api_key).map_err(|_| {
+        let (name, value) = match &self.oauth {
+            Some(t) => ("authorization", format!("Bearer {t}")),
+            None => ("x-api-key", self.cfg.api_key.clone()),
+        };
+        let mut key = HeaderValue::from_str(&value).map_err(|_| {
             Error::Config("the API key contains characters a header cannot carry".into())
         })?;
         key.set_sensitive(true);
-        h.insert("x-api-key", key);
+        h.insert(name, key);
         h.insert("anthropic-version", HeaderValue::from_static(API_VERSION));
         if !self.cfg.beta.is_empty() {
             let beta = HeaderValue::from_str(&self.cfg.beta.join(","))
@@ -250,11 +276,19 @@ impl Client {
                 HeaderValue::from_str(v).map_err(|_| bad("anthropic-version"))?,
             );
         }
+        // the client's flags, and the OAuth one a token needs
+        let beta = match (beta, &self.oauth) {
+            (Some(b), Some(_)) if !b.split(',').any(|f| f.trim() == OAUTH_BETA) => {
+                Some(format!("{b},{OAUTH_BETA}"))
+            }
+            (None, Some(_)) => Some(OAUTH_BETA.to_owned()),
+            (b, _) => b.map(str::to_owned),
+        };
         match beta {
             Some(b) => {
                 headers.insert(
                     "anthropic-beta",
-                    HeaderValue::from_str(b).map_err(|_| bad("anthropic-beta"))?,
+                    HeaderValue::from_str(&b).map_err(|_| bad("anthropic-beta"))?,
                 );
             }
             None => {

@@ -432,7 +432,13 @@ struct Inner {
     clock: Clock,
     settings: AccountSettings,
     attempts: Attempts,
+    /// Whether accounts exist, as last read and when: asked by every request, and changed by
+    /// other processes too (`clauded users add`), so trusted for a moment only.
+    any: Mutex<Option<(std::time::Instant, bool)>>,
 }
+
+/// How long [`Accounts::any`] trusts what it read.
+const ANY_TTL: Duration = Duration::from_secs(1);
 
 impl Accounts {
     /// Over `store` (seen unscoped), sealing credentials with `secrets`.
@@ -443,6 +449,7 @@ impl Accounts {
             clock,
             settings,
             attempts: Attempts::default(),
+            any: Mutex::new(None),
         }))
     }
 
@@ -457,7 +464,21 @@ impl Accounts {
 
     /// Whether any account exists (else: local mode, no login needed).
     pub async fn any(&self) -> Result<bool, AccountError> {
-        Ok(self.store().user_count().await? > 0)
+        let cached = *self.0.any.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((at, any)) = cached
+            && at.elapsed() < ANY_TTL
+        {
+            return Ok(any);
+        }
+        let any = self.store().user_count().await? > 0;
+        *self.0.any.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((std::time::Instant::now(), any));
+        Ok(any)
+    }
+
+    /// Forgets what [`Accounts::any`] read (a user was made or deleted here).
+    fn changed(&self) {
+        *self.0.any.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
 
     /// Whether users without a key of their own may use the server's.
@@ -531,7 +552,9 @@ impl Accounts {
                 .map(str::to_owned),
             is_admin,
         };
-        match self.store().create_user(&new).await {
+        let made = self.store().create_user(&new).await;
+        self.changed();
+        match made {
             Err(store::Error::Conflict(_)) => Err(AccountError::EmailInUse),
             r => Ok(r?),
         }
@@ -830,7 +853,9 @@ impl Accounts {
                 "Cannot delete your own account".into(),
             ));
         }
-        if self.store().delete_user(id).await? {
+        let gone = self.store().delete_user(id).await?;
+        self.changed();
+        if gone {
             Ok(())
         } else {
             Err(AccountError::NotFound("user"))

@@ -328,6 +328,18 @@ pub async fn require_admin(req: Request, next: Next) -> Response {
     }
 }
 
+/// For what only admins may do inside a route others may use: 403 for anyone else.
+pub fn admin_only(st: &AppState, what: &str) -> Result<(), ApiError> {
+    if st.actor().admin {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "admin_only",
+            format!("{what} is for admins"),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

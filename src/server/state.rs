@@ -1,5 +1,6 @@
 //! What every handler shares: the store, the upstream client, options, running turns.
 
+use super::error::ApiError;
 use crate::anthropic::Client;
 use crate::config::Config;
 use crate::crypto::SecretBox;
@@ -305,16 +306,39 @@ impl AppState {
         self.inner.shutdown.clone()
     }
 
-    /// The client for a request: the caller's key if it sent one, else the server's.
-    pub fn client_for(&self, caller_key: Option<&str>) -> Option<Client> {
-        match caller_key {
-            Some(k) => Some(self.inner.client.with_api_key(k)),
-            // with a lookup, what it finds now is the key (none after `auth logout`)
-            None => match self.own_key() {
-                Some(found) => found.map(|k| self.inner.client.with_api_key(&k)),
-                None if self.inner.has_own_key => Some(self.inner.client.clone()),
-                None => None,
-            },
+    /// The client for a request: the caller's Anthropic key if it sent one; for a user, their
+    /// own key or Claude OAuth token, else the server's key when it is shared with users; for
+    /// the local owner and the server's token, the server's key.
+    pub async fn client_for(&self, caller_key: Option<&str>) -> Result<Client, ApiError> {
+        if let Some(k) = caller_key {
+            return Ok(self.inner.client.with_api_key(k));
+        }
+        if let Some(user) = &self.actor.user {
+            let own = self.accounts().credentials(user)?;
+            if let Some(k) = own.anthropic_key {
+                return Ok(self.inner.client.with_api_key(&k));
+            }
+            if let Some(t) = own.claude_token {
+                return Ok(self.inner.client.with_oauth_token(&t));
+            }
+            if !self.accounts().shares_server_key().await? {
+                return Err(ApiError::bad_request(
+                    "your account has no Anthropic key: add one (POST /api/user/anthropic-key {\"apiKey\": \"sk-ant-…\"}, or /api/user/claude-auth), or ask an admin to share the server's key (share_server_key)",
+                    None,
+                )
+                .code("no_user_key"));
+            }
+        }
+        self.server_client().ok_or_else(ApiError::no_key)
+    }
+
+    /// The client with the server's own key, if it has one.
+    fn server_client(&self) -> Option<Client> {
+        // with a lookup, what it finds now is the key (none after `auth logout`)
+        match self.own_key() {
+            Some(found) => found.map(|k| self.inner.client.with_api_key(&k)),
+            None if self.inner.has_own_key => Some(self.inner.client.clone()),
+            None => None,
         }
     }
 

@@ -64,9 +64,7 @@ async fn stateless(st: AppState, key: CallerKey, req: ChatRequest) -> Result<Res
     let opts = st.options();
     let mapped = to_anthropic(&req, &opts.model, opts.max_tokens)
         .map_err(|e| ApiError::bad_request(e.message, Some(&e.param)))?;
-    let client = st
-        .client_for(key.0.as_deref())
-        .ok_or_else(ApiError::no_key)?;
+    let client = st.client_for(key.0.as_deref()).await?;
     let ctx = TurnContext {
         client,
         store: st.store().clone(),
@@ -172,13 +170,11 @@ async fn session_chat(st: AppState, key: CallerKey, req: ChatRequest) -> Respons
                 .into_response()
         }
     };
-    let Some(client) = st.client_for(key.0.as_deref()) else {
-        return fail(
-            &st,
-            ApiError::no_key(),
-            req.session_id.as_deref(),
-            req.project_id.as_deref(),
-        );
+    let client = match st.client_for(key.0.as_deref()).await {
+        Ok(c) => c,
+        Err(e) => {
+            return fail(&st, e, req.session_id.as_deref(), req.project_id.as_deref());
+        }
     };
     let session = match session_for(&st, &req).await {
         Ok(s) => s,

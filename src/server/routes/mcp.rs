@@ -5,7 +5,7 @@ use crate::mcp::sanitize_tool_name;
 use crate::server::AppState;
 use crate::server::error::ApiError;
 use crate::server::extract::ApiJson;
-use crate::server::identity::Me;
+use crate::server::identity::{Me, admin_only};
 use crate::store::{McpServerRow, NewMcpServer};
 use axum::Json;
 use axum::extract::Path;
@@ -118,6 +118,8 @@ pub async fn create(
     Me(st): Me,
     ApiJson(b): ApiJson<NewServerBody>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
+    // a stdio server is a command this machine runs; an HTTP one, a place tools call
+    admin_only(&st, "registering an MCP server")?;
     if b.name.is_empty()
         || b.name.len() > 40
         || !b
@@ -179,6 +181,7 @@ pub async fn create(
 
 /// Removes a server (built-ins cannot be removed).
 pub async fn remove(Me(st): Me, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    admin_only(&st, "removing an MCP server")?;
     let row = st.store().mcp_server(&id).await?;
     if row.is_builtin() {
         return Err(ApiError::bad_request(
@@ -226,8 +229,23 @@ async fn toggle(st: AppState, id: String, b: Toggle, on: bool) -> Result<Json<Va
     let row = st.store().mcp_server(&id).await?;
     let rid = row.id.clone();
     match b.session_id.clone() {
-        Some(sid) => st.store().set_session_server(&sid, &rid, on).await?,
-        None => st.store().set_mcp_enabled(&rid, on).await?,
+        Some(sid) => {
+            // users choose among the servers an admin allows
+            if on && !row.enabled {
+                return Err(ApiError::forbidden(
+                    "server_disabled",
+                    format!(
+                        "{} is switched off on this server; an admin may switch it on",
+                        row.name
+                    ),
+                ));
+            }
+            st.store().set_session_server(&sid, &rid, on).await?
+        }
+        None => {
+            admin_only(&st, "switching an MCP server for everyone")?;
+            st.store().set_mcp_enabled(&rid, on).await?
+        }
     }
     Ok(success(
         json!({"server_id": row.id, "name": row.name, "enabled": on, "session_id": b.session_id}),
@@ -341,6 +359,7 @@ pub async fn execute(
     Me(st): Me,
     ApiJson(b): ApiJson<ExecuteBody>,
 ) -> Result<Json<Value>, ApiError> {
+    admin_only(&st, "running a tool directly")?;
     execute_named(
         &st,
         &b.tool_name,
@@ -368,6 +387,7 @@ pub async fn execute_by_id(
     Path(id): Path<String>,
     ApiJson(b): ApiJson<ExecuteById>,
 ) -> Result<Json<Value>, ApiError> {
+    admin_only(&st, "running a tool directly")?;
     execute_named(&st, &id, b.arguments, b.session_id.as_deref(), b.timeout).await
 }
 

@@ -30,8 +30,9 @@ async fn forward(
     if let Err(e) = require_json(&headers) {
         return refuse(e);
     }
-    let Some(client) = st.client_for(key.0.as_deref()) else {
-        return refuse(ApiError::no_key());
+    let client = match st.client_for(key.0.as_deref()).await {
+        Ok(c) => c,
+        Err(e) => return refuse(e),
     };
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     // Claude Code names its conversation: its exchanges are logged under their own source

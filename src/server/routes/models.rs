@@ -12,7 +12,7 @@ use axum::{Extension, Json};
 use serde_json::{Value, json};
 
 async fn models(st: &AppState, key: &CallerKey) -> Vec<ModelInfo> {
-    let client = st.client_for(key.0.as_deref());
+    let client = st.client_for(key.0.as_deref()).await.ok();
     engine::list_models(
         client.as_ref(),
         st.store(),

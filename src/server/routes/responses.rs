@@ -50,9 +50,7 @@ pub async fn create(
             mapped.dropped_tools
         );
     }
-    let client = st
-        .client_for(key.0.as_deref())
-        .ok_or_else(ApiError::no_key)?;
+    let client = st.client_for(key.0.as_deref()).await?;
     let ctx = TurnContext {
         client,
         store: st.store().clone(),

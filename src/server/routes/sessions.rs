@@ -215,9 +215,7 @@ pub async fn post_message(
             .await?;
         return Ok((StatusCode::CREATED, Json(message_json(&m))).into_response());
     }
-    let client = st
-        .client_for(key.0.as_deref())
-        .ok_or_else(ApiError::no_key)?;
+    let client = st.client_for(key.0.as_deref()).await?;
     let guard = st.begin_turn(&session.id).await.map_err(refused)?;
     let opts = TurnOptions {
         model: b

@@ -197,11 +197,15 @@ async fn execute(st: AppState, key: CallerKey, b: ExecuteBody) -> Response {
             return fail(StatusCode::BAD_REQUEST, e);
         }
     }
-    let Some(client) = st.client_for(key.0.as_deref()) else {
-        return fail(
-            StatusCode::BAD_REQUEST,
-            "no Claude credentials: start the server with ANTHROPIC_API_KEY or send your key",
-        );
+    let client = match st.client_for(key.0.as_deref()).await {
+        Ok(c) => c,
+        Err(e) if e.status == StatusCode::UNAUTHORIZED => {
+            return fail(
+                StatusCode::BAD_REQUEST,
+                "no Claude credentials: start the server with ANTHROPIC_API_KEY or send your key",
+            );
+        }
+        Err(e) => return fail(e.status, &e.message),
     };
     let ctx = TurnContext {
         client,
