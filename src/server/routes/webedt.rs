@@ -546,6 +546,13 @@ pub async fn events_stream(
 ) -> Response {
     let session = match find_session(&st, &id).await {
         Ok(s) => s,
+        // WebEDT's stream says 403 for a session that is someone else's
+        Err(r) if r.status() == StatusCode::NOT_FOUND => {
+            return match st.store().unscoped().session(&id).await {
+                Ok(_) => fail(StatusCode::FORBIDDEN, "Access denied"),
+                Err(_) => r,
+            };
+        }
         Err(r) => return r,
     };
     let (tx, resp) = sse::channel(st.options().keepalive, Frame::Close);
