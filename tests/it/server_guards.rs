@@ -812,3 +812,49 @@ async fn a_stale_interrupt_does_not_turn_the_next_abort_into_completed() {
     }
     assert_eq!(status, "error");
 }
+
+/// Every handler acts as its caller: it takes `Me` (the state scoped to the caller's rows),
+/// never the router's own state, except the few that answer before anyone is known. Read
+/// from the source, as a forgotten `Me` would compile.
+#[test]
+fn handlers_act_as_their_caller() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/server/routes");
+    // (file, handler): public routes, and the log-in routes themselves
+    let public = [
+        ("health.rs", "health"),
+        ("health.rs", "ready"),
+        ("chat.rs", "status"),
+        ("auth.rs", "register"),
+        ("auth.rs", "login"),
+        // the whole server's counts: admins only here, alone on --metrics-addr
+        ("metrics.rs", "scrape"),
+    ];
+    let mut unscoped = vec![];
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let file = path.file_name().unwrap().to_string_lossy().into_owned();
+        let src = std::fs::read_to_string(&path).unwrap();
+        for (at, _) in src.match_indices("State<AppState>") {
+            let before = &src[..at];
+            let handler = before
+                .rfind("pub async fn ")
+                .map(|i| {
+                    before[i + "pub async fn ".len()..]
+                        .split('(')
+                        .next()
+                        .unwrap_or("")
+                        .to_owned()
+                })
+                .unwrap_or_default();
+            if !public.contains(&(file.as_str(), handler.as_str())) {
+                unscoped.push(format!("{file}: {handler}"));
+            }
+        }
+    }
+    assert!(
+        unscoped.is_empty(),
+        "these handlers take the router's state instead of `Me`: {unscoped:?}"
+    );
+    let mods = std::fs::read_to_string(dir.join("mod.rs")).unwrap();
+    assert!(mods.contains("pub mod sessions;"), "read the real folder");
+}
