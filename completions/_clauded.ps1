@@ -22,6 +22,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
     $completions = @(switch ($command) {
         'clauded' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -39,13 +40,14 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             [CompletionResult]::new('mcp', 'mcp', [CompletionResultType]::ParameterValue, 'Register and use MCP tool servers')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run the local API server')
             [CompletionResult]::new('db', 'db', [CompletionResultType]::ParameterValue, 'The store: schema status, migrations, copying between SQLite and PostgreSQL')
-            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the setup (key, database, port, git, keyring, Landlock, MCP servers, GitHub token)')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the setup (key, database, port, git, keyring, server key, Landlock, MCP, GitHub)')
             [CompletionResult]::new('service', 'service', [CompletionResultType]::ParameterValue, 'Install, remove or check `clauded serve` as a service (systemd or launchd)')
             [CompletionResult]::new('health', 'health', [CompletionResultType]::ParameterValue, 'Ask a running server whether it is ready; exit 0 if so, 1 if not')
             [CompletionResult]::new('hook', 'hook', [CompletionResultType]::ParameterValue, 'Run as an agent''s hook: `hook permission-request` asks the daemon''s approval hub')
             [CompletionResult]::new('hooks', 'hooks', [CompletionResultType]::ParameterValue, 'Install or remove clauded''s permission hook in an agent''s settings (Claude Code)')
             [CompletionResult]::new('auth', 'auth', [CompletionResultType]::ParameterValue, 'Store, check or remove the Anthropic API key')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show or create the configuration')
+            [CompletionResult]::new('users', 'users', [CompletionResultType]::ParameterValue, 'Manage the accounts of the server and their API keys (on the store, as its owner)')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions or the man page')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -61,6 +63,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Root of the built-in filesystem and bash servers (default: the current directory)')
             [CompletionResult]::new('--max-turns', '--max-turns', [CompletionResultType]::ParameterName, 'Requests to Claude per message, at most (tool calls make more than one)')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Continue the most recent session')
             [CompletionResult]::new('--continue', '--continue', [CompletionResultType]::ParameterName, 'Continue the most recent session')
             [CompletionResult]::new('--no-stream', '--no-stream', [CompletionResultType]::ParameterName, 'Wait for the whole answer instead of streaming')
@@ -89,6 +92,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Model id')
             [CompletionResult]::new('--max-turns', '--max-turns', [CompletionResultType]::ParameterName, 'Requests to Claude, at most')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('--push', '--push', [CompletionResultType]::ParameterName, 'Push the branch (with upstream tracking)')
             [CompletionResult]::new('--pr', '--pr', [CompletionResultType]::ParameterName, 'Open a pull request (implies --push)')
             [CompletionResult]::new('--no-commit', '--no-commit', [CompletionResultType]::ParameterName, 'Leave the changes uncommitted')
@@ -120,6 +124,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Root of the built-in filesystem and bash servers (default: the current directory)')
             [CompletionResult]::new('--max-turns', '--max-turns', [CompletionResultType]::ParameterName, 'Requests to Claude per message, at most (tool calls make more than one)')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Resume the most recent session')
             [CompletionResult]::new('--continue', '--continue', [CompletionResultType]::ParameterName, 'Resume the most recent session')
             [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Print answers as written, without rendering their Markdown (as when stdout is not a terminal, or NO_COLOR is set)')
@@ -138,6 +143,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;sessions' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -160,6 +166,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'At most this many')
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'At most this many')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
@@ -173,6 +180,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;sessions;show' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON')
             [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Print Claude''s answers as written, without rendering their Markdown')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
@@ -189,6 +197,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'At most this many hits')
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'At most this many hits')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
@@ -202,6 +211,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;sessions;rm' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -218,6 +228,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write to this file instead of stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write to this file instead of stdout')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -257,6 +268,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;projects' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -273,6 +285,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;projects;list' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
@@ -290,6 +303,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'A description')
             [CompletionResult]::new('--description', '--description', [CompletionResultType]::ParameterName, 'A description')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
@@ -303,6 +317,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;projects;rm' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -334,6 +349,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;models' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('--refresh', '--refresh', [CompletionResultType]::ParameterName, 'Ask the API again instead of using the cached list')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
@@ -348,6 +364,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;mcp' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -371,6 +388,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Header for the URL, `K:V` (repeatable)')
             [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Only for this project (id, prefix or name)')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -383,6 +401,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;mcp;list' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
@@ -396,6 +415,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;mcp;rm' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -408,6 +428,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;mcp;tools' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
@@ -423,6 +444,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             [CompletionResult]::new('--args', '--args', [CompletionResultType]::ParameterName, 'Arguments as a JSON object')
             [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Root for the built-in servers (default: the current directory)')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the result as JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
@@ -436,6 +458,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;mcp;import' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the report as JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
@@ -489,6 +512,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             [CompletionResult]::new('--allowed-host', '--allowed-host', [CompletionResultType]::ParameterName, 'Another `Host` name accepted on a loopback address (repeatable; loopback names always are)')
             [CompletionResult]::new('--metrics-addr', '--metrics-addr', [CompletionResultType]::ParameterName, 'Also serve GET /metrics on this address, without the token (e.g. 127.0.0.1:9100 for a local Prometheus). /metrics stays on the main address, behind the token')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('--no-migrate', '--no-migrate', [CompletionResultType]::ParameterName, 'Do not migrate the store at start (a deployment that runs `clauded db migrate` in a job); a schema other than this build''s is then an error')
             [CompletionResult]::new('--allow-unauthenticated', '--allow-unauthenticated', [CompletionResultType]::ParameterName, 'Listen on a non-loopback address without a token')
             [CompletionResult]::new('--allow-local-repos', '--allow-local-repos', [CompletionResultType]::ParameterName, 'Let runs clone local paths and file:// URLs (trusted setups and tests only)')
@@ -505,6 +529,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;db' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -522,6 +547,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         'clauded;db;status' {
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store (a path, sqlite:// or postgres:// URL; default DATABASE_URL)')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
@@ -536,6 +562,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         'clauded;db;migrate' {
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store (a path, sqlite:// or postgres:// URL; default DATABASE_URL)')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -550,6 +577,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'The store to read')
             [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The store to write; must be empty unless --force')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace whatever the target holds')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
@@ -583,6 +611,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         'clauded;doctor' {
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds each network check and each MCP server may take')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
@@ -596,6 +625,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;service' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -679,6 +709,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Port of a local server (overrides PORT)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the answer')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -691,6 +722,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;hook' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -709,6 +741,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the answer (keep it within the agent''s own hook timeout)')
             [CompletionResult]::new('--source', '--source', [CompletionResultType]::ParameterName, 'Which agent runs the hook (default: Codex when the input has its `turn_id`, else Claude Code)')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -732,6 +765,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;hooks' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -749,6 +783,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'The daemon''s base URL (default: http://HOST:PORT from the configuration)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds the agent waits for the phone before it asks locally')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'This project''s `./.claude/settings.json` instead of the user''s')
             [CompletionResult]::new('--command', '--command', [CompletionResultType]::ParameterName, 'A command hook (`clauded hook permission-request`) instead of the HTTP hook')
             [CompletionResult]::new('--print', '--print', [CompletionResultType]::ParameterName, 'Print the hook''s settings JSON instead of writing the file')
@@ -764,6 +799,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;hooks;uninstall' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'This project''s `./.claude/settings.json` instead of the user''s')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
@@ -792,6 +828,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;auth' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -810,6 +847,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;auth;login' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -822,6 +860,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;auth;status' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
@@ -835,6 +874,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;auth;logout' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -847,6 +887,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;auth;github' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('--remove', '--remove', [CompletionResultType]::ParameterName, 'Remove the stored token')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
@@ -860,6 +901,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;auth;notify' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('--remove', '--remove', [CompletionResultType]::ParameterName, 'Remove the stored token')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
@@ -900,6 +942,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;config' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -916,6 +959,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;config;path' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
@@ -929,6 +973,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;config;show' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
@@ -942,6 +987,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;config;init' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Overwrite an existing file')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
@@ -972,8 +1018,220 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         'clauded;config;help;help' {
             break
         }
+        'clauded;users' {
+            [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add an account; the password is prompted for, or read as one line of piped stdin. The first account is an admin and takes the local sessions and projects')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the accounts')
+            [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Delete an account with its sessions, projects, logins and keys')
+            [CompletionResult]::new('passwd', 'passwd', [CompletionResultType]::ParameterValue, 'Set an account''s password (prompted for, or one line of piped stdin)')
+            [CompletionResult]::new('admin', 'admin', [CompletionResultType]::ParameterValue, 'Make an account an admin, or with --off no longer one (never the last admin)')
+            [CompletionResult]::new('key', 'key', [CompletionResultType]::ParameterValue, 'An account''s API keys (`ck_…`, for programs and the iOS app)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'clauded;users;add' {
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'A name to show')
+            [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
+            [CompletionResult]::new('--admin', '--admin', [CompletionResultType]::ParameterName, 'Make it an admin')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'clauded;users;list' {
+            [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'clauded;users;rm' {
+            [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask (needed when stdin is not a terminal)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask (needed when stdin is not a terminal)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'clauded;users;passwd' {
+            [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'clauded;users;admin' {
+            [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
+            [CompletionResult]::new('--off', '--off', [CompletionResultType]::ParameterName, 'Take the admin right away')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'clauded;users;key' {
+            [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Make a key and print it, once, alone on stdout')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List an account''s keys (never the keys themselves)')
+            [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Delete one of an account''s keys')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'clauded;users;key;create' {
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'What the key is for')
+            [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'clauded;users;key;list' {
+            [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'clauded;users;key;rm' {
+            [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'clauded;users;key;help' {
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Make a key and print it, once, alone on stdout')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List an account''s keys (never the keys themselves)')
+            [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Delete one of an account''s keys')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'clauded;users;key;help;create' {
+            break
+        }
+        'clauded;users;key;help;list' {
+            break
+        }
+        'clauded;users;key;help;rm' {
+            break
+        }
+        'clauded;users;key;help;help' {
+            break
+        }
+        'clauded;users;help' {
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add an account; the password is prompted for, or read as one line of piped stdin. The first account is an admin and takes the local sessions and projects')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the accounts')
+            [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Delete an account with its sessions, projects, logins and keys')
+            [CompletionResult]::new('passwd', 'passwd', [CompletionResultType]::ParameterValue, 'Set an account''s password (prompted for, or one line of piped stdin)')
+            [CompletionResult]::new('admin', 'admin', [CompletionResultType]::ParameterValue, 'Make an account an admin, or with --off no longer one (never the last admin)')
+            [CompletionResult]::new('key', 'key', [CompletionResultType]::ParameterValue, 'An account''s API keys (`ck_…`, for programs and the iOS app)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'clauded;users;help;add' {
+            break
+        }
+        'clauded;users;help;list' {
+            break
+        }
+        'clauded;users;help;rm' {
+            break
+        }
+        'clauded;users;help;passwd' {
+            break
+        }
+        'clauded;users;help;admin' {
+            break
+        }
+        'clauded;users;help;key' {
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Make a key and print it, once, alone on stdout')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List an account''s keys (never the keys themselves)')
+            [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Delete one of an account''s keys')
+            break
+        }
+        'clauded;users;help;key;create' {
+            break
+        }
+        'clauded;users;help;key;list' {
+            break
+        }
+        'clauded;users;help;key;rm' {
+            break
+        }
+        'clauded;users;help;help' {
+            break
+        }
         'clauded;generate' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -989,6 +1247,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;generate;completions' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -1001,6 +1260,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;generate;man' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -1036,13 +1296,14 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             [CompletionResult]::new('mcp', 'mcp', [CompletionResultType]::ParameterValue, 'Register and use MCP tool servers')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run the local API server')
             [CompletionResult]::new('db', 'db', [CompletionResultType]::ParameterValue, 'The store: schema status, migrations, copying between SQLite and PostgreSQL')
-            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the setup (key, database, port, git, keyring, Landlock, MCP servers, GitHub token)')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the setup (key, database, port, git, keyring, server key, Landlock, MCP, GitHub)')
             [CompletionResult]::new('service', 'service', [CompletionResultType]::ParameterValue, 'Install, remove or check `clauded serve` as a service (systemd or launchd)')
             [CompletionResult]::new('health', 'health', [CompletionResultType]::ParameterValue, 'Ask a running server whether it is ready; exit 0 if so, 1 if not')
             [CompletionResult]::new('hook', 'hook', [CompletionResultType]::ParameterValue, 'Run as an agent''s hook: `hook permission-request` asks the daemon''s approval hub')
             [CompletionResult]::new('hooks', 'hooks', [CompletionResultType]::ParameterValue, 'Install or remove clauded''s permission hook in an agent''s settings (Claude Code)')
             [CompletionResult]::new('auth', 'auth', [CompletionResultType]::ParameterValue, 'Store, check or remove the Anthropic API key')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show or create the configuration')
+            [CompletionResult]::new('users', 'users', [CompletionResultType]::ParameterValue, 'Manage the accounts of the server and their API keys (on the store, as its owner)')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions or the man page')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -1217,6 +1478,45 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             break
         }
         'clauded;help;config;init' {
+            break
+        }
+        'clauded;help;users' {
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add an account; the password is prompted for, or read as one line of piped stdin. The first account is an admin and takes the local sessions and projects')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the accounts')
+            [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Delete an account with its sessions, projects, logins and keys')
+            [CompletionResult]::new('passwd', 'passwd', [CompletionResultType]::ParameterValue, 'Set an account''s password (prompted for, or one line of piped stdin)')
+            [CompletionResult]::new('admin', 'admin', [CompletionResultType]::ParameterValue, 'Make an account an admin, or with --off no longer one (never the last admin)')
+            [CompletionResult]::new('key', 'key', [CompletionResultType]::ParameterValue, 'An account''s API keys (`ck_…`, for programs and the iOS app)')
+            break
+        }
+        'clauded;help;users;add' {
+            break
+        }
+        'clauded;help;users;list' {
+            break
+        }
+        'clauded;help;users;rm' {
+            break
+        }
+        'clauded;help;users;passwd' {
+            break
+        }
+        'clauded;help;users;admin' {
+            break
+        }
+        'clauded;help;users;key' {
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Make a key and print it, once, alone on stdout')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List an account''s keys (never the keys themselves)')
+            [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Delete one of an account''s keys')
+            break
+        }
+        'clauded;help;users;key;create' {
+            break
+        }
+        'clauded;help;users;key;list' {
+            break
+        }
+        'clauded;help;users;key;rm' {
             break
         }
         'clauded;help;generate' {

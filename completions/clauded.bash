@@ -70,6 +70,9 @@ _clauded() {
             clauded,sessions)
                 cmd="clauded__subcmd__sessions"
                 ;;
+            clauded,users)
+                cmd="clauded__subcmd__users"
+                ;;
             clauded__subcmd__auth,github)
                 cmd="clauded__subcmd__auth__subcmd__github"
                 ;;
@@ -226,6 +229,9 @@ _clauded() {
             clauded__subcmd__help,sessions)
                 cmd="clauded__subcmd__help__subcmd__sessions"
                 ;;
+            clauded__subcmd__help,users)
+                cmd="clauded__subcmd__help__subcmd__users"
+                ;;
             clauded__subcmd__help__subcmd__auth,github)
                 cmd="clauded__subcmd__help__subcmd__auth__subcmd__github"
                 ;;
@@ -324,6 +330,33 @@ _clauded() {
                 ;;
             clauded__subcmd__help__subcmd__sessions,show)
                 cmd="clauded__subcmd__help__subcmd__sessions__subcmd__show"
+                ;;
+            clauded__subcmd__help__subcmd__users,add)
+                cmd="clauded__subcmd__help__subcmd__users__subcmd__add"
+                ;;
+            clauded__subcmd__help__subcmd__users,admin)
+                cmd="clauded__subcmd__help__subcmd__users__subcmd__admin"
+                ;;
+            clauded__subcmd__help__subcmd__users,key)
+                cmd="clauded__subcmd__help__subcmd__users__subcmd__key"
+                ;;
+            clauded__subcmd__help__subcmd__users,list)
+                cmd="clauded__subcmd__help__subcmd__users__subcmd__list"
+                ;;
+            clauded__subcmd__help__subcmd__users,passwd)
+                cmd="clauded__subcmd__help__subcmd__users__subcmd__passwd"
+                ;;
+            clauded__subcmd__help__subcmd__users,rm)
+                cmd="clauded__subcmd__help__subcmd__users__subcmd__rm"
+                ;;
+            clauded__subcmd__help__subcmd__users__subcmd__key,create)
+                cmd="clauded__subcmd__help__subcmd__users__subcmd__key__subcmd__create"
+                ;;
+            clauded__subcmd__help__subcmd__users__subcmd__key,list)
+                cmd="clauded__subcmd__help__subcmd__users__subcmd__key__subcmd__list"
+                ;;
+            clauded__subcmd__help__subcmd__users__subcmd__key,rm)
+                cmd="clauded__subcmd__help__subcmd__users__subcmd__key__subcmd__rm"
                 ;;
             clauded__subcmd__hook,help)
                 cmd="clauded__subcmd__hook__subcmd__help"
@@ -481,6 +514,81 @@ _clauded() {
             clauded__subcmd__sessions__subcmd__help,show)
                 cmd="clauded__subcmd__sessions__subcmd__help__subcmd__show"
                 ;;
+            clauded__subcmd__users,add)
+                cmd="clauded__subcmd__users__subcmd__add"
+                ;;
+            clauded__subcmd__users,admin)
+                cmd="clauded__subcmd__users__subcmd__admin"
+                ;;
+            clauded__subcmd__users,help)
+                cmd="clauded__subcmd__users__subcmd__help"
+                ;;
+            clauded__subcmd__users,key)
+                cmd="clauded__subcmd__users__subcmd__key"
+                ;;
+            clauded__subcmd__users,list)
+                cmd="clauded__subcmd__users__subcmd__list"
+                ;;
+            clauded__subcmd__users,passwd)
+                cmd="clauded__subcmd__users__subcmd__passwd"
+                ;;
+            clauded__subcmd__users,rm)
+                cmd="clauded__subcmd__users__subcmd__rm"
+                ;;
+            clauded__subcmd__users__subcmd__help,add)
+                cmd="clauded__subcmd__users__subcmd__help__subcmd__add"
+                ;;
+            clauded__subcmd__users__subcmd__help,admin)
+                cmd="clauded__subcmd__users__subcmd__help__subcmd__admin"
+                ;;
+            clauded__subcmd__users__subcmd__help,help)
+                cmd="clauded__subcmd__users__subcmd__help__subcmd__help"
+                ;;
+            clauded__subcmd__users__subcmd__help,key)
+                cmd="clauded__subcmd__users__subcmd__help__subcmd__key"
+                ;;
+            clauded__subcmd__users__subcmd__help,list)
+                cmd="clauded__subcmd__users__subcmd__help__subcmd__list"
+                ;;
+            clauded__subcmd__users__subcmd__help,passwd)
+                cmd="clauded__subcmd__users__subcmd__help__subcmd__passwd"
+                ;;
+            clauded__subcmd__users__subcmd__help,rm)
+                cmd="clauded__subcmd__users__subcmd__help__subcmd__rm"
+                ;;
+            clauded__subcmd__users__subcmd__help__subcmd__key,create)
+                cmd="clauded__subcmd__users__subcmd__help__subcmd__key__subcmd__create"
+                ;;
+            clauded__subcmd__users__subcmd__help__subcmd__key,list)
+                cmd="clauded__subcmd__users__subcmd__help__subcmd__key__subcmd__list"
+                ;;
+            clauded__subcmd__users__subcmd__help__subcmd__key,rm)
+                cmd="clauded__subcmd__users__subcmd__help__subcmd__key__subcmd__rm"
+                ;;
+            clauded__subcmd__users__subcmd__key,create)
+                cmd="clauded__subcmd__users__subcmd__key__subcmd__create"
+                ;;
+            clauded__subcmd__users__subcmd__key,help)
+                cmd="clauded__subcmd__users__subcmd__key__subcmd__help"
+                ;;
+            clauded__subcmd__users__subcmd__key,list)
+                cmd="clauded__subcmd__users__subcmd__key__subcmd__list"
+                ;;
+            clauded__subcmd__users__subcmd__key,rm)
+                cmd="clauded__subcmd__users__subcmd__key__subcmd__rm"
+                ;;
+            clauded__subcmd__users__subcmd__key__subcmd__help,create)
+                cmd="clauded__subcmd__users__subcmd__key__subcmd__help__subcmd__create"
+                ;;
+            clauded__subcmd__users__subcmd__key__subcmd__help,help)
+                cmd="clauded__subcmd__users__subcmd__key__subcmd__help__subcmd__help"
+                ;;
+            clauded__subcmd__users__subcmd__key__subcmd__help,list)
+                cmd="clauded__subcmd__users__subcmd__key__subcmd__help__subcmd__list"
+                ;;
+            clauded__subcmd__users__subcmd__key__subcmd__help,rm)
+                cmd="clauded__subcmd__users__subcmd__key__subcmd__help__subcmd__rm"
+                ;;
             *)
                 ;;
         esac
@@ -488,13 +596,17 @@ _clauded() {
 
     case "${cmd}" in
         clauded)
-            opts="-q -v -h -V --quiet --verbose --env-file --help --version ask run chat sessions projects models mcp serve db doctor service health hook hooks auth config generate help"
+            opts="-q -v -h -V --quiet --verbose --env-file --user --help --version ask run chat sessions projects models mcp serve db doctor service health hook hooks auth config users generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -506,7 +618,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__ask)
-            opts="-m -s -c -y -q -v -h -V --model --system --max-tokens --session --continue --no-stream --json --no-save --raw --no-memory --mcp --yes --root --max-turns --quiet --verbose --env-file --help --version"
+            opts="-m -s -c -y -q -v -h -V --model --system --max-tokens --session --continue --no-stream --json --no-save --raw --no-memory --mcp --yes --root --max-turns --quiet --verbose --env-file --user --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -552,6 +664,10 @@ _clauded() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -560,13 +676,17 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__auth)
-            opts="-q -v -h -V --quiet --verbose --env-file --help --version login status logout github notify help"
+            opts="-q -v -h -V --quiet --verbose --env-file --user --help --version login status logout github notify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -578,13 +698,17 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__auth__subcmd__github)
-            opts="-q -v -h -V --remove --quiet --verbose --env-file --help --version"
+            opts="-q -v -h -V --remove --quiet --verbose --env-file --user --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -694,13 +818,17 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__auth__subcmd__login)
-            opts="-q -v -h -V --quiet --verbose --env-file --help --version"
+            opts="-q -v -h -V --quiet --verbose --env-file --user --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -712,13 +840,17 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__auth__subcmd__logout)
-            opts="-q -v -h -V --quiet --verbose --env-file --help --version"
+            opts="-q -v -h -V --quiet --verbose --env-file --user --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -730,13 +862,17 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__auth__subcmd__notify)
-            opts="-q -v -h -V --remove --quiet --verbose --env-file --help --version"
+            opts="-q -v -h -V --remove --quiet --verbose --env-file --user --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -748,13 +884,17 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__auth__subcmd__status)
-            opts="-q -v -h -V --json --quiet --verbose --env-file --help --version"
+            opts="-q -v -h -V --json --quiet --verbose --env-file --user --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -766,7 +906,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__chat)
-            opts="-r -c -m -s -y -q -v -h -V --resume --continue --model --system --max-tokens --raw --no-memory --mcp --yes --root --max-turns --quiet --verbose --env-file --help --version"
+            opts="-r -c -m -s -y -q -v -h -V --resume --continue --model --system --max-tokens --raw --no-memory --mcp --yes --root --max-turns --quiet --verbose --env-file --user --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -816,6 +956,10 @@ _clauded() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -824,13 +968,17 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__config)
-            opts="-q -v -h -V --quiet --verbose --env-file --help --version path show init help"
+            opts="-q -v -h -V --quiet --verbose --env-file --user --help --version path show init help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -912,13 +1060,17 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__config__subcmd__init)
-            opts="-q -v -h -V --force --quiet --verbose --env-file --help --version"
+            opts="-q -v -h -V --force --quiet --verbose --env-file --user --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -930,13 +1082,17 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__config__subcmd__path)
-            opts="-q -v -h -V --json --quiet --verbose --env-file --help --version"
+            opts="-q -v -h -V --json --quiet --verbose --env-file --user --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -948,13 +1104,17 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__config__subcmd__show)
-            opts="-q -v -h -V --json --quiet --verbose --env-file --help --version"
+            opts="-q -v -h -V --json --quiet --verbose --env-file --user --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -966,13 +1126,17 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__db)
-            opts="-q -v -h -V --quiet --verbose --env-file --help --version status migrate copy help"
+            opts="-q -v -h -V --quiet --verbose --env-file --user --help --version status migrate copy help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -984,7 +1148,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__db__subcmd__copy)
-            opts="-q -v -h -V --from --to --force --quiet --verbose --env-file --help --version"
+            opts="-q -v -h -V --from --to --force --quiet --verbose --env-file --user --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -999,6 +1163,10 @@ _clauded() {
                     return 0
                     ;;
                 --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1080,7 +1248,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__db__subcmd__migrate)
-            opts="-q -v -h -V --db --quiet --verbose --env-file --help --version"
+            opts="-q -v -h -V --db --quiet --verbose --env-file --user --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1091,6 +1259,10 @@ _clauded() {
                     return 0
                     ;;
                 --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1102,7 +1274,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__db__subcmd__status)
-            opts="-q -v -h -V --db --json --quiet --verbose --env-file --help --version"
+            opts="-q -v -h -V --db --json --quiet --verbose --env-file --user --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1116,6 +1288,10 @@ _clauded() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1124,7 +1300,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__doctor)
-            opts="-q -v -h -V --json --timeout --quiet --verbose --env-file --help --version"
+            opts="-q -v -h -V --json --timeout --quiet --verbose --env-file --user --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1138,6 +1314,10 @@ _clauded() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1146,13 +1326,17 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__generate)
-            opts="-q -v -h -V --quiet --verbose --env-file --help --version completions man help"
+            opts="-q -v -h -V --quiet --verbose --env-file --user --help --version completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1164,13 +1348,17 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__generate__subcmd__completions)
-            opts="-q -v -h -V --quiet --verbose --env-file --help --version"
+            opts="-q -v -h -V --quiet --verbose --env-file --user --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1238,13 +1426,17 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__generate__subcmd__man)
-            opts="-q -v -h -V --quiet --verbose --env-file --help --version"
+            opts="-q -v -h -V --quiet --verbose --env-file --user --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1256,7 +1448,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__health)
-            opts="-q -v -h -V --url --port --timeout --quiet --verbose --env-file --help --version"
+            opts="-q -v -h -V --url --port --timeout --quiet --verbose --env-file --user --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1278,6 +1470,10 @@ _clauded() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1286,7 +1482,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__help)
-            opts="ask run chat sessions projects models mcp serve db doctor service health hook hooks auth config generate help"
+            opts="ask run chat sessions projects models mcp serve db doctor service health hook hooks auth config users generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2013,14 +2209,158 @@ _clauded() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        clauded__subcmd__help__subcmd__users)
+            opts="add list rm passwd admin key"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__help__subcmd__users__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__help__subcmd__users__subcmd__admin)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__help__subcmd__users__subcmd__key)
+            opts="create list rm"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__help__subcmd__users__subcmd__key__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__help__subcmd__users__subcmd__key__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__help__subcmd__users__subcmd__key__subcmd__rm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__help__subcmd__users__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__help__subcmd__users__subcmd__passwd)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__help__subcmd__users__subcmd__rm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         clauded__subcmd__hook)
-            opts="-q -v -h -V --quiet --verbose --env-file --help --version permission-request help"
+            opts="-q -v -h -V --quiet --verbose --env-file --user --help --version permission-request help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2074,7 +2414,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__hook__subcmd__permission__subcmd__request)
-            opts="-q -v -h -V --url --token-file --timeout --source --quiet --verbose --env-file --help --version"
+            opts="-q -v -h -V --url --token-file --timeout --source --quiet --verbose --env-file --user --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2100,6 +2440,10 @@ _clauded() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2108,13 +2452,17 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__hooks)
-            opts="-q -v -h -V --quiet --verbose --env-file --help --version install uninstall help"
+            opts="-q -v -h -V --quiet --verbose --env-file --user --help --version install uninstall help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2182,7 +2530,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__hooks__subcmd__install)
-            opts="-q -v -h -V --project --url --timeout --command --print --quiet --verbose --env-file --help --version claude-code"
+            opts="-q -v -h -V --project --url --timeout --command --print --quiet --verbose --env-file --user --help --version claude-code"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2200,6 +2548,10 @@ _clauded() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2208,13 +2560,17 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__hooks__subcmd__uninstall)
-            opts="-q -v -h -V --project --quiet --verbose --env-file --help --version claude-code"
+            opts="-q -v -h -V --project --quiet --verbose --env-file --user --help --version claude-code"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2226,13 +2582,17 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__mcp)
-            opts="-q -v -h -V --quiet --verbose --env-file --help --version add list rm tools call import help"
+            opts="-q -v -h -V --quiet --verbose --env-file --user --help --version add list rm tools call import help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2244,7 +2604,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__mcp__subcmd__add)
-            opts="-q -v -h -V --url --env --header --project --quiet --verbose --env-file --help --version"
+            opts="-q -v -h -V --url --env --header --project --quiet --verbose --env-file --user --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2270,6 +2630,10 @@ _clauded() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2278,7 +2642,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__mcp__subcmd__call)
-            opts="-q -v -h -V --args --root --json --quiet --verbose --env-file --help --version"
+            opts="-q -v -h -V --args --root --json --quiet --verbose --env-file --user --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2293,6 +2657,10 @@ _clauded() {
                     return 0
                     ;;
                 --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2416,13 +2784,17 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__mcp__subcmd__import)
-            opts="-q -v -h -V --json --quiet --verbose --env-file --help --version"
+            opts="-q -v -h -V --json --quiet --verbose --env-file --user --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2434,13 +2806,17 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__mcp__subcmd__list)
-            opts="-q -v -h -V --json --quiet --verbose --env-file --help --version"
+            opts="-q -v -h -V --json --quiet --verbose --env-file --user --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2452,13 +2828,17 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__mcp__subcmd__rm)
-            opts="-q -v -h -V --quiet --verbose --env-file --help --version"
+            opts="-q -v -h -V --quiet --verbose --env-file --user --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2470,13 +2850,17 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__mcp__subcmd__tools)
-            opts="-q -v -h -V --json --quiet --verbose --env-file --help --version"
+            opts="-q -v -h -V --json --quiet --verbose --env-file --user --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2488,13 +2872,17 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__models)
-            opts="-q -v -h -V --refresh --json --quiet --verbose --env-file --help --version"
+            opts="-q -v -h -V --refresh --json --quiet --verbose --env-file --user --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2506,13 +2894,17 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__projects)
-            opts="-q -v -h -V --quiet --verbose --env-file --help --version list add rm help"
+            opts="-q -v -h -V --quiet --verbose --env-file --user --help --version list add rm help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2524,7 +2916,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__projects__subcmd__add)
-            opts="-p -d -q -v -h -V --path --description --json --quiet --verbose --env-file --help --version"
+            opts="-p -d -q -v -h -V --path --description --json --quiet --verbose --env-file --user --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2547,6 +2939,10 @@ _clauded() {
                     return 0
                     ;;
                 --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2628,13 +3024,17 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__projects__subcmd__list)
-            opts="-q -v -h -V --json --quiet --verbose --env-file --help --version"
+            opts="-q -v -h -V --json --quiet --verbose --env-file --user --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2646,13 +3046,17 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__projects__subcmd__rm)
-            opts="-q -v -h -V --quiet --verbose --env-file --help --version"
+            opts="-q -v -h -V --quiet --verbose --env-file --user --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2664,7 +3068,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__run)
-            opts="-m -y -q -v -h -V --repo --base --push --pr --pr-repo --no-commit --allow-dirty --session --model --json --yes --max-turns --raw --no-memory --quiet --verbose --env-file --help --version"
+            opts="-m -y -q -v -h -V --repo --base --push --pr --pr-repo --no-commit --allow-dirty --session --model --json --yes --max-turns --raw --no-memory --quiet --verbose --env-file --user --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2702,6 +3106,10 @@ _clauded() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2710,7 +3118,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__serve)
-            opts="-q -v -h -V --host --port --db --no-migrate --lease-ttl --token --token-file --cors-origin --allow-unauthenticated --allowed-host --allow-local-repos --metrics-addr --demo --quiet --verbose --env-file --help --version"
+            opts="-q -v -h -V --host --port --db --no-migrate --lease-ttl --token --token-file --cors-origin --allow-unauthenticated --allowed-host --allow-local-repos --metrics-addr --demo --quiet --verbose --env-file --user --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2756,6 +3164,10 @@ _clauded() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2764,13 +3176,17 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__service)
-            opts="-q -v -h -V --quiet --verbose --env-file --help --version install uninstall status help"
+            opts="-q -v -h -V --quiet --verbose --env-file --user --help --version install uninstall status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2906,13 +3322,17 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__sessions)
-            opts="-q -v -h -V --quiet --verbose --env-file --help --version list show search rm export help"
+            opts="-q -v -h -V --quiet --verbose --env-file --user --help --version list show search rm export help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2924,7 +3344,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__sessions__subcmd__export)
-            opts="-f -o -q -v -h -V --format --output --quiet --verbose --env-file --help --version"
+            opts="-f -o -q -v -h -V --format --output --quiet --verbose --env-file --user --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2947,6 +3367,10 @@ _clauded() {
                     return 0
                     ;;
                 --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3056,7 +3480,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__sessions__subcmd__list)
-            opts="-p -n -q -v -h -V --project --limit --json --quiet --verbose --env-file --help --version"
+            opts="-p -n -q -v -h -V --project --limit --json --quiet --verbose --env-file --user --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3082,6 +3506,10 @@ _clauded() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -3090,13 +3518,17 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__sessions__subcmd__rm)
-            opts="-q -v -h -V --quiet --verbose --env-file --help --version"
+            opts="-q -v -h -V --quiet --verbose --env-file --user --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3108,7 +3540,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__sessions__subcmd__search)
-            opts="-n -q -v -h -V --limit --json --quiet --verbose --env-file --help --version"
+            opts="-n -q -v -h -V --limit --json --quiet --verbose --env-file --user --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3126,6 +3558,10 @@ _clauded() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -3134,13 +3570,469 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__sessions__subcmd__show)
-            opts="-q -v -h -V --json --raw --quiet --verbose --env-file --help --version"
+            opts="-q -v -h -V --json --raw --quiet --verbose --env-file --user --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__users)
+            opts="-q -v -h -V --quiet --verbose --env-file --user --help --version add list rm passwd admin key help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__users__subcmd__add)
+            opts="-q -v -h -V --admin --name --quiet --verbose --env-file --user --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__users__subcmd__admin)
+            opts="-q -v -h -V --off --quiet --verbose --env-file --user --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__users__subcmd__help)
+            opts="add list rm passwd admin key help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__users__subcmd__help__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__users__subcmd__help__subcmd__admin)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__users__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__users__subcmd__help__subcmd__key)
+            opts="create list rm"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__users__subcmd__help__subcmd__key__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__users__subcmd__help__subcmd__key__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__users__subcmd__help__subcmd__key__subcmd__rm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__users__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__users__subcmd__help__subcmd__passwd)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__users__subcmd__help__subcmd__rm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__users__subcmd__key)
+            opts="-q -v -h -V --quiet --verbose --env-file --user --help --version create list rm help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__users__subcmd__key__subcmd__create)
+            opts="-q -v -h -V --name --quiet --verbose --env-file --user --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__users__subcmd__key__subcmd__help)
+            opts="create list rm help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__users__subcmd__key__subcmd__help__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__users__subcmd__key__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__users__subcmd__key__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__users__subcmd__key__subcmd__help__subcmd__rm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__users__subcmd__key__subcmd__list)
+            opts="-q -v -h -V --json --quiet --verbose --env-file --user --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__users__subcmd__key__subcmd__rm)
+            opts="-q -v -h -V --quiet --verbose --env-file --user --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__users__subcmd__list)
+            opts="-q -v -h -V --json --quiet --verbose --env-file --user --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__users__subcmd__passwd)
+            opts="-q -v -h -V --quiet --verbose --env-file --user --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__users__subcmd__rm)
+            opts="-y -q -v -h -V --yes --quiet --verbose --env-file --user --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

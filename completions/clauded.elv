@@ -19,6 +19,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
     var completions = [
         &'clauded'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -36,13 +37,14 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand mcp 'Register and use MCP tool servers'
             cand serve 'Run the local API server'
             cand db 'The store: schema status, migrations, copying between SQLite and PostgreSQL'
-            cand doctor 'Check the setup (key, database, port, git, keyring, Landlock, MCP servers, GitHub token)'
+            cand doctor 'Check the setup (key, database, port, git, keyring, server key, Landlock, MCP, GitHub)'
             cand service 'Install, remove or check `clauded serve` as a service (systemd or launchd)'
             cand health 'Ask a running server whether it is ready; exit 0 if so, 1 if not'
             cand hook 'Run as an agent''s hook: `hook permission-request` asks the daemon''s approval hub'
             cand hooks 'Install or remove clauded''s permission hook in an agent''s settings (Claude Code)'
             cand auth 'Store, check or remove the Anthropic API key'
             cand config 'Show or create the configuration'
+            cand users 'Manage the accounts of the server and their API keys (on the store, as its owner)'
             cand generate 'Write shell completions or the man page'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -57,6 +59,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --root 'Root of the built-in filesystem and bash servers (default: the current directory)'
             cand --max-turns 'Requests to Claude per message, at most (tool calls make more than one)'
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand -c 'Continue the most recent session'
             cand --continue 'Continue the most recent session'
             cand --no-stream 'Wait for the whole answer instead of streaming'
@@ -84,6 +87,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --model 'Model id'
             cand --max-turns 'Requests to Claude, at most'
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand --push 'Push the branch (with upstream tracking)'
             cand --pr 'Open a pull request (implies --push)'
             cand --no-commit 'Leave the changes uncommitted'
@@ -114,6 +118,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --root 'Root of the built-in filesystem and bash servers (default: the current directory)'
             cand --max-turns 'Requests to Claude per message, at most (tool calls make more than one)'
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand -c 'Resume the most recent session'
             cand --continue 'Resume the most recent session'
             cand --raw 'Print answers as written, without rendering their Markdown (as when stdout is not a terminal, or NO_COLOR is set)'
@@ -131,6 +136,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;sessions'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -152,6 +158,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand -n 'At most this many'
             cand --limit 'At most this many'
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand --json 'Print JSON'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
@@ -164,6 +171,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;sessions;show'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand --json 'Print JSON'
             cand --raw 'Print Claude''s answers as written, without rendering their Markdown'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
@@ -179,6 +187,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand -n 'At most this many hits'
             cand --limit 'At most this many hits'
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand --json 'Print JSON'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
@@ -191,6 +200,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;sessions;rm'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -206,6 +216,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand -o 'Write to this file instead of stdout'
             cand --output 'Write to this file instead of stdout'
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -237,6 +248,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;projects'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -252,6 +264,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;projects;list'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand --json 'Print JSON'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
@@ -268,6 +281,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand -d 'A description'
             cand --description 'A description'
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand --json 'Print JSON'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
@@ -280,6 +294,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;projects;rm'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -305,6 +320,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;models'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand --refresh 'Ask the API again instead of using the cached list'
             cand --json 'Print JSON'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
@@ -318,6 +334,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;mcp'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -340,6 +357,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --header 'Header for the URL, `K:V` (repeatable)'
             cand --project 'Only for this project (id, prefix or name)'
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -351,6 +369,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;mcp;list'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand --json 'Print JSON'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
@@ -363,6 +382,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;mcp;rm'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -374,6 +394,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;mcp;tools'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand --json 'Print JSON'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
@@ -388,6 +409,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --args 'Arguments as a JSON object'
             cand --root 'Root for the built-in servers (default: the current directory)'
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand --json 'Print the result as JSON'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
@@ -400,6 +422,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;mcp;import'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand --json 'Print the report as JSON'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
@@ -444,6 +467,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --allowed-host 'Another `Host` name accepted on a loopback address (repeatable; loopback names always are)'
             cand --metrics-addr 'Also serve GET /metrics on this address, without the token (e.g. 127.0.0.1:9100 for a local Prometheus). /metrics stays on the main address, behind the token'
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand --no-migrate 'Do not migrate the store at start (a deployment that runs `clauded db migrate` in a job); a schema other than this build''s is then an error'
             cand --allow-unauthenticated 'Listen on a non-loopback address without a token'
             cand --allow-local-repos 'Let runs clone local paths and file:// URLs (trusted setups and tests only)'
@@ -459,6 +483,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;db'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -475,6 +500,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
         &'clauded;db;status'= {
             cand --db 'The store (a path, sqlite:// or postgres:// URL; default DATABASE_URL)'
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand --json 'Print JSON'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
@@ -488,6 +514,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
         &'clauded;db;migrate'= {
             cand --db 'The store (a path, sqlite:// or postgres:// URL; default DATABASE_URL)'
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -501,6 +528,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --from 'The store to read'
             cand --to 'The store to write; must be empty unless --force'
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand --force 'Replace whatever the target holds'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
@@ -528,6 +556,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
         &'clauded;doctor'= {
             cand --timeout 'Seconds each network check and each MCP server may take'
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand --json 'Print one JSON document'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
@@ -540,6 +569,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;service'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -614,6 +644,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --port 'Port of a local server (overrides PORT)'
             cand --timeout 'Seconds to wait for the answer'
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -625,6 +656,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;hook'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -642,6 +674,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --timeout 'Seconds to wait for the answer (keep it within the agent''s own hook timeout)'
             cand --source 'Which agent runs the hook (default: Codex when the input has its `turn_id`, else Claude Code)'
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -661,6 +694,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;hooks'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -677,6 +711,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --url 'The daemon''s base URL (default: http://HOST:PORT from the configuration)'
             cand --timeout 'Seconds the agent waits for the phone before it asks locally'
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand --project 'This project''s `./.claude/settings.json` instead of the user''s'
             cand --command 'A command hook (`clauded hook permission-request`) instead of the HTTP hook'
             cand --print 'Print the hook''s settings JSON instead of writing the file'
@@ -691,6 +726,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;hooks;uninstall'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand --project 'This project''s `./.claude/settings.json` instead of the user''s'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
@@ -714,6 +750,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;auth'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -731,6 +768,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;auth;login'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -742,6 +780,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;auth;status'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand --json 'Print JSON'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
@@ -754,6 +793,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;auth;logout'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -765,6 +805,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;auth;github'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand --remove 'Remove the stored token'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
@@ -777,6 +818,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;auth;notify'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand --remove 'Remove the stored token'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
@@ -809,6 +851,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;config'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -824,6 +867,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;config;path'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand --json 'Print JSON'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
@@ -836,6 +880,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;config;show'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand --json 'Print JSON'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
@@ -848,6 +893,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;config;init'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand --force 'Overwrite an existing file'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
@@ -872,8 +918,194 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;config;help;help'= {
         }
+        &'clauded;users'= {
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand add 'Add an account; the password is prompted for, or read as one line of piped stdin. The first account is an admin and takes the local sessions and projects'
+            cand list 'List the accounts'
+            cand rm 'Delete an account with its sessions, projects, logins and keys'
+            cand passwd 'Set an account''s password (prompted for, or one line of piped stdin)'
+            cand admin 'Make an account an admin, or with --off no longer one (never the last admin)'
+            cand key 'An account''s API keys (`ck_…`, for programs and the iOS app)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'clauded;users;add'= {
+            cand --name 'A name to show'
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
+            cand --admin 'Make it an admin'
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'clauded;users;list'= {
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
+            cand --json 'Print JSON'
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'clauded;users;rm'= {
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
+            cand -y 'Do not ask (needed when stdin is not a terminal)'
+            cand --yes 'Do not ask (needed when stdin is not a terminal)'
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'clauded;users;passwd'= {
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'clauded;users;admin'= {
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
+            cand --off 'Take the admin right away'
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'clauded;users;key'= {
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand create 'Make a key and print it, once, alone on stdout'
+            cand list 'List an account''s keys (never the keys themselves)'
+            cand rm 'Delete one of an account''s keys'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'clauded;users;key;create'= {
+            cand --name 'What the key is for'
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'clauded;users;key;list'= {
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
+            cand --json 'Print JSON'
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'clauded;users;key;rm'= {
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'clauded;users;key;help'= {
+            cand create 'Make a key and print it, once, alone on stdout'
+            cand list 'List an account''s keys (never the keys themselves)'
+            cand rm 'Delete one of an account''s keys'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'clauded;users;key;help;create'= {
+        }
+        &'clauded;users;key;help;list'= {
+        }
+        &'clauded;users;key;help;rm'= {
+        }
+        &'clauded;users;key;help;help'= {
+        }
+        &'clauded;users;help'= {
+            cand add 'Add an account; the password is prompted for, or read as one line of piped stdin. The first account is an admin and takes the local sessions and projects'
+            cand list 'List the accounts'
+            cand rm 'Delete an account with its sessions, projects, logins and keys'
+            cand passwd 'Set an account''s password (prompted for, or one line of piped stdin)'
+            cand admin 'Make an account an admin, or with --off no longer one (never the last admin)'
+            cand key 'An account''s API keys (`ck_…`, for programs and the iOS app)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'clauded;users;help;add'= {
+        }
+        &'clauded;users;help;list'= {
+        }
+        &'clauded;users;help;rm'= {
+        }
+        &'clauded;users;help;passwd'= {
+        }
+        &'clauded;users;help;admin'= {
+        }
+        &'clauded;users;help;key'= {
+            cand create 'Make a key and print it, once, alone on stdout'
+            cand list 'List an account''s keys (never the keys themselves)'
+            cand rm 'Delete one of an account''s keys'
+        }
+        &'clauded;users;help;key;create'= {
+        }
+        &'clauded;users;help;key;list'= {
+        }
+        &'clauded;users;help;key;rm'= {
+        }
+        &'clauded;users;help;help'= {
+        }
         &'clauded;generate'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -888,6 +1120,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;generate;completions'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -899,6 +1132,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;generate;man'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -929,13 +1163,14 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand mcp 'Register and use MCP tool servers'
             cand serve 'Run the local API server'
             cand db 'The store: schema status, migrations, copying between SQLite and PostgreSQL'
-            cand doctor 'Check the setup (key, database, port, git, keyring, Landlock, MCP servers, GitHub token)'
+            cand doctor 'Check the setup (key, database, port, git, keyring, server key, Landlock, MCP, GitHub)'
             cand service 'Install, remove or check `clauded serve` as a service (systemd or launchd)'
             cand health 'Ask a running server whether it is ready; exit 0 if so, 1 if not'
             cand hook 'Run as an agent''s hook: `hook permission-request` asks the daemon''s approval hub'
             cand hooks 'Install or remove clauded''s permission hook in an agent''s settings (Claude Code)'
             cand auth 'Store, check or remove the Anthropic API key'
             cand config 'Show or create the configuration'
+            cand users 'Manage the accounts of the server and their API keys (on the store, as its owner)'
             cand generate 'Write shell completions or the man page'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -1063,6 +1298,35 @@ set edit:completion:arg-completer[clauded] = {|@words|
         &'clauded;help;config;show'= {
         }
         &'clauded;help;config;init'= {
+        }
+        &'clauded;help;users'= {
+            cand add 'Add an account; the password is prompted for, or read as one line of piped stdin. The first account is an admin and takes the local sessions and projects'
+            cand list 'List the accounts'
+            cand rm 'Delete an account with its sessions, projects, logins and keys'
+            cand passwd 'Set an account''s password (prompted for, or one line of piped stdin)'
+            cand admin 'Make an account an admin, or with --off no longer one (never the last admin)'
+            cand key 'An account''s API keys (`ck_…`, for programs and the iOS app)'
+        }
+        &'clauded;help;users;add'= {
+        }
+        &'clauded;help;users;list'= {
+        }
+        &'clauded;help;users;rm'= {
+        }
+        &'clauded;help;users;passwd'= {
+        }
+        &'clauded;help;users;admin'= {
+        }
+        &'clauded;help;users;key'= {
+            cand create 'Make a key and print it, once, alone on stdout'
+            cand list 'List an account''s keys (never the keys themselves)'
+            cand rm 'Delete one of an account''s keys'
+        }
+        &'clauded;help;users;key;create'= {
+        }
+        &'clauded;help;users;key;list'= {
+        }
+        &'clauded;help;users;key;rm'= {
         }
         &'clauded;help;generate'= {
             cand completions 'Completions for bash, zsh, fish, elvish and PowerShell'

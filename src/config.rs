@@ -38,6 +38,9 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// The server key cannot be read or made.
+    #[error("the server key (it seals users' credentials): {0}")]
+    ServerKey(crate::crypto::CryptoError),
     /// Reading or writing a file failed.
     #[error("{path}: {source}")]
     Io {
@@ -68,6 +71,11 @@ impl Paths {
     /// `<config>/credentials.toml`, the 0600 fallback for secrets.
     pub fn credentials_file(&self) -> PathBuf {
         self.config_dir.join("credentials.toml")
+    }
+
+    /// `<config>/secret.key`, the server key when no variable gives one (made 0600 at first use).
+    pub fn secret_key_file(&self) -> PathBuf {
+        self.config_dir.join("secret.key")
     }
 
     /// `<state>/history`, the chat line history.
@@ -331,6 +339,30 @@ pub const ENV_VARS: &[(&str, &str)] = &[
         "Bearer token for CLAUDED_NOTIFY_URL; wins over the stored one (a secret, never logged).",
     ),
     (
+        "CLAUDED_SECRET_KEY",
+        "The server key that seals users' credentials at rest (64 hex characters, base64 of 32 bytes, or a long passphrase); else secret.key in the config folder, made at first use (a secret, never logged).",
+    ),
+    (
+        "SESSION_SECRET",
+        "WebEDT's name for CLAUDED_SECRET_KEY, read when that is unset.",
+    ),
+    (
+        "CLAUDED_REGISTRATION",
+        "open or closed: whether anyone may register an account (default: open until the first account exists).",
+    ),
+    (
+        "CLAUDED_SHARE_SERVER_KEY",
+        "true or false: users without an Anthropic key of their own use the server's (default: only while no account exists).",
+    ),
+    (
+        "CLAUDED_TRUSTED_PROXIES",
+        "Proxies (IP addresses or CIDR blocks, comma-separated) whose X-Forwarded-For names the client.",
+    ),
+    (
+        "CLAUDED_USER",
+        "The account (email) the terminal commands act as (--user); default the first admin, or the local owner.",
+    ),
+    (
         "CLAUDED_LOG",
         "Log filter, e.g. debug or warn,clauded::http=info (from the environment, not an env file).",
     ),
@@ -384,6 +416,12 @@ pub struct FileConfig {
     pub notify_url: Option<String>,
     /// What is pushed: `approval`, `done`, `error`.
     pub notify_on: Option<Vec<String>>,
+    /// `open` or `closed`: whether anyone may register (default: open until the first user).
+    pub registration: Option<String>,
+    /// Users without a key of their own use the server's (default: while no account exists).
+    pub share_server_key: Option<bool>,
+    /// Proxies (IP addresses or CIDR blocks) whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Option<Vec<String>>,
     /// The built-in tools' `[tools]` table.
     pub tools: Option<crate::builtin::ToolSettings>,
 }
@@ -480,6 +518,108 @@ impl Serialize for NotifyOn {
     }
 }
 
+/// Whether anyone may register an account (`registration`); unset: open until the first user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Registration {
+    /// Anyone may.
+    Open,
+    /// Admins (and `clauded users add`) make accounts.
+    Closed,
+}
+
+impl Registration {
+    /// Parses `open` or `closed`, in any case.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "open" => Ok(Self::Open),
+            "closed" => Ok(Self::Closed),
+            other => Err(format!(
+                "{other:?} is not a registration mode (use open or closed)"
+            )),
+        }
+    }
+}
+
+/// Parses a yes-or-no value: true/false, yes/no, on/off, 1/0.
+pub fn parse_bool(s: &str) -> Result<bool, String> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "true" | "yes" | "on" | "1" => Ok(true),
+        "false" | "no" | "off" | "0" => Ok(false),
+        other => Err(format!("{other:?} is not true or false")),
+    }
+}
+
+/// Parses an IP address or a CIDR block (`10.0.0.0/8`, `fd00::/8`) into the address and the
+/// prefix length (32 or 128 for a bare address).
+pub fn parse_cidr(s: &str) -> Result<(std::net::IpAddr, u8), String> {
+    let s = s.trim();
+    let (addr, prefix) = match s.split_once('/') {
+        Some((a, p)) => (a, Some(p)),
+        None => (s, None),
+    };
+    let ip: std::net::IpAddr = addr
+        .trim_matches(['[', ']'])
+        .parse()
+        .map_err(|_| format!("{s:?} is not an IP address or a CIDR block like 10.0.0.0/8"))?;
+    let max = if ip.is_ipv4() { 32 } else { 128 };
+    let prefix = match prefix {
+        None => max,
+        Some(p) => p
+            .parse::<u8>()
+            .ok()
+            .filter(|p| *p <= max)
+            .ok_or_else(|| format!("{s:?}: the prefix length must be 0 to {max}"))?,
+    };
+    Ok((ip, prefix))
+}
+
+/// A comma-separated list (or the file's array) of proxies, each checked by [`parse_cidr`].
+fn parse_proxies<'a>(items: impl IntoIterator<Item = &'a str>) -> Result<Vec<String>, String> {
+    items
+        .into_iter()
+        .map(str::trim)
+        .filter(|i| !i.is_empty())
+        .map(|i| parse_cidr(i).map(|_| i.to_owned()))
+        .collect()
+}
+
+/// The variables that may hold the server key, the first set one winning.
+pub const SECRET_KEY_VARS: &[&str] = &["CLAUDED_SECRET_KEY", "SESSION_SECRET"];
+
+/// Where the server key (sealing users' credentials at rest) comes from; never the key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServerKeySource {
+    /// A variable ([`SECRET_KEY_VARS`]).
+    Env {
+        /// The variable.
+        name: &'static str,
+        /// The env file it came from; None for the process environment.
+        file: Option<PathBuf>,
+    },
+    /// The key file, made (0600) at first use.
+    File(PathBuf),
+}
+
+impl std::fmt::Display for ServerKeySource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ServerKeySource::Env { name, file: None } => write!(f, "environment variable {name}"),
+            ServerKeySource::Env {
+                name,
+                file: Some(p),
+            } => write!(f, "{name} in {}", p.display()),
+            ServerKeySource::File(p) => write!(f, "key file {}", p.display()),
+        }
+    }
+}
+
+impl Serialize for ServerKeySource {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 /// The effective configuration.
 #[derive(Debug, Clone, Serialize)]
 pub struct Config {
@@ -533,6 +673,14 @@ pub struct Config {
     pub notify_on: NotifyOn,
     /// The built-in tools' settings.
     pub tools: crate::builtin::ToolSettings,
+    /// Whether anyone may register; None: open until the first user exists.
+    pub registration: Option<Registration>,
+    /// Whether users without a key use the server's; None: while no account exists.
+    pub share_server_key: Option<bool>,
+    /// Proxies (IP addresses or CIDR blocks) whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<String>,
+    /// Where the server key comes from (the key itself is read by [`Config::secret_box`]).
+    pub server_key: ServerKeySource,
     /// Where each setting came from.
     pub sources: std::collections::BTreeMap<&'static str, Source>,
 }
@@ -665,14 +813,11 @@ impl Config {
             "keyring",
             None::<KeyringMode>,
             &["CLAUDED_KEYRING"],
-            file.keyring
-                .as_deref()
-                .map(parse_keyring)
-                .transpose()
-                .map_err(|message| Error::File {
-                    path: paths.config_file(),
-                    message,
-                })?,
+            from_file(
+                &paths,
+                "keyring",
+                file.keyring.as_deref().map(parse_keyring)
+            )?,
             KeyringMode::Auto,
             parse_keyring
         );
@@ -702,17 +847,67 @@ impl Config {
             "notify_on",
             None::<NotifyOn>,
             &["CLAUDED_NOTIFY_ON"],
-            file.notify_on
-                .as_ref()
-                .map(|items| NotifyOn::parse(items.iter().map(String::as_str)))
-                .transpose()
-                .map_err(|message| Error::File {
-                    path: paths.config_file(),
-                    message: format!("notify_on: {message}"),
-                })?,
+            from_file(
+                &paths,
+                "notify_on",
+                file.notify_on
+                    .as_ref()
+                    .map(|items| NotifyOn::parse(items.iter().map(String::as_str)))
+            )?,
             NotifyOn::default(),
             |s: &str| NotifyOn::parse(s.split(','))
         );
+        let registration = pick!(
+            "registration",
+            None::<Option<Registration>>,
+            &["CLAUDED_REGISTRATION"],
+            from_file(
+                &paths,
+                "registration",
+                file.registration.as_deref().map(Registration::parse)
+            )?
+            .map(Some),
+            None,
+            |s: &str| Registration::parse(s).map(Some)
+        );
+        let share_server_key = pick!(
+            "share_server_key",
+            None::<Option<bool>>,
+            &["CLAUDED_SHARE_SERVER_KEY"],
+            file.share_server_key.map(Some),
+            None,
+            |s: &str| parse_bool(s).map(Some)
+        );
+        let trusted_proxies = pick!(
+            "trusted_proxies",
+            None::<Vec<String>>,
+            &["CLAUDED_TRUSTED_PROXIES"],
+            from_file(
+                &paths,
+                "trusted_proxies",
+                file.trusted_proxies
+                    .as_ref()
+                    .map(|items| parse_proxies(items.iter().map(String::as_str)))
+            )?,
+            vec![],
+            |s: &str| parse_proxies(s.split(','))
+        );
+        // a secret: the source is recorded, the value is read only by `secret_box`
+        let server_key = match env.first(SECRET_KEY_VARS) {
+            Some((_, src, name)) => {
+                sources.insert("server_key", src);
+                ServerKeySource::Env {
+                    name,
+                    file: (src == Source::Dotenv)
+                        .then(|| env.dotenv_file().map(Path::to_owned))
+                        .flatten(),
+                }
+            }
+            None => {
+                sources.insert("server_key", Source::Default);
+                ServerKeySource::File(paths.secret_key_file())
+            }
+        };
         // the keys no variable sets: a flag, the file or the default
         let mut layer = |key: &'static str, flag: bool, in_file: bool| {
             let src = match (flag, in_file) {
@@ -779,6 +974,10 @@ impl Config {
             notify_url,
             notify_on,
             tools,
+            registration,
+            share_server_key,
+            trusted_proxies,
+            server_key,
             sources,
             paths,
         })
@@ -799,6 +998,22 @@ impl Config {
     }
 }
 
+impl Config {
+    /// The server key that seals users' credentials: from the variable [`Config::server_key`]
+    /// names, else the key file, made (0600) when absent. A key file others may read is still
+    /// used; see [`crate::crypto::SecretBox::file_is_private`].
+    pub fn secret_box(&self, env: &Env) -> Result<crate::crypto::SecretBox, Error> {
+        use crate::crypto::SecretBox;
+        match &self.server_key {
+            ServerKeySource::Env { name, .. } => {
+                SecretBox::from_key_text(env.get(name).unwrap_or_default())
+            }
+            ServerKeySource::File(path) => SecretBox::load_or_create(path),
+        }
+        .map_err(Error::ServerKey)
+    }
+}
+
 /// A push URL must be http or https with a host; no credentials in it (use the token).
 fn check_notify_url(u: &str) -> Result<(), String> {
     // the value is not repeated: it may hold a secret (a password, a private topic)
@@ -813,6 +1028,18 @@ fn check_notify_url(u: &str) -> Result<(), String> {
         return Err("not an http(s) URL with a host".into());
     }
     Ok(())
+}
+
+/// A value of the config file that was parsed (when present), its failure naming the key.
+fn from_file<T>(
+    paths: &Paths,
+    key: &str,
+    v: Option<Result<T, String>>,
+) -> Result<Option<T>, Error> {
+    v.transpose().map_err(|message| Error::File {
+        path: paths.config_file(),
+        message: format!("{key}: {message}"),
+    })
 }
 
 fn parse_keyring(s: &str) -> Result<KeyringMode, String> {
@@ -842,6 +1069,8 @@ fn read_file_config(path: &Path) -> Result<FileConfig, Error> {
 /// A commented starter config file.
 pub const CONFIG_TEMPLATE: &str = r#"# clauded configuration. Every key is optional; environment variables and flags win.
 # The API key is not kept here: use ANTHROPIC_API_KEY or `clauded auth login`.
+# The server key that seals users' credentials is not either: CLAUDED_SECRET_KEY (or
+# SESSION_SECRET), else secret.key beside this file, made at first use.
 
 # base_url = "https://api.anthropic.com"     # ANTHROPIC_BASE_URL / CLAUDE_API_BASE_URL
 # model = "claude-sonnet-4-5"                 # CLAUDE_DEFAULT_MODEL, --model
@@ -865,6 +1094,9 @@ pub const CONFIG_TEMPLATE: &str = r#"# clauded configuration. Every key is optio
 # github_hosts = ["ghe.example.com"]         # more hosts the GitHub token may go to
 # notify_url = "https://ntfy.sh/your-topic"   # CLAUDED_NOTIFY_URL: push notices (token: CLAUDED_NOTIFY_TOKEN)
 # notify_on = ["approval", "done", "error"]   # CLAUDED_NOTIFY_ON
+# registration = "closed"                    # open or closed; CLAUDED_REGISTRATION (default: open until the first account)
+# share_server_key = false                   # CLAUDED_SHARE_SERVER_KEY (default: only while no account exists)
+# trusted_proxies = ["10.0.0.0/8", "::1"]    # CLAUDED_TRUSTED_PROXIES: their X-Forwarded-For names the client
 
 # [tools]                                     # the built-in bash tool's environment
 # env = { CARGO_TERM_COLOR = "never" }        # set for every command
@@ -1085,11 +1317,113 @@ mod tests {
         let stripped: String = CONFIG_TEMPLATE
             .lines()
             .map(|l| l.trim_start_matches("# "))
-            .filter(|l| !l.starts_with("clauded") && !l.starts_with("The API"))
+            .filter(|l| {
+                !l.starts_with("clauded") && !l.starts_with("The ") && !l.starts_with("SESSION_")
+            })
             .map(|l| l.split("   #").next().unwrap_or(l).to_owned() + "\n")
             .collect();
         let parsed: FileConfig = toml::from_str(&stripped).unwrap();
         assert_eq!(parsed.port, Some(8000));
         assert_eq!(parsed.tools.unwrap().pass_env, ["CARGO_HOME", "GOPATH"]);
+        assert_eq!(parsed.registration.as_deref(), Some("closed"));
+    }
+
+    #[test]
+    fn account_settings_layer_and_bad_values_name_the_variable() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().to_str().unwrap();
+        let load = |pairs: &[(&str, &str)]| {
+            let mut all = vec![("CLAUDED_HOME", home)];
+            all.extend_from_slice(pairs);
+            Config::load_from(&env(&all, &[]), &Overrides::default())
+        };
+        let c = load(&[]).unwrap();
+        assert_eq!((c.registration, c.share_server_key), (None, None));
+        assert!(c.trusted_proxies.is_empty());
+        assert_eq!(c.sources["registration"], Source::Default);
+        std::fs::write(
+            dir.path().join("config.toml"),
+            "registration = \"closed\"\nshare_server_key = true\ntrusted_proxies = [\"10.0.0.0/8\"]\n",
+        )
+        .unwrap();
+        let c = load(&[]).unwrap();
+        assert_eq!(c.registration, Some(Registration::Closed));
+        assert_eq!(c.share_server_key, Some(true));
+        assert_eq!(c.trusted_proxies, ["10.0.0.0/8"]);
+        assert_eq!(c.sources["trusted_proxies"], Source::File);
+        let c = load(&[
+            ("CLAUDED_REGISTRATION", " Open "),
+            ("CLAUDED_SHARE_SERVER_KEY", "no"),
+            ("CLAUDED_TRUSTED_PROXIES", "127.0.0.1, fd00::/8,"),
+        ])
+        .unwrap();
+        assert_eq!(c.registration, Some(Registration::Open));
+        assert_eq!(c.share_server_key, Some(false));
+        assert_eq!(c.trusted_proxies, ["127.0.0.1", "fd00::/8"]);
+        assert_eq!(c.sources["share_server_key"], Source::Env);
+        for (var, value) in [
+            ("CLAUDED_REGISTRATION", "bogus"),
+            ("CLAUDED_SHARE_SERVER_KEY", "maybe"),
+            ("CLAUDED_TRUSTED_PROXIES", "10.0.0.0/33"),
+            ("CLAUDED_TRUSTED_PROXIES", "proxy.local"),
+        ] {
+            let err = load(&[(var, value)]).unwrap_err().to_string();
+            assert!(err.contains(var) && err.contains(value), "{err}");
+        }
+        std::fs::write(dir.path().join("config.toml"), "registration = \"ajar\"\n").unwrap();
+        let err = load(&[]).unwrap_err().to_string();
+        assert!(err.contains("config.toml") && err.contains("ajar"), "{err}");
+    }
+
+    #[test]
+    fn cidr_blocks_parse_over_std() {
+        use std::net::IpAddr;
+        assert_eq!(
+            parse_cidr("10.1.0.0/16").unwrap(),
+            ("10.1.0.0".parse::<IpAddr>().unwrap(), 16)
+        );
+        assert_eq!(parse_cidr("::1").unwrap().1, 128);
+        assert_eq!(parse_cidr("[fd00::]/8").unwrap().1, 8);
+        assert_eq!(parse_cidr("1.2.3.4").unwrap().1, 32);
+        for bad in ["1.2.3.4/", "1.2.3/8", "::/129", "1.2.3.4/-1", ""] {
+            assert!(parse_cidr(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_server_key_comes_from_a_variable_or_a_private_file_and_is_never_shown() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().to_str().unwrap();
+        let e = env(
+            &[("CLAUDED_HOME", home), ("SESSION_SECRET", "from-the-env")],
+            &[("CLAUDED_SECRET_KEY", "from-the-dotenv")],
+        );
+        let c = Config::load_from(&e, &Overrides::default()).unwrap();
+        assert_eq!(
+            c.server_key,
+            ServerKeySource::Env {
+                name: "SESSION_SECRET",
+                file: None
+            },
+            "the environment beats the env file, whatever the name"
+        );
+        let sealed = c.secret_box(&e).unwrap().seal("x");
+        let same = crate::crypto::SecretBox::from_key_text("from-the-env").unwrap();
+        assert_eq!(same.open(&sealed).unwrap(), "x");
+        let shown = serde_json::to_string(&c).unwrap();
+        assert!(!shown.contains("from-the-env") && !format!("{c:?}").contains("from-the-env"));
+        let e = env(&[("CLAUDED_HOME", home)], &[("CLAUDED_SECRET_KEY", "k")]);
+        let c = Config::load_from(&e, &Overrides::default()).unwrap();
+        assert_eq!(c.server_key.to_string(), "CLAUDED_SECRET_KEY in ./.env");
+        assert_eq!(c.sources["server_key"], Source::Dotenv);
+
+        let e = env(&[("CLAUDED_HOME", home)], &[]);
+        let c = Config::load_from(&e, &Overrides::default()).unwrap();
+        let file = dir.path().join("secret.key");
+        assert_eq!(c.server_key, ServerKeySource::File(file.clone()));
+        assert!(!file.exists(), "loading the configuration makes no file");
+        let sealed = c.secret_box(&e).unwrap().seal("y");
+        assert!(crate::crypto::SecretBox::file_is_private(&file));
+        assert_eq!(c.secret_box(&e).unwrap().open(&sealed).unwrap(), "y");
     }
 }

@@ -1,9 +1,10 @@
 //! `clauded doctor`: one screen of what a user would otherwise debug by hand (configuration,
-//! the key against the real API, the database, the port, git, the keyring, Landlock, MCP
-//! servers, the GitHub token), each line ok, warn or fail with the fix. Exit 1 on a failure.
+//! the key against the real API, the database, the port, git, the keyring, the server key,
+//! Landlock, MCP servers, the GitHub token), each line ok, warn or fail with the fix. Exit 1 on
+//! a failure.
 
 use crate::anthropic::Client;
-use crate::config::{Config, DotEnv, Env, KeyringMode, Overrides, Paths};
+use crate::config::{Config, DotEnv, Env, KeyringMode, Overrides, Paths, ServerKeySource};
 use crate::engine::tools::ToolHost;
 use crate::error::{Error, Result};
 use crate::secrets::{self, Backend, Secrets};
@@ -158,6 +159,7 @@ pub async fn diagnose(env: &Env, timeout: Duration) -> Vec<Check> {
     out.push(port_check(&config, timeout).await);
     out.extend(local_checks());
     out.push(keyring_check(&secrets, config.keyring));
+    out.push(server_key_check(&config));
     if store_ok {
         out.extend(mcp_checks(&config, timeout).await);
     }
@@ -554,24 +556,85 @@ fn landlock_check() -> Check {
     check("landlock", status, s.describe(), fix)
 }
 
-fn keyring_check(secrets: &Secrets, mode: KeyringMode) -> Check {
-    let file = secrets.file().display().to_string();
+/// The server key that seals users' credentials: from a variable, or a key file only its owner
+/// may read.
+fn server_key_check(c: &Config) -> Check {
+    use crate::crypto::SecretBox;
+    let path = match &c.server_key {
+        ServerKeySource::Env { .. } => {
+            return check(
+                "server-key",
+                Status::Ok,
+                format!("from {}", c.server_key),
+                None,
+            );
+        }
+        ServerKeySource::File(path) => path,
+    };
+    let shown = path.display();
+    if !path.exists() {
+        return check(
+            "server-key",
+            Status::Ok,
+            format!("none yet: `clauded serve` makes {shown} (mode 0600) at first start"),
+            None,
+        );
+    }
+    if let Err(e) = SecretBox::load_or_create(path) {
+        return check(
+            "server-key",
+            Status::Fail,
+            e.to_string(),
+            Some(format!(
+                "restore {shown} from a backup, or set CLAUDED_SECRET_KEY to the key it held"
+            )),
+        );
+    }
+    if !SecretBox::file_is_private(path) {
+        return check(
+            "server-key",
+            Status::Fail,
+            format!(
+                "{shown} seals users' credentials but others may read it{}",
+                open_mode(path)
+                    .map(|m| format!(" (mode {m:o})"))
+                    .unwrap_or_default()
+            ),
+            Some(format!("chmod 600 {shown}")),
+        );
+    }
+    check(
+        "server-key",
+        Status::Ok,
+        format!("key file {shown} (mode 0600)"),
+        None,
+    )
+}
+
+/// A file's mode when others than its owner may use it (Unix only).
+fn open_mode(path: &Path) -> Option<u32> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        if let Ok(meta) = std::fs::metadata(secrets.file())
-            && meta.permissions().mode() & 0o077 != 0
-        {
-            return check(
-                "keyring",
-                Status::Fail,
-                format!(
-                    "{file} holds secrets but others may read it (mode {:o})",
-                    meta.permissions().mode() & 0o777
-                ),
-                Some(format!("chmod 600 {file}")),
-            );
-        }
+        let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+        (mode & 0o077 != 0).then_some(mode)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
+fn keyring_check(secrets: &Secrets, mode: KeyringMode) -> Check {
+    let file = secrets.file().display().to_string();
+    if let Some(mode) = open_mode(secrets.file()) {
+        return check(
+            "keyring",
+            Status::Fail,
+            format!("{file} holds secrets but others may read it (mode {mode:o})"),
+            Some(format!("chmod 600 {file}")),
+        );
     }
     match (secrets.backend(), mode) {
         (Backend::Keyring, _) => check(

@@ -114,6 +114,10 @@ fn files_section() -> String {
             "Keys when the OS keyring cannot be used (mode 0600).",
         ),
         (
+            "~/.config/clauded/secret.key",
+            "The server key that seals users' credentials in the store, when CLAUDED_SECRET_KEY (or SESSION_SECRET) is unset; made with mode 0600 at first use.",
+        ),
+        (
             "~/.local/share/clauded/clauded.db",
             "The SQLite store: projects, sessions, messages, events (DATABASE_URL moves it).",
         ),

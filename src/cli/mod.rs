@@ -20,9 +20,11 @@ mod serve;
 mod service;
 mod sessions;
 mod tools;
+mod users;
 
 use crate::anthropic::Client;
 use crate::config::{Config, DotEnv, Env, Overrides};
+use crate::engine::accounts::{self, AccountError, AccountSettings, Actor};
 use crate::error::{Error, Result, exit};
 use crate::secrets::{self, KeySource, Secrets};
 use crate::store::Store;
@@ -56,6 +58,16 @@ pub struct Cli {
     /// the other commands run inside repositories that may not be yours.
     #[arg(long, global = true, value_name = "FILE")]
     pub env_file: Option<PathBuf>,
+    /// The account the terminal commands act as: they see and make only its sessions and
+    /// projects (default: the first admin once accounts exist, else the local owner).
+    #[arg(
+        long,
+        global = true,
+        value_name = "EMAIL",
+        env = "CLAUDED_USER",
+        hide_env_values = true
+    )]
+    pub user: Option<String>,
     /// The command.
     #[command(subcommand)]
     pub command: Command,
@@ -86,7 +98,7 @@ pub enum Command {
     /// The store: schema status, migrations, copying between SQLite and PostgreSQL.
     #[command(subcommand)]
     Db(db::Command),
-    /// Check the setup (key, database, port, git, keyring, Landlock, MCP servers, GitHub token).
+    /// Check the setup (key, database, port, git, keyring, server key, Landlock, MCP, GitHub).
     Doctor(doctor::Args),
     /// Install, remove or check `clauded serve` as a service (systemd or launchd).
     #[command(subcommand)]
@@ -105,6 +117,9 @@ pub enum Command {
     /// Show or create the configuration.
     #[command(subcommand)]
     Config(config_cmd::Command),
+    /// Manage the accounts of the server and their API keys (on the store, as its owner).
+    #[command(subcommand)]
+    Users(users::Command),
     /// Write shell completions or the man page.
     #[command(subcommand, hide = true)]
     Generate(generate::Command),
@@ -117,6 +132,8 @@ pub struct Globals {
     pub quiet: bool,
     /// `--env-file`.
     pub env_file: Option<PathBuf>,
+    /// `--user` (or `CLAUDED_USER`).
+    pub user: Option<String>,
 }
 
 impl Globals {
@@ -134,6 +151,8 @@ pub struct App {
     pub config: Config,
     /// `--quiet`.
     pub quiet: bool,
+    /// `--user`: the account the commands act as.
+    pub user: Option<String>,
 }
 
 impl App {
@@ -146,16 +165,61 @@ impl App {
     pub fn load_reading(overrides: &Overrides, g: &Globals, fallback: DotEnv) -> Result<Self> {
         let env = Env::from_process(&g.dotenv(fallback))?;
         let config = Config::load_from(&env, overrides)?;
+        // clap reads CLAUDED_USER from the process; --env-file may hold it too
+        let user = g
+            .user
+            .clone()
+            .or_else(|| env.get("CLAUDED_USER").map(str::to_owned))
+            .map(|u| u.trim().to_owned())
+            .filter(|u| !u.is_empty());
         Ok(Self {
             env,
             config,
             quiet: g.quiet,
+            user,
         })
     }
 
-    /// Opens the store (migrating it).
+    /// Opens the store (migrating it), seen as the actor: only its rows, and what it makes is
+    /// its own.
     pub async fn store(&self) -> Result<Store> {
+        let store = self.unscoped_store().await?;
+        Ok(self.actor(&store).await?.store(&store))
+    }
+
+    /// Opens the store (migrating it) seeing every owner's rows: `users`, and what acts for
+    /// the whole server.
+    pub async fn unscoped_store(&self) -> Result<Store> {
         Ok(Store::connect(&self.config.database, true).await?)
+    }
+
+    /// Who the commands act as: `--user`, else the first admin, else the local owner.
+    pub async fn actor(&self, store: &Store) -> Result<Actor> {
+        match accounts::machine_actor(store, self.user.as_deref()).await {
+            Err(AccountError::NotFound(_)) => Err(Error::Usage(format!(
+                "no account {:?} (--user / CLAUDED_USER): `clauded users list` shows them",
+                self.user.as_deref().unwrap_or_default()
+            ))),
+            r => Ok(r?),
+        }
+    }
+
+    /// How accounts behave, from the configuration.
+    pub fn account_settings(&self) -> AccountSettings {
+        use crate::config::Registration as R;
+        AccountSettings {
+            registration: self.config.registration.map(|r| match r {
+                R::Open => accounts::Registration::Open,
+                R::Closed => accounts::Registration::Closed,
+            }),
+            share_server_key: self.config.share_server_key,
+            ..Default::default()
+        }
+    }
+
+    /// The server key that seals users' credentials (from the variable, else the key file).
+    pub fn secret_box(&self) -> Result<crate::crypto::SecretBox> {
+        Ok(self.config.secret_box(&self.env)?)
     }
 
     /// The secret store (probing the keyring as configured).
@@ -235,6 +299,25 @@ pub(crate) async fn memory(off: bool) -> Result<crate::engine::memory::Memory> {
         .map_err(|e| Error::Other(e.to_string()))
 }
 
+/// The terminal's words for an account refusal: bad input is a usage error (exit 2), the
+/// store's failures keep their own exit codes.
+impl From<AccountError> for Error {
+    fn from(e: AccountError) -> Self {
+        match e {
+            AccountError::Store(e) => Error::Store(e),
+            AccountError::Sealed(_) | AccountError::RateLimited { .. } => {
+                Error::Other(e.to_string())
+            }
+            AccountError::Invalid(_)
+            | AccountError::EmailInUse
+            | AccountError::BadCredentials
+            | AccountError::RegistrationClosed
+            | AccountError::Forbidden(_)
+            | AccountError::NotFound(_) => Error::Usage(e.to_string()),
+        }
+    }
+}
+
 /// Prints an error and its hint on stderr.
 pub fn report(e: &Error) {
     eprintln!("error: {e}");
@@ -271,6 +354,7 @@ pub async fn run(cli: Cli) -> Result<()> {
     let g = &Globals {
         quiet: cli.quiet,
         env_file: cli.env_file,
+        user: cli.user,
     };
     match cli.command {
         Command::Ask(a) => ask::run(a, g).await,
@@ -289,6 +373,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Service(c) => service::run(c).await,
         Command::Auth(c) => auth::run(c, g).await,
         Command::Config(c) => config_cmd::run(c, g).await,
+        Command::Users(c) => users::run(c, g).await,
         Command::Generate(c) => generate::run(c, Cli::command()),
     }
 }

@@ -169,6 +169,9 @@ pub async fn run(args: Args, g: &super::Globals) -> Result<()> {
     let client =
         Client::new(c.client_config(key.as_ref().map(|(k, _)| k.clone()).unwrap_or_default()))?;
     let mut options = ServerOptions::from_config(c);
+    options.secrets = app.secret_box()?;
+    options.accounts = app.account_settings();
+    options.trusted_proxies = c.trusted_proxies.clone();
     options.token = token;
     options.github_token = crate::secrets::github_token(&app.env, &app.secrets())
         .ok()
@@ -210,6 +213,15 @@ pub async fn run(args: Args, g: &super::Globals) -> Result<()> {
     );
     eprintln!("database: {}", c.database);
     eprintln!("{key_line}");
+    eprintln!("server key (seals users' credentials): {}", c.server_key);
+    if let crate::config::ServerKeySource::File(path) = &c.server_key
+        && !crate::crypto::SecretBox::file_is_private(path)
+    {
+        eprintln!(
+            "warning: others may read the server key file: chmod 600 {}",
+            path.display()
+        );
+    }
     if let Some(n) = &c.notify_url {
         // the host only: the path may be a secret topic
         let host = reqwest::Url::parse(n)

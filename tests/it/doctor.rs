@@ -54,7 +54,14 @@ fn a_working_setup_passes_and_the_key_is_never_shown() {
     let db = line(&v, "database");
     assert_eq!(db["status"], "ok");
     for name in [
-        "config", "port", "git", "landlock", "keyring", "mcp", "github",
+        "config",
+        "port",
+        "git",
+        "landlock",
+        "keyring",
+        "server-key",
+        "mcp",
+        "github",
     ] {
         line(&v, name);
     }
@@ -237,4 +244,48 @@ async fn the_github_token_is_checked_with_get_user() {
         }
         assert!(!r.stdout.contains(token), "the token is never shown");
     }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_server_key_file_others_may_read_is_a_failure_with_its_fix() {
+    use std::os::unix::fs::PermissionsExt;
+    let h = Home::new();
+    let (_, v) = doctor(&h, free_port(), &[]);
+    let k = line(&v, "server-key");
+    assert_eq!(k["status"], "ok", "{k}");
+    assert!(k["detail"].as_str().unwrap().contains("none yet"), "{k}");
+    let file = h.path().join("secret.key");
+    assert!(!file.exists(), "doctor makes no key");
+
+    std::fs::write(&file, format!("{}\n", "ab".repeat(32))).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let (r, v) = doctor(&h, free_port(), &[]);
+    assert_eq!(r.code, 1, "{r:?}");
+    let k = line(&v, "server-key");
+    assert_eq!(k["status"], "fail", "{k}");
+    assert!(k["detail"].as_str().unwrap().contains("mode 644"), "{k}");
+    assert_eq!(k["fix"], format!("chmod 600 {}", file.display()));
+    assert!(!r.stdout.contains(&"ab".repeat(32)), "never the key");
+
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let (_, v) = doctor(&h, free_port(), &[]);
+    assert_eq!(line(&v, "server-key")["status"], "ok");
+    std::fs::write(&file, "not a key\n").unwrap();
+    let (_, v) = doctor(&h, free_port(), &[]);
+    let k = line(&v, "server-key");
+    assert_eq!(k["status"], "fail", "{k}");
+    assert!(
+        k["fix"].as_str().unwrap().contains("CLAUDED_SECRET_KEY"),
+        "{k}"
+    );
+
+    let (_, v) = doctor(
+        &h,
+        free_port(),
+        &[("CLAUDED_SECRET_KEY", "a-long-passphrase")],
+    );
+    let k = line(&v, "server-key");
+    assert_eq!(k["status"], "ok", "{k}");
+    assert_eq!(k["detail"], "from environment variable CLAUDED_SECRET_KEY");
 }

@@ -16,6 +16,7 @@ mod cli_search;
 mod cli_serve;
 #[cfg(unix)]
 mod cli_terminal;
+mod cli_users;
 mod client;
 mod container;
 mod credentials;
