@@ -836,14 +836,20 @@ impl Accounts {
         if let Some(e) = p.email {
             up.email = Some(normal_email(&e)?);
         }
+        let new_password = p.password.is_some();
         if let Some(pw) = p.password {
             check_password(&pw)?;
             up.password_hash = Some(hash(&pw).await);
         }
-        match self.store().update_user(id, &up).await {
-            Err(store::Error::Conflict(_)) => Err(AccountError::EmailInUse),
-            r => Ok(r?),
+        let u = match self.store().update_user(id, &up).await {
+            Err(store::Error::Conflict(_)) => return Err(AccountError::EmailInUse),
+            r => r?,
+        };
+        if new_password {
+            // whoever knew the old password is logged out
+            self.store().delete_logins_of(id).await?;
         }
+        Ok(u)
     }
 
     /// Deletes a user with their rows, logins and keys; never oneself.
@@ -1095,6 +1101,14 @@ mod tests {
             .unwrap();
         assert!(b2.is_admin);
         let (_, admin_login) = a.login("a@x.io", "password1", false, "ip").await.unwrap();
+        // a new password ends the logins made with the old one
+        let (_, b_login) = a.login("b@x.io", "password1", false, "ip").await.unwrap();
+        let pw = AdminPatch {
+            password: Some("password2".into()),
+            ..Default::default()
+        };
+        a.patch_user(Some(&admin.id), &b.id, pw).await.unwrap();
+        assert!(a.cookie_login(&b_login.token).await.unwrap().is_none());
         let (as_b, _) = a
             .impersonate(Some(&admin_login.token), &b.id)
             .await

@@ -67,6 +67,9 @@ pub const SECRET_ENV: &[&str] = &[
     "GH_TOKEN",
     "CLAUDED_SERVER_TOKEN",
     "CLAUDED_NOTIFY_TOKEN",
+    // the server key that seals users' credentials
+    "CLAUDED_SECRET_KEY",
+    "SESSION_SECRET",
 ];
 
 /// The values of [`INHERITED_ENV`] that are set in our environment, plus those of `extra` (a

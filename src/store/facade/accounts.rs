@@ -164,6 +164,18 @@ impl Store {
         )
     }
 
+    /// Ends every login of a user (their password changed); how many.
+    pub async fn delete_logins_of(&self, user_id: &str) -> Result<usize> {
+        on!(
+            self,
+            {
+                let u = user_id.to_owned();
+                move |d: &sqlite::Db| d.delete_logins_of(&u)
+            },
+            |p| p.delete_logins_of(user_id)
+        )
+    }
+
     /// Adds an API key (stored as its hash).
     pub async fn create_api_key(&self, new: &NewApiKey) -> Result<ApiKey> {
         on!(

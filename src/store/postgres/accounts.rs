@@ -274,6 +274,12 @@ impl Db {
             > 0)
     }
 
+    /// See [`Store::delete_logins_of`](crate::store::Store::delete_logins_of).
+    pub async fn delete_logins_of(&self, user_id: &str) -> Result<usize> {
+        let c = self.client().await?;
+        Ok(exec(&c, "DELETE FROM logins WHERE user_id = $1", &[&user_id]).await? as usize)
+    }
+
     /// See [`Store::create_api_key`](crate::store::Store::create_api_key).
     pub async fn create_api_key(&self, new: &NewApiKey) -> Result<ApiKey> {
         let c = self.client().await?;

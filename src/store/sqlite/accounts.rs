@@ -234,6 +234,11 @@ impl Db {
         })
     }
 
+    /// See [`Store::delete_logins_of`](crate::store::Store::delete_logins_of).
+    pub fn delete_logins_of(&self, user_id: &str) -> Result<usize> {
+        self.write(|tx| Ok(tx.execute("DELETE FROM logins WHERE user_id = ?1", [user_id])?))
+    }
+
     /// See [`Store::create_api_key`](crate::store::Store::create_api_key).
     pub fn create_api_key(&self, new: &NewApiKey) -> Result<ApiKey> {
         self.write(|tx| {
