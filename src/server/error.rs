@@ -262,6 +262,7 @@ impl From<crate::store::Error> for ApiError {
             crate::store::Error::Conflict(m) => {
                 ApiError::new(StatusCode::CONFLICT, "conflict_error", m.clone())
             }
+            crate::store::Error::NotYours(m) => ApiError::forbidden("not_yours", m.clone()),
             crate::store::Error::InvalidId { kind, .. } => {
                 ApiError::bad_request(e.to_string(), Some(&format!("{kind}_id")))
             }

@@ -332,3 +332,65 @@ async fn api_keys_are_listed_found_by_hash_and_deleted_by_their_owner_only() {
         assert_eq!(s.api_key_user("h").await.unwrap(), None);
     }
 }
+
+#[tokio::test]
+async fn the_trash_takes_all_of_a_batch_of_ones_own_or_nothing() {
+    for s in stores().await {
+        let (a, b) = (s.scoped("ua"), s.scoped("ub"));
+        for id in ["a1", "a2"] {
+            session_as(&a, id).await;
+        }
+        session_as(&b, "b1").await;
+        let ids = |v: Vec<Session>| v.into_iter().map(|s| s.id).collect::<Vec<_>>();
+        let trash = SessionFilter {
+            deleted: true,
+            ..Default::default()
+        };
+        // another's id in the batch: nothing changes
+        let mixed = vec!["a1".to_owned(), "b1".to_owned()];
+        assert!(matches!(
+            a.trash(&mixed, TrashOp::Trash).await,
+            Err(Error::NotYours(_))
+        ));
+        assert!(a.session("a1").await.unwrap().deleted_at.is_none());
+        assert!(b.session("b1").await.unwrap().deleted_at.is_none());
+        // one's own: out of every list, into the trash
+        let one = vec!["a1".to_owned(), "a1".to_owned()];
+        assert_eq!(a.trash(&one, TrashOp::Trash).await.unwrap(), 1);
+        assert_eq!(
+            ids(a.sessions(&Default::default()).await.unwrap()),
+            vec!["a2"]
+        );
+        assert_eq!(ids(a.sessions(&trash).await.unwrap()), vec!["a1"]);
+        assert!(a.session("a1").await.unwrap().deleted_at.is_some());
+        assert_eq!(a.latest_session().await.unwrap().unwrap().id, "a2");
+        // for good only from the trash
+        let both = vec!["a1".to_owned(), "a2".to_owned()];
+        assert!(matches!(
+            a.trash(&both, TrashOp::Purge).await,
+            Err(Error::Conflict(_))
+        ));
+        assert!(matches!(
+            b.trash(&one, TrashOp::Restore).await,
+            Err(Error::NotYours(_))
+        ));
+        assert_eq!(a.trash(&one, TrashOp::Restore).await.unwrap(), 1);
+        assert!(a.sessions(&trash).await.unwrap().is_empty());
+        a.trash(&one, TrashOp::Trash).await.unwrap();
+        assert_eq!(a.trash(&one, TrashOp::Purge).await.unwrap(), 1);
+        assert!(missing(a.session("a1").await));
+        // pages of the trash
+        for i in 0..3 {
+            let id = format!("t{i}");
+            session_as(&a, &id).await;
+            a.trash(&[id], TrashOp::Trash).await.unwrap();
+        }
+        let page = SessionFilter {
+            deleted: true,
+            limit: Some(2),
+            offset: Some(2),
+            ..Default::default()
+        };
+        assert_eq!(a.sessions(&page).await.unwrap().len(), 1);
+    }
+}

@@ -21,6 +21,7 @@ pub const TABLES: &[&str] = &[
     "approvals",
     "approval_events",
     "responses",
+    "oauth_states",
 ];
 
 /// One value, as both engines can hold it (a boolean is an `Int` 0 or 1).

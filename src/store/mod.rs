@@ -18,6 +18,7 @@ pub mod postgres;
 mod responses;
 mod search;
 pub mod sqlite;
+mod trash;
 mod url;
 
 pub use accounts::{
@@ -32,6 +33,7 @@ pub use notice::{Notice, wire as notice_wire};
 pub use responses::StoredResponse;
 pub use search::{SearchHit, SearchResults};
 pub use sqlite::{fts_query, inspect};
+pub use trash::TrashOp;
 pub use url::Database;
 
 /// The migrations' names in order (both engines have the same ones).
@@ -104,6 +106,9 @@ pub enum Error {
     /// The row would clash with an existing one.
     #[error("{0}")]
     Conflict(String),
+    /// Some of the rows named are not the caller's (or not there): nothing was changed.
+    #[error("{0}")]
+    NotYours(String),
     /// A stored JSON column did not parse.
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),

@@ -18,7 +18,8 @@ pub(crate) const SESSION_SELECT: &str = "SELECT s.id, s.project_id, s.title, s.m
         (SELECT COUNT(*) FROM messages m WHERE m.session_id = s.id),
         (SELECT CAST(COALESCE(SUM(input_tokens + output_tokens + cache_creation_tokens + cache_read_tokens), 0) AS BIGINT)
             FROM messages m WHERE m.session_id = s.id),
-        (SELECT COALESCE(SUM(cost_usd), 0) FROM messages m WHERE m.session_id = s.id)
+        (SELECT COALESCE(SUM(cost_usd), 0) FROM messages m WHERE m.session_id = s.id),
+        s.deleted_at
     FROM sessions s";
 
 /// [`SessionStats`] in its order: SQL both engines run.
@@ -112,6 +113,8 @@ pub struct Session {
     pub total_tokens: i64,
     /// Cost in US dollars over all messages.
     pub total_cost: f64,
+    /// RFC 3339 UTC when it went to the trash (WebEDT's soft delete); None for a live one.
+    pub deleted_at: Option<String>,
 }
 
 /// What a new session needs.
@@ -155,6 +158,10 @@ pub struct SessionFilter {
     pub limit: Option<usize>,
     /// Only those with this status (`running`, ...).
     pub status: Option<String>,
+    /// The trash instead of the live sessions.
+    pub deleted: bool,
+    /// Skip this many (with `limit`, pages).
+    pub offset: Option<usize>,
 }
 
 /// Totals over the whole store.

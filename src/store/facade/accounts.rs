@@ -225,6 +225,20 @@ impl Store {
         )
     }
 
+    /// Sessions into the trash, out of it, or deleted for good (only from the trash), in one
+    /// transaction: unless every id is the caller's, nothing changes (`NotYours`). How many
+    /// changed.
+    pub async fn trash(&self, ids: &[String], op: TrashOp) -> Result<usize> {
+        on!(
+            self,
+            {
+                let ids_ = ids.to_vec();
+                move |d: &sqlite::Db| d.trash(&ids_, op)
+            },
+            |p| p.trash(ids, op)
+        )
+    }
+
     /// Users, admins and logins live at `now_ms`.
     pub async fn account_stats(&self, now_ms: i64) -> Result<AccountStats> {
         on!(

@@ -36,6 +36,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0007_accounts",
         include_str!("../migrations/postgres/0007_accounts.sql"),
     ),
+    (
+        "0008_webedt",
+        include_str!("../migrations/postgres/0008_webedt.sql"),
+    ),
 ];
 
 /// The advisory lock migrations run under ("clauded" in ASCII): one key for every clauded

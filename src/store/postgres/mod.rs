@@ -16,6 +16,7 @@ mod search;
 #[doc(hidden)]
 pub mod testing;
 mod tls;
+mod trash;
 
 #[cfg(test)]
 mod tests;
@@ -167,6 +168,7 @@ fn session_row(r: &Row) -> Result<Session> {
         message_count: get(r, 9)?,
         total_tokens: get(r, 10)?,
         total_cost: get(r, 11)?,
+        deleted_at: get(r, 12)?,
     })
 }
 
@@ -620,7 +622,8 @@ impl Db {
         row(
             &c,
             &format!(
-                "{SESSION_SELECT} WHERE ($1::TEXT IS NULL OR s.owner = $1) ORDER BY s.updated_at DESC, s.seq DESC LIMIT 1"
+                "{SESSION_SELECT} WHERE ($1::TEXT IS NULL OR s.owner = $1) AND s.deleted_at IS NULL
+                 ORDER BY s.updated_at DESC, s.seq DESC LIMIT 1"
             ),
             &[&self.owner()],
         )
@@ -639,9 +642,17 @@ impl Db {
             &format!(
                 "{SESSION_SELECT} WHERE ($1::TEXT IS NULL OR s.project_id = $1)
                    AND ($3::TEXT IS NULL OR s.status = $3) AND ($4::TEXT IS NULL OR s.owner = $4)
-                 ORDER BY s.updated_at DESC, s.seq DESC LIMIT $2"
+                   AND ((s.deleted_at IS NOT NULL) = $5)
+                 ORDER BY s.updated_at DESC, s.seq DESC LIMIT $2 OFFSET $6"
             ),
-            &[&filter.project_id, &limit, &filter.status, &self.owner()],
+            &[
+                &filter.project_id,
+                &limit,
+                &filter.status,
+                &self.owner(),
+                &filter.deleted,
+                &(filter.offset.unwrap_or(0) as i64),
+            ],
         )
         .await?
         .iter()

@@ -34,6 +34,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0007_accounts",
         include_str!("../migrations/sqlite/0007_accounts.sql"),
     ),
+    (
+        "0008_webedt",
+        include_str!("../migrations/sqlite/0008_webedt.sql"),
+    ),
 ];
 
 /// Brings the schema up to date; `PRAGMA user_version` counts applied migrations.

@@ -10,6 +10,7 @@ mod mcp;
 pub(super) mod migrate;
 mod responses;
 mod search;
+mod trash;
 
 pub use search::fts_query;
 
@@ -67,6 +68,7 @@ fn session_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Session> {
         message_count: r.get(9)?,
         total_tokens: r.get(10)?,
         total_cost: r.get(11)?,
+        deleted_at: r.get(12)?,
     })
 }
 
@@ -509,7 +511,7 @@ impl Db {
         Ok(conn
             .query_row(
                 &format!(
-                    "{SESSION_SELECT} WHERE (?1 IS NULL OR s.owner = ?1)
+                    "{SESSION_SELECT} WHERE (?1 IS NULL OR s.owner = ?1) AND s.deleted_at IS NULL
                      ORDER BY s.updated_at DESC, s.rowid DESC LIMIT 1"
                 ),
                 [self.owner()],
@@ -523,12 +525,20 @@ impl Db {
         let conn = self.conn();
         let mut st = conn.prepare(&format!(
             "{SESSION_SELECT} WHERE (?1 IS NULL OR s.project_id = ?1) AND (?3 IS NULL OR s.status = ?3)
-                AND (?4 IS NULL OR s.owner = ?4)
-             ORDER BY s.updated_at DESC, s.rowid DESC LIMIT ?2"
+                AND (?4 IS NULL OR s.owner = ?4) AND ((s.deleted_at IS NOT NULL) = ?5)
+             ORDER BY s.updated_at DESC, s.rowid DESC LIMIT ?2 OFFSET ?6"
         ))?;
         let limit = filter.limit.map(|l| l as i64).unwrap_or(-1);
+        let offset = filter.offset.unwrap_or(0) as i64;
         let rows = st.query_map(
-            params![filter.project_id, limit, filter.status, self.owner()],
+            params![
+                filter.project_id,
+                limit,
+                filter.status,
+                self.owner(),
+                filter.deleted,
+                offset
+            ],
             session_row,
         )?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -1,0 +1,15 @@
+-- WebEDT's trash, as SQLite's 0008: a deleted session leaves every list until it is restored
+-- or purged.
+ALTER TABLE sessions ADD COLUMN deleted_at TEXT COLLATE "C";
+CREATE INDEX sessions_deleted ON sessions(owner, deleted_at);
+
+-- GitHub OAuth: each authorization's state, kept server-side (single use, minutes long) and
+-- bound to the login that asked; the PKCE verifier sealed.
+CREATE TABLE oauth_states (
+    id          TEXT COLLATE "C" PRIMARY KEY,
+    user_id     TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    login_id    TEXT COLLATE "C",
+    verifier    TEXT COLLATE "C" NOT NULL,
+    return_to   TEXT COLLATE "C" NOT NULL,
+    expires_ms  BIGINT NOT NULL
+);

@@ -1,0 +1,14 @@
+-- WebEDT's trash: a deleted session leaves every list until it is restored or purged.
+ALTER TABLE sessions ADD COLUMN deleted_at TEXT;
+CREATE INDEX sessions_deleted ON sessions(owner, deleted_at);
+
+-- GitHub OAuth: each authorization's state, kept server-side (single use, minutes long) and
+-- bound to the login that asked; the PKCE verifier sealed.
+CREATE TABLE oauth_states (
+    id          TEXT PRIMARY KEY,     -- SHA-256 of the state sent to GitHub
+    user_id     TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    login_id    TEXT,                 -- the cookie login that asked (NULL for an API key)
+    verifier    TEXT NOT NULL,        -- sealed
+    return_to   TEXT NOT NULL,        -- origin + hash path to send the browser back to
+    expires_ms  INTEGER NOT NULL
+);
