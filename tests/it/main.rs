@@ -2,6 +2,7 @@
 
 mod support;
 
+mod accounts;
 mod agent;
 mod agents;
 mod anthropic_sdk;

@@ -237,3 +237,23 @@ pub fn sse_json(body: &str) -> (Vec<serde_json::Value>, bool) {
         .collect();
     (frames, done)
 }
+
+/// Reads a streamed body into `seen` until `needle` shows; panics with what came after 15 s
+/// or at an early end.
+pub async fn read_until(
+    body: &mut (impl futures_util::Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin),
+    seen: &mut String,
+    needle: &str,
+) {
+    use futures_util::StreamExt;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while !seen.contains(needle) {
+        match tokio::time::timeout_at(deadline, body.next())
+            .await
+            .unwrap_or_else(|_| panic!("no {needle:?} in time: {seen}"))
+        {
+            Some(c) => seen.push_str(&String::from_utf8_lossy(&c.unwrap())),
+            None => panic!("ended before {needle:?}: {seen}"),
+        }
+    }
+}
