@@ -22,7 +22,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
     $completions = @(switch ($command) {
         'clauded' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner). Given before the command (`clauded --user EMAIL sessions list`): `service install --user` is systemd''s')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -63,7 +63,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Root of the built-in filesystem and bash servers (default: the current directory)')
             [CompletionResult]::new('--max-turns', '--max-turns', [CompletionResultType]::ParameterName, 'Requests to Claude per message, at most (tool calls make more than one)')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Continue the most recent session')
             [CompletionResult]::new('--continue', '--continue', [CompletionResultType]::ParameterName, 'Continue the most recent session')
             [CompletionResult]::new('--no-stream', '--no-stream', [CompletionResultType]::ParameterName, 'Wait for the whole answer instead of streaming')
@@ -92,7 +91,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Model id')
             [CompletionResult]::new('--max-turns', '--max-turns', [CompletionResultType]::ParameterName, 'Requests to Claude, at most')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('--push', '--push', [CompletionResultType]::ParameterName, 'Push the branch (with upstream tracking)')
             [CompletionResult]::new('--pr', '--pr', [CompletionResultType]::ParameterName, 'Open a pull request (implies --push)')
             [CompletionResult]::new('--no-commit', '--no-commit', [CompletionResultType]::ParameterName, 'Leave the changes uncommitted')
@@ -124,7 +122,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Root of the built-in filesystem and bash servers (default: the current directory)')
             [CompletionResult]::new('--max-turns', '--max-turns', [CompletionResultType]::ParameterName, 'Requests to Claude per message, at most (tool calls make more than one)')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Resume the most recent session')
             [CompletionResult]::new('--continue', '--continue', [CompletionResultType]::ParameterName, 'Resume the most recent session')
             [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Print answers as written, without rendering their Markdown (as when stdout is not a terminal, or NO_COLOR is set)')
@@ -143,7 +140,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;sessions' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -166,7 +162,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'At most this many')
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'At most this many')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
@@ -180,7 +175,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;sessions;show' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON')
             [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Print Claude''s answers as written, without rendering their Markdown')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
@@ -197,7 +191,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'At most this many hits')
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'At most this many hits')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
@@ -211,7 +204,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;sessions;rm' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -228,7 +220,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write to this file instead of stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write to this file instead of stdout')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -268,7 +259,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;projects' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -285,7 +275,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;projects;list' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
@@ -303,7 +292,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'A description')
             [CompletionResult]::new('--description', '--description', [CompletionResultType]::ParameterName, 'A description')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
@@ -317,7 +305,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;projects;rm' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -349,7 +336,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;models' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('--refresh', '--refresh', [CompletionResultType]::ParameterName, 'Ask the API again instead of using the cached list')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
@@ -364,7 +350,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;mcp' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -388,7 +373,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Header for the URL, `K:V` (repeatable)')
             [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Only for this project (id, prefix or name)')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -401,7 +385,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;mcp;list' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
@@ -415,7 +398,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;mcp;rm' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -428,7 +410,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;mcp;tools' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
@@ -444,7 +425,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             [CompletionResult]::new('--args', '--args', [CompletionResultType]::ParameterName, 'Arguments as a JSON object')
             [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Root for the built-in servers (default: the current directory)')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the result as JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
@@ -458,7 +438,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;mcp;import' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the report as JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
@@ -512,7 +491,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             [CompletionResult]::new('--allowed-host', '--allowed-host', [CompletionResultType]::ParameterName, 'Another `Host` name accepted on a loopback address (repeatable; loopback names always are)')
             [CompletionResult]::new('--metrics-addr', '--metrics-addr', [CompletionResultType]::ParameterName, 'Also serve GET /metrics on this address, without the token (e.g. 127.0.0.1:9100 for a local Prometheus). /metrics stays on the main address, behind the token')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('--no-migrate', '--no-migrate', [CompletionResultType]::ParameterName, 'Do not migrate the store at start (a deployment that runs `clauded db migrate` in a job); a schema other than this build''s is then an error')
             [CompletionResult]::new('--allow-unauthenticated', '--allow-unauthenticated', [CompletionResultType]::ParameterName, 'Listen on a non-loopback address without a token')
             [CompletionResult]::new('--allow-local-repos', '--allow-local-repos', [CompletionResultType]::ParameterName, 'Let runs clone local paths and file:// URLs (trusted setups and tests only)')
@@ -529,7 +507,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;db' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -547,7 +524,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         'clauded;db;status' {
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store (a path, sqlite:// or postgres:// URL; default DATABASE_URL)')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
@@ -562,7 +538,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         'clauded;db;migrate' {
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store (a path, sqlite:// or postgres:// URL; default DATABASE_URL)')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -577,7 +552,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'The store to read')
             [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The store to write; must be empty unless --force')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace whatever the target holds')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
@@ -611,7 +585,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         'clauded;doctor' {
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds each network check and each MCP server may take')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
@@ -625,7 +598,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;service' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -709,7 +681,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Port of a local server (overrides PORT)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the answer')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -722,7 +693,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;hook' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -741,7 +711,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the answer (keep it within the agent''s own hook timeout)')
             [CompletionResult]::new('--source', '--source', [CompletionResultType]::ParameterName, 'Which agent runs the hook (default: Codex when the input has its `turn_id`, else Claude Code)')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -765,7 +734,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;hooks' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -783,7 +751,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'The daemon''s base URL (default: http://HOST:PORT from the configuration)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds the agent waits for the phone before it asks locally')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'This project''s `./.claude/settings.json` instead of the user''s')
             [CompletionResult]::new('--command', '--command', [CompletionResultType]::ParameterName, 'A command hook (`clauded hook permission-request`) instead of the HTTP hook')
             [CompletionResult]::new('--print', '--print', [CompletionResultType]::ParameterName, 'Print the hook''s settings JSON instead of writing the file')
@@ -799,7 +766,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;hooks;uninstall' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'This project''s `./.claude/settings.json` instead of the user''s')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
@@ -828,7 +794,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;auth' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -847,7 +812,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;auth;login' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -860,7 +824,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;auth;status' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
@@ -874,7 +837,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;auth;logout' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -887,7 +849,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;auth;github' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('--remove', '--remove', [CompletionResultType]::ParameterName, 'Remove the stored token')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
@@ -901,7 +862,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;auth;notify' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('--remove', '--remove', [CompletionResultType]::ParameterName, 'Remove the stored token')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
@@ -942,7 +902,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;config' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -959,7 +918,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;config;path' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
@@ -973,7 +931,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;config;show' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
@@ -987,7 +944,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;config;init' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Overwrite an existing file')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
@@ -1020,7 +976,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;users' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -1041,7 +996,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         'clauded;users;add' {
             [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'A name to show')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('--admin', '--admin', [CompletionResultType]::ParameterName, 'Make it an admin')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
@@ -1055,7 +1009,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;users;list' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
@@ -1069,7 +1022,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;users;rm' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask (needed when stdin is not a terminal)')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask (needed when stdin is not a terminal)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
@@ -1084,7 +1036,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;users;passwd' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -1097,7 +1048,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;users;admin' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('--off', '--off', [CompletionResultType]::ParameterName, 'Take the admin right away')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
@@ -1111,7 +1061,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;users;key' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -1129,7 +1078,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         'clauded;users;key;create' {
             [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'What the key is for')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -1142,7 +1090,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;users;key;list' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
@@ -1156,7 +1103,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;users;key;rm' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -1231,7 +1177,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;generate' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -1247,7 +1192,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;generate;completions' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -1260,7 +1204,6 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         }
         'clauded;generate;man' {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
-            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output on stderr (no spinner, no usage lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')

@@ -618,7 +618,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__ask)
-            opts="-m -s -c -y -q -v -h -V --model --system --max-tokens --session --continue --no-stream --json --no-save --raw --no-memory --mcp --yes --root --max-turns --quiet --verbose --env-file --user --help --version"
+            opts="-m -s -c -y -q -v -h -V --model --system --max-tokens --session --continue --no-stream --json --no-save --raw --no-memory --mcp --yes --root --max-turns --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -664,10 +664,6 @@ _clauded() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --user)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -676,17 +672,13 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__auth)
-            opts="-q -v -h -V --quiet --verbose --env-file --user --help --version login status logout github notify help"
+            opts="-q -v -h -V --quiet --verbose --env-file --help --version login status logout github notify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -698,17 +690,13 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__auth__subcmd__github)
-            opts="-q -v -h -V --remove --quiet --verbose --env-file --user --help --version"
+            opts="-q -v -h -V --remove --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -818,17 +806,13 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__auth__subcmd__login)
-            opts="-q -v -h -V --quiet --verbose --env-file --user --help --version"
+            opts="-q -v -h -V --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -840,17 +824,13 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__auth__subcmd__logout)
-            opts="-q -v -h -V --quiet --verbose --env-file --user --help --version"
+            opts="-q -v -h -V --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -862,17 +842,13 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__auth__subcmd__notify)
-            opts="-q -v -h -V --remove --quiet --verbose --env-file --user --help --version"
+            opts="-q -v -h -V --remove --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -884,17 +860,13 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__auth__subcmd__status)
-            opts="-q -v -h -V --json --quiet --verbose --env-file --user --help --version"
+            opts="-q -v -h -V --json --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -906,7 +878,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__chat)
-            opts="-r -c -m -s -y -q -v -h -V --resume --continue --model --system --max-tokens --raw --no-memory --mcp --yes --root --max-turns --quiet --verbose --env-file --user --help --version"
+            opts="-r -c -m -s -y -q -v -h -V --resume --continue --model --system --max-tokens --raw --no-memory --mcp --yes --root --max-turns --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -956,10 +928,6 @@ _clauded() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --user)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -968,17 +936,13 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__config)
-            opts="-q -v -h -V --quiet --verbose --env-file --user --help --version path show init help"
+            opts="-q -v -h -V --quiet --verbose --env-file --help --version path show init help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1060,17 +1024,13 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__config__subcmd__init)
-            opts="-q -v -h -V --force --quiet --verbose --env-file --user --help --version"
+            opts="-q -v -h -V --force --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1082,17 +1042,13 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__config__subcmd__path)
-            opts="-q -v -h -V --json --quiet --verbose --env-file --user --help --version"
+            opts="-q -v -h -V --json --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1104,17 +1060,13 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__config__subcmd__show)
-            opts="-q -v -h -V --json --quiet --verbose --env-file --user --help --version"
+            opts="-q -v -h -V --json --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1126,17 +1078,13 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__db)
-            opts="-q -v -h -V --quiet --verbose --env-file --user --help --version status migrate copy help"
+            opts="-q -v -h -V --quiet --verbose --env-file --help --version status migrate copy help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1148,7 +1096,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__db__subcmd__copy)
-            opts="-q -v -h -V --from --to --force --quiet --verbose --env-file --user --help --version"
+            opts="-q -v -h -V --from --to --force --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1163,10 +1111,6 @@ _clauded() {
                     return 0
                     ;;
                 --env-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1248,7 +1192,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__db__subcmd__migrate)
-            opts="-q -v -h -V --db --quiet --verbose --env-file --user --help --version"
+            opts="-q -v -h -V --db --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1259,10 +1203,6 @@ _clauded() {
                     return 0
                     ;;
                 --env-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1274,7 +1214,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__db__subcmd__status)
-            opts="-q -v -h -V --db --json --quiet --verbose --env-file --user --help --version"
+            opts="-q -v -h -V --db --json --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1288,10 +1228,6 @@ _clauded() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --user)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1300,7 +1236,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__doctor)
-            opts="-q -v -h -V --json --timeout --quiet --verbose --env-file --user --help --version"
+            opts="-q -v -h -V --json --timeout --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1314,10 +1250,6 @@ _clauded() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --user)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1326,17 +1258,13 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__generate)
-            opts="-q -v -h -V --quiet --verbose --env-file --user --help --version completions man help"
+            opts="-q -v -h -V --quiet --verbose --env-file --help --version completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1348,17 +1276,13 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__generate__subcmd__completions)
-            opts="-q -v -h -V --quiet --verbose --env-file --user --help --version"
+            opts="-q -v -h -V --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1426,17 +1350,13 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__generate__subcmd__man)
-            opts="-q -v -h -V --quiet --verbose --env-file --user --help --version"
+            opts="-q -v -h -V --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1448,7 +1368,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__health)
-            opts="-q -v -h -V --url --port --timeout --quiet --verbose --env-file --user --help --version"
+            opts="-q -v -h -V --url --port --timeout --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1467,10 +1387,6 @@ _clauded() {
                     return 0
                     ;;
                 --env-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2350,17 +2266,13 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__hook)
-            opts="-q -v -h -V --quiet --verbose --env-file --user --help --version permission-request help"
+            opts="-q -v -h -V --quiet --verbose --env-file --help --version permission-request help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2414,7 +2326,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__hook__subcmd__permission__subcmd__request)
-            opts="-q -v -h -V --url --token-file --timeout --source --quiet --verbose --env-file --user --help --version"
+            opts="-q -v -h -V --url --token-file --timeout --source --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2440,10 +2352,6 @@ _clauded() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --user)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2452,17 +2360,13 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__hooks)
-            opts="-q -v -h -V --quiet --verbose --env-file --user --help --version install uninstall help"
+            opts="-q -v -h -V --quiet --verbose --env-file --help --version install uninstall help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2530,7 +2434,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__hooks__subcmd__install)
-            opts="-q -v -h -V --project --url --timeout --command --print --quiet --verbose --env-file --user --help --version claude-code"
+            opts="-q -v -h -V --project --url --timeout --command --print --quiet --verbose --env-file --help --version claude-code"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2548,10 +2452,6 @@ _clauded() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --user)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2560,17 +2460,13 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__hooks__subcmd__uninstall)
-            opts="-q -v -h -V --project --quiet --verbose --env-file --user --help --version claude-code"
+            opts="-q -v -h -V --project --quiet --verbose --env-file --help --version claude-code"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2582,17 +2478,13 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__mcp)
-            opts="-q -v -h -V --quiet --verbose --env-file --user --help --version add list rm tools call import help"
+            opts="-q -v -h -V --quiet --verbose --env-file --help --version add list rm tools call import help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2604,7 +2496,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__mcp__subcmd__add)
-            opts="-q -v -h -V --url --env --header --project --quiet --verbose --env-file --user --help --version"
+            opts="-q -v -h -V --url --env --header --project --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2630,10 +2522,6 @@ _clauded() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --user)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2642,7 +2530,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__mcp__subcmd__call)
-            opts="-q -v -h -V --args --root --json --quiet --verbose --env-file --user --help --version"
+            opts="-q -v -h -V --args --root --json --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2657,10 +2545,6 @@ _clauded() {
                     return 0
                     ;;
                 --env-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2784,17 +2668,13 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__mcp__subcmd__import)
-            opts="-q -v -h -V --json --quiet --verbose --env-file --user --help --version"
+            opts="-q -v -h -V --json --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2806,17 +2686,13 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__mcp__subcmd__list)
-            opts="-q -v -h -V --json --quiet --verbose --env-file --user --help --version"
+            opts="-q -v -h -V --json --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2828,17 +2704,13 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__mcp__subcmd__rm)
-            opts="-q -v -h -V --quiet --verbose --env-file --user --help --version"
+            opts="-q -v -h -V --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2850,17 +2722,13 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__mcp__subcmd__tools)
-            opts="-q -v -h -V --json --quiet --verbose --env-file --user --help --version"
+            opts="-q -v -h -V --json --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2872,17 +2740,13 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__models)
-            opts="-q -v -h -V --refresh --json --quiet --verbose --env-file --user --help --version"
+            opts="-q -v -h -V --refresh --json --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2894,17 +2758,13 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__projects)
-            opts="-q -v -h -V --quiet --verbose --env-file --user --help --version list add rm help"
+            opts="-q -v -h -V --quiet --verbose --env-file --help --version list add rm help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2916,7 +2776,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__projects__subcmd__add)
-            opts="-p -d -q -v -h -V --path --description --json --quiet --verbose --env-file --user --help --version"
+            opts="-p -d -q -v -h -V --path --description --json --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2939,10 +2799,6 @@ _clauded() {
                     return 0
                     ;;
                 --env-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3024,17 +2880,13 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__projects__subcmd__list)
-            opts="-q -v -h -V --json --quiet --verbose --env-file --user --help --version"
+            opts="-q -v -h -V --json --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3046,17 +2898,13 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__projects__subcmd__rm)
-            opts="-q -v -h -V --quiet --verbose --env-file --user --help --version"
+            opts="-q -v -h -V --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3068,7 +2916,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__run)
-            opts="-m -y -q -v -h -V --repo --base --push --pr --pr-repo --no-commit --allow-dirty --session --model --json --yes --max-turns --raw --no-memory --quiet --verbose --env-file --user --help --version"
+            opts="-m -y -q -v -h -V --repo --base --push --pr --pr-repo --no-commit --allow-dirty --session --model --json --yes --max-turns --raw --no-memory --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3106,10 +2954,6 @@ _clauded() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --user)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -3118,7 +2962,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__serve)
-            opts="-q -v -h -V --host --port --db --no-migrate --lease-ttl --token --token-file --cors-origin --allow-unauthenticated --allowed-host --allow-local-repos --metrics-addr --demo --quiet --verbose --env-file --user --help --version"
+            opts="-q -v -h -V --host --port --db --no-migrate --lease-ttl --token --token-file --cors-origin --allow-unauthenticated --allowed-host --allow-local-repos --metrics-addr --demo --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3164,10 +3008,6 @@ _clauded() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --user)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -3176,17 +3016,13 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__service)
-            opts="-q -v -h -V --quiet --verbose --env-file --user --help --version install uninstall status help"
+            opts="-q -v -h -V --quiet --verbose --env-file --help --version install uninstall status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3322,17 +3158,13 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__sessions)
-            opts="-q -v -h -V --quiet --verbose --env-file --user --help --version list show search rm export help"
+            opts="-q -v -h -V --quiet --verbose --env-file --help --version list show search rm export help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3344,7 +3176,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__sessions__subcmd__export)
-            opts="-f -o -q -v -h -V --format --output --quiet --verbose --env-file --user --help --version"
+            opts="-f -o -q -v -h -V --format --output --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3367,10 +3199,6 @@ _clauded() {
                     return 0
                     ;;
                 --env-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3480,7 +3308,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__sessions__subcmd__list)
-            opts="-p -n -q -v -h -V --project --limit --json --quiet --verbose --env-file --user --help --version"
+            opts="-p -n -q -v -h -V --project --limit --json --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3506,10 +3334,6 @@ _clauded() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --user)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -3518,17 +3342,13 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__sessions__subcmd__rm)
-            opts="-q -v -h -V --quiet --verbose --env-file --user --help --version"
+            opts="-q -v -h -V --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3540,7 +3360,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__sessions__subcmd__search)
-            opts="-n -q -v -h -V --limit --json --quiet --verbose --env-file --user --help --version"
+            opts="-n -q -v -h -V --limit --json --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3558,10 +3378,6 @@ _clauded() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --user)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -3570,17 +3386,13 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__sessions__subcmd__show)
-            opts="-q -v -h -V --json --raw --quiet --verbose --env-file --user --help --version"
+            opts="-q -v -h -V --json --raw --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3592,17 +3404,13 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__users)
-            opts="-q -v -h -V --quiet --verbose --env-file --user --help --version add list rm passwd admin key help"
+            opts="-q -v -h -V --quiet --verbose --env-file --help --version add list rm passwd admin key help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3614,7 +3422,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__users__subcmd__add)
-            opts="-q -v -h -V --admin --name --quiet --verbose --env-file --user --help --version"
+            opts="-q -v -h -V --admin --name --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3628,10 +3436,6 @@ _clauded() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --user)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -3640,17 +3444,13 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__users__subcmd__admin)
-            opts="-q -v -h -V --off --quiet --verbose --env-file --user --help --version"
+            opts="-q -v -h -V --off --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3816,17 +3616,13 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__users__subcmd__key)
-            opts="-q -v -h -V --quiet --verbose --env-file --user --help --version create list rm help"
+            opts="-q -v -h -V --quiet --verbose --env-file --help --version create list rm help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3838,7 +3634,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__users__subcmd__key__subcmd__create)
-            opts="-q -v -h -V --name --quiet --verbose --env-file --user --help --version"
+            opts="-q -v -h -V --name --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3849,10 +3645,6 @@ _clauded() {
                     return 0
                     ;;
                 --env-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3934,17 +3726,13 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__users__subcmd__key__subcmd__list)
-            opts="-q -v -h -V --json --quiet --verbose --env-file --user --help --version"
+            opts="-q -v -h -V --json --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3956,17 +3744,13 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__users__subcmd__key__subcmd__rm)
-            opts="-q -v -h -V --quiet --verbose --env-file --user --help --version"
+            opts="-q -v -h -V --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3978,17 +3762,13 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__users__subcmd__list)
-            opts="-q -v -h -V --json --quiet --verbose --env-file --user --help --version"
+            opts="-q -v -h -V --json --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -4000,17 +3780,13 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__users__subcmd__passwd)
-            opts="-q -v -h -V --quiet --verbose --env-file --user --help --version"
+            opts="-q -v -h -V --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -4022,17 +3798,13 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__users__subcmd__rm)
-            opts="-y -q -v -h -V --yes --quiet --verbose --env-file --user --help --version"
+            opts="-y -q -v -h -V --yes --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

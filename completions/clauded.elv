@@ -19,7 +19,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
     var completions = [
         &'clauded'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
+            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner). Given before the command (`clauded --user EMAIL sessions list`): `service install --user` is systemd''s'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -59,7 +59,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --root 'Root of the built-in filesystem and bash servers (default: the current directory)'
             cand --max-turns 'Requests to Claude per message, at most (tool calls make more than one)'
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand -c 'Continue the most recent session'
             cand --continue 'Continue the most recent session'
             cand --no-stream 'Wait for the whole answer instead of streaming'
@@ -87,7 +86,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --model 'Model id'
             cand --max-turns 'Requests to Claude, at most'
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand --push 'Push the branch (with upstream tracking)'
             cand --pr 'Open a pull request (implies --push)'
             cand --no-commit 'Leave the changes uncommitted'
@@ -118,7 +116,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --root 'Root of the built-in filesystem and bash servers (default: the current directory)'
             cand --max-turns 'Requests to Claude per message, at most (tool calls make more than one)'
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand -c 'Resume the most recent session'
             cand --continue 'Resume the most recent session'
             cand --raw 'Print answers as written, without rendering their Markdown (as when stdout is not a terminal, or NO_COLOR is set)'
@@ -136,7 +133,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;sessions'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -158,7 +154,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand -n 'At most this many'
             cand --limit 'At most this many'
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand --json 'Print JSON'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
@@ -171,7 +166,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;sessions;show'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand --json 'Print JSON'
             cand --raw 'Print Claude''s answers as written, without rendering their Markdown'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
@@ -187,7 +181,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand -n 'At most this many hits'
             cand --limit 'At most this many hits'
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand --json 'Print JSON'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
@@ -200,7 +193,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;sessions;rm'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -216,7 +208,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand -o 'Write to this file instead of stdout'
             cand --output 'Write to this file instead of stdout'
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -248,7 +239,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;projects'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -264,7 +254,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;projects;list'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand --json 'Print JSON'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
@@ -281,7 +270,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand -d 'A description'
             cand --description 'A description'
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand --json 'Print JSON'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
@@ -294,7 +282,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;projects;rm'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -320,7 +307,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;models'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand --refresh 'Ask the API again instead of using the cached list'
             cand --json 'Print JSON'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
@@ -334,7 +320,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;mcp'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -357,7 +342,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --header 'Header for the URL, `K:V` (repeatable)'
             cand --project 'Only for this project (id, prefix or name)'
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -369,7 +353,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;mcp;list'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand --json 'Print JSON'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
@@ -382,7 +365,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;mcp;rm'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -394,7 +376,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;mcp;tools'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand --json 'Print JSON'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
@@ -409,7 +390,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --args 'Arguments as a JSON object'
             cand --root 'Root for the built-in servers (default: the current directory)'
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand --json 'Print the result as JSON'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
@@ -422,7 +402,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;mcp;import'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand --json 'Print the report as JSON'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
@@ -467,7 +446,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --allowed-host 'Another `Host` name accepted on a loopback address (repeatable; loopback names always are)'
             cand --metrics-addr 'Also serve GET /metrics on this address, without the token (e.g. 127.0.0.1:9100 for a local Prometheus). /metrics stays on the main address, behind the token'
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand --no-migrate 'Do not migrate the store at start (a deployment that runs `clauded db migrate` in a job); a schema other than this build''s is then an error'
             cand --allow-unauthenticated 'Listen on a non-loopback address without a token'
             cand --allow-local-repos 'Let runs clone local paths and file:// URLs (trusted setups and tests only)'
@@ -483,7 +461,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;db'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -500,7 +477,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
         &'clauded;db;status'= {
             cand --db 'The store (a path, sqlite:// or postgres:// URL; default DATABASE_URL)'
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand --json 'Print JSON'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
@@ -514,7 +490,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
         &'clauded;db;migrate'= {
             cand --db 'The store (a path, sqlite:// or postgres:// URL; default DATABASE_URL)'
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -528,7 +503,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --from 'The store to read'
             cand --to 'The store to write; must be empty unless --force'
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand --force 'Replace whatever the target holds'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
@@ -556,7 +530,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
         &'clauded;doctor'= {
             cand --timeout 'Seconds each network check and each MCP server may take'
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand --json 'Print one JSON document'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
@@ -569,7 +542,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;service'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -644,7 +616,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --port 'Port of a local server (overrides PORT)'
             cand --timeout 'Seconds to wait for the answer'
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -656,7 +627,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;hook'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -674,7 +644,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --timeout 'Seconds to wait for the answer (keep it within the agent''s own hook timeout)'
             cand --source 'Which agent runs the hook (default: Codex when the input has its `turn_id`, else Claude Code)'
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -694,7 +663,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;hooks'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -711,7 +679,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --url 'The daemon''s base URL (default: http://HOST:PORT from the configuration)'
             cand --timeout 'Seconds the agent waits for the phone before it asks locally'
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand --project 'This project''s `./.claude/settings.json` instead of the user''s'
             cand --command 'A command hook (`clauded hook permission-request`) instead of the HTTP hook'
             cand --print 'Print the hook''s settings JSON instead of writing the file'
@@ -726,7 +693,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;hooks;uninstall'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand --project 'This project''s `./.claude/settings.json` instead of the user''s'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
@@ -750,7 +716,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;auth'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -768,7 +733,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;auth;login'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -780,7 +744,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;auth;status'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand --json 'Print JSON'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
@@ -793,7 +756,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;auth;logout'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -805,7 +767,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;auth;github'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand --remove 'Remove the stored token'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
@@ -818,7 +779,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;auth;notify'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand --remove 'Remove the stored token'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
@@ -851,7 +811,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;config'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -867,7 +826,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;config;path'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand --json 'Print JSON'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
@@ -880,7 +838,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;config;show'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand --json 'Print JSON'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
@@ -893,7 +850,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;config;init'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand --force 'Overwrite an existing file'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
@@ -920,7 +876,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;users'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -940,7 +895,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
         &'clauded;users;add'= {
             cand --name 'A name to show'
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand --admin 'Make it an admin'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
@@ -953,7 +907,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;users;list'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand --json 'Print JSON'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
@@ -966,7 +919,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;users;rm'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand -y 'Do not ask (needed when stdin is not a terminal)'
             cand --yes 'Do not ask (needed when stdin is not a terminal)'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
@@ -980,7 +932,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;users;passwd'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -992,7 +943,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;users;admin'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand --off 'Take the admin right away'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
@@ -1005,7 +955,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;users;key'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -1022,7 +971,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
         &'clauded;users;key;create'= {
             cand --name 'What the key is for'
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -1034,7 +982,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;users;key;list'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand --json 'Print JSON'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
@@ -1047,7 +994,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;users;key;rm'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -1105,7 +1051,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;generate'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -1120,7 +1065,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;generate;completions'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -1132,7 +1076,6 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;generate;man'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
-            cand --user 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
             cand --quiet 'Less output on stderr (no spinner, no usage lines)'
             cand -v 'More log output on stderr (repeat for more)'

@@ -25,7 +25,7 @@ function __fish_clauded_using_subcommand
 end
 
 complete -c clauded -n "__fish_clauded_needs_command" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_needs_command" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)' -r
+complete -c clauded -n "__fish_clauded_needs_command" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner). Given before the command (`clauded --user EMAIL sessions list`): `service install --user` is systemd\'s' -r
 complete -c clauded -n "__fish_clauded_needs_command" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_needs_command" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_needs_command" -s h -l help -d 'Print help'
@@ -57,7 +57,6 @@ complete -c clauded -n "__fish_clauded_using_subcommand ask" -l mcp -d 'Offer th
 complete -c clauded -n "__fish_clauded_using_subcommand ask" -l root -d 'Root of the built-in filesystem and bash servers (default: the current directory)' -r -F
 complete -c clauded -n "__fish_clauded_using_subcommand ask" -l max-turns -d 'Requests to Claude per message, at most (tool calls make more than one)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand ask" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_using_subcommand ask" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand ask" -s c -l continue -d 'Continue the most recent session'
 complete -c clauded -n "__fish_clauded_using_subcommand ask" -l no-stream -d 'Wait for the whole answer instead of streaming'
 complete -c clauded -n "__fish_clauded_using_subcommand ask" -l json -d 'Print NDJSON events instead of text'
@@ -76,7 +75,6 @@ complete -c clauded -n "__fish_clauded_using_subcommand run" -l session -d 'Cont
 complete -c clauded -n "__fish_clauded_using_subcommand run" -s m -l model -d 'Model id' -r
 complete -c clauded -n "__fish_clauded_using_subcommand run" -l max-turns -d 'Requests to Claude, at most' -r
 complete -c clauded -n "__fish_clauded_using_subcommand run" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_using_subcommand run" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand run" -l push -d 'Push the branch (with upstream tracking)'
 complete -c clauded -n "__fish_clauded_using_subcommand run" -l pr -d 'Open a pull request (implies --push)'
 complete -c clauded -n "__fish_clauded_using_subcommand run" -l no-commit -d 'Leave the changes uncommitted'
@@ -97,7 +95,6 @@ complete -c clauded -n "__fish_clauded_using_subcommand chat" -l mcp -d 'Offer t
 complete -c clauded -n "__fish_clauded_using_subcommand chat" -l root -d 'Root of the built-in filesystem and bash servers (default: the current directory)' -r -F
 complete -c clauded -n "__fish_clauded_using_subcommand chat" -l max-turns -d 'Requests to Claude per message, at most (tool calls make more than one)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand chat" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_using_subcommand chat" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand chat" -s c -l continue -d 'Resume the most recent session'
 complete -c clauded -n "__fish_clauded_using_subcommand chat" -l raw -d 'Print answers as written, without rendering their Markdown (as when stdout is not a terminal, or NO_COLOR is set)'
 complete -c clauded -n "__fish_clauded_using_subcommand chat" -l no-memory -d 'Do not send CLAUDE.md and AGENTS.md (of the repository\'s root and this folder)'
@@ -107,7 +104,6 @@ complete -c clauded -n "__fish_clauded_using_subcommand chat" -s v -l verbose -d
 complete -c clauded -n "__fish_clauded_using_subcommand chat" -s h -l help -d 'Print help'
 complete -c clauded -n "__fish_clauded_using_subcommand chat" -s V -l version -d 'Print version'
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and not __fish_seen_subcommand_from list show search rm export help" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_using_subcommand sessions; and not __fish_seen_subcommand_from list show search rm export help" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and not __fish_seen_subcommand_from list show search rm export help" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and not __fish_seen_subcommand_from list show search rm export help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and not __fish_seen_subcommand_from list show search rm export help" -s h -l help -d 'Print help'
@@ -121,14 +117,12 @@ complete -c clauded -n "__fish_clauded_using_subcommand sessions; and not __fish
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from list" -s p -l project -d 'Only this project\'s (id, prefix or name)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from list" -s n -l limit -d 'At most this many' -r
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from list" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from list" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from list" -l json -d 'Print JSON'
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from show" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from show" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from show" -l json -d 'Print JSON'
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from show" -l raw -d 'Print Claude\'s answers as written, without rendering their Markdown'
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
@@ -137,14 +131,12 @@ complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_see
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from search" -s n -l limit -d 'At most this many hits' -r
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from search" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from search" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from search" -l json -d 'Print JSON'
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from search" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from search" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from search" -s h -l help -d 'Print help'
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from search" -s V -l version -d 'Print version'
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from rm" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from rm" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from rm" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from rm" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from rm" -s h -l help -d 'Print help'
@@ -153,7 +145,6 @@ complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_see
 json\t'JSON: the session and its messages'"
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from export" -s o -l output -d 'Write to this file instead of stdout' -r -F
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from export" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from export" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from export" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from export" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -165,7 +156,6 @@ complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_see
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from help" -f -a "export" -d 'Export a session as Markdown or JSON'
 complete -c clauded -n "__fish_clauded_using_subcommand sessions; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c clauded -n "__fish_clauded_using_subcommand projects; and not __fish_seen_subcommand_from list add rm help" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_using_subcommand projects; and not __fish_seen_subcommand_from list add rm help" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand projects; and not __fish_seen_subcommand_from list add rm help" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand projects; and not __fish_seen_subcommand_from list add rm help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand projects; and not __fish_seen_subcommand_from list add rm help" -s h -l help -d 'Print help'
@@ -175,7 +165,6 @@ complete -c clauded -n "__fish_clauded_using_subcommand projects; and not __fish
 complete -c clauded -n "__fish_clauded_using_subcommand projects; and not __fish_seen_subcommand_from list add rm help" -f -a "rm" -d 'Remove a project and its sessions'
 complete -c clauded -n "__fish_clauded_using_subcommand projects; and not __fish_seen_subcommand_from list add rm help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c clauded -n "__fish_clauded_using_subcommand projects; and __fish_seen_subcommand_from list" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_using_subcommand projects; and __fish_seen_subcommand_from list" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand projects; and __fish_seen_subcommand_from list" -l json -d 'Print JSON'
 complete -c clauded -n "__fish_clauded_using_subcommand projects; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand projects; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More log output on stderr (repeat for more)'
@@ -184,14 +173,12 @@ complete -c clauded -n "__fish_clauded_using_subcommand projects; and __fish_see
 complete -c clauded -n "__fish_clauded_using_subcommand projects; and __fish_seen_subcommand_from add" -s p -l path -d 'A directory it stands for (sessions started inside it join the project)' -r -F
 complete -c clauded -n "__fish_clauded_using_subcommand projects; and __fish_seen_subcommand_from add" -s d -l description -d 'A description' -r
 complete -c clauded -n "__fish_clauded_using_subcommand projects; and __fish_seen_subcommand_from add" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_using_subcommand projects; and __fish_seen_subcommand_from add" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand projects; and __fish_seen_subcommand_from add" -l json -d 'Print JSON'
 complete -c clauded -n "__fish_clauded_using_subcommand projects; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand projects; and __fish_seen_subcommand_from add" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand projects; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
 complete -c clauded -n "__fish_clauded_using_subcommand projects; and __fish_seen_subcommand_from add" -s V -l version -d 'Print version'
 complete -c clauded -n "__fish_clauded_using_subcommand projects; and __fish_seen_subcommand_from rm" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_using_subcommand projects; and __fish_seen_subcommand_from rm" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand projects; and __fish_seen_subcommand_from rm" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand projects; and __fish_seen_subcommand_from rm" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand projects; and __fish_seen_subcommand_from rm" -s h -l help -d 'Print help'
@@ -201,7 +188,6 @@ complete -c clauded -n "__fish_clauded_using_subcommand projects; and __fish_see
 complete -c clauded -n "__fish_clauded_using_subcommand projects; and __fish_seen_subcommand_from help" -f -a "rm" -d 'Remove a project and its sessions'
 complete -c clauded -n "__fish_clauded_using_subcommand projects; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c clauded -n "__fish_clauded_using_subcommand models" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_using_subcommand models" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand models" -l refresh -d 'Ask the API again instead of using the cached list'
 complete -c clauded -n "__fish_clauded_using_subcommand models" -l json -d 'Print JSON'
 complete -c clauded -n "__fish_clauded_using_subcommand models" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
@@ -209,7 +195,6 @@ complete -c clauded -n "__fish_clauded_using_subcommand models" -s v -l verbose 
 complete -c clauded -n "__fish_clauded_using_subcommand models" -s h -l help -d 'Print help'
 complete -c clauded -n "__fish_clauded_using_subcommand models" -s V -l version -d 'Print version'
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and not __fish_seen_subcommand_from add list rm tools call import help" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_using_subcommand mcp; and not __fish_seen_subcommand_from add list rm tools call import help" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and not __fish_seen_subcommand_from add list rm tools call import help" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and not __fish_seen_subcommand_from add list rm tools call import help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and not __fish_seen_subcommand_from add list rm tools call import help" -s h -l help -d 'Print help'
@@ -226,26 +211,22 @@ complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_sub
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from add" -l header -d 'Header for the URL, `K:V` (repeatable)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from add" -l project -d 'Only for this project (id, prefix or name)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from add" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from add" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from add" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from add" -s V -l version -d 'Print version'
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from list" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from list" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from list" -l json -d 'Print JSON'
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from rm" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from rm" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from rm" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from rm" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from rm" -s h -l help -d 'Print help'
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from rm" -s V -l version -d 'Print version'
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from tools" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from tools" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from tools" -l json -d 'Print JSON'
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from tools" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from tools" -s v -l verbose -d 'More log output on stderr (repeat for more)'
@@ -254,14 +235,12 @@ complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_sub
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from call" -l args -d 'Arguments as a JSON object' -r
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from call" -l root -d 'Root for the built-in servers (default: the current directory)' -r -F
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from call" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from call" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from call" -l json -d 'Print the result as JSON'
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from call" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from call" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from call" -s h -l help -d 'Print help'
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from call" -s V -l version -d 'Print version'
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from import" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from import" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from import" -l json -d 'Print the report as JSON'
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from import" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand mcp; and __fish_seen_subcommand_from import" -s v -l verbose -d 'More log output on stderr (repeat for more)'
@@ -284,7 +263,6 @@ complete -c clauded -n "__fish_clauded_using_subcommand serve" -l cors-origin -d
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -l allowed-host -d 'Another `Host` name accepted on a loopback address (repeatable; loopback names always are)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -l metrics-addr -d 'Also serve GET /metrics on this address, without the token (e.g. 127.0.0.1:9100 for a local Prometheus). /metrics stays on the main address, behind the token' -r
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_using_subcommand serve" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -l no-migrate -d 'Do not migrate the store at start (a deployment that runs `clauded db migrate` in a job); a schema other than this build\'s is then an error'
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -l allow-unauthenticated -d 'Listen on a non-loopback address without a token'
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -l allow-local-repos -d 'Let runs clone local paths and file:// URLs (trusted setups and tests only)'
@@ -294,7 +272,6 @@ complete -c clauded -n "__fish_clauded_using_subcommand serve" -s v -l verbose -
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -s h -l help -d 'Print help'
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -s V -l version -d 'Print version'
 complete -c clauded -n "__fish_clauded_using_subcommand db; and not __fish_seen_subcommand_from status migrate copy help" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_using_subcommand db; and not __fish_seen_subcommand_from status migrate copy help" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand db; and not __fish_seen_subcommand_from status migrate copy help" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand db; and not __fish_seen_subcommand_from status migrate copy help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand db; and not __fish_seen_subcommand_from status migrate copy help" -s h -l help -d 'Print help'
@@ -305,7 +282,6 @@ complete -c clauded -n "__fish_clauded_using_subcommand db; and not __fish_seen_
 complete -c clauded -n "__fish_clauded_using_subcommand db; and not __fish_seen_subcommand_from status migrate copy help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c clauded -n "__fish_clauded_using_subcommand db; and __fish_seen_subcommand_from status" -l db -d 'The store (a path, sqlite:// or postgres:// URL; default DATABASE_URL)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand db; and __fish_seen_subcommand_from status" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_using_subcommand db; and __fish_seen_subcommand_from status" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand db; and __fish_seen_subcommand_from status" -l json -d 'Print JSON'
 complete -c clauded -n "__fish_clauded_using_subcommand db; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand db; and __fish_seen_subcommand_from status" -s v -l verbose -d 'More log output on stderr (repeat for more)'
@@ -313,7 +289,6 @@ complete -c clauded -n "__fish_clauded_using_subcommand db; and __fish_seen_subc
 complete -c clauded -n "__fish_clauded_using_subcommand db; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
 complete -c clauded -n "__fish_clauded_using_subcommand db; and __fish_seen_subcommand_from migrate" -l db -d 'The store (a path, sqlite:// or postgres:// URL; default DATABASE_URL)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand db; and __fish_seen_subcommand_from migrate" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_using_subcommand db; and __fish_seen_subcommand_from migrate" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand db; and __fish_seen_subcommand_from migrate" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand db; and __fish_seen_subcommand_from migrate" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand db; and __fish_seen_subcommand_from migrate" -s h -l help -d 'Print help'
@@ -321,7 +296,6 @@ complete -c clauded -n "__fish_clauded_using_subcommand db; and __fish_seen_subc
 complete -c clauded -n "__fish_clauded_using_subcommand db; and __fish_seen_subcommand_from copy" -l from -d 'The store to read' -r
 complete -c clauded -n "__fish_clauded_using_subcommand db; and __fish_seen_subcommand_from copy" -l to -d 'The store to write; must be empty unless --force' -r
 complete -c clauded -n "__fish_clauded_using_subcommand db; and __fish_seen_subcommand_from copy" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_using_subcommand db; and __fish_seen_subcommand_from copy" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand db; and __fish_seen_subcommand_from copy" -l force -d 'Replace whatever the target holds'
 complete -c clauded -n "__fish_clauded_using_subcommand db; and __fish_seen_subcommand_from copy" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand db; and __fish_seen_subcommand_from copy" -s v -l verbose -d 'More log output on stderr (repeat for more)'
@@ -333,14 +307,12 @@ complete -c clauded -n "__fish_clauded_using_subcommand db; and __fish_seen_subc
 complete -c clauded -n "__fish_clauded_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c clauded -n "__fish_clauded_using_subcommand doctor" -l timeout -d 'Seconds each network check and each MCP server may take' -r
 complete -c clauded -n "__fish_clauded_using_subcommand doctor" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_using_subcommand doctor" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand doctor" -l json -d 'Print one JSON document'
 complete -c clauded -n "__fish_clauded_using_subcommand doctor" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand doctor" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand doctor" -s h -l help -d 'Print help'
 complete -c clauded -n "__fish_clauded_using_subcommand doctor" -s V -l version -d 'Print version'
 complete -c clauded -n "__fish_clauded_using_subcommand service; and not __fish_seen_subcommand_from install uninstall status help" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_using_subcommand service; and not __fish_seen_subcommand_from install uninstall status help" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand service; and not __fish_seen_subcommand_from install uninstall status help" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand service; and not __fish_seen_subcommand_from install uninstall status help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand service; and not __fish_seen_subcommand_from install uninstall status help" -s h -l help -d 'Print help'
@@ -381,13 +353,11 @@ complete -c clauded -n "__fish_clauded_using_subcommand health" -l url -d 'The s
 complete -c clauded -n "__fish_clauded_using_subcommand health" -l port -d 'Port of a local server (overrides PORT)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand health" -l timeout -d 'Seconds to wait for the answer' -r
 complete -c clauded -n "__fish_clauded_using_subcommand health" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_using_subcommand health" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand health" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand health" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand health" -s h -l help -d 'Print help'
 complete -c clauded -n "__fish_clauded_using_subcommand health" -s V -l version -d 'Print version'
 complete -c clauded -n "__fish_clauded_using_subcommand hook; and not __fish_seen_subcommand_from permission-request help" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_using_subcommand hook; and not __fish_seen_subcommand_from permission-request help" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand hook; and not __fish_seen_subcommand_from permission-request help" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand hook; and not __fish_seen_subcommand_from permission-request help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand hook; and not __fish_seen_subcommand_from permission-request help" -s h -l help -d 'Print help'
@@ -400,7 +370,6 @@ complete -c clauded -n "__fish_clauded_using_subcommand hook; and __fish_seen_su
 complete -c clauded -n "__fish_clauded_using_subcommand hook; and __fish_seen_subcommand_from permission-request" -l source -d 'Which agent runs the hook (default: Codex when the input has its `turn_id`, else Claude Code)' -r -f -a "claude-code\t'Claude Code'
 codex\t'OpenAI\'s Codex CLI'"
 complete -c clauded -n "__fish_clauded_using_subcommand hook; and __fish_seen_subcommand_from permission-request" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_using_subcommand hook; and __fish_seen_subcommand_from permission-request" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand hook; and __fish_seen_subcommand_from permission-request" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand hook; and __fish_seen_subcommand_from permission-request" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand hook; and __fish_seen_subcommand_from permission-request" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -408,7 +377,6 @@ complete -c clauded -n "__fish_clauded_using_subcommand hook; and __fish_seen_su
 complete -c clauded -n "__fish_clauded_using_subcommand hook; and __fish_seen_subcommand_from help" -f -a "permission-request" -d 'The PermissionRequest hook: read the hook input on stdin, wait for an answer from the daemon\'s approval hub (the phone), print the decision. No answer, no daemon or bad input: nothing on stdout, exit 0, and the agent asks as usual'
 complete -c clauded -n "__fish_clauded_using_subcommand hook; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c clauded -n "__fish_clauded_using_subcommand hooks; and not __fish_seen_subcommand_from install uninstall help" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_using_subcommand hooks; and not __fish_seen_subcommand_from install uninstall help" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand hooks; and not __fish_seen_subcommand_from install uninstall help" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand hooks; and not __fish_seen_subcommand_from install uninstall help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand hooks; and not __fish_seen_subcommand_from install uninstall help" -s h -l help -d 'Print help'
@@ -419,7 +387,6 @@ complete -c clauded -n "__fish_clauded_using_subcommand hooks; and not __fish_se
 complete -c clauded -n "__fish_clauded_using_subcommand hooks; and __fish_seen_subcommand_from install" -l url -d 'The daemon\'s base URL (default: http://HOST:PORT from the configuration)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand hooks; and __fish_seen_subcommand_from install" -l timeout -d 'Seconds the agent waits for the phone before it asks locally' -r
 complete -c clauded -n "__fish_clauded_using_subcommand hooks; and __fish_seen_subcommand_from install" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_using_subcommand hooks; and __fish_seen_subcommand_from install" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand hooks; and __fish_seen_subcommand_from install" -l project -d 'This project\'s `./.claude/settings.json` instead of the user\'s'
 complete -c clauded -n "__fish_clauded_using_subcommand hooks; and __fish_seen_subcommand_from install" -l command -d 'A command hook (`clauded hook permission-request`) instead of the HTTP hook'
 complete -c clauded -n "__fish_clauded_using_subcommand hooks; and __fish_seen_subcommand_from install" -l print -d 'Print the hook\'s settings JSON instead of writing the file'
@@ -428,7 +395,6 @@ complete -c clauded -n "__fish_clauded_using_subcommand hooks; and __fish_seen_s
 complete -c clauded -n "__fish_clauded_using_subcommand hooks; and __fish_seen_subcommand_from install" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c clauded -n "__fish_clauded_using_subcommand hooks; and __fish_seen_subcommand_from install" -s V -l version -d 'Print version'
 complete -c clauded -n "__fish_clauded_using_subcommand hooks; and __fish_seen_subcommand_from uninstall" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_using_subcommand hooks; and __fish_seen_subcommand_from uninstall" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand hooks; and __fish_seen_subcommand_from uninstall" -l project -d 'This project\'s `./.claude/settings.json` instead of the user\'s'
 complete -c clauded -n "__fish_clauded_using_subcommand hooks; and __fish_seen_subcommand_from uninstall" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand hooks; and __fish_seen_subcommand_from uninstall" -s v -l verbose -d 'More log output on stderr (repeat for more)'
@@ -438,7 +404,6 @@ complete -c clauded -n "__fish_clauded_using_subcommand hooks; and __fish_seen_s
 complete -c clauded -n "__fish_clauded_using_subcommand hooks; and __fish_seen_subcommand_from help" -f -a "uninstall" -d 'Remove clauded\'s PermissionRequest hook from an agent\'s settings (nothing else)'
 complete -c clauded -n "__fish_clauded_using_subcommand hooks; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and not __fish_seen_subcommand_from login status logout github notify help" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_using_subcommand auth; and not __fish_seen_subcommand_from login status logout github notify help" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and not __fish_seen_subcommand_from login status logout github notify help" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and not __fish_seen_subcommand_from login status logout github notify help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and not __fish_seen_subcommand_from login status logout github notify help" -s h -l help -d 'Print help'
@@ -450,33 +415,28 @@ complete -c clauded -n "__fish_clauded_using_subcommand auth; and not __fish_see
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and not __fish_seen_subcommand_from login status logout github notify help" -f -a "notify" -d 'Store the bearer token sent with push notices to notify_url (`--remove` deletes it)'
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and not __fish_seen_subcommand_from login status logout github notify help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from login" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from login" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from login" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from login" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from login" -s h -l help -d 'Print help'
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from login" -s V -l version -d 'Print version'
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from status" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from status" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from status" -l json -d 'Print JSON'
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from status" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from logout" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from logout" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from logout" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from logout" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from logout" -s h -l help -d 'Print help'
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from logout" -s V -l version -d 'Print version'
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from github" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from github" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from github" -l remove -d 'Remove the stored token'
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from github" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from github" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from github" -s h -l help -d 'Print help'
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from github" -s V -l version -d 'Print version'
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from notify" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from notify" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from notify" -l remove -d 'Remove the stored token'
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from notify" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from notify" -s v -l verbose -d 'More log output on stderr (repeat for more)'
@@ -489,7 +449,6 @@ complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_su
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "notify" -d 'Store the bearer token sent with push notices to notify_url (`--remove` deletes it)'
 complete -c clauded -n "__fish_clauded_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c clauded -n "__fish_clauded_using_subcommand config; and not __fish_seen_subcommand_from path show init help" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_using_subcommand config; and not __fish_seen_subcommand_from path show init help" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand config; and not __fish_seen_subcommand_from path show init help" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand config; and not __fish_seen_subcommand_from path show init help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand config; and not __fish_seen_subcommand_from path show init help" -s h -l help -d 'Print help'
@@ -499,21 +458,18 @@ complete -c clauded -n "__fish_clauded_using_subcommand config; and not __fish_s
 complete -c clauded -n "__fish_clauded_using_subcommand config; and not __fish_seen_subcommand_from path show init help" -f -a "init" -d 'Write a commented config file'
 complete -c clauded -n "__fish_clauded_using_subcommand config; and not __fish_seen_subcommand_from path show init help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c clauded -n "__fish_clauded_using_subcommand config; and __fish_seen_subcommand_from path" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_using_subcommand config; and __fish_seen_subcommand_from path" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand config; and __fish_seen_subcommand_from path" -l json -d 'Print JSON'
 complete -c clauded -n "__fish_clauded_using_subcommand config; and __fish_seen_subcommand_from path" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand config; and __fish_seen_subcommand_from path" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand config; and __fish_seen_subcommand_from path" -s h -l help -d 'Print help'
 complete -c clauded -n "__fish_clauded_using_subcommand config; and __fish_seen_subcommand_from path" -s V -l version -d 'Print version'
 complete -c clauded -n "__fish_clauded_using_subcommand config; and __fish_seen_subcommand_from show" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_using_subcommand config; and __fish_seen_subcommand_from show" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand config; and __fish_seen_subcommand_from show" -l json -d 'Print JSON'
 complete -c clauded -n "__fish_clauded_using_subcommand config; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand config; and __fish_seen_subcommand_from show" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand config; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
 complete -c clauded -n "__fish_clauded_using_subcommand config; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c clauded -n "__fish_clauded_using_subcommand config; and __fish_seen_subcommand_from init" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_using_subcommand config; and __fish_seen_subcommand_from init" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand config; and __fish_seen_subcommand_from init" -l force -d 'Overwrite an existing file'
 complete -c clauded -n "__fish_clauded_using_subcommand config; and __fish_seen_subcommand_from init" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand config; and __fish_seen_subcommand_from init" -s v -l verbose -d 'More log output on stderr (repeat for more)'
@@ -524,7 +480,6 @@ complete -c clauded -n "__fish_clauded_using_subcommand config; and __fish_seen_
 complete -c clauded -n "__fish_clauded_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "init" -d 'Write a commented config file'
 complete -c clauded -n "__fish_clauded_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c clauded -n "__fish_clauded_using_subcommand users; and not __fish_seen_subcommand_from add list rm passwd admin key help" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_using_subcommand users; and not __fish_seen_subcommand_from add list rm passwd admin key help" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand users; and not __fish_seen_subcommand_from add list rm passwd admin key help" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand users; and not __fish_seen_subcommand_from add list rm passwd admin key help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand users; and not __fish_seen_subcommand_from add list rm passwd admin key help" -s h -l help -d 'Print help'
@@ -538,41 +493,35 @@ complete -c clauded -n "__fish_clauded_using_subcommand users; and not __fish_se
 complete -c clauded -n "__fish_clauded_using_subcommand users; and not __fish_seen_subcommand_from add list rm passwd admin key help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c clauded -n "__fish_clauded_using_subcommand users; and __fish_seen_subcommand_from add" -l name -d 'A name to show' -r
 complete -c clauded -n "__fish_clauded_using_subcommand users; and __fish_seen_subcommand_from add" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_using_subcommand users; and __fish_seen_subcommand_from add" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand users; and __fish_seen_subcommand_from add" -l admin -d 'Make it an admin'
 complete -c clauded -n "__fish_clauded_using_subcommand users; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand users; and __fish_seen_subcommand_from add" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand users; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
 complete -c clauded -n "__fish_clauded_using_subcommand users; and __fish_seen_subcommand_from add" -s V -l version -d 'Print version'
 complete -c clauded -n "__fish_clauded_using_subcommand users; and __fish_seen_subcommand_from list" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_using_subcommand users; and __fish_seen_subcommand_from list" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand users; and __fish_seen_subcommand_from list" -l json -d 'Print JSON'
 complete -c clauded -n "__fish_clauded_using_subcommand users; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand users; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand users; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c clauded -n "__fish_clauded_using_subcommand users; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c clauded -n "__fish_clauded_using_subcommand users; and __fish_seen_subcommand_from rm" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_using_subcommand users; and __fish_seen_subcommand_from rm" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand users; and __fish_seen_subcommand_from rm" -s y -l yes -d 'Do not ask (needed when stdin is not a terminal)'
 complete -c clauded -n "__fish_clauded_using_subcommand users; and __fish_seen_subcommand_from rm" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand users; and __fish_seen_subcommand_from rm" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand users; and __fish_seen_subcommand_from rm" -s h -l help -d 'Print help'
 complete -c clauded -n "__fish_clauded_using_subcommand users; and __fish_seen_subcommand_from rm" -s V -l version -d 'Print version'
 complete -c clauded -n "__fish_clauded_using_subcommand users; and __fish_seen_subcommand_from passwd" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_using_subcommand users; and __fish_seen_subcommand_from passwd" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand users; and __fish_seen_subcommand_from passwd" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand users; and __fish_seen_subcommand_from passwd" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand users; and __fish_seen_subcommand_from passwd" -s h -l help -d 'Print help'
 complete -c clauded -n "__fish_clauded_using_subcommand users; and __fish_seen_subcommand_from passwd" -s V -l version -d 'Print version'
 complete -c clauded -n "__fish_clauded_using_subcommand users; and __fish_seen_subcommand_from admin" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_using_subcommand users; and __fish_seen_subcommand_from admin" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand users; and __fish_seen_subcommand_from admin" -l off -d 'Take the admin right away'
 complete -c clauded -n "__fish_clauded_using_subcommand users; and __fish_seen_subcommand_from admin" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand users; and __fish_seen_subcommand_from admin" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand users; and __fish_seen_subcommand_from admin" -s h -l help -d 'Print help'
 complete -c clauded -n "__fish_clauded_using_subcommand users; and __fish_seen_subcommand_from admin" -s V -l version -d 'Print version'
 complete -c clauded -n "__fish_clauded_using_subcommand users; and __fish_seen_subcommand_from key" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_using_subcommand users; and __fish_seen_subcommand_from key" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand users; and __fish_seen_subcommand_from key" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand users; and __fish_seen_subcommand_from key" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand users; and __fish_seen_subcommand_from key" -s h -l help -d 'Print help'
@@ -589,7 +538,6 @@ complete -c clauded -n "__fish_clauded_using_subcommand users; and __fish_seen_s
 complete -c clauded -n "__fish_clauded_using_subcommand users; and __fish_seen_subcommand_from help" -f -a "key" -d 'An account\'s API keys (`ck_…`, for programs and the iOS app)'
 complete -c clauded -n "__fish_clauded_using_subcommand users; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c clauded -n "__fish_clauded_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -s h -l help -d 'Print help'
@@ -598,13 +546,11 @@ complete -c clauded -n "__fish_clauded_using_subcommand generate; and not __fish
 complete -c clauded -n "__fish_clauded_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -f -a "man" -d 'Man pages: clauded.1 and one per subcommand'
 complete -c clauded -n "__fish_clauded_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c clauded -n "__fish_clauded_using_subcommand generate; and __fish_seen_subcommand_from completions" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_using_subcommand generate; and __fish_seen_subcommand_from completions" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand generate; and __fish_seen_subcommand_from completions" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand generate; and __fish_seen_subcommand_from completions" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand generate; and __fish_seen_subcommand_from completions" -s h -l help -d 'Print help'
 complete -c clauded -n "__fish_clauded_using_subcommand generate; and __fish_seen_subcommand_from completions" -s V -l version -d 'Print version'
 complete -c clauded -n "__fish_clauded_using_subcommand generate; and __fish_seen_subcommand_from man" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
-complete -c clauded -n "__fish_clauded_using_subcommand generate; and __fish_seen_subcommand_from man" -l user -d 'The account the terminal commands act as: they see and make only its sessions and projects (default: the first admin once accounts exist, else the local owner)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand generate; and __fish_seen_subcommand_from man" -s q -l quiet -d 'Less output on stderr (no spinner, no usage lines)'
 complete -c clauded -n "__fish_clauded_using_subcommand generate; and __fish_seen_subcommand_from man" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c clauded -n "__fish_clauded_using_subcommand generate; and __fish_seen_subcommand_from man" -s h -l help -d 'Print help'

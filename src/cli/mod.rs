@@ -59,10 +59,11 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "FILE")]
     pub env_file: Option<PathBuf>,
     /// The account the terminal commands act as: they see and make only its sessions and
-    /// projects (default: the first admin once accounts exist, else the local owner).
+    /// projects (default: the first admin once accounts exist, else the local owner). Given
+    /// before the command (`clauded --user EMAIL sessions list`): `service install --user`
+    /// is systemd's.
     #[arg(
         long,
-        global = true,
         value_name = "EMAIL",
         env = "CLAUDED_USER",
         hide_env_values = true

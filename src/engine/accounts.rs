@@ -406,6 +406,8 @@ pub struct Credentials {
     pub anthropic_key: Option<String>,
     /// Their Claude OAuth access token.
     pub claude_token: Option<String>,
+    /// Their GitHub token.
+    pub github_token: Option<String>,
 }
 
 /// What a user changes as an admin (`PATCH /api/admin/users/{id}`).
@@ -516,15 +518,15 @@ impl Accounts {
         let email = normal_email(email)?;
         self.limit(ip, &email)?;
         check_password(password)?;
-        let open = match self.0.settings.registration {
-            Some(Registration::Open) => true,
-            Some(Registration::Closed) => false,
-            None => !self.any().await?,
+        let first_only = match self.0.settings.registration {
+            Some(Registration::Open) => false,
+            Some(Registration::Closed) => return Err(AccountError::RegistrationClosed),
+            None if self.any().await? => return Err(AccountError::RegistrationClosed),
+            None => true,
         };
-        if !open {
-            return Err(AccountError::RegistrationClosed);
-        }
-        let user = self.add_user(&email, password, None, false).await?;
+        let user = self
+            .make_user(&email, password, None, false, first_only)
+            .await?;
         let issued = self.issue(&user.id, false).await?;
         Ok((user, issued))
     }
@@ -536,6 +538,18 @@ impl Accounts {
         password: &str,
         display_name: Option<&str>,
         is_admin: bool,
+    ) -> Result<User, AccountError> {
+        self.make_user(email, password, display_name, is_admin, false)
+            .await
+    }
+
+    async fn make_user(
+        &self,
+        email: &str,
+        password: &str,
+        display_name: Option<&str>,
+        is_admin: bool,
+        first_only: bool,
     ) -> Result<User, AccountError> {
         let email = normal_email(email)?;
         check_password(password)?;
@@ -551,10 +565,14 @@ impl Accounts {
                 .filter(|s| !s.is_empty())
                 .map(str::to_owned),
             is_admin,
+            first_only,
         };
         let made = self.store().create_user(&new).await;
         self.changed();
         match made {
+            Err(store::Error::Conflict(m)) if m == store::NOT_FIRST => {
+                Err(AccountError::RegistrationClosed)
+            }
             Err(store::Error::Conflict(_)) => Err(AccountError::EmailInUse),
             r => Ok(r?),
         }
@@ -768,6 +786,7 @@ impl Accounts {
         Ok(Credentials {
             anthropic_key: open(&user.anthropic_key)?,
             claude_token,
+            github_token: open(&user.github_token)?,
         })
     }
 
@@ -1032,7 +1051,8 @@ mod tests {
             a.credentials(&u).unwrap(),
             Credentials {
                 anthropic_key: Some("sk-ant-secret-1".into()),
-                claude_token: Some("at-1".into())
+                claude_token: Some("at-1".into()),
+                github_token: None,
             }
         );
         assert!(

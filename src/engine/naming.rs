@@ -153,8 +153,34 @@ pub(super) async fn commit_message(
     line.unwrap_or_else(|| "Update files".into())
 }
 
+/// WebEDT's session path, `owner__repo__branch`: in each part a `/`, a `__` and anything but
+/// letters, digits, `-`, `_` and `.` become `-`.
+pub fn session_path(owner: &str, repo: &str, branch: &str) -> String {
+    let part = |s: &str| -> String {
+        let mapped: String = s
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        mapped.replace("__", "-")
+    };
+    format!("{}__{}__{}", part(owner), part(repo), part(branch))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn session_paths_keep_three_parts() {
+        assert_eq!(
+            session_path("acme", "web__app", "claude/fix login"),
+            "acme__web-app__claude-fix-login"
+        );
+    }
     use super::*;
 
     #[test]

@@ -417,7 +417,7 @@ async fn run_inner(
                     .unwrap_or_default();
                 ("local".into(), name)
             });
-            format!("{o}__{r}__{}", branch.replace('/', "-"))
+            super::naming::session_path(&o, &r, &branch)
         };
         emit(json!({"type": "branch_created", "message": format!("Created branch {branch}"), "data": {"branchName": branch, "baseBranch": base, "sessionPath": session_path}})).await?;
         emit(json!({"type": "session_name", "sessionName": title, "data": {"sessionName": title, "branchName": branch}})).await?;

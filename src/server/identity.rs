@@ -261,10 +261,12 @@ pub async fn identify(State(state): State<AppState>, mut req: Request, next: Nex
             None
         }
     };
+    let mut cookie_login = None;
     let actor = match (actor, token) {
         (Some(a), _) => Some(a),
         (None, Some(t)) => match accounts.cookie_login(&t).await {
             Ok(Some(l)) => {
+                cookie_login = Some(l.clone());
                 if l.fresh {
                     let issued = Issued {
                         token: t,
@@ -295,6 +297,9 @@ pub async fn identify(State(state): State<AppState>, mut req: Request, next: Nex
     };
     if let Some(a) = actor {
         req.extensions_mut().insert(a);
+    }
+    if let Some(l) = cookie_login {
+        req.extensions_mut().insert(l);
     }
     req.extensions_mut().insert(CallerKey(caller_key));
     let mut resp = next.run(req).await;

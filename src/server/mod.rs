@@ -117,10 +117,50 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/resume/{id}", get(routes::webedt::resume))
         .route("/api/sessions", get(routes::webedt::list))
+        // the literal segments (matched before `{id}`)
+        .route(
+            "/api/sessions/create-code-session",
+            post(routes::webedt_sessions::create_code_session),
+        )
+        .route(
+            "/api/sessions/deleted",
+            get(routes::webedt_sessions::deleted),
+        )
+        .route(
+            "/api/sessions/updates",
+            get(routes::webedt_sessions::updates),
+        )
+        .route(
+            "/api/sessions/bulk-delete",
+            post(routes::webedt_sessions::bulk_delete),
+        )
+        .route(
+            "/api/sessions/bulk-restore",
+            post(routes::webedt_sessions::bulk_restore),
+        )
+        .route(
+            "/api/sessions/bulk-delete-permanent",
+            post(routes::webedt_sessions::bulk_purge),
+        )
         .route(
             "/api/sessions/{id}",
-            get(routes::webedt::one).delete(routes::webedt::remove),
+            get(routes::webedt::one)
+                .patch(routes::webedt_sessions::update)
+                .delete(routes::webedt_sessions::remove),
         )
+        .route(
+            "/api/sessions/{id}/restore",
+            post(routes::webedt_sessions::restore),
+        )
+        .route(
+            "/api/sessions/{id}/unlock",
+            post(routes::webedt_sessions::unlock),
+        )
+        .route(
+            "/api/sessions/{id}/messages",
+            get(routes::webedt_sessions::messages).post(routes::webedt_sessions::post_message),
+        )
+        .route("/api/sessions/{id}/send", post(routes::webedt::send))
         .route(
             "/api/sessions/{id}/events",
             get(routes::webedt::events_json),

@@ -332,6 +332,15 @@ impl AppState {
         self.server_client().ok_or_else(ApiError::no_key)
     }
 
+    /// The GitHub token a run clones and pushes with: a user's own; the server's only for
+    /// the local owner and the server's token.
+    pub fn github_token(&self) -> Result<Option<String>, ApiError> {
+        match &self.actor.user {
+            Some(u) => Ok(self.accounts().credentials(u)?.github_token),
+            None => Ok(self.inner.options.github_token.clone()),
+        }
+    }
+
     /// The client with the server's own key, if it has one.
     fn server_client(&self) -> Option<Client> {
         // with a lookup, what it finds now is the key (none after `auth logout`)

@@ -84,7 +84,13 @@ pub struct NewUser {
     pub display_name: Option<String>,
     /// Made an admin (the first user always is).
     pub is_admin: bool,
+    /// Made only if no user exists yet (registration open until the first user): checked in
+    /// the transaction that makes it, so of racing first registrations one wins.
+    pub first_only: bool,
 }
+
+/// The conflict [`NewUser::first_only`] gives when a user exists.
+pub const NOT_FIRST: &str = "a user exists already: registration is closed";
 
 /// A change to a user; `None` fields stay. `Some(None)` clears an optional one.
 #[derive(Debug, Clone, Default)]

@@ -22,7 +22,8 @@ mod trash;
 mod url;
 
 pub use accounts::{
-    AccountStats, ApiKey, LOCAL_OWNER, Login, NewApiKey, NewUser, User, UserSettings, UserUpdate,
+    AccountStats, ApiKey, LOCAL_OWNER, Login, NOT_FIRST, NewApiKey, NewUser, User, UserSettings,
+    UserUpdate,
 };
 pub use approvals::{Approval, ApprovalEvent, NewApproval};
 pub use facade::{Engine, Store};

@@ -516,4 +516,13 @@ async fn a_follow_up_continues_on_the_same_branch_and_interrupt_completes() {
     assert_eq!((st, d["success"].clone()), (200, json!(true)));
     let (st, _) = s.get(&format!("/api/sessions/{sid}")).await;
     assert_eq!(st, 404);
+    // in the trash until restored
+    let (_, trash) = s.get("/api/sessions/deleted").await;
+    assert_eq!(trash["data"]["sessions"][0]["id"], json!(sid), "{trash}");
+    let (st, _) = s
+        .post(&format!("/api/sessions/{sid}/restore"), json!({}))
+        .await;
+    assert_eq!(st, 200);
+    let (st, _) = s.get(&format!("/api/sessions/{sid}")).await;
+    assert_eq!(st, 200);
 }

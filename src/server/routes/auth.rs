@@ -1,7 +1,7 @@
 //! `/api/auth/*`: WebEDT's register, login, logout and session, with the `auth_session`
 //! cookie; and the user object every account route answers with.
 
-use crate::engine::accounts::{Accounts, Issued};
+use crate::engine::accounts::{Accounts, CookieLogin, Issued};
 use crate::server::AppState;
 use crate::server::error::ApiError;
 use crate::server::extract::ApiJson;
@@ -227,13 +227,13 @@ pub async fn logout(Me(st): Me, c: Client) -> Result<Response, ApiError> {
     Ok(r)
 }
 
-/// `GET /api/auth/session`: the cookie's user and login; 401 without one.
-pub async fn session(Me(st): Me, c: Client) -> Result<Response, ApiError> {
-    let login = match &c.token {
-        Some(t) => st.accounts().cookie_login(t).await?,
-        None => None,
-    };
-    let Some(l) = login else {
+/// `GET /api/auth/session`: the cookie's user and login (as `identify` found it, slid if it
+/// slid); 401 without one.
+pub async fn session(
+    Me(st): Me,
+    login: Option<axum::Extension<CookieLogin>>,
+) -> Result<Response, ApiError> {
+    let Some(axum::Extension(l)) = login else {
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "authentication_error",

@@ -579,8 +579,16 @@ pub struct TurnStatus {
 /// `GET /v1/chat/completions/{session_id}/status`.
 pub async fn status(
     State(st): State<AppState>,
+    actor: Option<Extension<crate::engine::accounts::Actor>>,
     IdPath(sid): IdPath,
 ) -> Result<Json<TurnStatus>, ApiError> {
+    // public for the iOS app (no token needed), but once accounts exist only ever of the
+    // caller's own session: someone who is nobody has none
+    let st = match actor {
+        Some(Extension(actor)) => st.acting_as(actor),
+        None if !st.accounts().any().await? => st,
+        None => return Err(ApiError::not_found("session", &sid)),
+    };
     let s = st.store().session(&sid).await?;
     // here, or on another instance on the store (its lease is live)
     let running = st.is_running(&s.id)

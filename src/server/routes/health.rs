@@ -22,6 +22,40 @@ pub struct Health {
     pub uptime_seconds: u64,
     /// Turns and runs in progress.
     pub active_sessions: usize,
+    /// WebEDT's envelope, so its frontend reads this too.
+    pub success: bool,
+    /// WebEDT's health.
+    pub data: WebedtHealth,
+}
+
+/// WebEDT's `GET /health` data.
+#[derive(Debug, Serialize)]
+pub struct WebedtHealth {
+    /// `ok`.
+    pub status: &'static str,
+    /// `clauded`.
+    pub service: &'static str,
+    /// What was built.
+    pub build: Build,
+    /// Now, RFC 3339.
+    pub timestamp: String,
+}
+
+/// The build.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Build {
+    /// The commit, when the build knew it.
+    pub commit_sha: Option<&'static str>,
+    /// The version.
+    pub version: &'static str,
+}
+
+/// The commit in `--version` (`0.2.0 (abc1234)`), if the build knew it.
+fn commit() -> Option<&'static str> {
+    let long = env!("CLAUDED_LONG_VERSION");
+    let inside = long.split_once('(')?.1.strip_suffix(')')?;
+    Some(inside.split_whitespace().next().unwrap_or(inside))
 }
 
 /// `GET /health/live`.
@@ -56,6 +90,16 @@ pub async fn health(State(st): State<AppState>) -> Json<Health> {
         version: env!("CARGO_PKG_VERSION"),
         uptime_seconds: st.uptime(),
         active_sessions: st.running_count(),
+        success: true,
+        data: WebedtHealth {
+            status: "ok",
+            service: "clauded",
+            build: Build {
+                commit_sha: commit(),
+                version: env!("CARGO_PKG_VERSION"),
+            },
+            timestamp: crate::store::now(),
+        },
     })
 }
 

@@ -15,6 +15,7 @@ pub mod responses;
 pub mod sessions;
 pub mod user;
 pub mod webedt;
+pub mod webedt_sessions;
 
 use super::error::ApiError;
 use crate::store::{Project, Session};

@@ -3,7 +3,7 @@
 use super::{project_json, success};
 use crate::server::error::ApiError;
 use crate::server::extract::{ApiJson, IdPath};
-use crate::server::identity::Me;
+use crate::server::identity::{Me, admin_only};
 use crate::store::NewProject;
 use axum::Json;
 use axum::http::StatusCode;
@@ -38,6 +38,10 @@ pub async fn create(
             "name must not be empty",
             Some("name"),
         ));
+    }
+    if b.path.as_deref().is_some_and(|p| !p.is_empty()) {
+        // a path points the project's tools at a folder of this machine
+        admin_only(&st, "a project with a path")?;
     }
     if let Some(id) = &b.id {
         let id2 = id.clone();

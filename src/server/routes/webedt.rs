@@ -1,6 +1,7 @@
 //! `/api/*`: WebEDT's run API. Execute a request against a repository with named SSE progress,
 //! replay a run's stored events (with `id:` lines and `Last-Event-ID`), attach live, stop runs.
 
+use super::webedt_sessions::{is_webedt, session_row};
 use crate::anthropic::{ContentBlock, ImageSource};
 use crate::engine::events::{EventSink, Follower, Stamped, run_is_live};
 use crate::engine::run::{self, RepoSource, RunEnv, RunError, RunSpec};
@@ -154,150 +155,27 @@ pub async fn execute_get(
     execute(st, key, b).await
 }
 
+/// A run started in its own task: its session, whether it is new, the last event stored
+/// before it, and a token cancelled when the run has given its session back.
+struct Started {
+    session: Session,
+    new: bool,
+    after: Option<i64>,
+    finished: tokio_util::sync::CancellationToken,
+}
+
 async fn execute(st: AppState, key: CallerKey, b: ExecuteBody) -> Response {
-    let request = match &b.user_request {
-        Some(v) => match request_blocks(v) {
-            Ok(r) => r,
-            Err(e) => return fail(StatusCode::BAD_REQUEST, e),
-        },
-        None if b.website_session_id.is_some() => vec![ContentBlock::text("Continue.")],
-        None => return fail(StatusCode::BAD_REQUEST, "userRequest is required"),
-    };
-    let repo_url = b
-        .github
-        .as_ref()
-        .and_then(|g| g["repoUrl"].as_str())
-        .map(|u| {
-            let u = u.trim_end_matches('/');
-            // WebEDT strips `.git` from URLs; a local path must stay as it is
-            if u.starts_with("http://") || u.starts_with("https://") {
-                u.trim_end_matches(".git").to_owned()
-            } else {
-                u.to_owned()
-            }
-        });
-    let base = b
-        .github
-        .as_ref()
-        .and_then(|g| g["branch"].as_str())
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned);
-    if b.website_session_id.is_none() && repo_url.is_none() {
-        return fail(
-            StatusCode::BAD_REQUEST,
-            "github.repoUrl is required for a new session",
-        );
-    }
-    // an https URL (or a configured host); local paths only with --allow-local-repos
-    if let Some(u) = &repo_url {
-        let o = st.options();
-        let policy =
-            crate::git::RemotePolicy::new(o.allow_local_repos, &o.github_api, &o.github_hosts);
-        if let Err(e) = policy.check(u) {
-            return fail(StatusCode::BAD_REQUEST, e);
-        }
-    }
-    let client = match st.client_for(key.0.as_deref()).await {
-        Ok(c) => c,
-        Err(e) if e.status == StatusCode::UNAUTHORIZED => {
-            return fail(
-                StatusCode::BAD_REQUEST,
-                "no Claude credentials: start the server with ANTHROPIC_API_KEY or send your key",
-            );
-        }
-        Err(e) => return fail(e.status, &e.message),
-    };
-    let ctx = TurnContext {
-        client,
-        store: st.store().clone(),
-        source: "webedt".into(),
-    };
-    let model = b
-        .model
-        .clone()
-        .unwrap_or_else(|| st.options().model.clone());
-    let session = match run::open_session(&ctx, b.website_session_id.as_deref(), &model, None).await
-    {
+    let Started {
+        session,
+        new,
+        after,
+        finished,
+    } = match start_run(&st, &key, b).await {
         Ok(s) => s,
-        Err(e) if b.website_session_id.is_some() => {
-            return fail(StatusCode::NOT_FOUND, format!("Session not found: {e}"));
-        }
-        Err(e) => return internal(format!("opening a run session: {e}")),
-    };
-    let guard = match st.begin_turn(&session.id).await {
-        Ok(g) => g,
-        Err(e) => return super::chat::refused(e).into_family_response(Family::Webedt),
-    };
-    let new = b.website_session_id.is_none();
-    let spec = RunSpec {
-        request,
-        repo: repo_url.clone().map(RepoSource::Clone),
-        base,
-        auto_commit: truthy(&b.auto_commit),
-        push: truthy(&b.auto_commit),
-        pr: false,
-        allow_dirty: false,
-        model,
-        max_tokens: st.options().max_tokens,
-        max_turns: st.options().max_turns.max(40),
-        // WebEDT runs are unattended: the tools are confined to the run's own clone
-        policy: Policy::AllowAll,
-        // the clone's CLAUDE.md and AGENTS.md, as in the terminal
-        memory: true,
-    };
-    let o = st.options();
-    let env = RunEnv {
-        workspace_dir: o.workspace_dir.clone(),
-        workspace_ttl: st.options().workspace_ttl,
-        github_api: o.github_api.clone(),
-        github_token: o.github_token.clone(),
-        co_author: o.git_co_author.clone(),
-        pr_repo: None,
-        remotes: crate::git::RemotePolicy::new(o.allow_local_repos, &o.github_api, &o.github_hosts),
-        notifier: st.notifier().clone(),
-    };
-    // this request's stream: the run's events from here on, as stored
-    let after = if new {
-        None
-    } else {
-        match st.store().events(&session.id, None).await {
-            Ok(e) => e.last().map(|e| e.id),
-            Err(e) => return internal(e),
-        }
+        Err(r) => return r,
     };
     let mut live = Follower::new(st.store(), &session.id, after);
-    let finished = tokio_util::sync::CancellationToken::new();
-    let (tx, resp) = sse::channel(o.keepalive, Frame::Close);
-    // the run is its own task: a client that goes away stops the stream, not the run
-    {
-        let (st, session, finished) = (st.clone(), session.clone(), finished.clone());
-        tokio::spawn(async move {
-            let _finished = finished.drop_guard();
-            let sink = EventSink::new(st.store().clone(), &session.id);
-            let cancel = guard.cancel.clone();
-            let result = run::run(
-                &ctx,
-                &sink,
-                &session,
-                &guard.lease,
-                &spec,
-                &env,
-                st.tools(),
-                &cancel,
-                progress_events(&sink),
-                &mut |_: TurnEvent| {},
-            )
-            .await;
-            if matches!(result, Err(RunError::Stopped)) && st.take_interrupted(&session.id) {
-                let _ = sink
-                    .emit(json!({"type": "interrupted", "message": "the run was interrupted"}))
-                    .await;
-                let sid = session.id.clone();
-                let _ = st.store().set_session_status(&sid, "completed").await;
-            }
-            guard.finish().await;
-        });
-    }
+    let (tx, resp) = sse::channel(st.options().keepalive, Frame::Close);
     tokio::spawn(async move {
         let mut announced = !new;
         loop {
@@ -349,6 +227,190 @@ async fn execute(st: AppState, key: CallerKey, b: ExecuteBody) -> Response {
         }
     });
     resp
+}
+
+/// `POST /api/sessions/{id}/send {content}`: a follow-up run on the session's branch; the
+/// client follows it on `/api/sessions/{id}/events/stream`. 409 while a run is going.
+pub async fn send(
+    Me(st): Me,
+    Extension(key): Extension<CallerKey>,
+    Path(id): Path<String>,
+    crate::server::extract::ApiJson(b): crate::server::extract::ApiJson<Value>,
+) -> Response {
+    let session = match find_session(&st, &id).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let content = b.get("content").cloned().unwrap_or(Value::Null);
+    if content.is_null() {
+        return fail(StatusCode::BAD_REQUEST, "content is required");
+    }
+    let body = ExecuteBody {
+        user_request: Some(content),
+        website_session_id: Some(session.id.clone()),
+        ..Default::default()
+    };
+    match start_run(&st, &key, body).await {
+        Ok(_) => Json(json!({"success": true})).into_response(),
+        Err(r) => r,
+    }
+}
+
+/// Checks an execute request and starts its run in a task of its own (a client that goes
+/// away stops its stream, not the run).
+async fn start_run(st: &AppState, key: &CallerKey, b: ExecuteBody) -> Result<Started, Response> {
+    let request = match &b.user_request {
+        Some(v) => match request_blocks(v) {
+            Ok(r) => r,
+            Err(e) => return Err(fail(StatusCode::BAD_REQUEST, e)),
+        },
+        None if b.website_session_id.is_some() => vec![ContentBlock::text("Continue.")],
+        None => return Err(fail(StatusCode::BAD_REQUEST, "userRequest is required")),
+    };
+    let repo_url = b
+        .github
+        .as_ref()
+        .and_then(|g| g["repoUrl"].as_str())
+        .map(|u| {
+            let u = u.trim_end_matches('/');
+            // WebEDT strips `.git` from URLs; a local path must stay as it is
+            if u.starts_with("http://") || u.starts_with("https://") {
+                u.trim_end_matches(".git").to_owned()
+            } else {
+                u.to_owned()
+            }
+        });
+    let base = b
+        .github
+        .as_ref()
+        .and_then(|g| g["branch"].as_str())
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned);
+    if b.website_session_id.is_none() && repo_url.is_none() {
+        return Err(fail(
+            StatusCode::BAD_REQUEST,
+            "github.repoUrl is required for a new session",
+        ));
+    }
+    // an https URL (or a configured host); local paths only with --allow-local-repos
+    if let Some(u) = &repo_url {
+        let o = st.options();
+        let policy =
+            crate::git::RemotePolicy::new(o.allow_local_repos, &o.github_api, &o.github_hosts);
+        if let Err(e) = policy.check(u) {
+            return Err(fail(StatusCode::BAD_REQUEST, e));
+        }
+    }
+    let client = match st.client_for(key.0.as_deref()).await {
+        Ok(c) => c,
+        Err(e) if e.status == StatusCode::UNAUTHORIZED => {
+            return Err(fail(
+                StatusCode::BAD_REQUEST,
+                "no Claude credentials: start the server with ANTHROPIC_API_KEY or send your key",
+            ));
+        }
+        Err(e) => return Err(fail(e.status, &e.message)),
+    };
+    let ctx = TurnContext {
+        client,
+        store: st.store().clone(),
+        source: "webedt".into(),
+    };
+    let model = b
+        .model
+        .clone()
+        .unwrap_or_else(|| st.options().model.clone());
+    let session = match run::open_session(&ctx, b.website_session_id.as_deref(), &model, None).await
+    {
+        Ok(s) => s,
+        Err(e) if b.website_session_id.is_some() => {
+            return Err(fail(
+                StatusCode::NOT_FOUND,
+                format!("Session not found: {e}"),
+            ));
+        }
+        Err(e) => return Err(internal(format!("opening a run session: {e}"))),
+    };
+    let guard = match st.begin_turn(&session.id).await {
+        Ok(g) => g,
+        Err(e) => return Err(super::chat::refused(e).into_family_response(Family::Webedt)),
+    };
+    let new = b.website_session_id.is_none();
+    let spec = RunSpec {
+        request,
+        repo: repo_url.clone().map(RepoSource::Clone),
+        base,
+        auto_commit: truthy(&b.auto_commit),
+        push: truthy(&b.auto_commit),
+        pr: false,
+        allow_dirty: false,
+        model,
+        max_tokens: st.options().max_tokens,
+        max_turns: st.options().max_turns.max(40),
+        // WebEDT runs are unattended: the tools are confined to the run's own clone
+        policy: Policy::AllowAll,
+        // the clone's CLAUDE.md and AGENTS.md, as in the terminal
+        memory: true,
+    };
+    let o = st.options();
+    let env = RunEnv {
+        workspace_dir: o.workspace_dir.clone(),
+        workspace_ttl: st.options().workspace_ttl,
+        github_api: o.github_api.clone(),
+        github_token: st
+            .github_token()
+            .map_err(|e| e.into_family_response(Family::Webedt))?,
+        co_author: o.git_co_author.clone(),
+        pr_repo: None,
+        remotes: crate::git::RemotePolicy::new(o.allow_local_repos, &o.github_api, &o.github_hosts),
+        notifier: st.notifier().clone(),
+    };
+    // this request's stream: the run's events from here on, as stored
+    let after = if new {
+        None
+    } else {
+        match st.store().events(&session.id, None).await {
+            Ok(e) => e.last().map(|e| e.id),
+            Err(e) => return Err(internal(e)),
+        }
+    };
+    let finished = tokio_util::sync::CancellationToken::new();
+    // the run is its own task: a client that goes away stops the stream, not the run
+    {
+        let (st, session, finished) = (st.clone(), session.clone(), finished.clone());
+        tokio::spawn(async move {
+            let _finished = finished.drop_guard();
+            let sink = EventSink::new(st.store().clone(), &session.id);
+            let cancel = guard.cancel.clone();
+            let result = run::run(
+                &ctx,
+                &sink,
+                &session,
+                &guard.lease,
+                &spec,
+                &env,
+                st.tools(),
+                &cancel,
+                progress_events(&sink),
+                &mut |_: TurnEvent| {},
+            )
+            .await;
+            if matches!(result, Err(RunError::Stopped)) && st.take_interrupted(&session.id) {
+                let _ = sink
+                    .emit(json!({"type": "interrupted", "message": "the run was interrupted"}))
+                    .await;
+                let sid = session.id.clone();
+                let _ = st.store().set_session_status(&sid, "completed").await;
+            }
+            guard.finish().await;
+        });
+    }
+    Ok(Started {
+        session,
+        new,
+        after,
+        finished,
+    })
 }
 
 /// Clone and push progress as `message` events, at most one per quarter.
@@ -624,37 +686,18 @@ pub async fn events_json(
         .map(|e| json!({"id": e.id, "chatSessionId": e.session_id, "eventData": e.data, "timestamp": e.created_at}))
         .collect();
     Json(json!({"success": true, "data": {"events": list, "total": list.len(), "sessionId": session.id,
-        "sessionPath": row["sessionPath"], "status": session.status}}))
+        "sessionPath": row.session_path, "status": session.status}}))
     .into_response()
 }
 
-/// A run session in WebEDT's camelCase row shape.
-async fn session_row(st: &AppState, s: &Session) -> Value {
-    let sid = s.id.clone();
-    let meta = st.store().session_metadata(&sid).await.unwrap_or(json!({}));
-    let repo = meta["repoUrl"].as_str().unwrap_or_default();
-    let (owner, name) = crate::git::github_repo(repo).unwrap_or_default();
-    json!({
-        "id": s.id, "userRequest": s.title, "status": s.status,
-        "repositoryUrl": meta["repoUrl"], "repositoryOwner": owner, "repositoryName": name,
-        "baseBranch": meta["baseBranch"], "branch": meta["branch"], "sessionPath": meta["sessionPath"],
-        "prUrl": meta["prUrl"], "totalCost": format!("{:.6}", s.total_cost), "provider": "claude",
-        "autoCommit": true, "locked": false, "createdAt": s.created_at, "updatedAt": s.updated_at,
-        "running": st.is_running(&s.id),
-    })
-}
-
-/// `GET /api/sessions`.
+/// `GET /api/sessions`: the caller's runs and code sessions, not those in the trash.
 pub async fn list(Me(st): Me) -> Response {
     let all = match st.store().sessions(&Default::default()).await {
         Ok(a) => a,
         Err(e) => return internal(e),
     };
     let mut rows = Vec::new();
-    for s in all
-        .iter()
-        .filter(|s| s.source == "run" || s.source == "webedt")
-    {
+    for s in all.iter().filter(|s| is_webedt(s)) {
         rows.push(session_row(&st, s).await);
     }
     Json(json!({"success": true, "data": {"sessions": rows, "total": rows.len()}})).into_response()
@@ -663,26 +706,13 @@ pub async fn list(Me(st): Me) -> Response {
 /// `GET /api/sessions/{id}` (WebEDT answers `{success, session}` here).
 pub async fn one(Me(st): Me, Path(id): Path<String>) -> Response {
     match find_session(&st, &id).await {
+        // in the trash: gone until restored
+        Ok(s) if s.deleted_at.is_some() => fail(StatusCode::NOT_FOUND, "Session not found"),
         Ok(s) => {
             Json(json!({"success": true, "session": session_row(&st, &s).await})).into_response()
         }
         Err(r) => r,
     }
-}
-
-/// `DELETE /api/sessions/{id}`: stops the run and deletes the session with its events.
-pub async fn remove(Me(st): Me, Path(id): Path<String>) -> Response {
-    let session = match find_session(&st, &id).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    st.stop_anywhere(&session.id, false).await;
-    let sid = session.id.clone();
-    if let Err(e) = st.store().delete_session(&sid).await {
-        return ApiError::from(e).into_family_response(Family::Webedt);
-    }
-    Json(json!({"success": true, "data": {"message": "Session deleted", "id": session.id}}))
-        .into_response()
 }
 
 /// `POST /api/sessions/{id}/abort`: stops the run; its status becomes `error`.

@@ -2,8 +2,8 @@
 
 use super::{Db, exec, get, insert, one, pg, row, rows};
 use crate::store::accounts::{
-    ACCOUNT_STATS, API_KEY_SELECT, OWNED_TABLES, USER_INSERT, USER_SELECT, USER_UPDATE, keywords,
-    last_used_is_stale,
+    ACCOUNT_STATS, API_KEY_SELECT, NOT_FIRST, OWNED_TABLES, USER_INSERT, USER_SELECT, USER_UPDATE,
+    keywords, last_used_is_stale,
 };
 use crate::store::{
     AccountStats, ApiKey, LOCAL_OWNER, Login, NewApiKey, NewUser, Result, User, UserSettings,
@@ -72,6 +72,9 @@ impl Db {
         // two first registrations at once: one of them is first
         exec(&tx, "SELECT pg_advisory_xact_lock($1)", &[&FIRST_USER_LOCK]).await?;
         let first = get::<i64>(&one(&tx, "SELECT COUNT(*) FROM users", &[]).await?, 0)? == 0;
+        if new.first_only && !first {
+            return Err(crate::store::Error::Conflict(NOT_FIRST.into()));
+        }
         insert(
             &tx,
             USER_INSERT,

@@ -2,8 +2,8 @@
 
 use super::{Db, exists_as};
 use crate::store::accounts::{
-    ACCOUNT_STATS, API_KEY_SELECT, OWNED_TABLES, USER_INSERT, USER_SELECT, USER_UPDATE, keywords,
-    last_used_is_stale,
+    ACCOUNT_STATS, API_KEY_SELECT, NOT_FIRST, OWNED_TABLES, USER_INSERT, USER_SELECT, USER_UPDATE,
+    keywords, last_used_is_stale,
 };
 use crate::store::{
     AccountStats, ApiKey, LOCAL_OWNER, Login, NewApiKey, NewUser, Result, User, UserSettings,
@@ -59,6 +59,9 @@ impl Db {
         self.write(|tx| {
             let first =
                 tx.query_row("SELECT COUNT(*) FROM users", [], |r| r.get::<_, i64>(0))? == 0;
+            if new.first_only && !first {
+                return Err(crate::store::Error::Conflict(NOT_FIRST.into()));
+            }
             tx.execute(
                 USER_INSERT,
                 params![

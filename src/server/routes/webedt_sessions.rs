@@ -1,0 +1,709 @@
+//! The rest of WebEDT's sessions API: code sessions, changes, the trash (soft delete,
+//! restore, for good, in batches), messages, unlock, and the live list of one's sessions.
+//! Every row is the caller's (the store is scoped): another user's id is not found, and a
+//! batch with one in it changes nothing (403).
+
+use super::auth::{Envelope, Message, ok, said};
+use crate::engine::naming;
+use crate::server::AppState;
+use crate::server::error::ApiError;
+use crate::server::extract::{ApiJson, IdPath};
+use crate::server::identity::Me;
+use crate::server::sse::{self, Frame};
+use crate::store::{NewMessage, NewSession, Session, SessionFilter, SessionUpdate, TrashOp};
+use axum::Json;
+use axum::extract::Query;
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// A session as WebEDT's `chat_sessions` row (camelCase).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionRow {
+    /// Its id.
+    pub id: String,
+    /// The title (WebEDT keeps it in `userRequest`).
+    pub user_request: String,
+    /// pending, running, completed, error (or idle for one never run).
+    pub status: String,
+    /// The repository.
+    pub repository_url: Value,
+    /// Its owner on GitHub.
+    pub repository_owner: String,
+    /// Its name.
+    pub repository_name: String,
+    /// The branch the work started from.
+    pub base_branch: Value,
+    /// The work's branch.
+    pub branch: Value,
+    /// `owner__repo__branch`.
+    pub session_path: Value,
+    /// The pull request, when one was opened.
+    pub pr_url: Value,
+    /// US dollars, as text (WebEDT's column).
+    pub total_cost: String,
+    /// Always claude.
+    pub provider: &'static str,
+    /// Runs commit and push.
+    pub auto_commit: bool,
+    /// Never locked here (leases keep runs apart).
+    pub locked: bool,
+    /// RFC 3339.
+    pub created_at: String,
+    /// RFC 3339.
+    pub updated_at: String,
+    /// In the trash since, if it is.
+    pub deleted_at: Option<String>,
+    /// A run is going.
+    pub running: bool,
+}
+
+/// The row of a session (its metadata read once).
+pub async fn session_row(st: &AppState, s: &Session) -> SessionRow {
+    let meta = st
+        .store()
+        .session_metadata(&s.id)
+        .await
+        .unwrap_or(json!({}));
+    let repo = meta["repoUrl"].as_str().unwrap_or_default();
+    let (owner, name) = crate::git::github_repo(repo).unwrap_or_else(|| {
+        (
+            meta["repositoryOwner"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            meta["repositoryName"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        )
+    });
+    let running = st.is_running(&s.id);
+    SessionRow {
+        id: s.id.clone(),
+        user_request: s.title.clone(),
+        status: if running {
+            "running".into()
+        } else {
+            s.status.clone()
+        },
+        repository_url: meta["repoUrl"].clone(),
+        repository_owner: owner,
+        repository_name: name,
+        base_branch: meta["baseBranch"].clone(),
+        branch: meta["branch"].clone(),
+        session_path: meta["sessionPath"].clone(),
+        pr_url: meta["prUrl"].clone(),
+        total_cost: format!("{:.6}", s.total_cost),
+        provider: "claude",
+        auto_commit: true,
+        locked: false,
+        created_at: s.created_at.clone(),
+        updated_at: s.updated_at.clone(),
+        deleted_at: s.deleted_at.clone(),
+        running,
+    }
+}
+
+/// Whether a session is one of WebEDT's (a run or a code session), not a chat.
+pub fn is_webedt(s: &Session) -> bool {
+    s.source == "run" || s.source == "webedt"
+}
+
+/// The caller's session `id`, or 404 in WebEDT's words.
+async fn theirs(st: &AppState, id: &str) -> Result<Session, ApiError> {
+    match st.store().session(id).await {
+        Err(crate::store::Error::NotFound { .. }) => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found_error",
+            "Session not found",
+        )),
+        r => Ok(r?),
+    }
+}
+
+/// `{success, session}`: WebEDT's shape for one session.
+#[derive(Debug, Serialize)]
+pub struct OneSession {
+    success: bool,
+    session: SessionRow,
+}
+
+/// `POST /api/sessions/create-code-session` body.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CodeSessionBody {
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    repository_owner: String,
+    #[serde(default)]
+    repository_name: String,
+    #[serde(default)]
+    repository_url: Option<String>,
+    #[serde(default)]
+    base_branch: String,
+    #[serde(default)]
+    branch: String,
+}
+
+/// `POST /api/sessions/create-code-session`: a `pending` session on a repository and branch.
+pub async fn create_code_session(
+    Me(st): Me,
+    ApiJson(b): ApiJson<CodeSessionBody>,
+) -> Result<(StatusCode, Json<OneSession>), ApiError> {
+    for (field, v) in [
+        ("repositoryOwner", &b.repository_owner),
+        ("repositoryName", &b.repository_name),
+        ("baseBranch", &b.base_branch),
+        ("branch", &b.branch),
+    ] {
+        if v.trim().is_empty() {
+            return Err(ApiError::bad_request(
+                format!("{field} is required"),
+                Some(field),
+            ));
+        }
+    }
+    let path = naming::session_path(&b.repository_owner, &b.repository_name, &b.branch);
+    if st
+        .store()
+        .session_by_metadata("sessionPath", &path)
+        .await?
+        .is_some()
+    {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "conflict_error",
+            format!("a session for {path} exists"),
+        ));
+    }
+    let url = b.repository_url.clone().unwrap_or_else(|| {
+        format!(
+            "https://github.com/{}/{}",
+            b.repository_owner, b.repository_name
+        )
+    });
+    let title = b.title.filter(|t| !t.trim().is_empty()).unwrap_or_else(|| {
+        format!(
+            "{}/{} on {}",
+            b.repository_owner, b.repository_name, b.branch
+        )
+    });
+    let s = st
+        .store()
+        .create_session(&NewSession {
+            title,
+            model: st.options().model.clone(),
+            source: "webedt".into(),
+            ..Default::default()
+        })
+        .await?;
+    let meta = json!({"repoUrl": url, "repositoryOwner": b.repository_owner,
+        "repositoryName": b.repository_name, "baseBranch": b.base_branch, "branch": b.branch,
+        "sessionPath": path});
+    let s = st
+        .store()
+        .update_session(
+            &s.id,
+            &SessionUpdate {
+                status: Some("pending".into()),
+                metadata: Some(meta),
+                ..Default::default()
+            },
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(OneSession {
+            success: true,
+            session: session_row(&st, &s).await,
+        }),
+    ))
+}
+
+/// `PATCH /api/sessions/{id}` body.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PatchBody {
+    #[serde(default)]
+    user_request: Option<String>,
+    #[serde(default)]
+    branch: Option<String>,
+}
+
+/// `PATCH /api/sessions/{id}`: the title (`userRequest`) or the branch.
+pub async fn update(
+    Me(st): Me,
+    IdPath(id): IdPath,
+    ApiJson(b): ApiJson<PatchBody>,
+) -> Result<Json<Envelope<SessionRow>>, ApiError> {
+    let s = theirs(&st, &id).await?;
+    let title = b.user_request.filter(|t| !t.trim().is_empty());
+    let branch = b.branch.filter(|t| !t.trim().is_empty());
+    if title.is_none() && branch.is_none() {
+        return Err(ApiError::bad_request(
+            "give userRequest or branch (non-empty)",
+            None,
+        ));
+    }
+    let s = st
+        .store()
+        .update_session(
+            &s.id,
+            &SessionUpdate {
+                title,
+                metadata: branch.map(|b| json!({"branch": b})),
+                ..Default::default()
+            },
+        )
+        .await?;
+    Ok(ok(session_row(&st, &s).await))
+}
+
+/// What a delete cleaned up besides the row.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Cleanup {
+    /// A run was stopped.
+    pub run_stopped: bool,
+}
+
+/// `{message, cleanup}`.
+#[derive(Debug, Serialize)]
+pub struct Deleted {
+    message: &'static str,
+    id: String,
+    cleanup: Cleanup,
+}
+
+/// `DELETE /api/sessions/{id}`: stops its run and moves it to the trash.
+pub async fn remove(Me(st): Me, IdPath(id): IdPath) -> Result<Json<Envelope<Deleted>>, ApiError> {
+    let s = theirs(&st, &id).await?;
+    let run_stopped = st.stop_anywhere(&s.id, false).await;
+    st.store()
+        .trash(std::slice::from_ref(&s.id), TrashOp::Trash)
+        .await?;
+    Ok(ok(Deleted {
+        message: "Session deleted",
+        id: s.id,
+        cleanup: Cleanup { run_stopped },
+    }))
+}
+
+/// `POST /api/sessions/{id}/restore`.
+pub async fn restore(Me(st): Me, IdPath(id): IdPath) -> Result<Json<Envelope<Message>>, ApiError> {
+    let s = theirs(&st, &id).await?;
+    st.store()
+        .trash(std::slice::from_ref(&s.id), TrashOp::Restore)
+        .await?;
+    Ok(said("Session restored"))
+}
+
+/// `{ids}`.
+#[derive(Deserialize)]
+pub struct Ids {
+    #[serde(default)]
+    ids: Vec<String>,
+}
+
+/// `{message, count}`.
+#[derive(Debug, Serialize)]
+pub struct Counted {
+    message: String,
+    count: usize,
+}
+
+async fn batch(
+    st: &AppState,
+    ids: Vec<String>,
+    op: TrashOp,
+) -> Result<Json<Envelope<Counted>>, ApiError> {
+    if ids.is_empty() || ids.len() > 1000 {
+        return Err(ApiError::bad_request(
+            "ids must name 1 to 1000 sessions",
+            Some("ids"),
+        ));
+    }
+    for id in &ids {
+        crate::store::check_id("session", id)?;
+    }
+    if op == TrashOp::Trash {
+        for id in &ids {
+            st.stop_anywhere(id, false).await;
+        }
+    }
+    let count = st.store().trash(&ids, op).await?;
+    let what = match op {
+        TrashOp::Trash => "deleted",
+        TrashOp::Restore => "restored",
+        TrashOp::Purge => "deleted for good",
+    };
+    Ok(ok(Counted {
+        message: format!("{count} sessions {what}"),
+        count,
+    }))
+}
+
+/// `POST /api/sessions/bulk-delete`.
+pub async fn bulk_delete(
+    Me(st): Me,
+    ApiJson(b): ApiJson<Ids>,
+) -> Result<Json<Envelope<Counted>>, ApiError> {
+    batch(&st, b.ids, TrashOp::Trash).await
+}
+
+/// `POST /api/sessions/bulk-restore`.
+pub async fn bulk_restore(
+    Me(st): Me,
+    ApiJson(b): ApiJson<Ids>,
+) -> Result<Json<Envelope<Counted>>, ApiError> {
+    batch(&st, b.ids, TrashOp::Restore).await
+}
+
+/// `POST /api/sessions/bulk-delete-permanent`: only sessions already in the trash.
+pub async fn bulk_purge(
+    Me(st): Me,
+    ApiJson(b): ApiJson<Ids>,
+) -> Result<Json<Envelope<Counted>>, ApiError> {
+    batch(&st, b.ids, TrashOp::Purge).await
+}
+
+/// A page of the trash.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TrashPage {
+    sessions: Vec<SessionRow>,
+    total: usize,
+    limit: usize,
+    offset: usize,
+    has_more: bool,
+}
+
+/// `GET /api/sessions/deleted?limit&offset` (limit at most 100).
+pub async fn deleted(
+    Me(st): Me,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<Envelope<TrashPage>>, ApiError> {
+    let num = |k: &str, default: usize| -> Result<usize, ApiError> {
+        match q.get(k) {
+            None => Ok(default),
+            Some(v) => v
+                .parse::<usize>()
+                .map_err(|_| ApiError::bad_request(format!("{k} must be a number"), Some(k))),
+        }
+    };
+    let limit = num("limit", 50)?.clamp(1, 100);
+    let offset = num("offset", 0)?;
+    let mut page = st
+        .store()
+        .sessions(&SessionFilter {
+            deleted: true,
+            limit: Some(limit + 1),
+            offset: Some(offset),
+            ..Default::default()
+        })
+        .await?;
+    let has_more = page.len() > limit;
+    page.truncate(limit);
+    let mut sessions = Vec::with_capacity(page.len());
+    for s in &page {
+        sessions.push(session_row(&st, s).await);
+    }
+    Ok(ok(TrashPage {
+        total: sessions.len(),
+        sessions,
+        limit,
+        offset,
+        has_more,
+    }))
+}
+
+/// `POST /api/sessions/{id}/unlock`: nothing holds a session here but a running run's lease,
+/// so there is nothing to take off; answered as WebEDT does.
+pub async fn unlock(Me(st): Me, IdPath(id): IdPath) -> Result<Json<Envelope<Message>>, ApiError> {
+    theirs(&st, &id).await?;
+    Ok(said("Session unlocked"))
+}
+
+/// A message as WebEDT's `messages` row.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageRow {
+    id: i64,
+    chat_session_id: String,
+    /// user, assistant, system, error.
+    #[serde(rename = "type")]
+    kind: String,
+    content: String,
+    images: Option<Value>,
+    timestamp: String,
+}
+
+/// `{messages, total}`.
+#[derive(Debug, Serialize)]
+pub struct MessageList {
+    messages: Vec<MessageRow>,
+    total: usize,
+}
+
+/// The event kind that keeps WebEDT's system and error messages (ours hold user and
+/// assistant turns only).
+const NOTE: &str = "chat_message";
+
+/// `GET /api/sessions/{id}/messages`: the turns' text and the notes, oldest first.
+pub async fn messages(
+    Me(st): Me,
+    IdPath(id): IdPath,
+) -> Result<Json<Envelope<MessageList>>, ApiError> {
+    let s = theirs(&st, &id).await?;
+    let mut rows: Vec<MessageRow> = st
+        .store()
+        .session_messages(&s.id)
+        .await?
+        .into_iter()
+        .map(|m| MessageRow {
+            id: m.id,
+            chat_session_id: m.session_id.clone(),
+            kind: m.role.as_str().to_owned(),
+            content: m.text(),
+            images: None,
+            timestamp: m.created_at.clone(),
+        })
+        .collect();
+    for e in st.store().events(&s.id, None).await? {
+        if e.kind == NOTE {
+            rows.push(MessageRow {
+                id: e.id,
+                chat_session_id: e.session_id.clone(),
+                kind: e.data["type"].as_str().unwrap_or("system").to_owned(),
+                content: e.data["content"].as_str().unwrap_or_default().to_owned(),
+                images: e.data.get("images").cloned(),
+                timestamp: e.created_at.clone(),
+            });
+        }
+    }
+    rows.sort_by(|a, b| a.timestamp.cmp(&b.timestamp));
+    Ok(ok(MessageList {
+        total: rows.len(),
+        messages: rows,
+    }))
+}
+
+/// `POST /api/sessions/{id}/messages` body.
+#[derive(Deserialize)]
+pub struct NewMessageBody {
+    #[serde(default, rename = "type")]
+    kind: String,
+    #[serde(default)]
+    content: String,
+    #[serde(default)]
+    images: Option<Value>,
+}
+
+/// `POST /api/sessions/{id}/messages`: a user or assistant turn, or a system or error note.
+pub async fn post_message(
+    Me(st): Me,
+    IdPath(id): IdPath,
+    ApiJson(b): ApiJson<NewMessageBody>,
+) -> Result<(StatusCode, Json<Envelope<MessageRow>>), ApiError> {
+    let s = theirs(&st, &id).await?;
+    if b.content.is_empty() {
+        return Err(ApiError::bad_request(
+            "content is required",
+            Some("content"),
+        ));
+    }
+    let row = match b.kind.as_str() {
+        "user" | "assistant" => {
+            let block = crate::anthropic::ContentBlock::text(b.content.clone());
+            let new = if b.kind == "user" {
+                NewMessage::user(vec![block])
+            } else {
+                NewMessage {
+                    role: crate::anthropic::Role::Assistant,
+                    content: vec![block],
+                    ..NewMessage::user(vec![])
+                }
+            };
+            let m = st.store().add_message(&s.id, &new).await?;
+            MessageRow {
+                id: m.id,
+                chat_session_id: m.session_id,
+                kind: b.kind,
+                content: b.content,
+                images: b.images,
+                timestamp: m.created_at,
+            }
+        }
+        "system" | "error" => {
+            let data = json!({"type": b.kind, "content": b.content, "images": b.images});
+            let eid = st.store().append_event(&s.id, NOTE, &data).await?;
+            MessageRow {
+                id: eid,
+                chat_session_id: s.id,
+                kind: b.kind,
+                content: b.content,
+                images: b.images,
+                timestamp: crate::store::now(),
+            }
+        }
+        _ => {
+            return Err(ApiError::bad_request(
+                "type must be one of user, assistant, system, error",
+                Some("type"),
+            ));
+        }
+    };
+    Ok((StatusCode::CREATED, ok(row)))
+}
+
+/// How often the live list looks at the caller's sessions.
+const UPDATES_EVERY: Duration = Duration::from_secs(1);
+
+/// `GET /api/sessions/updates` (SSE): `connected`, then `created`, `updated`,
+/// `status_changed` and `deleted` for the caller's own sessions as they happen (seen by
+/// reading the store, so other instances' changes too), with keep-alives.
+pub async fn updates(Me(st): Me) -> Response {
+    let (tx, resp) = sse::channel(st.options().keepalive, Frame::Close);
+    let user_id = st.actor().owner.clone();
+    tokio::spawn(async move {
+        let hello = json!({"subscriberId": crate::store::new_id(), "userId": user_id,
+            "timestamp": crate::store::now()});
+        if tx
+            .send_wait(Frame::Event {
+                name: Some("connected".into()),
+                id: None,
+                data: hello,
+            })
+            .await
+            .is_err()
+        {
+            return;
+        }
+        let mut known: Option<HashMap<String, (String, String)>> = None;
+        let shutdown = st.shutdown_token();
+        loop {
+            let now = match st.store().sessions(&SessionFilter::default()).await {
+                Ok(list) => list,
+                Err(e) => {
+                    tracing::warn!("the sessions' live list: {e}");
+                    let _ = tx.send(Frame::Close);
+                    return;
+                }
+            };
+            let now: Vec<Session> = now.into_iter().filter(is_webedt).collect();
+            let seen: HashMap<String, (String, String)> = now
+                .iter()
+                .map(|s| (s.id.clone(), (s.updated_at.clone(), s.status.clone())))
+                .collect();
+            if let Some(before) = &known {
+                for s in &now {
+                    let kind = match before.get(&s.id) {
+                        None => "created",
+                        Some((_, status)) if *status != s.status => "status_changed",
+                        Some((at, _)) if *at != s.updated_at => "updated",
+                        Some(_) => continue,
+                    };
+                    let row = session_row(&st, s).await;
+                    let data =
+                        json!({"type": kind, "session": row, "timestamp": crate::store::now()});
+                    if tx
+                        .send_wait(Frame::Event {
+                            name: Some(kind.into()),
+                            id: None,
+                            data,
+                        })
+                        .await
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+                for id in before.keys().filter(|id| !seen.contains_key(*id)) {
+                    let data = json!({"type": "deleted", "session": {"id": id},
+                        "timestamp": crate::store::now()});
+                    if tx
+                        .send_wait(Frame::Event {
+                            name: Some("deleted".into()),
+                            id: None,
+                            data,
+                        })
+                        .await
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+            }
+            known = Some(seen);
+            tokio::select! {
+                _ = tokio::time::sleep(UPDATES_EVERY) => {}
+                _ = tx.closed() => return,
+                _ = shutdown.cancelled() => {
+                    let _ = tx.send(Frame::Close);
+                    return;
+                }
+            }
+        }
+    });
+    resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_row_is_camel_case_with_webedts_columns() {
+        let row = SessionRow {
+            id: "s".into(),
+            user_request: "t".into(),
+            status: "pending".into(),
+            repository_url: json!("https://github.com/o/r"),
+            repository_owner: "o".into(),
+            repository_name: "r".into(),
+            base_branch: json!("main"),
+            branch: json!("b"),
+            session_path: json!("o__r__b"),
+            pr_url: Value::Null,
+            total_cost: "0.000000".into(),
+            provider: "claude",
+            auto_commit: true,
+            locked: false,
+            created_at: "c".into(),
+            updated_at: "u".into(),
+            deleted_at: None,
+            running: false,
+        };
+        let v = serde_json::to_value(&row).unwrap();
+        let mut keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        let mut want = [
+            "id",
+            "userRequest",
+            "status",
+            "repositoryUrl",
+            "repositoryOwner",
+            "repositoryName",
+            "baseBranch",
+            "branch",
+            "sessionPath",
+            "prUrl",
+            "totalCost",
+            "provider",
+            "autoCommit",
+            "locked",
+            "createdAt",
+            "updatedAt",
+            "deletedAt",
+            "running",
+        ];
+        want.sort_unstable();
+        assert_eq!(keys, want);
+    }
+}
