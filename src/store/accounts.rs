@@ -234,6 +234,7 @@ impl UserUpdate {
 /// The tables whose rows have an `owner` column: what the first user takes over and what
 /// goes with a deleted user.
 pub(crate) const OWNED_TABLES: &[&str] = &[
+    "request_log",
     "approvals",
     "responses",
     "tool_permissions",

@@ -225,6 +225,19 @@ async fn a_scoped_store_never_sees_or_changes_another_owners_rows() {
             ("shared-looking-id-b", 1)
         );
 
+        // the request log: each exchange is its user's
+        a.log_request(&RequestLogEntry {
+            source: "openai".into(),
+            endpoint: "/v1/messages".into(),
+            latency_ms: 1,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        assert_eq!(a.recent_requests(10).await.unwrap().len(), 1);
+        assert!(b.recent_requests(10).await.unwrap().is_empty());
+        assert_eq!(s.unscoped().recent_requests(10).await.unwrap().len(), 1);
+
         // approvals, responses and permissions
         let ap = b
             .create_approval(&NewApproval {

@@ -975,8 +975,8 @@ impl Db {
         exec(
             &c,
             "INSERT INTO request_log (created_at, source, endpoint, session_id, model, status,
-                latency_ms, input_tokens, output_tokens, cost_usd, upstream_request_id, error)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                latency_ms, input_tokens, output_tokens, cost_usd, upstream_request_id, error, owner)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
             &[
                 &now(),
                 &entry.source,
@@ -990,6 +990,7 @@ impl Db {
                 &entry.cost_usd,
                 &entry.upstream_request_id,
                 &entry.error,
+                &self.new_owner(),
             ],
         )
         .await?;
@@ -1003,8 +1004,8 @@ impl Db {
             &c,
             "SELECT source, endpoint, session_id, model, status, latency_ms, input_tokens,
                     output_tokens, cost_usd, upstream_request_id, error
-             FROM request_log ORDER BY id DESC LIMIT $1",
-            &[&row_limit(limit)],
+             FROM request_log WHERE ($2::TEXT IS NULL OR owner = $2) ORDER BY id DESC LIMIT $1",
+            &[&row_limit(limit), &self.owner()],
         )
         .await?
         .iter()

@@ -854,8 +854,8 @@ impl Db {
         self.write(|tx| {
             tx.execute(
                 "INSERT INTO request_log (created_at, source, endpoint, session_id, model, status,
-                    latency_ms, input_tokens, output_tokens, cost_usd, upstream_request_id, error)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                    latency_ms, input_tokens, output_tokens, cost_usd, upstream_request_id, error, owner)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
                 params![
                     now(),
                     entry.source,
@@ -868,7 +868,8 @@ impl Db {
                     entry.output_tokens as i64,
                     entry.cost_usd,
                     entry.upstream_request_id,
-                    entry.error
+                    entry.error,
+                    self.new_owner()
                 ],
             )?;
             Ok(())
@@ -881,9 +882,9 @@ impl Db {
         let mut st = conn.prepare(
             "SELECT source, endpoint, session_id, model, status, latency_ms, input_tokens,
                     output_tokens, cost_usd, upstream_request_id, error
-             FROM request_log ORDER BY id DESC LIMIT ?1",
+             FROM request_log WHERE (?2 IS NULL OR owner = ?2) ORDER BY id DESC LIMIT ?1",
         )?;
-        let rows = st.query_map([limit as i64], |r| {
+        let rows = st.query_map(params![limit as i64, self.owner()], |r| {
             Ok(RequestLogEntry {
                 source: r.get(0)?,
                 endpoint: r.get(1)?,

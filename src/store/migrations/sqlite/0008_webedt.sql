@@ -2,6 +2,10 @@
 ALTER TABLE sessions ADD COLUMN deleted_at TEXT;
 CREATE INDEX sessions_deleted ON sessions(owner, deleted_at);
 
+-- Each exchange with the upstream is its user's (their tokens and cost).
+ALTER TABLE request_log ADD COLUMN owner TEXT NOT NULL DEFAULT 'local';
+CREATE INDEX request_log_owner ON request_log(owner, id);
+
 -- GitHub OAuth: each authorization's state, kept server-side (single use, minutes long) and
 -- bound to the login that asked; the PKCE verifier sealed.
 CREATE TABLE oauth_states (
