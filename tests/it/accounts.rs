@@ -17,7 +17,7 @@ const DAY: Duration = Duration::from_secs(24 * 3600);
 
 /// How a request says who it is.
 #[derive(Debug, Clone)]
-enum As {
+pub(crate) enum As {
     Nobody,
     Cookie(String),
     Bearer(String),
@@ -26,14 +26,14 @@ enum As {
 
 /// An answer read whole.
 #[derive(Debug)]
-struct Answer {
-    status: u16,
-    headers: HeaderMap,
-    text: String,
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) headers: HeaderMap,
+    pub(crate) text: String,
 }
 
 impl Answer {
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.text).unwrap_or(Value::Null)
     }
 
@@ -57,7 +57,7 @@ impl Answer {
     }
 
     /// WebEDT's refusal: `{success:false, error}` with this status.
-    fn refused(&self, status: u16) -> String {
+    pub(crate) fn refused(&self, status: u16) -> String {
         assert_eq!(self.status, status, "{self:?}");
         let v = self.json();
         assert_eq!(v["success"], json!(false), "{self:?}");
@@ -69,7 +69,7 @@ impl Answer {
 }
 
 /// A request with `who`'s credential on it.
-fn request(s: &TestServer, m: Method, path: &str, who: &As) -> reqwest::RequestBuilder {
+pub(crate) fn request(s: &TestServer, m: Method, path: &str, who: &As) -> reqwest::RequestBuilder {
     let r = s.http.request(m, s.url(path));
     match who {
         As::Nobody => r,
@@ -79,7 +79,7 @@ fn request(s: &TestServer, m: Method, path: &str, who: &As) -> reqwest::RequestB
     }
 }
 
-async fn send(r: reqwest::RequestBuilder) -> Answer {
+pub(crate) async fn send(r: reqwest::RequestBuilder) -> Answer {
     let r = r.send().await.unwrap();
     Answer {
         status: r.status().as_u16(),
@@ -88,26 +88,26 @@ async fn send(r: reqwest::RequestBuilder) -> Answer {
     }
 }
 
-async fn get(s: &TestServer, path: &str, who: &As) -> Answer {
+pub(crate) async fn get(s: &TestServer, path: &str, who: &As) -> Answer {
     send(request(s, Method::GET, path, who)).await
 }
 
-async fn post(s: &TestServer, path: &str, who: &As, body: Value) -> Answer {
+pub(crate) async fn post(s: &TestServer, path: &str, who: &As, body: Value) -> Answer {
     send(request(s, Method::POST, path, who).json(&body)).await
 }
 
-async fn delete(s: &TestServer, path: &str, who: &As) -> Answer {
+pub(crate) async fn delete(s: &TestServer, path: &str, who: &As) -> Answer {
     send(request(s, Method::DELETE, path, who)).await
 }
 
 /// A registered (or created) user and their login.
 #[derive(Debug, Clone)]
-struct Account {
-    id: String,
-    who: As,
+pub(crate) struct Account {
+    pub(crate) id: String,
+    pub(crate) who: As,
 }
 
-async fn register(s: &TestServer, email: &str) -> Account {
+pub(crate) async fn register(s: &TestServer, email: &str) -> Account {
     let r = post(
         s,
         "/api/auth/register",
@@ -133,14 +133,14 @@ async fn login(s: &TestServer, email: &str, password: &str) -> Answer {
 }
 
 /// Options with these account settings.
-fn setup(accounts: AccountSettings) -> Setup {
+pub(crate) fn setup(accounts: AccountSettings) -> Setup {
     let mut s = Setup::default();
     s.options.accounts = accounts;
     s
 }
 
 /// Open registration and the server's key shared, so two users can work.
-fn open() -> AccountSettings {
+pub(crate) fn open() -> AccountSettings {
     AccountSettings {
         registration: Some(Registration::Open),
         share_server_key: Some(true),
@@ -149,7 +149,7 @@ fn open() -> AccountSettings {
 }
 
 /// An admin (the first user) and two users, A and B.
-async fn trio(s: &TestServer) -> (Account, Account, Account) {
+pub(crate) async fn trio(s: &TestServer) -> (Account, Account, Account) {
     let admin = register(s, "admin@x.io").await;
     let a = register(s, "a@x.io").await;
     let b = register(s, "b@x.io").await;

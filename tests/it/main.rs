@@ -40,3 +40,4 @@ mod service;
 mod shared_store;
 mod tools_safety;
 mod webedt;
+mod webedt_sessions;

@@ -23,7 +23,7 @@ fn enc(v: &str) -> String {
         .collect()
 }
 
-fn script(s: &TestServer, slow: bool) {
+pub(crate) fn script(s: &TestServer, slow: bool) {
     let delivery = Delivery {
         event_delay: Duration::from_millis(if slow { 150 } else { 0 }),
         ..Default::default()

@@ -34,22 +34,27 @@ pub fn fresh_database_url() -> Option<String> {
         .ok()
         .filter(|u| !u.is_empty())?;
     let name = format!("clauded_t_{}", uuid::Uuid::new_v4().simple());
+    execute(&server, &format!("CREATE DATABASE {name}"));
+    Some(with_database(&server, &name))
+}
+
+/// Runs `sql` on the database at `url` with psql; panics when it fails.
+pub fn execute(url: &str, sql: &str) {
     // tests/pg.sh names the psql beside the server it started
     let psql = std::env::var("CLAUDED_TEST_PSQL").unwrap_or_else(|_| "psql".into());
     let out = Command::new(&psql)
-        .arg(&server)
+        .arg(url)
         .args(["-X", "-v", "ON_ERROR_STOP=1", "-qc"])
-        .arg(format!("CREATE DATABASE {name}"))
+        .arg(sql)
         .env("PGCONNECT_TIMEOUT", "10")
         .output()
         .unwrap_or_else(|e| panic!("{psql} did not run ({e}): install postgresql-client"));
     assert!(
         out.status.success(),
-        "CREATE DATABASE {name} on {} failed: {}",
-        without_password(&server),
+        "{sql} on {} failed: {}",
+        without_password(url),
         String::from_utf8_lossy(&out.stderr)
     );
-    Some(with_database(&server, &name))
 }
 
 /// `url` with its database (the path) replaced by `name`; the query stays.

@@ -147,6 +147,18 @@ impl TestServer {
         }
     }
 
+    /// Runs SQL on the server's store behind its back, on either engine (for a state that
+    /// requests cannot make, such as two rows of one millisecond).
+    pub fn sql(&self, sql: &str) {
+        match &self.database {
+            Database::Sqlite(file) => rusqlite::Connection::open(file)
+                .unwrap()
+                .execute_batch(sql)
+                .unwrap(),
+            Database::Postgres(url) => super::pg::execute(url, sql),
+        }
+    }
+
     /// `base + path`.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
