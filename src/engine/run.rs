@@ -269,7 +269,11 @@ async fn run_inner(
         .session_metadata(&sid)
         .await
         .map_err(|e| RunError::Failed(e.to_string()))?;
-    let follow_up = meta.get("branch").and_then(Value::as_str).is_some();
+    // a session that ran has its working tree; a code session names a branch before any run
+    let follow_up = meta
+        .get("workspace")
+        .and_then(Value::as_str)
+        .is_some_and(|w| !w.is_empty());
     let token = env.github_token.clone();
 
     // every front end's URL passes here, whatever it checked before

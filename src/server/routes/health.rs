@@ -47,15 +47,21 @@ pub struct WebedtHealth {
 pub struct Build {
     /// The commit, when the build knew it.
     pub commit_sha: Option<&'static str>,
+    /// The commit's date (YYYY-MM-DD), when the build knew it.
+    pub timestamp: Option<&'static str>,
     /// The version.
     pub version: &'static str,
 }
 
-/// The commit in `--version` (`0.2.0 (abc1234)`), if the build knew it.
-fn commit() -> Option<&'static str> {
+/// The commit and its date in `--version` (`0.2.0 (abc1234 2026-12-02)`), if the build knew
+/// them.
+fn described() -> (Option<&'static str>, Option<&'static str>) {
     let long = env!("CLAUDED_LONG_VERSION");
-    let inside = long.split_once('(')?.1.strip_suffix(')')?;
-    Some(inside.split_whitespace().next().unwrap_or(inside))
+    let Some(inside) = long.split_once('(').and_then(|(_, r)| r.strip_suffix(')')) else {
+        return (None, None);
+    };
+    let mut words = inside.split_whitespace();
+    (words.next(), words.next())
 }
 
 /// `GET /health/live`.
@@ -95,7 +101,8 @@ pub async fn health(State(st): State<AppState>) -> Json<Health> {
             status: "ok",
             service: "clauded",
             build: Build {
-                commit_sha: commit(),
+                commit_sha: described().0,
+                timestamp: described().1,
                 version: env!("CARGO_PKG_VERSION"),
             },
             timestamp: crate::store::now(),

@@ -280,12 +280,27 @@ async fn start_run(st: &AppState, key: &CallerKey, b: ExecuteBody) -> Result<Sta
                 u.to_owned()
             }
         });
-    let base = b
+    let mut base = b
         .github
         .as_ref()
         .and_then(|g| g["branch"].as_str())
         .filter(|s| !s.is_empty())
         .map(str::to_owned);
+    // a session that never ran (a code session) starts in a clone of its repository
+    let mut repo_url = repo_url;
+    if let (Some(sid), None) = (&b.website_session_id, &repo_url)
+        && let Ok(meta) = st.store().session_metadata(sid).await
+        && meta["workspace"].as_str().is_none_or(str::is_empty)
+    {
+        repo_url = meta["repoUrl"].as_str().map(str::to_owned);
+        base = base.or_else(|| meta["baseBranch"].as_str().map(str::to_owned));
+        if repo_url.is_none() {
+            return Err(fail(
+                StatusCode::BAD_REQUEST,
+                "this session has no repository to run on",
+            ));
+        }
+    }
     if b.website_session_id.is_none() && repo_url.is_none() {
         return Err(fail(
             StatusCode::BAD_REQUEST,
@@ -503,10 +518,15 @@ async fn replay_then_live(
             data: json!({"type": "replay_start", "totalEvents": stored.len()}),
         });
     }
+    // whether the last run in the log has ended (a follow-up starts with its input_preview)
     let mut ended = false;
     let total = stored.len();
     for e in stored {
-        ended |= e.is_terminal();
+        if e.is_terminal() {
+            ended = true;
+        } else if e.kind() == "input_preview" {
+            ended = false;
+        }
         // the reader's pace: a replay waits for the client instead of queueing it all
         if tx
             .send_wait(Frame::Event {
@@ -533,9 +553,11 @@ async fn replay_then_live(
             data: json!({"type": "session_info", "session": info}),
         });
     }
-    // a run going on, on this instance or another: its events as they are stored, until its
-    // final one, or until its lease is gone (then what it stored last is read once more)
-    let live = !ended && run_is_live(st.store(), &session.id).await.unwrap_or(false);
+    // a run going on, on this instance or another (its lease is held: a follow-up just sent
+    // may not have stored anything yet): its events as they are stored, until its final one,
+    // or until its lease is gone (then what it stored last is read once more)
+    let live = run_is_live(st.store(), &session.id).await.unwrap_or(false)
+        || !ended && st.is_running(&session.id);
     if live {
         if markers {
             let _ = tx.send(Frame::Event {
@@ -582,6 +604,14 @@ async fn replay_then_live(
                 break;
             }
         }
+        // the run gives its session back just after its final event: the status it leaves,
+        // and a follow-up sent on this stream's end, wait for that
+        let released = async {
+            while run_is_live(st.store(), &session.id).await.unwrap_or(false) {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+        };
+        let _ = tokio::time::timeout(RELEASE_WAIT, released).await;
     }
     let sid = session.id.clone();
     let status = st

@@ -194,15 +194,32 @@ pub async fn create_code_session(
             b.repository_owner, b.repository_name, b.branch
         )
     });
-    let s = st
+    // one session per path and owner, also when two ask at once: its id is made of them, so
+    // the second insert is the store's conflict
+    let id = format!(
+        "cs_{}",
+        &crate::crypto::sha256_hex(&format!("{}\n{path}", st.actor().owner))[..32]
+    );
+    let s = match st
         .store()
         .create_session(&NewSession {
+            id: Some(id),
             title,
             model: st.options().model.clone(),
             source: "webedt".into(),
             ..Default::default()
         })
-        .await?;
+        .await
+    {
+        Err(crate::store::Error::Conflict(_)) => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "conflict_error",
+                format!("a session for {path} exists"),
+            ));
+        }
+        r => r?,
+    };
     let meta = json!({"repoUrl": url, "repositoryOwner": b.repository_owner,
         "repositoryName": b.repository_name, "baseBranch": b.base_branch, "branch": b.branch,
         "sessionPath": path});
@@ -333,6 +350,15 @@ async fn batch(
         crate::store::check_id("session", id)?;
     }
     if op == TrashOp::Trash {
+        // runs stop only once the whole batch is known to be the caller's
+        for id in &ids {
+            if st.store().session(id).await.is_err() {
+                return Err(ApiError::forbidden(
+                    "not_yours",
+                    "some of the sessions are not yours (or do not exist); nothing was changed",
+                ));
+            }
+        }
         for id in &ids {
             st.stop_anywhere(id, false).await;
         }
@@ -399,23 +425,23 @@ pub async fn deleted(
     };
     let limit = num("limit", 50)?.clamp(1, 100);
     let offset = num("offset", 0)?;
-    let mut page = st
+    // the whole trash counted, one page of it shown
+    let all = st
         .store()
         .sessions(&SessionFilter {
             deleted: true,
-            limit: Some(limit + 1),
-            offset: Some(offset),
             ..Default::default()
         })
         .await?;
-    let has_more = page.len() > limit;
-    page.truncate(limit);
+    let total = all.len();
+    let page: Vec<&Session> = all.iter().skip(offset).take(limit).collect();
+    let has_more = offset + page.len() < total;
     let mut sessions = Vec::with_capacity(page.len());
-    for s in &page {
+    for s in page {
         sessions.push(session_row(&st, s).await);
     }
     Ok(ok(TrashPage {
-        total: sessions.len(),
+        total,
         sessions,
         limit,
         offset,
@@ -451,42 +477,61 @@ pub struct MessageList {
     total: usize,
 }
 
-/// The event kind that keeps WebEDT's system and error messages (ours hold user and
-/// assistant turns only).
+/// The event kind that keeps every message posted here, in the order posted: a system or
+/// error note (our messages hold user and assistant turns only), or a turn (stored as a
+/// message too, the event naming it by `message_id`).
 const NOTE: &str = "chat_message";
 
-/// `GET /api/sessions/{id}/messages`: the turns' text and the notes, oldest first.
+/// A row's id: messages and events are counted apart, so a turn is `2n` of its message and
+/// a note `2n + 1` of its event.
+fn row_id(message: Option<i64>, event: i64) -> i64 {
+    match message {
+        Some(m) => m * 2,
+        None => event * 2 + 1,
+    }
+}
+
+/// `GET /api/sessions/{id}/messages`: what was posted, in the order posted, and the other
+/// turns' text, by time.
 pub async fn messages(
     Me(st): Me,
     IdPath(id): IdPath,
 ) -> Result<Json<Envelope<MessageList>>, ApiError> {
     let s = theirs(&st, &id).await?;
-    let mut rows: Vec<MessageRow> = st
-        .store()
-        .session_messages(&s.id)
-        .await?
-        .into_iter()
-        .map(|m| MessageRow {
-            id: m.id,
-            chat_session_id: m.session_id.clone(),
-            kind: m.role.as_str().to_owned(),
-            content: m.text(),
-            images: None,
-            timestamp: m.created_at.clone(),
-        })
-        .collect();
+    let turns = st.store().session_messages(&s.id).await?;
+    let mut posted_turns = std::collections::HashSet::new();
+    let mut rows: Vec<MessageRow> = Vec::new();
     for e in st.store().events(&s.id, None).await? {
-        if e.kind == NOTE {
-            rows.push(MessageRow {
-                id: e.id,
-                chat_session_id: e.session_id.clone(),
-                kind: e.data["type"].as_str().unwrap_or("system").to_owned(),
-                content: e.data["content"].as_str().unwrap_or_default().to_owned(),
-                images: e.data.get("images").cloned(),
-                timestamp: e.created_at.clone(),
-            });
+        if e.kind != NOTE {
+            continue;
         }
+        let message = e.data["message_id"].as_i64();
+        if let Some(m) = message {
+            posted_turns.insert(m);
+        }
+        rows.push(MessageRow {
+            id: row_id(message, e.id),
+            chat_session_id: e.session_id.clone(),
+            kind: e.data["type"].as_str().unwrap_or("system").to_owned(),
+            content: e.data["content"].as_str().unwrap_or_default().to_owned(),
+            images: e.data.get("images").cloned().filter(|v| !v.is_null()),
+            timestamp: e.created_at.clone(),
+        });
     }
+    rows.extend(
+        turns
+            .into_iter()
+            .filter(|m| !posted_turns.contains(&m.id))
+            .map(|m| MessageRow {
+                id: row_id(Some(m.id), 0),
+                chat_session_id: m.session_id.clone(),
+                kind: m.role.as_str().to_owned(),
+                content: m.text(),
+                images: None,
+                timestamp: m.created_at.clone(),
+            }),
+    );
+    // stable: rows of one millisecond keep the order they were posted in
     rows.sort_by(|a, b| a.timestamp.cmp(&b.timestamp));
     Ok(ok(MessageList {
         total: rows.len(),
@@ -505,7 +550,8 @@ pub struct NewMessageBody {
     images: Option<Value>,
 }
 
-/// `POST /api/sessions/{id}/messages`: a user or assistant turn, or a system or error note.
+/// `POST /api/sessions/{id}/messages`: a user or assistant turn (the message and its event in
+/// one write), or a system or error note.
 pub async fn post_message(
     Me(st): Me,
     IdPath(id): IdPath,
@@ -518,7 +564,9 @@ pub async fn post_message(
             Some("content"),
         ));
     }
-    let row = match b.kind.as_str() {
+    let data = json!({"type": b.kind, "content": b.content, "images": b.images});
+    let event = crate::store::NewEvent::new(NOTE, data);
+    let (id, at) = match b.kind.as_str() {
         "user" | "assistant" => {
             let block = crate::anthropic::ContentBlock::text(b.content.clone());
             let new = if b.kind == "user" {
@@ -530,27 +578,15 @@ pub async fn post_message(
                     ..NewMessage::user(vec![])
                 }
             };
-            let m = st.store().add_message(&s.id, &new).await?;
-            MessageRow {
-                id: m.id,
-                chat_session_id: m.session_id,
-                kind: b.kind,
-                content: b.content,
-                images: b.images,
-                timestamp: m.created_at,
-            }
+            let m = st
+                .store()
+                .add_message_logged(&s.id, &new, Some(&event), None)
+                .await?;
+            (row_id(Some(m.id), 0), m.created_at)
         }
         "system" | "error" => {
-            let data = json!({"type": b.kind, "content": b.content, "images": b.images});
-            let eid = st.store().append_event(&s.id, NOTE, &data).await?;
-            MessageRow {
-                id: eid,
-                chat_session_id: s.id,
-                kind: b.kind,
-                content: b.content,
-                images: b.images,
-                timestamp: crate::store::now(),
-            }
+            let eid = st.store().append_event(&s.id, NOTE, &event.data).await?;
+            (row_id(None, eid), crate::store::now())
         }
         _ => {
             return Err(ApiError::bad_request(
@@ -559,7 +595,17 @@ pub async fn post_message(
             ));
         }
     };
-    Ok((StatusCode::CREATED, ok(row)))
+    Ok((
+        StatusCode::CREATED,
+        ok(MessageRow {
+            id,
+            chat_session_id: s.id,
+            kind: b.kind,
+            content: b.content,
+            images: b.images,
+            timestamp: at,
+        }),
+    ))
 }
 
 /// How often the live list looks at the caller's sessions.
@@ -572,6 +618,21 @@ pub async fn updates(Me(st): Me) -> Response {
     let (tx, resp) = sse::channel(st.options().keepalive, Frame::Close);
     let user_id = st.actor().owner.clone();
     tokio::spawn(async move {
+        // the first look before `connected`: a session made after it is reported
+        let mut known: Option<HashMap<String, (String, String)>> =
+            match st.store().sessions(&SessionFilter::default()).await {
+                Ok(list) => Some(
+                    list.into_iter()
+                        .filter(is_webedt)
+                        .map(|s| (s.id, (s.updated_at, s.status)))
+                        .collect(),
+                ),
+                Err(e) => {
+                    tracing::warn!("the sessions' live list: {e}");
+                    let _ = tx.send(Frame::Close);
+                    return;
+                }
+            };
         let hello = json!({"subscriberId": crate::store::new_id(), "userId": user_id,
             "timestamp": crate::store::now()});
         if tx
@@ -585,7 +646,6 @@ pub async fn updates(Me(st): Me) -> Response {
         {
             return;
         }
-        let mut known: Option<HashMap<String, (String, String)>> = None;
         let shutdown = st.shutdown_token();
         loop {
             let now = match st.store().sessions(&SessionFilter::default()).await {
