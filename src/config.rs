@@ -327,6 +327,18 @@ pub const ENV_VARS: &[(&str, &str)] = &[
         "GitHub's API base (default https://api.github.com); its host may receive the token.",
     ),
     (
+        "GITHUB_URL",
+        "GitHub's web address, where users sign in to connect their account (default https://github.com); the client secret goes only there.",
+    ),
+    (
+        "GITHUB_CLIENT_ID",
+        "The client id of a GitHub OAuth app: users connect their GitHub account to the server with it.",
+    ),
+    (
+        "GITHUB_CLIENT_SECRET",
+        "That OAuth app's client secret (a secret, never logged).",
+    ),
+    (
         "CLAUDED_NOTIFY_URL",
         "Push notices (ntfy-style POSTs) go to this URL, e.g. https://ntfy.sh/your-topic.",
     ),
@@ -406,6 +418,10 @@ pub struct FileConfig {
     pub keyring: Option<String>,
     /// GitHub's API base (GITHUB_API_URL).
     pub github_api_url: Option<String>,
+    /// GitHub's web address, for OAuth (GITHUB_URL).
+    pub github_url: Option<String>,
+    /// The GitHub OAuth app's client id (GITHUB_CLIENT_ID); its secret is never kept here.
+    pub github_client_id: Option<String>,
     /// `Name <email>` for a `Co-authored-by:` trailer on run commits (none by default).
     pub git_co_author: Option<String>,
     /// Hours before a run's workspace is removed.
@@ -620,6 +636,35 @@ impl Serialize for ServerKeySource {
     }
 }
 
+/// A secret setting: shown, serialized and debug-printed as `(set)`; [`SecretValue::expose`]
+/// gives the value to the one place that sends it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretValue(String);
+
+impl SecretValue {
+    /// Wraps a secret.
+    pub fn new(s: impl Into<String>) -> Self {
+        Self(s.into())
+    }
+
+    /// The secret itself.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SecretValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("(set)")
+    }
+}
+
+impl Serialize for SecretValue {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str("(set)")
+    }
+}
+
 /// The effective configuration.
 #[derive(Debug, Clone, Serialize)]
 pub struct Config {
@@ -659,6 +704,12 @@ pub struct Config {
     pub keyring: KeyringMode,
     /// GitHub's API base.
     pub github_api_url: String,
+    /// GitHub's web address (OAuth's authorize and token endpoints).
+    pub github_url: String,
+    /// The GitHub OAuth app's client id, if users may connect their GitHub account.
+    pub github_client_id: Option<String>,
+    /// Its client secret (from the environment or an env file only).
+    pub github_client_secret: Option<SecretValue>,
     /// Co-author trailer for run commits.
     pub git_co_author: Option<String>,
     /// Workspace lifetime.
@@ -829,6 +880,36 @@ impl Config {
             crate::github::DEFAULT_API_URL.to_owned(),
             text
         );
+        let github_url = pick!(
+            "github_url",
+            None::<String>,
+            &["GITHUB_URL"],
+            file.github_url.clone(),
+            crate::github::DEFAULT_WEB_URL.to_owned(),
+            text
+        )
+        .trim()
+        .trim_end_matches('/')
+        .to_owned();
+        let github_client_id = pick!(
+            "github_client_id",
+            None::<Option<String>>,
+            &["GITHUB_CLIENT_ID"],
+            file.github_client_id.clone().map(Some),
+            None,
+            |s: &str| Ok::<_, String>(Some(s.to_owned()))
+        )
+        .map(|id| id.trim().to_owned())
+        .filter(|id| !id.is_empty());
+        // a secret: from a variable only, never the config file
+        let github_client_secret = pick!(
+            "github_client_secret",
+            None::<Option<SecretValue>>,
+            &["GITHUB_CLIENT_SECRET"],
+            None,
+            None,
+            |s: &str| Ok::<_, String>(Some(SecretValue::new(s.trim())))
+        );
         let notify_url = pick!(
             "notify_url",
             None::<Option<String>>,
@@ -967,6 +1048,9 @@ impl Config {
             models_cache_secs: file.models_cache_secs.unwrap_or(24 * 3600),
             keyring,
             github_api_url,
+            github_url,
+            github_client_id,
+            github_client_secret,
             git_co_author: file.git_co_author.clone().filter(|c| !c.trim().is_empty()),
             workspace_ttl_hours: file.workspace_ttl_hours.unwrap_or(24),
             github_hosts: file.github_hosts.clone().unwrap_or_default(),
@@ -1089,6 +1173,8 @@ pub const CONFIG_TEMPLATE: &str = r#"# clauded configuration. Every key is optio
 # models_cache_secs = 86400
 # keyring = "auto"                            # auto or file; CLAUDED_KEYRING
 # github_api_url = "https://api.github.com"  # GITHUB_API_URL
+# github_url = "https://github.com"          # GITHUB_URL: where users sign in to connect GitHub
+# github_client_id = "Iv1.0123456789abcdef"   # GITHUB_CLIENT_ID (the secret: GITHUB_CLIENT_SECRET only)
 # git_co_author = "Claude <noreply@anthropic.com>"   # adds a Co-authored-by trailer to run commits
 # workspace_ttl_hours = 24
 # github_hosts = ["ghe.example.com"]         # more hosts the GitHub token may go to
@@ -1425,5 +1511,38 @@ mod tests {
         let sealed = c.secret_box(&e).unwrap().seal("y");
         assert!(crate::crypto::SecretBox::file_is_private(&file));
         assert_eq!(c.secret_box(&e).unwrap().open(&sealed).unwrap(), "y");
+    }
+
+    #[test]
+    fn the_github_app_is_configured_and_its_secret_never_shown() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().to_str().unwrap();
+        let c =
+            Config::load_from(&env(&[("CLAUDED_HOME", home)], &[]), &Overrides::default()).unwrap();
+        assert_eq!(c.github_url, "https://github.com");
+        assert_eq!((c.github_client_id, c.github_client_secret), (None, None));
+        std::fs::write(
+            dir.path().join("config.toml"),
+            "github_client_id = \"Iv1.from-file\"\ngithub_url = \"https://ghe.example/\"\n",
+        )
+        .unwrap();
+        let e = env(
+            &[("CLAUDED_HOME", home)],
+            &[("GITHUB_CLIENT_SECRET", "s3cret-of-the-app")],
+        );
+        let c = Config::load_from(&e, &Overrides::default()).unwrap();
+        assert_eq!(c.github_client_id.as_deref(), Some("Iv1.from-file"));
+        assert_eq!(c.github_url, "https://ghe.example");
+        assert_eq!(
+            c.github_client_secret.as_ref().map(SecretValue::expose),
+            Some("s3cret-of-the-app")
+        );
+        assert_eq!(c.sources["github_client_secret"], Source::Dotenv);
+        let shown = serde_json::to_string(&c).unwrap();
+        assert!(
+            shown.contains("\"github_client_secret\":\"(set)\""),
+            "{shown}"
+        );
+        assert!(!shown.contains("s3cret") && !format!("{c:?}").contains("s3cret"));
     }
 }

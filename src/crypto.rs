@@ -197,6 +197,11 @@ pub fn sha256_hex(s: &str) -> String {
     hex(ring::digest::digest(&ring::digest::SHA256, s.as_bytes()).as_ref())
 }
 
+/// The SHA-256 digest of a string in unpadded base64url: PKCE's S256 code challenge.
+pub fn sha256_base64url(s: &str) -> String {
+    URL_SAFE_NO_PAD.encode(ring::digest::digest(&ring::digest::SHA256, s.as_bytes()))
+}
+
 /// Compares two byte strings in time that depends on their length only, not on where they differ.
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
@@ -626,6 +631,11 @@ mod tests {
         assert_eq!(
             sha256_hex("abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        // RFC 7636, appendix B
+        assert_eq!(
+            sha256_base64url("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         );
     }
 

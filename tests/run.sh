@@ -67,7 +67,7 @@ CLAUDED_TEST_ENGINE=sqlite cargo test --locked || status=$?
 if [ -n "${CLAUDED_TEST_PG_URL:-}" ]; then
     # the modules whose tests drive the server's routes (a bare `server_` would also pick
     # agent, mcp_client and doctor tests that merely name an MCP server)
-    routes=(accounts:: server_faults:: server_guards:: server_routes:: webedt:: openai_sdk:: anthropic_sdk::
+    routes=(accounts:: github_oauth:: server_faults:: server_guards:: server_routes:: webedt:: openai_sdk:: anthropic_sdk::
         approvals:: shared_store:: mcp_registry:: observability:: openapi:: webedt_sessions::)
     echo "== the route tests again, on PostgreSQL" >&2
     CLAUDED_TEST_ENGINE=postgres cargo test --locked --test it -- "${routes[@]}" || status=$?

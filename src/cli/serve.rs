@@ -222,6 +222,16 @@ pub async fn run(args: Args, g: &super::Globals) -> Result<()> {
             path.display()
         );
     }
+    match (&c.github_client_id, &c.github_client_secret) {
+        (Some(id), Some(_)) => eprintln!(
+            "GitHub sign-in: OAuth app {id} at {} (callback: <this server's URL>/api/github/oauth/callback)",
+            c.github_url
+        ),
+        (Some(_), None) => eprintln!(
+            "warning: GITHUB_CLIENT_ID is set without GITHUB_CLIENT_SECRET: users cannot connect GitHub"
+        ),
+        (None, _) => {}
+    }
     if let Some(n) = &c.notify_url {
         // the host only: the path may be a secret topic
         let host = reqwest::Url::parse(n)

@@ -67,6 +67,7 @@ pub const SECRET_ENV: &[&str] = &[
     "GH_TOKEN",
     "CLAUDED_SERVER_TOKEN",
     "CLAUDED_NOTIFY_TOKEN",
+    "GITHUB_CLIENT_SECRET",
     // the server key that seals users' credentials
     "CLAUDED_SECRET_KEY",
     "SESSION_SECRET",

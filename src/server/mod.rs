@@ -39,7 +39,9 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/v1/chat/completions/{session_id}/status",
             get(routes::chat::status),
-        );
+        )
+        // GitHub sends the browser back here: the stored state is the proof
+        .route("/api/github/oauth/callback", get(routes::github::callback));
     let protected = Router::new()
         .route("/v1/models", get(routes::models::list))
         .route("/v1/models/capabilities", get(routes::models::capabilities))
@@ -225,6 +227,17 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/user/voice-command-keywords",
             post(routes::user::voice_keywords),
+        )
+        .route("/api/github/oauth", get(routes::github::authorize))
+        .route("/api/github/disconnect", post(routes::github::disconnect))
+        .route("/api/github/repos", get(routes::github::repos))
+        .route(
+            "/api/github/repos/{owner}/{repo}/branches",
+            get(routes::github::branches),
+        )
+        .route(
+            "/api/github/repos/{owner}/{repo}/pulls",
+            post(routes::github::create_pull),
         )
         .route_layer(axum::middleware::from_fn(identity::require));
     let admin = Router::new()

@@ -42,6 +42,12 @@ pub struct ServerOptions {
     pub github_api: String,
     /// The token runs clone, push and open pull requests with.
     pub github_token: Option<String>,
+    /// GitHub's web address, where users authorize the OAuth app (GITHUB_URL).
+    pub github_url: String,
+    /// The GitHub OAuth app's client id; None: users cannot connect GitHub.
+    pub github_client_id: Option<String>,
+    /// Its client secret.
+    pub github_client_secret: Option<crate::config::SecretValue>,
     /// Co-author trailer for run commits.
     pub git_co_author: Option<String>,
     /// Extra `Host` names accepted on a loopback bind (loopback names always are).
@@ -90,6 +96,9 @@ impl ServerOptions {
             max_turns: 20,
             github_api: c.github_api_url.clone(),
             github_token: None,
+            github_url: c.github_url.clone(),
+            github_client_id: c.github_client_id.clone(),
+            github_client_secret: c.github_client_secret.clone(),
             git_co_author: c.git_co_author.clone(),
             allowed_hosts: vec![],
             host_guard: true,

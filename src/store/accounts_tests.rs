@@ -5,7 +5,7 @@ use super::*;
 use crate::anthropic::ContentBlock;
 use serde_json::json;
 
-fn new_user(id: &str, email: &str) -> NewUser {
+pub(super) fn new_user(id: &str, email: &str) -> NewUser {
     NewUser {
         id: id.into(),
         email: email.into(),

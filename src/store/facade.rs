@@ -885,3 +885,4 @@ impl Store {
 }
 
 mod accounts;
+mod oauth;

@@ -14,6 +14,7 @@ mod mcp;
 mod meta;
 mod model;
 mod notice;
+mod oauth;
 pub mod postgres;
 mod responses;
 mod search;
@@ -31,6 +32,7 @@ pub use lease::{Acquired, Lease, LeaseOwner};
 pub use mcp::{McpServerRow, NewMcpServer};
 pub use model::*;
 pub use notice::{Notice, wire as notice_wire};
+pub use oauth::{OAuthState, TakenState};
 pub use responses::StoredResponse;
 pub use search::{SearchHit, SearchResults};
 pub use sqlite::{fts_query, inspect};
@@ -258,5 +260,7 @@ pub fn new_id() -> String {
 
 #[cfg(test)]
 mod accounts_tests;
+#[cfg(test)]
+mod oauth_tests;
 #[cfg(test)]
 mod tests;

@@ -24,6 +24,7 @@ mod credentials;
 mod data_safety;
 mod db_cli;
 mod doctor;
+mod github_oauth;
 mod hooks;
 mod instances;
 mod mcp_client;

@@ -3,9 +3,11 @@
 //! stream, the live list (`/api/sessions/updates`), every route with the other user's ids, and
 //! `/health` read by both clients.
 
-use crate::accounts::{Account, Answer, As, delete, get, open, post, request, send, setup, trio};
 use crate::support::fake_anthropic::tool_use_events;
 use crate::support::server::TestServer;
+use crate::support::users::{
+    Account, Answer, As, delete, get, open, post, request, send, setup, trio,
+};
 use crate::support::{Delivery, Home, Reply, bare_remote, git, pg, serve, sse_frames};
 use futures_util::StreamExt;
 use reqwest::Method;

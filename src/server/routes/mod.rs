@@ -4,6 +4,7 @@ pub mod admin;
 pub mod approvals;
 pub mod auth;
 pub mod chat;
+pub mod github;
 pub mod health;
 pub mod mcp;
 pub mod messages;

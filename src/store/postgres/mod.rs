@@ -11,6 +11,7 @@ mod lease;
 mod listen;
 mod mcp;
 pub(super) mod migrate;
+mod oauth;
 mod responses;
 mod search;
 #[doc(hidden)]

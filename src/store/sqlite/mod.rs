@@ -8,6 +8,7 @@ mod copy;
 mod lease;
 mod mcp;
 pub(super) mod migrate;
+mod oauth;
 mod responses;
 mod search;
 mod trash;

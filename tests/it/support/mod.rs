@@ -4,6 +4,7 @@ pub mod fake_anthropic;
 pub mod fake_github;
 pub mod pg;
 pub mod server;
+pub mod users;
 
 pub use fake_anthropic::{Delivery, FakeAnthropic, Reply, text_events};
 
