@@ -828,6 +828,8 @@ fn handlers_act_as_their_caller() {
         ("auth.rs", "login"),
         // the whole server's counts: admins only here, alone on --metrics-addr
         ("metrics.rs", "scrape"),
+        // GitHub's redirect back: the single-use state bound to a login is the proof
+        ("github.rs", "callback"),
     ];
     let mut unscoped = vec![];
     for entry in std::fs::read_dir(&dir).unwrap() {
