@@ -240,18 +240,14 @@ pub async fn sweep(
                 continue;
             }
         }
-        if let Ok(s) = store.session(&sid).await
-            && s.status == "running"
-        {
-            let sink = super::events::EventSink::new(store.clone(), &sid);
-            let _ = sink
-                .emit(serde_json::json!({"type": "error", "error": "the run stopped without finishing (the process running it ended)"}))
-                .await;
-            let _ = store.set_session_status(&sid, "error").await;
-            closed += 1;
-        }
-        if let Err(e) = store.release_lease(&sid, &owner().id).await {
-            tracing::warn!("lease sweep: session {sid}: {e}");
+        let ended = crate::store::NewEvent::new(
+            "error",
+            serde_json::json!({"type": "error", "error": "the run stopped without finishing (the process running it ended)", "timestamp": crate::store::now()}),
+        );
+        match store.close_orphan_run(&sid, &owner().id, &ended).await {
+            Ok(Some(_)) => closed += 1,
+            Ok(None) => {}
+            Err(e) => tracing::warn!("lease sweep: session {sid}: {e}"),
         }
     }
     closed

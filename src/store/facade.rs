@@ -561,6 +561,33 @@ impl Store {
         })
     }
 
+    /// Closes the run of a session whose holder is gone, once the caller has claimed its lease
+    /// (`holder_id`): if it is still `running`, `event` is appended and its status becomes
+    /// `error`; the lease goes back either way. One transaction. The event's id if it closed.
+    pub async fn close_orphan_run(
+        &self,
+        session_id: &str,
+        holder_id: &str,
+        event: &NewEvent,
+    ) -> Result<Option<i64>> {
+        on!(
+            self,
+            {
+                let (s, h, e) = (session_id.to_owned(), holder_id.to_owned(), event.clone());
+                move |d: &sqlite::Db| d.close_orphan_run(&s, &h, &e)
+            },
+            |p| p.close_orphan_run(session_id, holder_id, event)
+        )
+        .inspect(|id| {
+            if let Some(id) = id {
+                self.local(|| Notice::Event {
+                    session_id: session_id.to_owned(),
+                    id: *id,
+                })
+            }
+        })
+    }
+
     /// A session's events with an id above `after`, in order.
     pub async fn events(&self, session_id: &str, after: Option<i64>) -> Result<Vec<Event>> {
         on!(

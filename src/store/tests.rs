@@ -1166,3 +1166,46 @@ fn ids_from_clients_are_checked() {
         assert!(check_id("session", bad).is_err(), "{bad}");
     }
 }
+
+#[tokio::test]
+async fn an_orphan_run_is_closed_in_one_write() {
+    for s in stores().await {
+        let run = session(&s, "run").await;
+        s.set_session_status(&run.id, "running").await.unwrap();
+        assert!(matches!(
+            s.acquire_lease(&run.id, &owner("sweeper"), 60_000, |_| false)
+                .await
+                .unwrap(),
+            Acquired::Yes
+        ));
+        let ended = NewEvent::new("error", json!({"type": "error", "error": "gone"}));
+        let id = s
+            .close_orphan_run(&run.id, "sweeper", &ended)
+            .await
+            .unwrap()
+            .expect("a running run is closed");
+        let events = s.events(&run.id, None).await.unwrap();
+        assert_eq!(
+            (
+                events.last().unwrap().id,
+                events.last().unwrap().kind.as_str()
+            ),
+            (id, "error")
+        );
+        assert_eq!(s.session(&run.id).await.unwrap().status, "error");
+        assert_eq!(s.lease(&run.id).await.unwrap(), None, "the lease went back");
+        // one that finished meanwhile keeps its status, and its lease still goes back
+        s.set_session_status(&run.id, "completed").await.unwrap();
+        s.acquire_lease(&run.id, &owner("sweeper"), 60_000, |_| false)
+            .await
+            .unwrap();
+        assert_eq!(
+            s.close_orphan_run(&run.id, "sweeper", &ended)
+                .await
+                .unwrap(),
+            None
+        );
+        assert_eq!(s.session(&run.id).await.unwrap().status, "completed");
+        assert_eq!(s.lease(&run.id).await.unwrap(), None);
+    }
+}

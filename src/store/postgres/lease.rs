@@ -116,6 +116,45 @@ impl Db {
         Ok(())
     }
 
+    /// See [`Store::close_orphan_run`](crate::store::Store::close_orphan_run).
+    pub async fn close_orphan_run(
+        &self,
+        session_id: &str,
+        holder_id: &str,
+        event: &crate::store::NewEvent,
+    ) -> Result<Option<i64>> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(pg)?;
+        let status: Option<String> = match row(
+            &tx,
+            "SELECT status FROM sessions WHERE id = $1 FOR NO KEY UPDATE",
+            &[&session_id],
+        )
+        .await?
+        {
+            Some(r) => Some(get(&r, 0)?),
+            None => None,
+        };
+        let mut closed = None;
+        if status.as_deref() == Some("running") {
+            closed = Some(super::append_event_in(&tx, session_id, &event.kind, &event.data).await?);
+            exec(
+                &tx,
+                "UPDATE sessions SET status = 'error', updated_at = $2 WHERE id = $1",
+                &[&session_id, &now()],
+            )
+            .await?;
+        }
+        exec(
+            &tx,
+            "DELETE FROM session_leases WHERE session_id = $1 AND owner = $2",
+            &[&session_id, &holder_id],
+        )
+        .await?;
+        tx.commit().await.map_err(pg)?;
+        Ok(closed)
+    }
+
     /// See [`Store::lease`](crate::store::Store::lease).
     pub async fn lease(&self, session_id: &str) -> Result<Option<Lease>> {
         let c = self.client().await?;

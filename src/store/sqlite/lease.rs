@@ -74,6 +74,42 @@ impl Db {
         })
     }
 
+    /// See [`Store::close_orphan_run`](crate::store::Store::close_orphan_run).
+    pub fn close_orphan_run(
+        &self,
+        session_id: &str,
+        holder_id: &str,
+        event: &crate::store::NewEvent,
+    ) -> Result<Option<i64>> {
+        self.write(|tx| {
+            let status: Option<String> = tx
+                .query_row(
+                    "SELECT status FROM sessions WHERE id = ?1",
+                    [session_id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let mut closed = None;
+            if status.as_deref() == Some("running") {
+                closed = Some(super::append_event_in(
+                    tx,
+                    session_id,
+                    &event.kind,
+                    &event.data,
+                )?);
+                tx.execute(
+                    "UPDATE sessions SET status = 'error', updated_at = ?2 WHERE id = ?1",
+                    params![session_id, now()],
+                )?;
+            }
+            tx.execute(
+                "DELETE FROM session_leases WHERE session_id = ?1 AND owner = ?2",
+                params![session_id, holder_id],
+            )?;
+            Ok(closed)
+        })
+    }
+
     /// See [`Store::expired_leases`](crate::store::Store::expired_leases).
     pub fn expired_leases(&self, now_ms: i64) -> Result<Vec<Lease>> {
         let conn = self.conn();
