@@ -1436,9 +1436,6 @@ async fn claude_auth_and_anthropic_keys_are_taken_in_every_shape_and_never_shown
 #[tokio::test]
 async fn the_database_file_alone_reveals_no_credential_password_key_or_token() {
     let s = TestServer::start_with(setup(open())).await;
-    if !matches!(s.database, clauded::store::Database::Sqlite(_)) {
-        return; // bytes on disk are SQLite's story; the sealing itself is the engine's
-    }
     let password = "a-very-unusual-password-4242";
     let r = post(
         &s,

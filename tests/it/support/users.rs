@@ -182,10 +182,30 @@ pub fn keys(v: &Value, out: &mut Vec<String>) {
     }
 }
 
-/// Every byte of the SQLite store (the file and its WAL), or None on PostgreSQL.
+/// Every byte of the store: the SQLite file and its WAL, or all of a PostgreSQL database's
+/// rows as `pg_dump` writes them (the dump beside the tests' psql).
 pub fn database_bytes(s: &TestServer) -> Option<Vec<u8>> {
-    let clauded::store::Database::Sqlite(path) = &s.database else {
-        return None;
+    let path = match &s.database {
+        clauded::store::Database::Sqlite(path) => path,
+        clauded::store::Database::Postgres(url) => {
+            let psql = std::env::var("CLAUDED_TEST_PSQL").unwrap_or_else(|_| "psql".into());
+            let dump = std::path::Path::new(&psql).with_file_name("pg_dump");
+            let dump = if dump.exists() {
+                dump
+            } else {
+                std::path::PathBuf::from("pg_dump")
+            };
+            let out = std::process::Command::new(&dump)
+                .args(["--data-only", "--no-owner", url])
+                .output()
+                .unwrap_or_else(|e| panic!("cannot run {}: {e}", dump.display()));
+            assert!(
+                out.status.success(),
+                "pg_dump: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            return Some(out.stdout);
+        }
     };
     let mut all = Vec::new();
     for suffix in ["", "-wal", "-shm", "-journal"] {
