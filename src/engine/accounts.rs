@@ -9,7 +9,6 @@ use crate::crypto::{self, SecretBox};
 use crate::store::{
     self, AccountStats, ApiKey, LOCAL_OWNER, Login, NewApiKey, NewUser, Store, User, UserUpdate,
 };
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -266,31 +265,6 @@ async fn verify(password: &str, stored: Option<&str>) -> crypto::Verified {
     .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
 }
 
-/// A fixed-window counter per key.
-#[derive(Debug, Default)]
-struct Attempts(Mutex<HashMap<String, (i64, u32)>>);
-
-impl Attempts {
-    /// Counts one attempt at `key`; the wait when over `max` in the window.
-    fn hit(&self, key: &str, max: u32, window: Duration, now: i64) -> Option<Duration> {
-        let w = window.as_millis() as i64;
-        let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        if m.len() > 100_000 {
-            m.retain(|_, (start, _)| now - *start < w);
-        }
-        let e = m.entry(key.to_owned()).or_insert((now, 0));
-        if now - e.0 >= w {
-            *e = (now, 0);
-        }
-        e.1 += 1;
-        (e.1 > max).then(|| Duration::from_millis((e.0 + w - now).max(1000) as u64))
-    }
-
-    fn clear(&self, key: &str) {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).remove(key);
-    }
-}
-
 /// A setting a user changes (`POST /api/user/…`), checked against WebEDT's value lists.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Setting {
@@ -433,7 +407,6 @@ struct Inner {
     secrets: SecretBox,
     clock: Clock,
     settings: AccountSettings,
-    attempts: Attempts,
     /// Whether accounts exist, as last read and when: asked by every request, and changed by
     /// other processes too (`clauded users add`), so trusted for a moment only.
     any: Mutex<Option<(std::time::Instant, bool)>>,
@@ -450,7 +423,6 @@ impl Accounts {
             secrets,
             clock,
             settings,
-            attempts: Attempts::default(),
             any: Mutex::new(None),
         }))
     }
@@ -491,12 +463,23 @@ impl Accounts {
         })
     }
 
-    fn limit(&self, ip: &str, email: &str) -> Result<(), AccountError> {
+    /// Counts an attempt from `ip` at `email` (in the store: every instance counts alike);
+    /// refused when either is over its limit in the window.
+    async fn limit(&self, ip: &str, email: &str) -> Result<(), AccountError> {
         let (l, now) = (self.0.settings.limits, self.0.clock.now_ms());
-        let a = &self.0.attempts;
-        let by_ip = a.hit(&format!("ip {ip}"), l.per_ip, l.window, now);
-        let by_email = a.hit(&format!("email {email}"), l.per_email, l.window, now);
-        match by_ip.into_iter().chain(by_email).max() {
+        let w = l.window.as_millis() as i64;
+        let mut wait = None;
+        for (key, max) in [
+            (format!("ip {ip}"), l.per_ip),
+            (format!("email {email}"), l.per_email),
+        ] {
+            let (count, began) = self.store().count_attempt(&key, w, now).await?;
+            if count > i64::from(max) {
+                let left = Duration::from_millis((began + w - now).max(1000) as u64);
+                wait = wait.max(Some(left));
+            }
+        }
+        match wait {
             Some(retry_after) => Err(AccountError::RateLimited { retry_after }),
             None => Ok(()),
         }
@@ -516,7 +499,7 @@ impl Accounts {
             ));
         }
         let email = normal_email(email)?;
-        self.limit(ip, &email)?;
+        self.limit(ip, &email).await?;
         check_password(password)?;
         let first_only = match self.0.settings.registration {
             Some(Registration::Open) => false,
@@ -593,7 +576,7 @@ impl Accounts {
             ));
         }
         let email = email.trim().to_lowercase();
-        self.limit(ip, &email)?;
+        self.limit(ip, &email).await?;
         let user = if password.len() > MAX_PASSWORD {
             None
         } else {
@@ -603,7 +586,11 @@ impl Accounts {
         let Some(mut user) = user.filter(|_| v.ok) else {
             return Err(AccountError::BadCredentials);
         };
-        self.0.attempts.clear(&format!("email {email}"));
+        let w = self.0.settings.limits.window.as_millis() as i64;
+        let older = self.0.clock.now_ms() - w;
+        self.store()
+            .clear_attempts(&format!("email {email}"), older)
+            .await?;
         if v.rehash {
             let up = UserUpdate {
                 password_hash: Some(hash(password).await),

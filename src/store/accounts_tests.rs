@@ -407,3 +407,29 @@ async fn the_trash_takes_all_of_a_batch_of_ones_own_or_nothing() {
         assert_eq!(a.sessions(&page).await.unwrap().len(), 1);
     }
 }
+
+#[tokio::test]
+async fn attempts_count_in_windows_shared_by_every_handle() {
+    for s in stores().await {
+        let other = s.scoped("someone");
+        assert_eq!(
+            s.count_attempt("ip 1", 1000, 10_000).await.unwrap(),
+            (1, 10_000)
+        );
+        assert_eq!(
+            other.count_attempt("ip 1", 1000, 10_500).await.unwrap(),
+            (2, 10_000)
+        );
+        // a new window once the last is over
+        assert_eq!(
+            s.count_attempt("ip 1", 1000, 11_000).await.unwrap(),
+            (1, 11_000)
+        );
+        s.count_attempt("email a", 1000, 11_000).await.unwrap();
+        s.clear_attempts("email a", 0).await.unwrap();
+        assert_eq!(
+            s.count_attempt("email a", 1000, 11_100).await.unwrap(),
+            (1, 11_100)
+        );
+    }
+}

@@ -22,6 +22,7 @@ pub const TABLES: &[&str] = &[
     "approval_events",
     "responses",
     "oauth_states",
+    "login_attempts",
 ];
 
 /// One value, as both engines can hold it (a boolean is an `Int` 0 or 1).

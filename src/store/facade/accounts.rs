@@ -164,6 +164,38 @@ impl Store {
         )
     }
 
+    /// Counts one login or registration attempt at `key` in a fixed window of `window_ms`
+    /// (a new window once the last one is over), atomically, for every instance alike: the
+    /// attempts in the window and when it began.
+    pub async fn count_attempt(
+        &self,
+        key: &str,
+        window_ms: i64,
+        now_ms: i64,
+    ) -> Result<(i64, i64)> {
+        on!(
+            self,
+            {
+                let k = key.to_owned();
+                move |d: &sqlite::Db| d.count_attempt(&k, window_ms, now_ms)
+            },
+            |p| p.count_attempt(key, window_ms, now_ms)
+        )
+    }
+
+    /// Forgets the attempts at `key` (a login that worked) and every window begun before
+    /// `older_than_ms`.
+    pub async fn clear_attempts(&self, key: &str, older_than_ms: i64) -> Result<()> {
+        on!(
+            self,
+            {
+                let k = key.to_owned();
+                move |d: &sqlite::Db| d.clear_attempts(&k, older_than_ms)
+            },
+            |p| p.clear_attempts(key, older_than_ms)
+        )
+    }
+
     /// Ends every login of a user (their password changed); how many.
     pub async fn delete_logins_of(&self, user_id: &str) -> Result<usize> {
         on!(

@@ -277,6 +277,39 @@ impl Db {
             > 0)
     }
 
+    /// See [`Store::count_attempt`](crate::store::Store::count_attempt).
+    pub async fn count_attempt(
+        &self,
+        key: &str,
+        window_ms: i64,
+        now_ms: i64,
+    ) -> Result<(i64, i64)> {
+        let c = self.client().await?;
+        let r = one(
+            &c,
+            "INSERT INTO login_attempts (key, window_ms, count) VALUES ($1, $3, 1)
+             ON CONFLICT (key) DO UPDATE SET
+                count = CASE WHEN login_attempts.window_ms <= $3 - $2 THEN 1 ELSE login_attempts.count + 1 END,
+                window_ms = CASE WHEN login_attempts.window_ms <= $3 - $2 THEN $3 ELSE login_attempts.window_ms END
+             RETURNING count, window_ms",
+            &[&key, &window_ms, &now_ms],
+        )
+        .await?;
+        Ok((get(&r, 0)?, get(&r, 1)?))
+    }
+
+    /// See [`Store::clear_attempts`](crate::store::Store::clear_attempts).
+    pub async fn clear_attempts(&self, key: &str, older_than_ms: i64) -> Result<()> {
+        let c = self.client().await?;
+        exec(
+            &c,
+            "DELETE FROM login_attempts WHERE key = $1 OR window_ms < $2",
+            &[&key, &older_than_ms],
+        )
+        .await?;
+        Ok(())
+    }
+
     /// See [`Store::delete_logins_of`](crate::store::Store::delete_logins_of).
     pub async fn delete_logins_of(&self, user_id: &str) -> Result<usize> {
         let c = self.client().await?;

@@ -237,6 +237,32 @@ impl Db {
         })
     }
 
+    /// See [`Store::count_attempt`](crate::store::Store::count_attempt).
+    pub fn count_attempt(&self, key: &str, window_ms: i64, now_ms: i64) -> Result<(i64, i64)> {
+        self.write(|tx| {
+            Ok(tx.query_row(
+                "INSERT INTO login_attempts (key, window_ms, count) VALUES (?1, ?3, 1)
+                 ON CONFLICT(key) DO UPDATE SET
+                    count = CASE WHEN window_ms <= ?3 - ?2 THEN 1 ELSE count + 1 END,
+                    window_ms = CASE WHEN window_ms <= ?3 - ?2 THEN ?3 ELSE window_ms END
+                 RETURNING count, window_ms",
+                params![key, window_ms, now_ms],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?)
+        })
+    }
+
+    /// See [`Store::clear_attempts`](crate::store::Store::clear_attempts).
+    pub fn clear_attempts(&self, key: &str, older_than_ms: i64) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "DELETE FROM login_attempts WHERE key = ?1 OR window_ms < ?2",
+                params![key, older_than_ms],
+            )?;
+            Ok(())
+        })
+    }
+
     /// See [`Store::delete_logins_of`](crate::store::Store::delete_logins_of).
     pub fn delete_logins_of(&self, user_id: &str) -> Result<usize> {
         self.write(|tx| Ok(tx.execute("DELETE FROM logins WHERE user_id = ?1", [user_id])?))

@@ -17,3 +17,11 @@ CREATE TABLE oauth_states (
     return_to   TEXT COLLATE "C" NOT NULL,
     expires_ms  BIGINT NOT NULL
 );
+
+-- Login and registration attempts, per client address and per email, in fixed windows: kept
+-- in the store so that every instance counts the same attempts.
+CREATE TABLE login_attempts (
+    key         TEXT COLLATE "C" PRIMARY KEY,     -- `ip ADDRESS` or `email EMAIL`
+    window_ms   BIGINT NOT NULL,        -- unix milliseconds the window began
+    count       BIGINT NOT NULL
+);

@@ -16,3 +16,11 @@ CREATE TABLE oauth_states (
     return_to   TEXT NOT NULL,        -- origin + hash path to send the browser back to
     expires_ms  INTEGER NOT NULL
 );
+
+-- Login and registration attempts, per client address and per email, in fixed windows: kept
+-- in the store so that every instance counts the same attempts.
+CREATE TABLE login_attempts (
+    key         TEXT PRIMARY KEY,     -- `ip ADDRESS` or `email EMAIL`
+    window_ms   INTEGER NOT NULL,        -- unix milliseconds the window began
+    count       INTEGER NOT NULL
+);
