@@ -229,6 +229,12 @@ async fn execute(st: AppState, key: CallerKey, b: ExecuteBody) -> Response {
     resp
 }
 
+/// WebEDT's bare `{success}` answer of `/send`.
+#[derive(serde::Serialize)]
+struct Sent {
+    success: bool,
+}
+
 /// `POST /api/sessions/{id}/send {content}`: a follow-up run on the session's branch; the
 /// client follows it on `/api/sessions/{id}/events/stream`. 409 while a run is going.
 pub async fn send(
@@ -251,7 +257,7 @@ pub async fn send(
         ..Default::default()
     };
     match start_run(&st, &key, body).await {
-        Ok(_) => Json(json!({"success": true})).into_response(),
+        Ok(_) => Json(Sent { success: true }).into_response(),
         Err(r) => r,
     }
 }

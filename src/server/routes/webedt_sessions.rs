@@ -608,6 +608,45 @@ pub async fn post_message(
     ))
 }
 
+/// The live list's first frame.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Connected {
+    subscriber_id: String,
+    user_id: String,
+    timestamp: String,
+}
+
+/// A change of one session: `created`, `updated`, `status_changed` (the row) or `deleted`
+/// (its id).
+#[derive(Debug, Serialize)]
+struct Change<T> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    session: T,
+    timestamp: String,
+}
+
+/// A deleted session, by id.
+#[derive(Debug, Serialize)]
+struct Gone<'a> {
+    id: &'a str,
+}
+
+/// Sends one named frame; false once the client has gone.
+async fn send_named(tx: &sse::FrameTx, name: &'static str, data: impl Serialize) -> bool {
+    let Ok(data) = serde_json::to_value(data) else {
+        return false;
+    };
+    tx.send_wait(Frame::Event {
+        name: Some(name.into()),
+        id: None,
+        data,
+    })
+    .await
+    .is_ok()
+}
+
 /// How often the live list looks at the caller's sessions.
 const UPDATES_EVERY: Duration = Duration::from_secs(1);
 
@@ -633,17 +672,12 @@ pub async fn updates(Me(st): Me) -> Response {
                     return;
                 }
             };
-        let hello = json!({"subscriberId": crate::store::new_id(), "userId": user_id,
-            "timestamp": crate::store::now()});
-        if tx
-            .send_wait(Frame::Event {
-                name: Some("connected".into()),
-                id: None,
-                data: hello,
-            })
-            .await
-            .is_err()
-        {
+        let hello = Connected {
+            subscriber_id: crate::store::new_id(),
+            user_id,
+            timestamp: crate::store::now(),
+        };
+        if !send_named(&tx, "connected", hello).await {
             return;
         }
         let shutdown = st.shutdown_token();
@@ -669,33 +703,22 @@ pub async fn updates(Me(st): Me) -> Response {
                         Some((at, _)) if *at != s.updated_at => "updated",
                         Some(_) => continue,
                     };
-                    let row = session_row(&st, s).await;
-                    let data =
-                        json!({"type": kind, "session": row, "timestamp": crate::store::now()});
-                    if tx
-                        .send_wait(Frame::Event {
-                            name: Some(kind.into()),
-                            id: None,
-                            data,
-                        })
-                        .await
-                        .is_err()
-                    {
+                    let change = Change {
+                        kind,
+                        session: session_row(&st, s).await,
+                        timestamp: crate::store::now(),
+                    };
+                    if !send_named(&tx, kind, change).await {
                         return;
                     }
                 }
                 for id in before.keys().filter(|id| !seen.contains_key(*id)) {
-                    let data = json!({"type": "deleted", "session": {"id": id},
-                        "timestamp": crate::store::now()});
-                    if tx
-                        .send_wait(Frame::Event {
-                            name: Some("deleted".into()),
-                            id: None,
-                            data,
-                        })
-                        .await
-                        .is_err()
-                    {
+                    let change = Change {
+                        kind: "deleted",
+                        session: Gone { id },
+                        timestamp: crate::store::now(),
+                    };
+                    if !send_named(&tx, "deleted", change).await {
                         return;
                     }
                 }
