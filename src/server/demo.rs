@@ -46,6 +46,7 @@ pub async fn seed(s: &Store, model: &str) -> store::Result<usize> {
                 model: model.into(),
                 system_prompt: None,
                 source: "demo".into(),
+                ..Default::default()
             })
             .await?;
             // the two built-in servers come registered; the demo sessions offer them

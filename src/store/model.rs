@@ -132,6 +132,10 @@ pub struct NewSession {
     pub system_prompt: Option<String>,
     /// Which front end makes it.
     pub source: String,
+    /// Its status from the start (`idle` when None; a code session is `pending`).
+    pub status: Option<String>,
+    /// Its metadata from the start (an object; `{}` when None).
+    pub metadata: Option<serde_json::Value>,
 }
 
 /// Changes to a session; `None` leaves a field as it is.

@@ -44,6 +44,7 @@ async fn fill(store: &Store) {
                 model: "claude-sonnet-4-5".into(),
                 system_prompt: (i % 5 == 0).then(|| "be brief".into()),
                 source: if i % 2 == 0 { "cli" } else { "api" }.into(),
+                ..Default::default()
             })
             .await
             .unwrap();

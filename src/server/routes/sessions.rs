@@ -86,6 +86,7 @@ pub async fn create(
             .unwrap_or_else(|| st.options().model.clone()),
         system_prompt: b.system_prompt.filter(|s| !s.is_empty()),
         source: "api".into(),
+        ..Default::default()
     };
     let s = st.store().create_session(&new).await?;
     Ok((StatusCode::CREATED, Json(session_json(&s, false))))

@@ -200,6 +200,10 @@ pub async fn create_code_session(
         "cs_{}",
         &crate::crypto::sha256_hex(&format!("{}\n{path}", st.actor().owner))[..32]
     );
+    let meta = json!({"repoUrl": url, "repositoryOwner": b.repository_owner,
+        "repositoryName": b.repository_name, "baseBranch": b.base_branch, "branch": b.branch,
+        "sessionPath": path});
+    // made pending with its repository in one write
     let s = match st
         .store()
         .create_session(&NewSession {
@@ -207,6 +211,8 @@ pub async fn create_code_session(
             title,
             model: st.options().model.clone(),
             source: "webedt".into(),
+            status: Some("pending".into()),
+            metadata: Some(meta),
             ..Default::default()
         })
         .await
@@ -220,20 +226,6 @@ pub async fn create_code_session(
         }
         r => r?,
     };
-    let meta = json!({"repoUrl": url, "repositoryOwner": b.repository_owner,
-        "repositoryName": b.repository_name, "baseBranch": b.base_branch, "branch": b.branch,
-        "sessionPath": path});
-    let s = st
-        .store()
-        .update_session(
-            &s.id,
-            &SessionUpdate {
-                status: Some("pending".into()),
-                metadata: Some(meta),
-                ..Default::default()
-            },
-        )
-        .await?;
     Ok((
         StatusCode::CREATED,
         Json(OneSession {

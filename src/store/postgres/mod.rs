@@ -582,8 +582,8 @@ impl Db {
         };
         insert(
             &tx,
-            "INSERT INTO sessions (id, project_id, title, model, system_prompt, source, created_at, updated_at, owner)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)",
+            "INSERT INTO sessions (id, project_id, title, model, system_prompt, source, created_at, updated_at, owner, status, metadata)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, COALESCE($9, 'idle'), COALESCE($10, '{}'))",
             &[
                 &id,
                 &project_id,
@@ -593,6 +593,8 @@ impl Db {
                 &new.source,
                 &at,
                 &self.new_owner(),
+                &new.status,
+                &new.metadata.as_ref().map(|m| m.to_string()),
             ],
             || exists("session", &id),
         )

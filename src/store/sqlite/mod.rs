@@ -478,9 +478,9 @@ impl Db {
                 None => insert_default_project(tx, self.new_owner(), &at)?,
             };
             tx.execute(
-                "INSERT INTO sessions (id, project_id, title, model, system_prompt, source, created_at, updated_at, owner)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
-                params![id, project_id, new.title, new.model, new.system_prompt, new.source, at, self.new_owner()],
+                "INSERT INTO sessions (id, project_id, title, model, system_prompt, source, created_at, updated_at, owner, status, metadata)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, COALESCE(?9, 'idle'), COALESCE(?10, '{}'))",
+                params![id, project_id, new.title, new.model, new.system_prompt, new.source, at, self.new_owner(), new.status, new.metadata.as_ref().map(|m| m.to_string())],
             )
             .map_err(|e| exists_as(e, "session", &id))?;
             Ok(())
