@@ -66,36 +66,24 @@ fn trusted_proxy(ip: IpAddr, trusted: &[String]) -> bool {
     trusted.iter().any(|t| in_block(ip, t))
 }
 
-/// Whether `ip` is `block` (`10.0.0.1`, `10.0.0.0/8`, `fd00::/8`).
+/// Whether `ip` is `block` (`10.0.0.1`, `10.0.0.0/8`, `fd00::/8`), read by the
+/// configuration's own [`crate::config::parse_cidr`].
 fn in_block(ip: IpAddr, block: &str) -> bool {
-    let (addr, bits) = match block.trim().split_once('/') {
-        Some((a, b)) => (a, b.parse::<u32>().ok()),
-        None => (block.trim(), None),
-    };
-    let Ok(net) = addr.parse::<IpAddr>() else {
+    let Ok((net, bits)) = crate::config::parse_cidr(block) else {
         return false;
     };
     let ip = match (ip, net) {
         (IpAddr::V6(v6), IpAddr::V4(_)) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
         _ => ip,
     };
+    let bits = u32::from(bits);
     match (ip, net) {
         (IpAddr::V4(a), IpAddr::V4(n)) => {
-            let bits = bits.unwrap_or(32).min(32);
-            let mask = if bits == 0 {
-                0
-            } else {
-                u32::MAX << (32 - bits)
-            };
+            let mask = u32::MAX.checked_shl(32 - bits).unwrap_or(0);
             u32::from(a) & mask == u32::from(n) & mask
         }
         (IpAddr::V6(a), IpAddr::V6(n)) => {
-            let bits = bits.unwrap_or(128).min(128);
-            let mask = if bits == 0 {
-                0
-            } else {
-                u128::MAX << (128 - bits)
-            };
+            let mask = u128::MAX.checked_shl(128 - bits).unwrap_or(0);
             u128::from(a) & mask == u128::from(n) & mask
         }
         _ => false,

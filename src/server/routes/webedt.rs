@@ -240,7 +240,7 @@ struct Sent {
 pub async fn send(
     Me(st): Me,
     Extension(key): Extension<CallerKey>,
-    Path(id): Path<String>,
+    crate::server::extract::IdPath(id): crate::server::extract::IdPath,
     crate::server::extract::ApiJson(b): crate::server::extract::ApiJson<Value>,
 ) -> Response {
     let session = match find_session(&st, &id).await {
