@@ -41,6 +41,9 @@ struct Exchange {
     session: Option<String>,
     answer: Accumulator,
     whole: Option<Message>,
+    /// Whether its rows were taken to be written (by `finish`, or by `drop` for a client
+    /// that left).
+    recorded: bool,
 }
 
 impl Exchange {
@@ -91,48 +94,104 @@ impl Exchange {
     }
 }
 
-impl Drop for Exchange {
-    fn drop(&mut self) {
-        let Ok(handle) = tokio::runtime::Handle::try_current() else {
-            return;
-        };
-        let (ctx, model, usage, started, request_id, cancelled) = (
-            self.ctx.clone(),
-            std::mem::take(&mut self.model),
-            self.usage,
-            self.started,
-            self.request_id.take(),
-            self.incomplete,
-        );
+/// What an exchange leaves behind: the answer for its session and the request-log row.
+struct Record {
+    ctx: TurnContext,
+    model: String,
+    usage: Usage,
+    started: Instant,
+    request_id: Option<String>,
+    cancelled: bool,
+    answer: Option<(String, Message)>,
+}
+
+impl Exchange {
+    /// Takes what is to be written, once.
+    fn take_record(&mut self) -> Option<Record> {
+        if self.recorded {
+            return None;
+        }
+        self.recorded = true;
         let answer = self.session.take().map(|sid| {
             let msg = self.whole.take().unwrap_or_else(|| self.answer.snapshot());
             (sid, msg)
         });
-        handle.spawn(async move {
-            let cost = pricing::cost(&model, &usage);
-            if let Some((sid, msg)) = answer.filter(|(_, m)| !m.content.is_empty()) {
-                let new = NewMessage {
-                    role: Role::Assistant,
-                    content: msg.content,
-                    model: Some(model.clone()),
-                    stop_reason: if cancelled {
-                        Some("cancelled".into())
-                    } else {
-                        msg.stop_reason
-                    },
-                    usage,
-                    cost_usd: cost,
-                };
-                let sid2 = sid.clone();
-                if let Err(e) = ctx.store.add_message(&sid2, &new).await {
-                    tracing::warn!("cannot record the answer in session {sid}: {e}");
-                }
-            }
-            log_exchange(
-                &ctx, None, &model, &usage, cost, started, request_id, None, cancelled,
-            )
-            .await;
-        });
+        Some(Record {
+            ctx: self.ctx.clone(),
+            model: std::mem::take(&mut self.model),
+            usage: self.usage,
+            started: self.started,
+            request_id: self.request_id.take(),
+            cancelled: self.incomplete,
+            answer,
+        })
+    }
+
+    /// Records the answer before the client is given its end: an agent sends its next turn
+    /// as soon as it has the answer, and that turn must come after this one in the session.
+    /// The request-log row is written behind.
+    async fn finish(&mut self) {
+        if let Some(mut r) = self.take_record() {
+            r.store_answer().await;
+            tokio::spawn(r.log());
+        }
+    }
+}
+
+impl Record {
+    async fn store_answer(&mut self) {
+        let Some((sid, msg)) = self.answer.take() else {
+            return;
+        };
+        if msg.content.is_empty() {
+            return;
+        }
+        let new = NewMessage {
+            role: Role::Assistant,
+            content: msg.content,
+            model: Some(self.model.clone()),
+            stop_reason: if self.cancelled {
+                Some("cancelled".into())
+            } else {
+                msg.stop_reason
+            },
+            usage: self.usage,
+            cost_usd: pricing::cost(&self.model, &self.usage),
+        };
+        if let Err(e) = self.ctx.store.add_message(&sid, &new).await {
+            tracing::warn!("cannot record the answer in session {sid}: {e}");
+        }
+    }
+
+    async fn log(self) {
+        let cost = pricing::cost(&self.model, &self.usage);
+        log_exchange(
+            &self.ctx,
+            None,
+            &self.model,
+            &self.usage,
+            cost,
+            self.started,
+            self.request_id,
+            None,
+            self.cancelled,
+        )
+        .await;
+    }
+}
+
+impl Drop for Exchange {
+    /// A client that leaves (or an upstream that breaks off) still leaves its rows.
+    fn drop(&mut self) {
+        let Ok(handle) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        if let Some(mut r) = self.take_record() {
+            handle.spawn(async move {
+                r.store_answer().await;
+                r.log().await;
+            });
+        }
     }
 }
 
@@ -270,18 +329,29 @@ pub async fn forward(
         session,
         answer: Accumulator::new(),
         whole: None,
+        recorded: false,
     });
     let chunks = resp.bytes_stream();
     let body = if streamed {
-        chunks
-            .map(move |chunk| {
-                let chunk = chunk.map_err(std::io::Error::other)?;
+        // each chunk is read on its way; the one that ends the message waits for the answer
+        // to be stored before it goes out
+        futures_util::stream::unfold(
+            (chunks, exchange),
+            |(mut chunks, mut exchange)| async move {
+                let chunk = match chunks.next().await? {
+                    Ok(c) => c,
+                    Err(e) => return Some((Err(std::io::Error::other(e)), (chunks, exchange))),
+                };
                 if let Some(x) = exchange.as_mut() {
                     x.read_stream(&chunk);
+                    if !x.incomplete {
+                        x.finish().await;
+                    }
                 }
-                Ok(chunk)
-            })
-            .boxed()
+                Some((Ok(chunk), (chunks, exchange)))
+            },
+        )
+        .boxed()
     } else {
         // a whole JSON answer: read it once for its usage, then send it as it came
         let mut all = Vec::new();
@@ -291,8 +361,8 @@ pub async fn forward(
         }
         if let Some(x) = exchange.as_mut() {
             x.read_whole(&all);
+            x.finish().await;
         }
-        drop(exchange);
         futures_util::stream::once(async move { Ok(Bytes::from(all)) }).boxed()
     };
     Ok(Passthrough {
