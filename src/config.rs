@@ -1025,9 +1025,27 @@ impl Config {
             .or(file.max_tokens)
             .unwrap_or(DEFAULT_MAX_TOKENS);
         let system = ov.system.clone().or(file.system.clone());
+        // what bash's commands may not read: every file of ours (keys, the database, the
+        // history, the other workspaces and temp dirs, the env file `serve` read)
+        let mut hidden = vec![
+            paths.config_dir.clone(),
+            paths.data_dir.clone(),
+            paths.state_dir.clone(),
+            workspace_dir.clone(),
+            tmp_dir.clone(),
+        ];
+        if let crate::store::Database::Sqlite(db) = &database {
+            hidden.extend(
+                ["", "-wal", "-shm", "-journal"]
+                    .iter()
+                    .map(|x| PathBuf::from(format!("{}{x}", db.display()))),
+            );
+        }
+        hidden.extend(env.dotenv_file().map(Path::to_owned));
         let tools = crate::builtin::ToolSettings {
             tmp_dir: Some(tmp_dir.join("tools")),
             records_dir: Some(paths.state_dir.join("tool-groups")),
+            hidden,
             ..file.tools.clone().unwrap_or_default()
         };
         Ok(Self {
@@ -1307,6 +1325,12 @@ mod tests {
             c.database,
             crate::store::Database::Sqlite("/tmp/x.db".into())
         );
+        // bash's commands cannot read our folders, nor a database kept elsewhere
+        let hidden = &c.tools.hidden;
+        for p in ["/h", "/tmp/x.db", "/tmp/x.db-wal", "/tmp/x.db-shm"] {
+            assert!(hidden.contains(&PathBuf::from(p)), "{p}: {hidden:?}");
+        }
+        assert!(hidden.contains(&c.workspace_dir) && hidden.contains(&c.tmp_dir));
         let pg = env(
             &[
                 ("CLAUDED_HOME", "/h"),

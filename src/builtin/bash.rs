@@ -64,7 +64,11 @@ impl Bash {
             .and_then(Value::as_u64)
             .unwrap_or(DEFAULT_TIMEOUT)
             .clamp(1, MAX_TIMEOUT);
-        let tmp = self.settings.tmp_dir();
+        // each root its own temp dir, which no other root's commands can read
+        let tmp = self
+            .settings
+            .tmp_dir()
+            .join(&crate::crypto::sha256_hex(&self.root.to_string_lossy())[..16]);
         if let Err(e) = private_dir(&tmp) {
             return fail(format!("cannot make the temp dir {}: {e}", tmp.display()));
         }
@@ -86,7 +90,9 @@ impl Bash {
         crate::procs::die_with_us(&mut cmd);
         let mut writable = vec![self.root.clone(), tmp];
         writable.extend(self.settings.writable.iter().cloned());
-        if let Err(e) = super::sandbox::confine(&mut cmd, &writable) {
+        let mut hidden = self.settings.hidden.clone();
+        hidden.push(self.settings.tmp_dir());
+        if let Err(e) = super::sandbox::confine(&mut cmd, &writable, &hidden) {
             return fail(e);
         }
         let mut child = match crate::procs::spawn(cmd).await {
@@ -253,12 +259,14 @@ mod tests {
             text.contains(&format!("PWD={}\n", root.display())),
             "{text}"
         );
-        assert!(
-            text.contains(&format!("TMPDIR={}\n", root.join("tmp").display())),
-            "{text}"
-        );
+        let tmp = text
+            .lines()
+            .find_map(|l| l.strip_prefix("TMPDIR="))
+            .expect(&text);
+        // the root's own temp dir, beneath the configured one
+        assert_eq!(std::path::Path::new(tmp).parent(), Some(&*root.join("tmp")));
+        assert!(std::path::Path::new(tmp).is_dir());
         assert!(text.contains("\nPATH="), "{text}");
-        assert!(root.join("tmp").is_dir());
     }
 
     #[tokio::test]
@@ -279,13 +287,67 @@ mod tests {
         let r = b.call("bash", json!({ "command": command })).await;
         let text = r.text();
         assert!(text.contains("fine"), "{text}");
-        assert!(root.join("in.txt").exists() && base.path().join("tmp/t").exists());
+        assert!(root.join("in.txt").exists());
+        let tmp = std::fs::read_dir(base.path().join("tmp"))
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap();
+        assert!(tmp.path().join("t").exists());
         if super::super::sandbox::status().confined() {
             assert!(!outside.exists(), "{text}");
             assert!(text.contains("Permission denied"), "{text}");
         } else {
             assert!(outside.exists(), "unconfined, as the warning says");
         }
+    }
+
+    #[tokio::test]
+    async fn clauded_s_own_files_and_other_roots_cannot_be_read() {
+        if !super::super::sandbox::status().confined() {
+            return; // nothing to confine reads with here (the warning says so)
+        }
+        let base = tempfile::tempdir().unwrap();
+        let home = base.path().canonicalize().unwrap().join("home");
+        let data = home.join("data");
+        let (mine, theirs) = (data.join("ws/mine"), data.join("ws/theirs"));
+        for d in [&mine, &theirs, &home.join("config")] {
+            std::fs::create_dir_all(d).unwrap();
+        }
+        std::fs::write(home.join("config/secret.key"), "k3y").unwrap();
+        std::fs::write(data.join("clauded.db"), "rows").unwrap();
+        std::fs::write(theirs.join("notes.txt"), "their-notes").unwrap();
+        std::fs::write(mine.join("notes.txt"), "mine").unwrap();
+        std::fs::write(home.join("open.txt"), "open").unwrap();
+        let settings = ToolSettings {
+            tmp_dir: Some(data.join("tmp")),
+            hidden: vec![home.join("config"), data.clone()],
+            ..Default::default()
+        };
+        let run = |root: &std::path::Path, command: String| {
+            let b = Bash::new(root, settings.clone());
+            async move { b.call("bash", json!({ "command": command })).await.text() }
+        };
+        let cmd = format!(
+            "cat notes.txt; cat {h}/open.txt; cat {h}/config/secret.key; cat {d}/clauded.db; \
+             cat {d}/ws/theirs/notes.txt; ls {d}/ws; echo t > \"$TMPDIR/t\" && cat \"$TMPDIR/t\"",
+            h = home.display(),
+            d = data.display()
+        );
+        let text = run(&mine, cmd.clone()).await;
+        assert!(text.contains("--- stdout\nmineopent\n"), "{text}");
+        for secret in ["k3y", "rows", "their-notes"] {
+            assert!(!text.contains(secret), "{secret}: {text}");
+        }
+        assert_eq!(text.matches("Permission denied").count(), 4, "{text}");
+        // the other root's commands cannot read this one's temp dir either
+        let peek = format!("cat {}/tmp/*/t", data.display());
+        let text = run(&theirs, peek).await;
+        assert!(
+            text.contains("Permission denied") || text.contains("No such file"),
+            "{text}"
+        );
+        assert!(text.contains("--- stdout\n--- stderr"), "{text}");
     }
 
     #[tokio::test]

@@ -33,6 +33,10 @@ pub struct ToolSettings {
     /// Where the process groups of running tools are recorded (none: not recorded).
     #[serde(skip)]
     pub records_dir: Option<PathBuf>,
+    /// clauded's own folders and files, which bash's commands cannot read under Landlock
+    /// (the root and temp dir are readable even when they lie inside one).
+    #[serde(skip)]
+    pub hidden: Vec<PathBuf>,
 }
 
 /// Shows names, never values: a configured variable is often a token.
@@ -44,6 +48,7 @@ impl std::fmt::Debug for ToolSettings {
             .field("writable", &self.writable)
             .field("tmp_dir", &self.tmp_dir)
             .field("records_dir", &self.records_dir)
+            .field("hidden", &self.hidden)
             .finish()
     }
 }
