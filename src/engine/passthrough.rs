@@ -46,6 +46,17 @@ struct Exchange {
     recorded: bool,
 }
 
+/// What an exchange leaves behind: the answer for its session and the request-log row.
+struct Record {
+    ctx: TurnContext,
+    model: String,
+    usage: Usage,
+    started: Instant,
+    request_id: Option<String>,
+    cancelled: bool,
+    answer: Option<(String, Message)>,
+}
+
 impl Exchange {
     fn read_stream(&mut self, chunk: &[u8]) {
         for ev in self.decoder.push(chunk) {
@@ -92,20 +103,7 @@ impl Exchange {
         }
         self.incomplete = false;
     }
-}
 
-/// What an exchange leaves behind: the answer for its session and the request-log row.
-struct Record {
-    ctx: TurnContext,
-    model: String,
-    usage: Usage,
-    started: Instant,
-    request_id: Option<String>,
-    cancelled: bool,
-    answer: Option<(String, Message)>,
-}
-
-impl Exchange {
     /// Takes what is to be written, once.
     fn take_record(&mut self) -> Option<Record> {
         if self.recorded {
