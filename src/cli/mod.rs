@@ -242,6 +242,8 @@ impl App {
 
 /// Parses arguments, runs the command, and turns the outcome into an exit code.
 pub fn main() -> ExitCode {
+    // before anything holds a key: our environment and memory are not for our tools' eyes
+    crate::procs::keep_to_ourselves();
     let cli = Cli::parse();
     init_tracing(
         cli.verbose,

@@ -176,7 +176,10 @@ impl Actor {
 
     /// The store seen as this actor.
     pub fn store(&self, store: &Store) -> Store {
-        store.scoped(&self.owner)
+        match &self.user {
+            Some(u) if !u.bare_ids => store.spaced(&self.owner),
+            _ => store.scoped(&self.owner),
+        }
     }
 }
 

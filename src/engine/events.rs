@@ -70,6 +70,8 @@ impl EventSink {
 pub struct Follower {
     store: Store,
     session_id: String,
+    /// As notices name it.
+    stored_id: String,
     last: i64,
     notices: broadcast::Receiver<Notice>,
 }
@@ -81,6 +83,7 @@ impl Follower {
             notices: store.subscribe(),
             store: store.clone(),
             session_id: session_id.to_owned(),
+            stored_id: store.stored_id(session_id).into_owned(),
             last: after.unwrap_or(0),
         }
     }
@@ -102,7 +105,7 @@ impl Follower {
             let woken = tokio::time::timeout_at(deadline, self.notices.recv()).await;
             match woken {
                 Err(_) => return Ok(Vec::new()),
-                Ok(Ok(Notice::Event { session_id, .. })) if session_id != self.session_id => {
+                Ok(Ok(Notice::Event { session_id, .. })) if session_id != self.stored_id => {
                     continue;
                 }
                 Ok(Ok(Notice::Event { .. } | Notice::Resync)) | Ok(Err(RecvError::Lagged(_))) => {

@@ -8,6 +8,22 @@ mod spawn;
 
 pub use spawn::{die_with_us, spawn};
 
+/// Keeps this process's memory and environment from other processes of the same user, an
+/// agent's bash among them: on Linux it is no longer dumpable, so `/proc/<pid>/environ`,
+/// `mem`, `maps` and `fd` become root's and `ptrace` needs `CAP_SYS_PTRACE` (what `ps` shows
+/// in `/proc/<pid>/stat` and `cmdline` stays readable). Children are dumpable again after
+/// `exec`. No core dumps either, which would hold the keys. A no-op elsewhere.
+pub fn keep_to_ourselves() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: prctl(PR_SET_DUMPABLE) takes plain integers and touches only this process.
+    if unsafe { libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0) } != 0 {
+        tracing::debug!(
+            "cannot make the process undumpable: {}",
+            std::io::Error::last_os_error()
+        );
+    }
+}
+
 use std::ffi::OsString;
 
 /// Variables passed through from our environment; everything else (API keys) stays with us.

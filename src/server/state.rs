@@ -167,7 +167,8 @@ pub struct AppState {
 /// other process answers the session meanwhile). Both are given back on drop.
 pub struct TurnGuard {
     state: AppState,
-    session_id: String,
+    /// The session's id as stored (the running map's key).
+    key: String,
     /// Cancels the turn (DELETE, disconnect, shutdown).
     pub cancel: CancellationToken,
     /// The session's lease.
@@ -184,7 +185,7 @@ impl TurnGuard {
 
 impl Drop for TurnGuard {
     fn drop(&mut self) {
-        self.state.running().remove(&self.session_id);
+        self.state.running().remove(&self.key);
     }
 }
 
@@ -268,15 +269,16 @@ impl AppState {
     /// Stops a run and remembers that it was an interrupt (completed), not an abort (error).
     /// With no run in progress nothing is remembered, so a later abort stays an abort.
     pub fn interrupt(&self, session_id: &str) -> bool {
+        let key = self.store.stored_id(session_id);
         let running = self.running();
-        let Some(cancel) = running.get(session_id) else {
+        let Some(cancel) = running.get(key.as_ref()) else {
             return false;
         };
         self.inner
             .interrupted
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(session_id.to_owned());
+            .insert(key.into_owned());
         cancel.cancel();
         true
     }
@@ -287,7 +289,7 @@ impl AppState {
             .interrupted
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .remove(session_id)
+            .remove(self.store.stored_id(session_id).as_ref())
     }
 
     /// The MCP connections of the server.
@@ -395,26 +397,29 @@ impl AppState {
     /// Registers a turn for a session and takes its lease; `Busy` when a turn runs already,
     /// in this process or another one on the store.
     pub async fn begin_turn(&self, session_id: &str) -> Result<TurnGuard, TurnError> {
+        // keyed as stored: two users' sessions may share the id their clients know
+        let key = self.store.stored_id(session_id).into_owned();
         let cancel = {
             let mut map = self.running();
-            if map.contains_key(session_id) {
+            if map.contains_key(&key) {
                 return Err(TurnError::Busy {
                     session_id: session_id.to_owned(),
                     holder: "this server".into(),
                 });
             }
             let cancel = self.inner.shutdown.child_token();
-            map.insert(session_id.to_owned(), cancel.clone());
+            map.insert(key.clone(), cancel.clone());
             cancel
         };
-        let mut unregister = Unregister(self, session_id, false);
+        let mut unregister = Unregister(self, &key, false);
         let lease = crate::engine::lease::acquire(self.store(), session_id).await?;
         unregister.2 = true;
+        drop(unregister);
         // an interrupt belongs to the turn it stopped, never to the next one
         self.take_interrupted(session_id);
         Ok(TurnGuard {
             state: self.clone(),
-            session_id: session_id.to_owned(),
+            key,
             cancel,
             lease,
         })
@@ -422,7 +427,10 @@ impl AppState {
 
     /// Cancels a session's running turn; true if there was one.
     pub fn stop_turn(&self, session_id: &str) -> bool {
-        match self.running().get(session_id) {
+        match self
+            .running()
+            .get(self.store.stored_id(session_id).as_ref())
+        {
             Some(c) => {
                 c.cancel();
                 true
@@ -498,7 +506,8 @@ impl AppState {
 
     /// True while a session has a turn running.
     pub fn is_running(&self, session_id: &str) -> bool {
-        self.running().contains_key(session_id)
+        self.running()
+            .contains_key(self.store.stored_id(session_id).as_ref())
     }
 
     /// How many turns run now.

@@ -39,6 +39,9 @@ pub struct User {
     pub created_at: String,
     /// RFC 3339 UTC.
     pub updated_at: String,
+    /// The ids this user's clients choose are stored as they are (the first user, who took
+    /// the local rows, and users from before id spaces), not as `<id>~<user>`.
+    pub bare_ids: bool,
 }
 
 /// WebEDT's per-user settings, with its defaults.
@@ -185,7 +188,7 @@ pub struct AccountStats {
 pub(crate) const USER_SELECT: &str = "SELECT id, email, display_name, password_hash, is_admin,
         github_id, preferred_provider, preferred_model, chat_verbosity_level,
         image_resize_max_dimension, voice_command_keywords, default_landing_page,
-        anthropic_key, claude_auth, github_token, created_at, updated_at
+        anthropic_key, claude_auth, github_token, created_at, updated_at, bare_ids
     FROM users";
 
 /// An API key's columns in [`ApiKey`]'s order.
@@ -215,7 +218,7 @@ pub(crate) const USER_UPDATE: &str = "UPDATE users SET
 
 /// `INSERT INTO users` of a [`NewUser`]: id, email, display name, hash, admin, created (twice).
 pub(crate) const USER_INSERT: &str = "INSERT INTO users (id, email, display_name, password_hash,
-        is_admin, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)";
+        is_admin, created_at, updated_at, bare_ids) VALUES ($1, $2, $3, $4, $5, $6, $6, $7)";
 
 /// [`AccountStats`] at unix milliseconds `$1`.
 pub(crate) const ACCOUNT_STATS: &str = "SELECT (SELECT COUNT(*) FROM users),
@@ -243,11 +246,12 @@ pub(crate) const OWNED_TABLES: &[&str] = &[
 ];
 
 /// The owner's default project's id: `default` for the local owner and for whoever owns that
-/// row (the first user took it), else `default-<owner>`. `default_owner` is who owns the
-/// `default` row, if it exists.
-pub(crate) fn default_project_id(owner: &str, default_owner: Option<&str>) -> String {
+/// row (the first user took it), `default~<owner>` in an owner's id space (`spaced`), else
+/// `default-<owner>`. `default_owner` is who owns the `default` row, if it exists.
+pub(crate) fn default_project_id(owner: &str, default_owner: Option<&str>, spaced: bool) -> String {
     match default_owner {
         Some(o) if o == owner => DEFAULT_PROJECT_ID.to_owned(),
+        _ if spaced => format!("{DEFAULT_PROJECT_ID}{}{owner}", crate::store::ID_SPACE),
         _ if owner == LOCAL_OWNER => DEFAULT_PROJECT_ID.to_owned(),
         _ => format!("{DEFAULT_PROJECT_ID}-{owner}"),
     }
@@ -271,13 +275,14 @@ mod tests {
 
     #[test]
     fn default_projects_never_collide() {
-        assert_eq!(default_project_id(LOCAL_OWNER, None), "default");
+        assert_eq!(default_project_id(LOCAL_OWNER, None, false), "default");
         assert_eq!(
-            default_project_id(LOCAL_OWNER, Some(LOCAL_OWNER)),
+            default_project_id(LOCAL_OWNER, Some(LOCAL_OWNER), false),
             "default"
         );
-        assert_eq!(default_project_id("u1", Some("u1")), "default");
-        assert_eq!(default_project_id("u2", Some("u1")), "default-u2");
-        assert_eq!(default_project_id("u2", None), "default-u2");
+        assert_eq!(default_project_id("u1", Some("u1"), false), "default");
+        assert_eq!(default_project_id("u2", Some("u1"), false), "default-u2");
+        assert_eq!(default_project_id("u2", Some("u1"), true), "default~u2");
+        assert_eq!(default_project_id("u2", None, false), "default-u2");
     }
 }

@@ -433,3 +433,127 @@ async fn attempts_count_in_windows_shared_by_every_handle() {
         );
     }
 }
+
+#[tokio::test]
+async fn users_in_their_id_spaces_may_choose_the_same_ids() {
+    for s in stores().await {
+        s.create_user(&new_user("ua", "a@x.io")).await.unwrap();
+        let b_user = s.create_user(&new_user("ub", "b@x.io")).await.unwrap();
+        assert!(
+            s.user("ua").await.unwrap().bare_ids,
+            "the first user keeps bare ids"
+        );
+        assert!(!b_user.bare_ids, "a later user has a space");
+        let (a, b, c) = (s.scoped("ua"), s.spaced("ub"), s.spaced("uc"));
+        assert_eq!(b.stored_id("x"), "x~ub");
+        assert_eq!(a.stored_id("x"), "x");
+        for st in [&a, &b, &c] {
+            st.create_project(&NewProject {
+                id: Some("p1".into()),
+                name: "P".into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+            let made = st
+                .create_session(&NewSession {
+                    id: Some("same".into()),
+                    project_id: Some("p1".into()),
+                    title: st.owner().unwrap().into(),
+                    model: "m".into(),
+                    ..Default::default()
+                })
+                .await
+                .unwrap();
+            assert_eq!((made.id.as_str(), made.project_id.as_str()), ("same", "p1"));
+            st.add_message(
+                "same",
+                &NewMessage::user(vec![ContentBlock::text(st.owner().unwrap())]),
+            )
+            .await
+            .unwrap();
+            st.append_event("same", "e", &json!({"who": st.owner()}))
+                .await
+                .unwrap();
+        }
+        // each sees their own row under the id they chose, and only theirs
+        for (st, who) in [(&a, "ua"), (&b, "ub"), (&c, "uc")] {
+            let got = st.session("same").await.unwrap();
+            assert_eq!((got.id.as_str(), got.title.as_str()), ("same", who));
+            let msgs = st.messages("same").await.unwrap();
+            assert_eq!(msgs.len(), 1);
+            assert_eq!(msgs[0].session_id, "same");
+            assert_eq!(msgs[0].content, vec![ContentBlock::text(who)]);
+            let ev = st.events("same", None).await.unwrap();
+            assert_eq!((ev.len(), ev[0].session_id.as_str()), (1, "same"));
+            let listed = st.sessions(&SessionFilter::default()).await.unwrap();
+            assert_eq!(listed.len(), 1);
+            assert_eq!(listed[0].id, "same");
+            let listed = st
+                .sessions(&SessionFilter {
+                    project_id: Some("p1".into()),
+                    ..Default::default()
+                })
+                .await
+                .unwrap();
+            assert_eq!(listed.len(), 1, "{who}: the project's sessions");
+            assert_eq!(st.project("p1").await.unwrap().id, "p1");
+            assert_eq!(st.resolve_session("same").await.unwrap().title, who);
+            assert_eq!(
+                st.resolve_session("sa").await.unwrap().title,
+                who,
+                "a prefix"
+            );
+            assert_eq!(st.resolve_project("P").await.unwrap().id, "p1", "by name");
+            let default = if who == "ua" { "default-ua" } else { "default" };
+            assert_eq!(st.default_project().await.unwrap().id, default);
+            let hits = st.search_messages(who, 10).await.unwrap();
+            assert_eq!(hits.hits.len(), 1, "{who}");
+            assert_eq!(hits.hits[0].session_id, "same");
+        }
+        // a clash within one's own space is a conflict naming the id as chosen
+        let again = b
+            .create_session(&NewSession {
+                id: Some("same".into()),
+                model: "m".into(),
+                ..Default::default()
+            })
+            .await;
+        match again {
+            Err(Error::Conflict(m)) => assert!(m.contains("same") && !m.contains('~'), "{m}"),
+            other => panic!("{other:?}"),
+        }
+        match b.session("nope").await {
+            Err(Error::NotFound { id, .. }) => assert_eq!(id, "nope"),
+            other => panic!("{other:?}"),
+        }
+        // a client cannot name a stored id
+        assert!(matches!(
+            a.create_session(&NewSession {
+                id: Some("same~ub".into()),
+                model: "m".into(),
+                ..Default::default()
+            })
+            .await,
+            Err(Error::InvalidId { .. })
+        ));
+        assert!(missing(a.session("same~ub").await));
+        // a new session without an id is in the space too, and found by the id shown
+        let fresh = b.create_session(&NewSession::default()).await.unwrap();
+        assert!(!fresh.id.contains('~'));
+        assert_eq!(b.session(&fresh.id).await.unwrap().id, fresh.id);
+        assert_eq!(fresh.project_id, "default");
+        // the one gone leaves the others
+        assert!(b.delete_session("same").await.unwrap());
+        assert!(missing(b.session("same").await));
+        assert_eq!(a.session("same").await.unwrap().title, "ua");
+        assert_eq!(c.session("same").await.unwrap().title, "uc");
+        // the unscoped store sees the stored ids
+        let all = s.unscoped();
+        assert!(all.session("same~uc").await.is_ok());
+        session_as(&c, "conly").await;
+        assert!(all.session_is_anyones("conly").await.unwrap(), "in a space");
+        assert!(all.session_is_anyones("same").await.unwrap());
+        assert!(!all.session_is_anyones("nobody").await.unwrap());
+    }
+}

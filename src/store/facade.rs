@@ -91,6 +91,8 @@ impl Store {
     /// Tells whoever runs `session_id`'s turn to act (`abort`, `interrupt`, `stop`): every
     /// instance on PostgreSQL, this process on SQLite.
     pub async fn signal(&self, kind: &str, session_id: &str, detail: &str) -> Result<()> {
+        let session_id = self.stored_id(session_id);
+        let session_id = session_id.as_ref();
         let n = Notice::Signal {
             kind: kind.to_owned(),
             session_id: session_id.to_owned(),
@@ -191,7 +193,7 @@ impl Store {
         {
             crate::metrics::store_error();
         }
-        out
+        out.map_err(|e| self.show_err(e))
     }
 
     /// The schema version of the store and the one this build writes; equal once migrated.
@@ -202,6 +204,10 @@ impl Store {
 
     /// Adds a project; a chosen id that exists is a conflict.
     pub async fn create_project(&self, new: &NewProject) -> Result<Project> {
+        let new = &NewProject {
+            id: self.stored_new("project", &new.id)?,
+            ..new.clone()
+        };
         on!(
             self,
             {
@@ -210,16 +216,20 @@ impl Store {
             },
             |p| p.create_project(new)
         )
+        .map(|v| self.show(v))
     }
 
     /// All projects, newest first.
     pub async fn projects(&self) -> Result<Vec<Project>> {
         on!(self, { move |d: &sqlite::Db| d.projects() }, |p| p
             .projects())
+        .map(|v| self.show(v))
     }
 
     /// One project by id.
     pub async fn project(&self, id: &str) -> Result<Project> {
+        let id = self.stored_id(id);
+        let id = id.as_ref();
         on!(
             self,
             {
@@ -228,10 +238,18 @@ impl Store {
             },
             |p| p.project(id)
         )
+        .map(|v| self.show(v))
     }
 
     /// A project by exact id, unique id prefix, or exact name.
     pub async fn resolve_project(&self, id_or_name: &str) -> Result<Project> {
+        // in a space, the exact id is the stored one; prefixes and names are as given
+        if self.space().is_some() {
+            match self.project(id_or_name).await {
+                Err(Error::NotFound { .. }) => {}
+                found => return found,
+            }
+        }
         on!(
             self,
             {
@@ -240,12 +258,14 @@ impl Store {
             },
             |p| p.resolve_project(id_or_name)
         )
+        .map(|v| self.show(v))
     }
 
     /// The project sessions fall into when none is named; made on first use.
     pub async fn default_project(&self) -> Result<Project> {
         on!(self, { move |d: &sqlite::Db| d.default_project() }, |p| p
             .default_project())
+        .map(|v| self.show(v))
     }
 
     /// The project whose path holds `dir` (the deepest one), if any.
@@ -258,10 +278,13 @@ impl Store {
             },
             |p| p.project_for_dir(dir)
         )
+        .map(|v| self.show(v))
     }
 
     /// Deletes a project and its sessions. True if it existed.
     pub async fn delete_project(&self, id: &str) -> Result<bool> {
+        let id = self.stored_id(id);
+        let id = id.as_ref();
         on!(
             self,
             {
@@ -274,6 +297,7 @@ impl Store {
 
     /// Adds a session; `project_id` None means the default project.
     pub async fn create_session(&self, new: &NewSession) -> Result<Session> {
+        let new = &self.stored_session(new)?;
         on!(
             self,
             {
@@ -282,10 +306,13 @@ impl Store {
             },
             |p| p.create_session(new)
         )
+        .map(|v| self.show(v))
     }
 
     /// One session by exact id.
     pub async fn session(&self, id: &str) -> Result<Session> {
+        let id = self.stored_id(id);
+        let id = id.as_ref();
         on!(
             self,
             {
@@ -294,10 +321,18 @@ impl Store {
             },
             |p| p.session(id)
         )
+        .map(|v| self.show(v))
     }
 
     /// A session by exact id or unique prefix.
     pub async fn resolve_session(&self, id_or_prefix: &str) -> Result<Session> {
+        // in a space, the exact id is the stored one; prefixes and names are as given
+        if self.space().is_some() {
+            match self.session(id_or_prefix).await {
+                Err(Error::NotFound { .. }) => {}
+                found => return found,
+            }
+        }
         on!(
             self,
             {
@@ -306,16 +341,22 @@ impl Store {
             },
             |p| p.resolve_session(id_or_prefix)
         )
+        .map(|v| self.show(v))
     }
 
     /// The most recently active session, if any.
     pub async fn latest_session(&self) -> Result<Option<Session>> {
         on!(self, { move |d: &sqlite::Db| d.latest_session() }, |p| p
             .latest_session())
+        .map(|v| self.show(v))
     }
 
     /// Sessions, most recently active first.
     pub async fn sessions(&self, filter: &SessionFilter) -> Result<Vec<Session>> {
+        let filter = &SessionFilter {
+            project_id: self.stored_opt(&filter.project_id),
+            ..filter.clone()
+        };
         on!(
             self,
             {
@@ -324,6 +365,7 @@ impl Store {
             },
             |p| p.sessions(filter)
         )
+        .map(|v| self.show(v))
     }
 
     /// Every session's id (for abbreviating ids so that each prefix names one session).
@@ -334,6 +376,8 @@ impl Store {
 
     /// Changes a session's settings; `None` fields stay.
     pub async fn update_session(&self, id: &str, up: &SessionUpdate) -> Result<Session> {
+        let id = self.stored_id(id);
+        let id = id.as_ref();
         on!(
             self,
             {
@@ -343,10 +387,13 @@ impl Store {
             },
             |p| p.update_session(id, up)
         )
+        .map(|v| self.show(v))
     }
 
     /// A session's free-form metadata (a run keeps its repository and branch here).
     pub async fn session_metadata(&self, id: &str) -> Result<serde_json::Value> {
+        let id = self.stored_id(id);
+        let id = id.as_ref();
         on!(
             self,
             {
@@ -359,6 +406,8 @@ impl Store {
 
     /// Merges keys into a session's metadata, read and written in one transaction.
     pub async fn merge_session_metadata(&self, id: &str, patch: &serde_json::Value) -> Result<()> {
+        let id = self.stored_id(id);
+        let id = id.as_ref();
         on!(
             self,
             {
@@ -372,6 +421,8 @@ impl Store {
 
     /// Sets a session's status (`idle`, `running`, `completed`, `error`).
     pub async fn set_session_status(&self, id: &str, status: &str) -> Result<Session> {
+        let id = self.stored_id(id);
+        let id = id.as_ref();
         on!(
             self,
             {
@@ -381,10 +432,13 @@ impl Store {
             },
             |p| p.set_session_status(id, status)
         )
+        .map(|v| self.show(v))
     }
 
     /// Deletes a session with its messages and events. True if it existed.
     pub async fn delete_session(&self, id: &str) -> Result<bool> {
+        let id = self.stored_id(id);
+        let id = id.as_ref();
         on!(
             self,
             {
@@ -412,11 +466,14 @@ impl Store {
             },
             |p| p.session_by_metadata(key, value)
         )
+        .map(|v| self.show(v))
     }
 
     /// The folder a session's tools work in: its project's path, else the workspace noted in
     /// its metadata, else `new_folder`, which is noted there (one transaction).
     pub async fn session_root(&self, session_id: &str, new_folder: &str) -> Result<String> {
+        let session_id = self.stored_id(session_id);
+        let session_id = session_id.as_ref();
         on!(
             self,
             {
@@ -431,6 +488,7 @@ impl Store {
     /// The session with `new.id` if it exists, else a new one (with its project when
     /// `new.project_id` names a missing one), in one transaction; racing callers agree.
     pub async fn open_session(&self, new: &NewSession) -> Result<Session> {
+        let new = &self.stored_session(new)?;
         on!(
             self,
             {
@@ -439,10 +497,13 @@ impl Store {
             },
             |p| p.open_session(new)
         )
+        .map(|v| self.show(v))
     }
 
     /// A session's messages in order; the session must exist.
     pub async fn session_messages(&self, id: &str) -> Result<Vec<StoredMessage>> {
+        let id = self.stored_id(id);
+        let id = id.as_ref();
         on!(
             self,
             {
@@ -451,6 +512,7 @@ impl Store {
             },
             |p| p.session_messages(id)
         )
+        .map(|v| self.show(v))
     }
 
     /// Turns on, for a session, the servers named (by name or id) that exist; returns them.
@@ -459,6 +521,8 @@ impl Store {
         session_id: &str,
         names: &[String],
     ) -> Result<Vec<McpServerRow>> {
+        let session_id = self.stored_id(session_id);
+        let session_id = session_id.as_ref();
         on!(
             self,
             {
@@ -468,10 +532,13 @@ impl Store {
             },
             |p| p.enable_session_servers(session_id, names)
         )
+        .map(|v| self.show(v))
     }
 
     /// Appends a message and bumps the session's activity time.
     pub async fn add_message(&self, session_id: &str, new: &NewMessage) -> Result<StoredMessage> {
+        let session_id = self.stored_id(session_id);
+        let session_id = session_id.as_ref();
         on!(
             self,
             {
@@ -481,6 +548,7 @@ impl Store {
             },
             |p| p.add_message(session_id, new)
         )
+        .map(|v| self.show(v))
     }
 
     /// Appends a message with, in the same transaction, its event (whose data gets the
@@ -492,6 +560,8 @@ impl Store {
         event: Option<&NewEvent>,
         update: Option<&SessionUpdate>,
     ) -> Result<StoredMessage> {
+        let session_id = self.stored_id(session_id);
+        let session_id = session_id.as_ref();
         on!(
             self,
             {
@@ -513,6 +583,7 @@ impl Store {
                 })
             }
         })
+        .map(|v| self.show(v))
     }
 
     /// Marks a user message as unanswered: its turn failed before any answer, so later turns leave it out of the history.
@@ -526,6 +597,8 @@ impl Store {
 
     /// A session's messages in order.
     pub async fn messages(&self, session_id: &str) -> Result<Vec<StoredMessage>> {
+        let session_id = self.stored_id(session_id);
+        let session_id = session_id.as_ref();
         on!(
             self,
             {
@@ -534,6 +607,7 @@ impl Store {
             },
             |p| p.messages(session_id)
         )
+        .map(|v| self.show(v))
     }
 
     /// Appends an event to a session's log; returns its id.
@@ -543,6 +617,8 @@ impl Store {
         kind: &str,
         data: &serde_json::Value,
     ) -> Result<i64> {
+        let session_id = self.stored_id(session_id);
+        let session_id = session_id.as_ref();
         on!(
             self,
             {
@@ -570,6 +646,8 @@ impl Store {
         holder_id: &str,
         event: &NewEvent,
     ) -> Result<Option<i64>> {
+        let session_id = self.stored_id(session_id);
+        let session_id = session_id.as_ref();
         on!(
             self,
             {
@@ -590,6 +668,8 @@ impl Store {
 
     /// A session's events with an id above `after`, in order.
     pub async fn events(&self, session_id: &str, after: Option<i64>) -> Result<Vec<Event>> {
+        let session_id = self.stored_id(session_id);
+        let session_id = session_id.as_ref();
         on!(
             self,
             {
@@ -598,10 +678,15 @@ impl Store {
             },
             |p| p.events(session_id, after)
         )
+        .map(|v| self.show(v))
     }
 
     /// Records one upstream exchange.
     pub async fn log_request(&self, entry: &RequestLogEntry) -> Result<()> {
+        let entry = &RequestLogEntry {
+            session_id: self.stored_opt(&entry.session_id),
+            ..entry.clone()
+        };
         on!(
             self,
             {
@@ -619,6 +704,7 @@ impl Store {
             { move |d: &sqlite::Db| d.recent_requests(limit) },
             |p| p.recent_requests(limit)
         )
+        .map(|v| self.show(v))
     }
 
     /// A cached value no older than `max_age`.
@@ -654,6 +740,8 @@ impl Store {
         ttl_ms: i64,
         is_gone: fn(&Lease) -> bool,
     ) -> Result<Acquired> {
+        let session_id = self.stored_id(session_id);
+        let session_id = session_id.as_ref();
         on!(
             self,
             {
@@ -667,6 +755,8 @@ impl Store {
 
     /// Renews a lease we hold; false when it is no longer ours (lapsed and taken).
     pub async fn renew_lease(&self, session_id: &str, owner_id: &str, ttl_ms: i64) -> Result<bool> {
+        let session_id = self.stored_id(session_id);
+        let session_id = session_id.as_ref();
         on!(
             self,
             {
@@ -680,6 +770,8 @@ impl Store {
 
     /// Gives a lease back (only if it is still ours).
     pub async fn release_lease(&self, session_id: &str, owner_id: &str) -> Result<()> {
+        let session_id = self.stored_id(session_id);
+        let session_id = session_id.as_ref();
         on!(
             self,
             {
@@ -698,10 +790,13 @@ impl Store {
             { move |d: &sqlite::Db| d.expired_leases(now_ms) },
             |p| p.expired_leases(now_ms)
         )
+        .map(|v| self.show(v))
     }
 
     /// A session's lease, if any (lapsed ones included).
     pub async fn lease(&self, session_id: &str) -> Result<Option<Lease>> {
+        let session_id = self.stored_id(session_id);
+        let session_id = session_id.as_ref();
         on!(
             self,
             {
@@ -710,10 +805,15 @@ impl Store {
             },
             |p| p.lease(session_id)
         )
+        .map(|v| self.show(v))
     }
 
     /// Records a request for approval and its event, in one transaction.
     pub async fn create_approval(&self, new: &NewApproval) -> Result<Approval> {
+        let new = &NewApproval {
+            session_id: self.stored_opt(&new.session_id),
+            ..new.clone()
+        };
         on!(
             self,
             {
@@ -723,6 +823,7 @@ impl Store {
             |p| p.create_approval(new)
         )
         .inspect(|_| self.local(|| Notice::Approval { id: 0 }))
+        .map(|v| self.show(v))
     }
 
     /// Answers a request once: a second answer, or one after its expiry, is a conflict.
@@ -743,6 +844,7 @@ impl Store {
             |p| p.decide_approval(id, decision, message)
         )
         .inspect(|_| self.local(|| Notice::Approval { id: 0 }))
+        .map(|v| self.show(v))
     }
 
     /// One request by id.
@@ -755,6 +857,7 @@ impl Store {
             },
             |p| p.approval(id)
         )
+        .map(|v| self.show(v))
     }
 
     /// The request for a session's tool call, if one was made.
@@ -763,6 +866,8 @@ impl Store {
         session_id: &str,
         tool_use_id: &str,
     ) -> Result<Option<Approval>> {
+        let session_id = self.stored_id(session_id);
+        let session_id = session_id.as_ref();
         on!(
             self,
             {
@@ -772,12 +877,14 @@ impl Store {
             },
             |p| p.approval_for_tool_use(session_id, tool_use_id)
         )
+        .map(|v| self.show(v))
     }
 
     /// Requests still waiting, newest first.
     pub async fn pending_approvals(&self) -> Result<Vec<Approval>> {
         on!(self, { move |d: &sqlite::Db| d.pending_approvals() }, |p| p
             .pending_approvals())
+        .map(|v| self.show(v))
     }
 
     /// The approval log after event `after`, oldest first (at most 1000).
@@ -793,6 +900,7 @@ impl Store {
     pub async fn mcp_servers(&self) -> Result<Vec<McpServerRow>> {
         on!(self, { move |d: &sqlite::Db| d.mcp_servers() }, |p| p
             .mcp_servers())
+        .map(|v| self.show(v))
     }
 
     /// A server by id or name.
@@ -805,10 +913,15 @@ impl Store {
             },
             |p| p.mcp_server(id_or_name)
         )
+        .map(|v| self.show(v))
     }
 
     /// Registers a server; the name must be free.
     pub async fn add_mcp_server(&self, new: &NewMcpServer) -> Result<McpServerRow> {
+        let new = &NewMcpServer {
+            project_id: self.stored_opt(&new.project_id),
+            ..new.clone()
+        };
         on!(
             self,
             {
@@ -817,6 +930,7 @@ impl Store {
             },
             |p| p.add_mcp_server(new)
         )
+        .map(|v| self.show(v))
     }
 
     /// Removes a server (not a built-in one). True if it existed.
@@ -845,6 +959,8 @@ impl Store {
 
     /// The servers a session offers, enabled ones only.
     pub async fn session_servers(&self, session_id: &str) -> Result<Vec<McpServerRow>> {
+        let session_id = self.stored_id(session_id);
+        let session_id = session_id.as_ref();
         on!(
             self,
             {
@@ -853,6 +969,7 @@ impl Store {
             },
             |p| p.session_servers(session_id)
         )
+        .map(|v| self.show(v))
     }
 
     /// Turns a server on or off for a session (which must exist).
@@ -862,6 +979,8 @@ impl Store {
         server_id: &str,
         on: bool,
     ) -> Result<()> {
+        let session_id = self.stored_id(session_id);
+        let session_id = session_id.as_ref();
         on!(
             self,
             {
@@ -908,8 +1027,10 @@ impl Store {
             },
             |p| p.search_messages(text, limit)
         )
+        .map(|v| self.show(v))
     }
 }
 
 mod accounts;
 mod oauth;
+mod spaces;

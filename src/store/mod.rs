@@ -169,6 +169,35 @@ pub fn check_id(kind: &'static str, id: &str) -> Result<()> {
     Err(Error::InvalidId { kind, reason })
 }
 
+/// Between a client's id and its owner in a stored id (`<id>~<owner>`); never in an id a
+/// client may choose, so no client can name another's row.
+pub const ID_SPACE: char = '~';
+
+/// Checks an id as an engine stores it: a client's id ([`check_id`]), or one with its
+/// owner's space after [`ID_SPACE`].
+pub(crate) fn check_stored_id(kind: &'static str, id: &str) -> Result<()> {
+    match id.split_once(ID_SPACE) {
+        Some((mine, space))
+            if !space.is_empty()
+                && space
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') =>
+        {
+            check_id(kind, mine)
+        }
+        Some(_) => Err(Error::InvalidId {
+            kind,
+            reason: "only letters, digits and . _ : - are allowed",
+        }),
+        None => check_id(kind, id),
+    }
+}
+
+/// The id a client knows a stored id by: the part before [`ID_SPACE`].
+pub(crate) fn client_id(stored: &str) -> &str {
+    stored.split_once(ID_SPACE).map_or(stored, |(mine, _)| mine)
+}
+
 /// Result alias.
 pub type Result<T> = std::result::Result<T, Error>;
 

@@ -370,3 +370,91 @@ async fn an_mcp_server_dies_with_the_daemon_and_what_it_left_at_the_next_start()
     })
     .await;
 }
+
+/// `cmd` run as the unprivileged user `nobody` (65534) by `setpriv`, with its environment.
+#[cfg(target_os = "linux")]
+fn as_nobody(cmd: &std::process::Command) -> std::process::Command {
+    let mut c = std::process::Command::new("setpriv");
+    c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(cmd.get_program())
+        .args(cmd.get_args())
+        .env_clear();
+    for (k, v) in cmd.get_envs() {
+        if let Some(v) = v {
+            c.env(k, v);
+        }
+    }
+    if let Some(d) = cmd.get_current_dir() {
+        c.current_dir(d);
+    }
+    c
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn the_daemons_environment_is_closed_to_other_processes_of_its_user() {
+    // SAFETY: geteuid only reads the process's credentials.
+    let root = unsafe { libc::geteuid() } == 0;
+    let setpriv = std::process::Command::new("setpriv")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !root || !setpriv {
+        eprintln!("SKIPPED: needs root and setpriv to run the daemon as another user");
+        return;
+    }
+    let h = Home::new();
+    let chown = std::process::Command::new("chown")
+        .args(["-R", "65534:65534"])
+        .arg(h.path())
+        .status()
+        .unwrap();
+    assert!(chown.success());
+    let mut serve = h.cmd(&["serve", "--port", "0"]);
+    serve.env("CLAUDED_SERVER_TOKEN", SERVER_TOKEN);
+    let mut daemon = as_nobody(&serve)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(daemon.stderr.take().unwrap());
+    let mut seen = String::new();
+    while !seen.contains("listening on ") {
+        let mut line = String::new();
+        assert!(
+            err.read_line(&mut line).unwrap() > 0,
+            "serve exited: {seen}"
+        );
+        seen.push_str(&line);
+    }
+    // the same user's plain process, for comparison: its environment is open to the user
+    let mut sleeper = std::process::Command::new("sleep");
+    sleeper.arg("60").env("CLAUDED_SERVER_TOKEN", SERVER_TOKEN);
+    let mut plain = as_nobody(&sleeper).spawn().unwrap();
+    let read = |pid: u32, what: &str| {
+        let mut cat = std::process::Command::new("cat");
+        cat.arg(format!("/proc/{pid}/{what}"));
+        as_nobody(&cat).output().unwrap()
+    };
+    std::thread::sleep(Duration::from_millis(100));
+    let open = read(plain.id(), "environ");
+    assert!(
+        String::from_utf8_lossy(&open.stdout).contains(SERVER_TOKEN),
+        "the control cannot be read: {open:?}"
+    );
+    for what in ["environ", "mem", "maps"] {
+        let closed = read(daemon.id(), what);
+        assert!(!closed.status.success(), "{what} was read: {closed:?}");
+        assert!(!String::from_utf8_lossy(&closed.stdout).contains(SERVER_TOKEN));
+        assert!(
+            String::from_utf8_lossy(&closed.stderr).contains("Permission denied"),
+            "{what}: {closed:?}"
+        );
+    }
+    // what `ps` and the tool registry read stays readable
+    assert!(read(daemon.id(), "stat").status.success());
+    let _ = plain.kill();
+    let _ = daemon.kill();
+    let _ = (plain.wait(), daemon.wait());
+}

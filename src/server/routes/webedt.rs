@@ -646,9 +646,9 @@ pub async fn events_stream(
         Ok(s) => s,
         // WebEDT's stream says 403 for a session that is someone else's
         Err(r) if r.status() == StatusCode::NOT_FOUND => {
-            return match st.store().unscoped().session(&id).await {
-                Ok(_) => fail(StatusCode::FORBIDDEN, "Access denied"),
-                Err(_) => r,
+            return match st.store().session_is_anyones(&id).await {
+                Ok(true) => fail(StatusCode::FORBIDDEN, "Access denied"),
+                _ => r,
             };
         }
         Err(r) => return r,

@@ -9,19 +9,19 @@ impl Store {
     /// events), approvals, stored responses and tool permissions, and what it makes is
     /// theirs. A handle from [`Store::connect`] sees everyone's and makes the local owner's.
     pub fn scoped(&self, owner: &str) -> Store {
-        self.with_owner(Some(owner))
+        self.with_owner(Some(owner), false)
     }
 
     /// The same store seeing every owner's rows (the sweeps, the admin's counts).
     pub fn unscoped(&self) -> Store {
-        self.with_owner(None)
+        self.with_owner(None, false)
     }
 
-    fn with_owner(&self, owner: Option<&str>) -> Store {
+    pub(super) fn with_owner(&self, owner: Option<&str>, spaced: bool) -> Store {
         Store {
             engine: match &self.engine {
-                Engine::Sqlite(d) => Engine::Sqlite(d.scoped(owner)),
-                Engine::Postgres(p) => Engine::Postgres(p.scoped(owner)),
+                Engine::Sqlite(d) => Engine::Sqlite(d.scoped(owner, spaced)),
+                Engine::Postgres(p) => Engine::Postgres(p.scoped(owner, spaced)),
             },
             notices: self.notices.clone(),
         }
@@ -261,6 +261,10 @@ impl Store {
     /// transaction: unless every id is the caller's, nothing changes (`NotYours`). How many
     /// changed.
     pub async fn trash(&self, ids: &[String], op: TrashOp) -> Result<usize> {
+        let ids = &ids
+            .iter()
+            .map(|i| self.stored_id(i).into_owned())
+            .collect::<Vec<_>>();
         on!(
             self,
             {

@@ -33,6 +33,7 @@ fn user_row(r: &Row) -> Result<User> {
         github_token: get(r, 14)?,
         created_at: get(r, 15)?,
         updated_at: get(r, 16)?,
+        bare_ids: get(r, 17)?,
     })
 }
 
@@ -85,6 +86,7 @@ impl Db {
                 &new.password_hash,
                 &(new.is_admin || first),
                 &now(),
+                &first,
             ],
             || exists("user", &new.email),
         )

@@ -40,6 +40,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0008_webedt",
         include_str!("../migrations/postgres/0008_webedt.sql"),
     ),
+    (
+        "0009_id_spaces",
+        include_str!("../migrations/postgres/0009_id_spaces.sql"),
+    ),
 ];
 
 /// The advisory lock migrations run under ("clauded" in ASCII): one key for every clauded

@@ -25,8 +25,8 @@ mod tests;
 use super::model::*;
 use super::notice::wire;
 use super::{
-    Error, LOCAL_OWNER, Notice, RequestLogEntry, Result, SchemaVersion, check_id, exists,
-    like_escaped, meta, new_id, not_found, now, only_id, unix_ms, unix_now,
+    Error, LOCAL_OWNER, Notice, RequestLogEntry, Result, SchemaVersion, check_stored_id, client_id,
+    exists, like_escaped, meta, new_id, not_found, now, only_id, unix_ms, unix_now,
 };
 use crate::anthropic::Usage;
 use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
@@ -49,6 +49,8 @@ pub struct Db {
     inner: Arc<Inner>,
     /// Whose rows this handle sees (None: everyone's); see [`Store::scoped`](crate::store::Store::scoped).
     owner: Option<Arc<str>>,
+    /// The owner's ids are stored in their space (see [`Store::spaced`](crate::store::Store::spaced)).
+    spaced: bool,
 }
 
 struct Inner {
@@ -200,7 +202,7 @@ async fn session_in(c: &impl GenericClient, owner: Option<&str>, id: &str) -> Re
 }
 
 /// Makes the owner's default project if it is not there yet; its id.
-async fn default_project_in(c: &impl GenericClient, owner: &str) -> Result<String> {
+async fn default_project_in(c: &impl GenericClient, owner: &str, spaced: bool) -> Result<String> {
     let at = now();
     let taken: Option<String> = match row(
         c,
@@ -212,7 +214,7 @@ async fn default_project_in(c: &impl GenericClient, owner: &str) -> Result<Strin
         Some(r) => Some(get(&r, 0)?),
         None => None,
     };
-    let id = crate::store::accounts::default_project_id(owner, taken.as_deref());
+    let id = crate::store::accounts::default_project_id(owner, taken.as_deref(), spaced);
     exec(
         c,
         "INSERT INTO projects (id, name, description, path, created_at, updated_at, owner)
@@ -426,20 +428,27 @@ impl Db {
                 _listener: stop.drop_guard(),
             }),
             owner: None,
+            spaced: false,
         })
     }
 
     /// The same database, seeing only `owner`'s rows (None: everyone's).
-    pub(in crate::store) fn scoped(&self, owner: Option<&str>) -> Self {
+    pub(in crate::store) fn scoped(&self, owner: Option<&str>, spaced: bool) -> Self {
         Self {
             inner: self.inner.clone(),
             owner: owner.map(Arc::from),
+            spaced,
         }
     }
 
     /// The owner rows are filtered by (None: no filter).
     pub(in crate::store) fn owner(&self) -> Option<&str> {
         self.owner.as_deref()
+    }
+
+    /// Whether the owner's ids are stored in their space.
+    pub(in crate::store) fn spaced(&self) -> bool {
+        self.spaced
     }
 
     /// The owner new rows get.
@@ -475,7 +484,7 @@ impl Db {
     /// See [`Store::create_project`](crate::store::Store::create_project).
     pub async fn create_project(&self, new: &NewProject) -> Result<Project> {
         if let Some(id) = &new.id {
-            check_id("project", id)?;
+            check_stored_id("project", id)?;
         }
         let id = new.id.clone().unwrap_or_else(new_id);
         let at = now();
@@ -542,7 +551,7 @@ impl Db {
     pub async fn default_project(&self) -> Result<Project> {
         let mut c = self.client().await?;
         let tx = c.transaction().await.map_err(pg)?;
-        let id = default_project_in(&tx, self.new_owner()).await?;
+        let id = default_project_in(&tx, self.new_owner(), self.spaced).await?;
         let p = project_in(&tx, self.owner(), &id).await?;
         tx.commit().await.map_err(pg)?;
         Ok(p)
@@ -570,7 +579,7 @@ impl Db {
     /// See [`Store::create_session`](crate::store::Store::create_session).
     pub async fn create_session(&self, new: &NewSession) -> Result<Session> {
         if let Some(id) = &new.id {
-            check_id("session", id)?;
+            check_stored_id("session", id)?;
         }
         let id = new.id.clone().unwrap_or_else(new_id);
         let at = now();
@@ -578,7 +587,7 @@ impl Db {
         let tx = c.transaction().await.map_err(pg)?;
         let project_id = match &new.project_id {
             Some(p) => project_in(&tx, self.owner(), p).await?.id,
-            None => default_project_in(&tx, self.new_owner()).await?,
+            None => default_project_in(&tx, self.new_owner(), self.spaced).await?,
         };
         insert(
             &tx,
@@ -757,10 +766,10 @@ impl Db {
     /// See [`Store::open_session`](crate::store::Store::open_session).
     pub async fn open_session(&self, new: &NewSession) -> Result<Session> {
         if let Some(id) = &new.id {
-            check_id("session", id)?;
+            check_stored_id("session", id)?;
         }
         if let Some(p) = &new.project_id {
-            check_id("project", p)?;
+            check_stored_id("project", p)?;
         }
         let id = new.id.clone().unwrap_or_else(new_id);
         let at = now();
@@ -771,14 +780,14 @@ impl Db {
                 exec(
                     &tx,
                     "INSERT INTO projects (id, name, description, path, created_at, updated_at, owner)
-                     VALUES ($1, $1, '', NULL, $2, $2, $3) ON CONFLICT DO NOTHING",
-                    &[p, &at, &self.new_owner()],
+                     VALUES ($1, $4, '', NULL, $2, $2, $3) ON CONFLICT DO NOTHING",
+                    &[p, &at, &self.new_owner(), &client_id(p)],
                 )
                 .await?;
                 // another owner's project of that name is not theirs to fill
                 project_in(&tx, Some(self.new_owner()), p).await?.id
             }
-            None => default_project_in(&tx, self.new_owner()).await?,
+            None => default_project_in(&tx, self.new_owner(), self.spaced).await?,
         };
         exec(
             &tx,

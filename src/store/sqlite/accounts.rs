@@ -32,6 +32,7 @@ fn user_row(r: &Row<'_>) -> rusqlite::Result<User> {
         github_token: r.get(14)?,
         created_at: r.get(15)?,
         updated_at: r.get(16)?,
+        bare_ids: r.get(17)?,
     })
 }
 
@@ -70,7 +71,8 @@ impl Db {
                     new.display_name,
                     new.password_hash,
                     new.is_admin || first,
-                    now()
+                    now(),
+                    first
                 ],
             )
             .map_err(|e| exists_as(e, "user", &new.email))?;

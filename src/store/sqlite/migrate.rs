@@ -38,6 +38,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0008_webedt",
         include_str!("../migrations/sqlite/0008_webedt.sql"),
     ),
+    (
+        "0009_id_spaces",
+        include_str!("../migrations/sqlite/0009_id_spaces.sql"),
+    ),
 ];
 
 /// Brings the schema up to date; `PRAGMA user_version` counts applied migrations.

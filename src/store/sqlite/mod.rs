@@ -17,8 +17,8 @@ pub use search::fts_query;
 
 use super::model::*;
 use super::{
-    Error, Inspection, LOCAL_OWNER, RequestLogEntry, Result, SchemaVersion, check_id, exists,
-    like_escaped, meta, new_id, not_found, now, only_id, unix_now,
+    Error, Inspection, LOCAL_OWNER, RequestLogEntry, Result, SchemaVersion, check_stored_id,
+    client_id, exists, like_escaped, meta, new_id, not_found, now, only_id, unix_now,
 };
 use crate::anthropic::{Role, Usage};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
@@ -119,7 +119,12 @@ fn session_is_theirs(tx: &Transaction<'_>, owner: Option<&str>, id: &str) -> Res
 }
 
 /// The owner's default project, made if missing; its id.
-fn insert_default_project(tx: &Transaction<'_>, owner: &str, at: &str) -> Result<String> {
+fn insert_default_project(
+    tx: &Transaction<'_>,
+    owner: &str,
+    spaced: bool,
+    at: &str,
+) -> Result<String> {
     let taken: Option<String> = tx
         .query_row(
             "SELECT owner FROM projects WHERE id = ?1",
@@ -127,7 +132,7 @@ fn insert_default_project(tx: &Transaction<'_>, owner: &str, at: &str) -> Result
             |r| r.get(0),
         )
         .optional()?;
-    let id = crate::store::accounts::default_project_id(owner, taken.as_deref());
+    let id = crate::store::accounts::default_project_id(owner, taken.as_deref(), spaced);
     tx.execute(
         "INSERT OR IGNORE INTO projects (id, name, description, path, created_at, updated_at, owner)
          VALUES (?1, 'Default', 'Sessions without a project', NULL, ?2, ?2, ?3)",
@@ -181,6 +186,8 @@ pub struct Db {
     path: Option<PathBuf>,
     /// Whose rows this handle sees (None: everyone's); see [`Store::scoped`](crate::store::Store::scoped).
     owner: Option<Arc<str>>,
+    /// The owner's ids are stored in their space (see [`Store::spaced`](crate::store::Store::spaced)).
+    spaced: bool,
 }
 
 /// Reader connections at most, opened as needed.
@@ -281,13 +288,15 @@ impl Db {
             readers: Arc::default(),
             path,
             owner: None,
+            spaced: false,
         })
     }
 
     /// The same database, seeing only `owner`'s rows (None: everyone's).
-    pub(in crate::store) fn scoped(&self, owner: Option<&str>) -> Self {
+    pub(in crate::store) fn scoped(&self, owner: Option<&str>, spaced: bool) -> Self {
         Self {
             owner: owner.map(Arc::from),
+            spaced,
             ..self.clone()
         }
     }
@@ -295,6 +304,11 @@ impl Db {
     /// The owner rows are filtered by (None: no filter).
     pub(in crate::store) fn owner(&self) -> Option<&str> {
         self.owner.as_deref()
+    }
+
+    /// Whether the owner's ids are stored in their space.
+    pub(in crate::store) fn spaced(&self) -> bool {
+        self.spaced
     }
 
     /// The owner new rows get.
@@ -383,7 +397,7 @@ impl Db {
     /// Adds a project.
     pub fn create_project(&self, new: &NewProject) -> Result<Project> {
         if let Some(id) = &new.id {
-            check_id("project", id)?;
+            check_stored_id("project", id)?;
         }
         let id = new.id.clone().unwrap_or_else(new_id);
         let at = now();
@@ -437,7 +451,7 @@ impl Db {
     /// See [`Store::default_project`](crate::store::Store::default_project).
     pub fn default_project(&self) -> Result<Project> {
         let at = now();
-        let id = self.write(|tx| insert_default_project(tx, self.new_owner(), &at))?;
+        let id = self.write(|tx| insert_default_project(tx, self.new_owner(), self.spaced, &at))?;
         self.project(&id)
     }
 
@@ -461,7 +475,7 @@ impl Db {
     /// Adds a session; `project_id` None means the default project (made on first use).
     pub fn create_session(&self, new: &NewSession) -> Result<Session> {
         if let Some(id) = &new.id {
-            check_id("session", id)?;
+            check_stored_id("session", id)?;
         }
         let id = new.id.clone().unwrap_or_else(new_id);
         let at = now();
@@ -475,7 +489,7 @@ impl Db {
                     )
                     .optional()?
                     .ok_or_else(|| not_found("project", p))?,
-                None => insert_default_project(tx, self.new_owner(), &at)?,
+                None => insert_default_project(tx, self.new_owner(), self.spaced, &at)?,
             };
             tx.execute(
                 "INSERT INTO sessions (id, project_id, title, model, system_prompt, source, created_at, updated_at, owner, status, metadata)
@@ -624,13 +638,13 @@ impl Db {
     /// id). Two callers racing get the same session.
     pub fn open_session(&self, new: &NewSession) -> Result<Session> {
         if let Some(id) = &new.id {
-            check_id("session", id)?;
+            check_stored_id("session", id)?;
             if let Ok(found) = self.session(id) {
                 return Ok(found);
             }
         }
         if let Some(p) = &new.project_id {
-            check_id("project", p)?;
+            check_stored_id("project", p)?;
         }
         let id = new.id.clone().unwrap_or_else(new_id);
         let at = now();
@@ -639,8 +653,8 @@ impl Db {
                 Some(p) => {
                     tx.execute(
                         "INSERT OR IGNORE INTO projects (id, name, description, path, created_at, updated_at, owner)
-                         VALUES (?1, ?1, '', NULL, ?2, ?2, ?3)",
-                        params![p, at, self.new_owner()],
+                         VALUES (?1, ?4, '', NULL, ?2, ?2, ?3)",
+                        params![p, at, self.new_owner(), client_id(p)],
                     )?;
                     // another owner's project of that name is not theirs to fill
                     tx.query_row(
@@ -651,7 +665,7 @@ impl Db {
                     .optional()?
                     .ok_or_else(|| not_found("project", p))?
                 }
-                None => insert_default_project(tx, self.new_owner(), &at)?,
+                None => insert_default_project(tx, self.new_owner(), self.spaced, &at)?,
             };
             tx.execute(
                 "INSERT OR IGNORE INTO sessions (id, project_id, title, model, system_prompt, source, created_at, updated_at, owner)
