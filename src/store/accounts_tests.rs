@@ -489,6 +489,7 @@ async fn users_in_their_id_spaces_may_choose_the_same_ids() {
             let listed = st.sessions(&SessionFilter::default()).await.unwrap();
             assert_eq!(listed.len(), 1);
             assert_eq!(listed[0].id, "same");
+            assert_eq!(st.session_ids().await.unwrap(), vec!["same".to_owned()]);
             let listed = st
                 .sessions(&SessionFilter {
                     project_id: Some("p1".into()),

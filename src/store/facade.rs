@@ -372,6 +372,7 @@ impl Store {
     pub async fn session_ids(&self) -> Result<Vec<String>> {
         on!(self, { move |d: &sqlite::Db| d.session_ids() }, |p| p
             .session_ids())
+        .map(|v| self.show(v))
     }
 
     /// Changes a session's settings; `None` fields stay.

@@ -134,6 +134,13 @@ impl<T: Shown> Shown for Option<T> {
     }
 }
 
+/// A session's or project's id.
+impl Shown for String {
+    fn shown(self) -> Self {
+        bare(self)
+    }
+}
+
 impl Shown for Project {
     fn shown(mut self) -> Self {
         self.id = bare(self.id);
