@@ -206,7 +206,7 @@ pub async fn run(args: Args, g: &super::Globals) -> Result<()> {
         .await
         .map_err(|e| Error::Usage(e.to_string()))?;
     // the run's own events, as stored, printed as they come (new ones only)
-    let after = store.events(&session.id, None).await?.last().map(|e| e.id);
+    let after = Some(store.event_span(&session.id, 0).await?.1);
     let mut events = Follower::new(&store, &session.id, after);
     let finished = tokio_util::sync::CancellationToken::new();
     let sink = EventSink::new(store.clone(), &session.id);
@@ -227,11 +227,12 @@ pub async fn run(args: Args, g: &super::Globals) -> Result<()> {
                 };
                 let batch = events.next(wait).await.unwrap_or_default();
                 for ev in batch {
+                    let event = ev.value();
                     if json_mode {
-                        let mut v = ev.event.clone();
+                        let mut v = event;
                         v["id"] = json!(ev.id);
                         let _ = output::print_ndjson(&v);
-                    } else if let Some(line) = describe(&ev.event) {
+                    } else if let Some(line) = describe(&event) {
                         lock(&answer).break_line();
                         eprintln!("{}", dim(&line));
                     }

@@ -3,32 +3,14 @@
 //! and live delivery are one path and a reader may sit on any instance. A reader that falls
 //! behind only reads more rows at once; nobody waits for it.
 
-use crate::store::{self, Notice, Store};
+use crate::store::{self, EVENT_PAGE, Notice, RawEvent, Store};
 use serde_json::Value;
 use std::time::Duration;
 use tokio::sync::broadcast::{self, error::RecvError};
 
-/// One stored event as readers see it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Stamped {
-    /// The store's id (the SSE `id:`).
-    pub id: i64,
-    /// The event, with its `type`.
-    pub event: Value,
-    /// When it was stored (RFC 3339).
-    pub created_at: String,
-}
-
-impl Stamped {
-    /// The event's `type`.
-    pub fn kind(&self) -> &str {
-        self.event["type"].as_str().unwrap_or("message")
-    }
-
-    /// True for the events that end a run (`completed`, `error`).
-    pub fn is_terminal(&self) -> bool {
-        matches!(self.kind(), "completed" | "error")
-    }
+/// True for the kinds of event that end a run (`completed`, `error`).
+pub fn is_terminal(kind: &str) -> bool {
+    matches!(kind, "completed" | "error")
 }
 
 /// Stores the events of one session's run.
@@ -93,10 +75,10 @@ impl Follower {
         self.last
     }
 
-    /// The rows after the last one returned: at once when there are some, else after word of
-    /// new ones, or empty when `wait` passes without any.
-    pub async fn next(&mut self, wait: Duration) -> store::Result<Vec<Stamped>> {
-        let rows = self.read().await?;
+    /// The rows after the last one returned, a page at most: at once when there are some,
+    /// else after word of new ones, or empty when `wait` passes without any.
+    pub async fn next(&mut self, wait: Duration) -> store::Result<Vec<RawEvent>> {
+        let rows = self.read(None).await?;
         if !rows.is_empty() {
             return Ok(rows);
         }
@@ -109,7 +91,7 @@ impl Follower {
                     continue;
                 }
                 Ok(Ok(Notice::Event { .. } | Notice::Resync)) | Ok(Err(RecvError::Lagged(_))) => {
-                    let rows = self.read().await?;
+                    let rows = self.read(None).await?;
                     if !rows.is_empty() {
                         return Ok(rows);
                     }
@@ -121,19 +103,24 @@ impl Follower {
         }
     }
 
-    async fn read(&mut self) -> store::Result<Vec<Stamped>> {
-        let rows = self.store.events(&self.session_id, Some(self.last)).await?;
+    /// The next page of stored rows up to the id `upto` (a replay's end), without waiting;
+    /// empty once they have all been returned.
+    pub async fn page_upto(&mut self, upto: i64) -> store::Result<Vec<RawEvent>> {
+        if self.last >= upto {
+            return Ok(Vec::new());
+        }
+        self.read(Some(upto)).await
+    }
+
+    async fn read(&mut self, upto: Option<i64>) -> store::Result<Vec<RawEvent>> {
+        let rows = self
+            .store
+            .events_page(&self.session_id, self.last, upto, EVENT_PAGE)
+            .await?;
         if let Some(e) = rows.last() {
             self.last = e.id;
         }
-        Ok(rows
-            .into_iter()
-            .map(|e| Stamped {
-                id: e.id,
-                event: e.data,
-                created_at: e.created_at,
-            })
-            .collect())
+        Ok(rows)
     }
 }
 
@@ -179,7 +166,7 @@ mod tests {
         let mut kinds = Vec::new();
         while kinds.last().map(String::as_str) != Some("completed") {
             for e in f.next(Duration::from_secs(5)).await.unwrap() {
-                kinds.push(e.kind().to_owned());
+                kinds.push(e.kind);
             }
         }
         writer.await.unwrap();
@@ -197,5 +184,41 @@ mod tests {
             .await
             .unwrap();
         assert!(f.next(Duration::from_millis(30)).await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn pages_of_stored_rows_end_at_the_id_asked_for() {
+        let store = Store::open_in_memory().unwrap();
+        let s = store
+            .create_session(&NewSession {
+                model: "m".into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let sink = EventSink::new(store.clone(), &s.id);
+        for n in 0..(EVENT_PAGE + 5) {
+            sink.emit(serde_json::json!({"type": "a", "n": n}))
+                .await
+                .unwrap();
+        }
+        let (count, upto) = store.event_span(&s.id, 0).await.unwrap();
+        assert_eq!(count as usize, EVENT_PAGE + 5);
+        sink.emit(serde_json::json!({"type": "later"}))
+            .await
+            .unwrap();
+        let mut f = Follower::new(&store, &s.id, None);
+        let first = f.page_upto(upto).await.unwrap();
+        assert_eq!(first.len(), EVENT_PAGE);
+        let second = f.page_upto(upto).await.unwrap();
+        assert_eq!(second.len(), 5);
+        assert_eq!(second.last().unwrap().id, upto);
+        assert_eq!(second[4].value()["n"], EVENT_PAGE + 4);
+        assert!(f.page_upto(upto).await.unwrap().is_empty());
+        // the row after the replay's end is the live part's
+        let live = f.next(Duration::ZERO).await.unwrap();
+        assert_eq!(live.len(), 1);
+        assert_eq!(live[0].kind, "later");
+        assert!(live[0].data.get().contains("\"type\":\"later\""));
     }
 }

@@ -1,6 +1,6 @@
 //! SSE responses: frames from a channel, keep-alive comments, LF-only `data:` lines.
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use futures_util::StreamExt;
@@ -27,27 +27,74 @@ pub enum Frame {
         /// The payload.
         data: Value,
     },
+    /// Frames written ahead as one chunk (a replay's page, see [`Encoded`]).
+    Encoded(Bytes),
     /// Ends the stream without writing anything.
     Close,
 }
 
+/// Writes one `event:`/`id:`/`data:` frame; `data` is one line of JSON text.
+fn write_event(
+    out: &mut String,
+    name: Option<&str>,
+    id: Option<i64>,
+    data: impl std::fmt::Display,
+) {
+    use std::fmt::Write;
+    if let Some(n) = name {
+        let _ = writeln!(out, "event: {n}");
+    }
+    if let Some(i) = id {
+        let _ = writeln!(out, "id: {i}");
+    }
+    let _ = write!(out, "data: {data}\n\n");
+}
+
+/// Frames encoded into one buffer, sent as one [`Frame::Encoded`]: a page of stored events
+/// goes out as one chunk, its JSON text written through as stored.
+#[derive(Debug, Default)]
+pub struct Encoded(String);
+
+impl Encoded {
+    /// Adds a frame whose data is JSON text on one line (a stored event's).
+    pub fn event(&mut self, name: Option<&str>, id: Option<i64>, data: &str) {
+        write_event(&mut self.0, name, id, data);
+    }
+
+    /// Adds a frame whose data is the concatenation of `parts` (JSON text on one line).
+    pub fn event_parts(&mut self, name: Option<&str>, id: Option<i64>, parts: &[&str]) {
+        struct Joined<'a>(&'a [&'a str]);
+        impl std::fmt::Display for Joined<'_> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.iter().try_for_each(|p| f.write_str(p))
+            }
+        }
+        write_event(&mut self.0, name, id, Joined(parts));
+    }
+
+    /// Whether no frame was added.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The frames as one.
+    pub fn frame(self) -> Frame {
+        Frame::Encoded(Bytes::from(self.0))
+    }
+}
+
 impl Frame {
-    fn encode(&self) -> String {
+    fn encode(self) -> Bytes {
         match self {
-            Frame::Json(v) => format!("data: {v}\n\n"),
-            Frame::Done => "data: [DONE]\n\n".to_owned(),
+            Frame::Json(v) => Bytes::from(format!("data: {v}\n\n")),
+            Frame::Done => Bytes::from_static(b"data: [DONE]\n\n"),
             Frame::Event { name, id, data } => {
                 let mut s = String::new();
-                if let Some(n) = name {
-                    s.push_str(&format!("event: {n}\n"));
-                }
-                if let Some(i) = id {
-                    s.push_str(&format!("id: {i}\n"));
-                }
-                s.push_str(&format!("data: {data}\n\n"));
-                s
+                write_event(&mut s, name.as_deref(), id, data);
+                Bytes::from(s)
             }
-            Frame::Close => String::new(),
+            Frame::Encoded(b) => b,
+            Frame::Close => Bytes::new(),
         }
     }
 
@@ -153,7 +200,7 @@ pub fn channel(keepalive: Duration, tail: Frame) -> (FrameTx, Response) {
             }
             if st.lag.flag.load(Ordering::Relaxed) && st.rx.is_empty() {
                 st.done = true;
-                let tail = st.tail.encode();
+                let tail = std::mem::replace(&mut st.tail, Frame::Close).encode();
                 if tail.is_empty() {
                     return None;
                 }
@@ -168,7 +215,7 @@ pub fn channel(keepalive: Duration, tail: Frame) -> (FrameTx, Response) {
                     None => return None,
                 },
                 _ = st.lag.notify.notified() => continue,
-                _ = st.tick.tick() => ": ping\n\n".to_owned(),
+                _ = st.tick.tick() => Bytes::from_static(b": ping\n\n"),
             };
             if text.is_empty() {
                 continue;

@@ -682,6 +682,42 @@ impl Store {
         .map(|v| self.show(v))
     }
 
+    /// At most `limit` of a session's events with an id above `after` and at most `upto`, in
+    /// order, their data as stored (a replay's page: keyset on the id, nothing parsed).
+    pub async fn events_page(
+        &self,
+        session_id: &str,
+        after: i64,
+        upto: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<RawEvent>> {
+        let session_id = self.stored_id(session_id);
+        let session_id = session_id.as_ref();
+        on!(
+            self,
+            {
+                let session_id_ = session_id.to_owned();
+                move |d: &sqlite::Db| d.events_page(&session_id_, after, upto, limit)
+            },
+            |p| p.events_page(session_id, after, upto, limit)
+        )
+    }
+
+    /// How many of a session's events have an id above `after`, and the last one's id
+    /// (`after` when there are none).
+    pub async fn event_span(&self, session_id: &str, after: i64) -> Result<(u64, i64)> {
+        let session_id = self.stored_id(session_id);
+        let session_id = session_id.as_ref();
+        on!(
+            self,
+            {
+                let session_id_ = session_id.to_owned();
+                move |d: &sqlite::Db| d.event_span(&session_id_, after)
+            },
+            |p| p.event_span(session_id, after)
+        )
+    }
+
     /// Records one upstream exchange.
     pub async fn log_request(&self, entry: &RequestLogEntry) -> Result<()> {
         let entry = &RequestLogEntry {

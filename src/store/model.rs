@@ -296,6 +296,53 @@ pub struct Event {
     pub created_at: String,
 }
 
+/// One row of a session's event log as stored: its data is the JSON text itself, never
+/// parsed, so a replay writes it through (see `Store::events_page`).
+#[derive(Debug, Clone)]
+pub struct RawEvent {
+    /// Increasing id (the SSE `id:` of replays).
+    pub id: i64,
+    /// What happened (the data's `type`).
+    pub kind: String,
+    /// The details: one line of JSON text.
+    pub data: Box<serde_json::value::RawValue>,
+    /// RFC 3339 UTC.
+    pub created_at: String,
+}
+
+impl RawEvent {
+    /// An event from its stored columns. Data that is not JSON on one line (a row written by
+    /// hand, or JSON with line breaks between its tokens) becomes one, so it can never break
+    /// an SSE frame.
+    pub fn from_row(id: i64, kind: String, data: String, created_at: String) -> Self {
+        let data = if data.contains(['\n', '\r']) {
+            let v = serde_json::from_str::<serde_json::Value>(&data)
+                .unwrap_or(serde_json::Value::String(data));
+            serde_json::value::to_raw_value(&v)
+        } else {
+            // a copy is cheaper than reading the text twice; it is kept only for text that is
+            // not JSON, stored as a JSON string as the parsed reads do
+            serde_json::value::RawValue::from_string(data.clone())
+                .or_else(|_| serde_json::value::to_raw_value(&data))
+        }
+        .expect("a JSON value serialises");
+        Self {
+            id,
+            kind,
+            data,
+            created_at,
+        }
+    }
+
+    /// The data parsed.
+    pub fn value(&self) -> serde_json::Value {
+        serde_json::from_str(self.data.get()).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// Events read per page by replays and followers: a page is one query and one chunk written.
+pub const EVENT_PAGE: usize = 1000;
+
 /// An event to append with a message (see `Store::add_message_logged`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewEvent {

@@ -274,7 +274,37 @@ async fn events_are_append_only_and_replay_after_an_id() {
         );
         assert_eq!(after[0].kind, "text");
         assert_eq!(s.events(&a.id, None).await.unwrap().len(), 3);
+        // pages: keyset on the id, bounded above, the data as stored
+        let page = s
+            .events_page(&a.id, ids[0], Some(ids[1]), 10)
+            .await
+            .unwrap();
+        assert_eq!(page.len(), 1, "{}", s.engine_name());
+        assert_eq!((page[0].id, page[0].data.get()), (ids[1], r#"{"n":1}"#));
+        let page = s.events_page(&a.id, 0, None, 2).await.unwrap();
+        assert_eq!(page.iter().map(|e| e.id).collect::<Vec<_>>(), ids[..2]);
+        assert_eq!(s.event_span(&a.id, ids[0]).await.unwrap(), (2, ids[2]));
+        assert_eq!(s.event_span(&a.id, ids[2]).await.unwrap(), (0, ids[2]));
+        // a session that is not there has no log to add to
+        let e = s.append_event("no-such-session", "x", &json!({})).await;
+        assert!(
+            matches!(e, Err(Error::NotFound { .. })),
+            "{}: {e:?}",
+            s.engine_name()
+        );
     }
+}
+
+#[test]
+fn stored_event_text_is_one_line_of_json_whatever_was_stored() {
+    let e = RawEvent::from_row(1, "x".into(), "{\"a\":\n 1}".into(), "t".into());
+    assert_eq!(e.data.get(), r#"{"a":1}"#);
+    let e = RawEvent::from_row(2, "x".into(), "not json\nat all".into(), "t".into());
+    assert_eq!(e.data.get(), r#""not json\nat all""#);
+    let e = RawEvent::from_row(3, "x".into(), "plain text".into(), "t".into());
+    assert_eq!(e.value(), json!("plain text"));
+    let e = RawEvent::from_row(4, "x".into(), r#"  {"b":[1,2]}  "#.into(), "t".into());
+    assert_eq!(e.data.get(), r#"{"b":[1,2]}"#);
 }
 
 #[tokio::test]

@@ -526,3 +526,106 @@ async fn a_follow_up_continues_on_the_same_branch_and_interrupt_completes() {
     let (st, _) = s.get(&format!("/api/sessions/{sid}")).await;
     assert_eq!(st, 200);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_log_is_replayed_in_pages_every_event_once_as_stored() {
+    let s = TestServer::start().await;
+    let session = s
+        .store
+        .create_session(&clauded::store::NewSession {
+            id: Some("long-log".into()),
+            model: "m".into(),
+            source: "run".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    // more than two pages of the store's reads, the last run ended
+    let n = 2 * clauded::store::EVENT_PAGE + 7;
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let kind = if i + 1 == n { "completed" } else { "assistant" };
+        let data = json!({"type": kind, "n": i, "text": "line\nwith \"quotes\" and ünïcode"});
+        ids.push(
+            s.store
+                .append_event(&session.id, kind, &data)
+                .await
+                .unwrap(),
+        );
+    }
+    s.store
+        .set_session_status(&session.id, "completed")
+        .await
+        .unwrap();
+    let stored = s.store.events(&session.id, None).await.unwrap();
+
+    // SSE: bare frames with ids, in order, each the stored object plus the replay's two keys
+    let body = s
+        .http
+        .get(s.url("/api/sessions/long-log/events/stream"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let got = frames(&body);
+    let replayed: Vec<_> = got.iter().filter(|f| f.1.is_some()).collect();
+    assert_eq!(
+        replayed.iter().map(|f| f.1.unwrap()).collect::<Vec<_>>(),
+        ids
+    );
+    for (f, e) in replayed.iter().zip(&stored) {
+        assert_eq!(f.0, None);
+        let mut want = e.data.clone();
+        want["_replayed"] = json!(true);
+        want["_originalTimestamp"] = json!(e.created_at);
+        assert_eq!(f.2, want);
+    }
+    let last = got.last().unwrap();
+    assert_eq!(last.0.as_deref(), Some("completed"));
+    assert_eq!(last.2["status"], json!("completed"));
+    // the first frame's exact text: the stored JSON written through, the two keys at its end
+    let raw = s.store.events_page(&session.id, 0, None, 1).await.unwrap();
+    let text = raw[0].data.get();
+    assert_eq!(
+        body.split("\n\n").next().unwrap(),
+        format!(
+            "id: {}\ndata: {},\"_replayed\":true,\"_originalTimestamp\":\"{}\"}}",
+            ids[0],
+            &text[..text.len() - 1],
+            stored[0].created_at
+        )
+    );
+
+    // JSON: one answer in WebEDT's shape, every event once, after an id too
+    let (st, v) = s.get("/api/sessions/long-log/events").await;
+    assert_eq!(st, 200);
+    let events = v["data"]["events"].as_array().unwrap();
+    assert_eq!(events.len(), n);
+    assert_eq!(v["data"]["total"], json!(n));
+    assert_eq!(v["data"]["sessionId"], json!("long-log"));
+    assert_eq!(v["data"]["status"], json!("completed"));
+    assert_eq!(v["success"], json!(true));
+    for (item, e) in events.iter().zip(&stored) {
+        assert_eq!(
+            item,
+            &json!({"id": e.id, "chatSessionId": "long-log", "eventData": e.data,
+                "timestamp": e.created_at})
+        );
+    }
+    let (_, v) = s
+        .get(&format!(
+            "/api/sessions/long-log/events?after={}",
+            ids[n - 3]
+        ))
+        .await;
+    let tail: Vec<_> = v["data"]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(tail, ids[n - 2..]);
+    assert_eq!(v["data"]["total"], json!(2));
+}

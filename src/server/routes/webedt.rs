@@ -3,7 +3,7 @@
 
 use super::webedt_sessions::{is_webedt, session_row};
 use crate::anthropic::{ContentBlock, ImageSource};
-use crate::engine::events::{EventSink, Follower, Stamped, run_is_live};
+use crate::engine::events::{EventSink, Follower, is_terminal, run_is_live};
 use crate::engine::run::{self, RepoSource, RunEnv, RunError, RunSpec};
 use crate::engine::tools::Policy;
 use crate::engine::{TurnContext, TurnEvent};
@@ -12,10 +12,11 @@ use crate::server::error::{ApiError, Family, WebedtError};
 use crate::server::extract::require_json;
 use crate::server::identity::Me;
 use crate::server::layers::CallerKey;
-use crate::server::sse::{self, Frame, FrameTx};
-use crate::store::Session;
+use crate::server::sse::{self, Encoded, Frame, FrameTx};
+use crate::store::{RawEvent, Session};
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde::Deserialize;
@@ -188,36 +189,24 @@ async fn execute(st: AppState, key: CallerKey, b: ExecuteBody) -> Response {
                     return;
                 }
             };
-            for e in batch {
-                let terminal = e.is_terminal();
-                let kind = e.kind().to_owned();
-                if tx
-                    .send_wait(Frame::Event {
-                        name: Some(kind),
-                        id: Some(e.id),
-                        data: e.event,
-                    })
-                    .await
-                    .is_err()
-                {
-                    return;
-                }
+            let (out, terminal) = live_frames(&batch, true, |out| {
                 if !announced {
                     announced = true;
-                    let created =
-                        json!({"type": "session-created", "websiteSessionId": session.id});
-                    let _ = tx.send(Frame::Event {
-                        name: Some("session-created".into()),
-                        id: None,
-                        data: created,
-                    });
+                    let created = SessionCreated {
+                        kind: "session-created",
+                        website_session_id: &session.id,
+                    };
+                    out.event(Some(created.kind), None, &json!(created).to_string());
                 }
-                if terminal {
-                    // the stream ends once the session is free for the next run
-                    let _ = tokio::time::timeout(RELEASE_WAIT, finished.cancelled()).await;
-                    let _ = tx.send(Frame::Close);
-                    return;
-                }
+            });
+            if !out.is_empty() && tx.send_wait(out.frame()).await.is_err() {
+                return;
+            }
+            if terminal {
+                // the stream ends once the session is free for the next run
+                let _ = tokio::time::timeout(RELEASE_WAIT, finished.cancelled()).await;
+                let _ = tx.send(Frame::Close);
+                return;
             }
             // the run ended without a final event (an interrupt): what it stored is sent
             if done {
@@ -467,13 +456,55 @@ fn last_event_id(headers: &HeaderMap, q: &HashMap<String, String>) -> Option<i64
         .and_then(|v| v.trim().parse().ok())
 }
 
-fn replayed(e: Stamped) -> Value {
-    let mut v = e.event;
-    if let Some(o) = v.as_object_mut() {
-        o.insert("_replayed".into(), json!(true));
-        o.insert("_originalTimestamp".into(), json!(e.created_at));
+/// A batch of a run's events as frames (named by their kind when `named`), `then` called
+/// after each, up to the run's final event; says whether that came.
+fn live_frames(
+    batch: &[RawEvent],
+    named: bool,
+    mut then: impl FnMut(&mut Encoded),
+) -> (Encoded, bool) {
+    let mut out = Encoded::default();
+    for e in batch {
+        out.event(named.then_some(e.kind.as_str()), Some(e.id), e.data.get());
+        then(&mut out);
+        if is_terminal(&e.kind) {
+            return (out, true);
+        }
     }
-    v
+    (out, false)
+}
+
+/// WebEDT's `session-created` frame of a new run.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SessionCreated<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    website_session_id: &'a str,
+}
+
+/// Adds a stored event to `out` as replayed: its JSON text as stored with `_replayed` and
+/// `_originalTimestamp` added at its end (where they win over a stored key of that name).
+fn replayed(out: &mut Encoded, e: &RawEvent) {
+    let text = e.data.get();
+    match text.strip_suffix('}') {
+        Some(body) if body.starts_with('{') => {
+            let sep = if body[1..].trim().is_empty() { "" } else { "," };
+            let at = serde_json::to_string(&e.created_at).unwrap_or_default();
+            out.event_parts(
+                None,
+                Some(e.id),
+                &[
+                    body,
+                    sep,
+                    "\"_replayed\":true,\"_originalTimestamp\":",
+                    &at,
+                    "}",
+                ],
+            );
+        }
+        _ => out.event(None, Some(e.id), text),
+    }
 }
 
 async fn find_session(st: &AppState, id: &str) -> Result<Session, Response> {
@@ -503,46 +534,47 @@ async fn replay_then_live(
 ) {
     // subscribed before the first read: nothing committed after it is missed
     let mut follow = Follower::new(st.store(), &session.id, after);
-    let stored = match follow.next(std::time::Duration::ZERO).await {
-        Ok(e) => e,
-        Err(e) => {
-            // never an empty replay that looks complete: an error frame, then the stream ends
-            tracing::error!("replaying session {}: {e}", session.id);
-            let _ = tx.send(Frame::Event {
-                name: Some("error".into()),
-                id: None,
-                data: json!({"type": "error", "error": "the stored events could not be read; try again"}),
-            });
-            let _ = tx.send(Frame::Close);
-            return;
-        }
+    // never an empty replay that looks complete: an error frame, then the stream ends
+    let unreadable = |e: crate::store::Error| {
+        tracing::error!("replaying session {}: {e}", session.id);
+        let _ = tx.send(Frame::Event {
+            name: Some("error".into()),
+            id: None,
+            data: json!({"type": "error", "error": "the stored events could not be read; try again"}),
+        });
+        let _ = tx.send(Frame::Close);
+    };
+    // what is stored now is the replay: read a page at a time, written through as stored
+    let (total, upto) = match st.store().event_span(&session.id, after.unwrap_or(0)).await {
+        Ok(span) => span,
+        Err(e) => return unreadable(e),
     };
     if markers {
         let _ = tx.send(Frame::Event {
             name: None,
             id: None,
-            data: json!({"type": "replay_start", "totalEvents": stored.len()}),
+            data: json!({"type": "replay_start", "totalEvents": total}),
         });
     }
     // whether the last run in the log has ended (a follow-up starts with its input_preview)
     let mut ended = false;
-    let total = stored.len();
-    for e in stored {
-        if e.is_terminal() {
-            ended = true;
-        } else if e.kind() == "input_preview" {
-            ended = false;
+    loop {
+        let page = match follow.page_upto(upto).await {
+            Ok(p) if p.is_empty() => break,
+            Ok(p) => p,
+            Err(e) => return unreadable(e),
+        };
+        let mut out = Encoded::default();
+        for e in &page {
+            if is_terminal(&e.kind) {
+                ended = true;
+            } else if e.kind == "input_preview" {
+                ended = false;
+            }
+            replayed(&mut out, e);
         }
         // the reader's pace: a replay waits for the client instead of queueing it all
-        if tx
-            .send_wait(Frame::Event {
-                name: None,
-                id: Some(e.id),
-                data: replayed(e),
-            })
-            .await
-            .is_err()
-        {
+        if tx.send_wait(out.frame()).await.is_err() {
             return;
         }
     }
@@ -589,22 +621,12 @@ async fn replay_then_live(
                     return;
                 }
             };
-            for e in batch {
-                let terminal = e.is_terminal();
-                if tx
-                    .send_wait(Frame::Event {
-                        name: None,
-                        id: Some(e.id),
-                        data: e.event,
-                    })
-                    .await
-                    .is_err()
-                {
-                    return;
-                }
-                if terminal {
-                    break 'live;
-                }
+            let (out, terminal) = live_frames(&batch, false, |_| {});
+            if !out.is_empty() && tx.send_wait(out.frame()).await.is_err() {
+                return;
+            }
+            if terminal {
+                break 'live;
             }
             if gone {
                 break;
@@ -711,19 +733,88 @@ pub async fn events_json(
         .get("after")
         .or(q.get("lastEventId"))
         .and_then(|v| v.parse().ok());
-    let sid = session.id.clone();
-    let events = match st.store().events(&sid, after).await {
-        Ok(e) => e,
+    // the span first: the list is what is stored now, however long it is; the answer's first
+    // bytes go out at once and each page of rows follows as it is read, at the reader's pace
+    let (_, upto) = match st.store().event_span(&session.id, after.unwrap_or(0)).await {
+        Ok(span) => span,
         Err(e) => return internal(e),
     };
     let row = session_row(&st, &session).await;
-    let list: Vec<Value> = events
-        .iter()
-        .map(|e| json!({"id": e.id, "chatSessionId": e.session_id, "eventData": e.data, "timestamp": e.created_at}))
-        .collect();
-    Json(json!({"success": true, "data": {"events": list, "total": list.len(), "sessionId": session.id,
-        "sessionPath": row.session_path, "status": session.status}}))
-    .into_response()
+    let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(2);
+    tokio::spawn(async move {
+        let mut follow = Follower::new(st.store(), &session.id, after);
+        let _ = tx
+            .send(Bytes::from_static(br#"{"success":true,"data":{"events":["#))
+            .await;
+        let mut total = 0u64;
+        loop {
+            let page = match follow.page_upto(upto).await {
+                Ok(p) if p.is_empty() => break,
+                Ok(p) => p,
+                Err(e) => {
+                    // the answer stops short: a client sees JSON that does not parse, never
+                    // a list that looks complete
+                    tracing::error!("listing the events of session {}: {e}", session.id);
+                    return;
+                }
+            };
+            let mut out = Vec::with_capacity(page.len() * 160);
+            for e in &page {
+                if total > 0 {
+                    out.push(b',');
+                }
+                total += 1;
+                let item = EventItem {
+                    id: e.id,
+                    chat_session_id: &session.id,
+                    event_data: &e.data,
+                    timestamp: &e.created_at,
+                };
+                serde_json::to_writer(&mut out, &item).expect("an event serialises");
+            }
+            if tx.send(Bytes::from(out)).await.is_err() {
+                return;
+            }
+        }
+        let tail = EventsTail {
+            total,
+            session_id: &session.id,
+            session_path: &row.session_path,
+            status: &session.status,
+        };
+        let tail = serde_json::to_string(&tail).expect("the list's end serialises");
+        let _ = tx.send(Bytes::from(format!("],{}}}", &tail[1..]))).await;
+    });
+    let body = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv()
+            .await
+            .map(|b| (Ok::<_, std::convert::Infallible>(b), rx))
+    });
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        Body::from_stream(body),
+    )
+        .into_response()
+}
+
+/// One event of `GET /api/sessions/{id}/events`, its data written as stored.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EventItem<'a> {
+    id: i64,
+    chat_session_id: &'a str,
+    event_data: &'a serde_json::value::RawValue,
+    timestamp: &'a str,
+}
+
+/// What follows the list in `GET /api/sessions/{id}/events`.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EventsTail<'a> {
+    total: u64,
+    session_id: &'a str,
+    session_path: &'a Value,
+    status: &'a str,
 }
 
 /// `GET /api/sessions`: the caller's runs and code sessions, not those in the trash.

@@ -948,11 +948,19 @@ impl Db {
         kind: &str,
         data: &serde_json::Value,
     ) -> Result<i64> {
-        let mut c = self.client().await?;
-        let tx = c.transaction().await.map_err(pg)?;
-        let id = append_event_in(&tx, session_id, kind, data).await?;
-        tx.commit().await.map_err(pg)?;
-        Ok(id)
+        // one statement, one round trip: the session row locked (appends to one session
+        // commit in id order, so a reader after an id never skips one), the row, its notice
+        let c = self.client().await?;
+        let found = row(
+            &c,
+            "WITH s AS (SELECT id FROM sessions WHERE id = $1 FOR NO KEY UPDATE),
+                  e AS (INSERT INTO events (session_id, kind, data, created_at)
+                        SELECT s.id, $2, $3, $4 FROM s RETURNING id)
+             SELECT e.id, pg_notify($5, e.id::TEXT || ' ' || $1)::TEXT FROM e",
+            &[&session_id, &kind, &data.to_string(), &now(), &wire::EVENTS],
+        )
+        .await?;
+        get(&found.ok_or_else(|| not_found("session", session_id))?, 0)
     }
 
     /// See [`Store::events`](crate::store::Store::events).
@@ -977,6 +985,54 @@ impl Db {
             })
         })
         .collect()
+    }
+
+    /// See [`Store::events_page`](crate::store::Store::events_page).
+    pub async fn events_page(
+        &self,
+        session_id: &str,
+        after: i64,
+        upto: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<RawEvent>> {
+        let c = self.client().await?;
+        rows(
+            &c,
+            "SELECT id, kind, data, created_at FROM events
+             WHERE session_id = $1 AND id > $2 AND id <= $3 ORDER BY id LIMIT $4",
+            &[
+                &session_id,
+                &after,
+                &upto.unwrap_or(i64::MAX),
+                &(limit as i64),
+            ],
+        )
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(RawEvent::from_row(
+                get(r, 0)?,
+                get(r, 1)?,
+                get(r, 2)?,
+                get(r, 3)?,
+            ))
+        })
+        .collect()
+    }
+
+    /// See [`Store::event_span`](crate::store::Store::event_span).
+    pub async fn event_span(&self, session_id: &str, after: i64) -> Result<(u64, i64)> {
+        let c = self.client().await?;
+        let r = one(
+            &c,
+            "SELECT COUNT(*), MAX(id) FROM events WHERE session_id = $1 AND id > $2",
+            &[&session_id, &after],
+        )
+        .await?;
+        Ok((
+            get::<i64>(&r, 0)? as u64,
+            get::<Option<i64>>(&r, 1)?.unwrap_or(after),
+        ))
     }
 
     // ---- request log and cache ----

@@ -840,6 +840,14 @@ impl Db {
         data: &serde_json::Value,
     ) -> Result<i64> {
         self.write(|tx| append_event_in(tx, session_id, kind, data))
+            .map_err(|e| match e {
+                Error::Sqlite(rusqlite::Error::SqliteFailure(f, _))
+                    if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY =>
+                {
+                    not_found("session", session_id)
+                }
+                e => e,
+            })
     }
 
     /// See [`Store::events`](crate::store::Store::events).
@@ -860,6 +868,44 @@ impl Db {
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// See [`Store::events_page`](crate::store::Store::events_page).
+    pub fn events_page(
+        &self,
+        session_id: &str,
+        after: i64,
+        upto: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<RawEvent>> {
+        let conn = self.conn();
+        let mut st = conn.prepare_cached(
+            "SELECT id, kind, data, created_at FROM events
+             WHERE session_id = ?1 AND id > ?2 AND id <= ?3 ORDER BY id LIMIT ?4",
+        )?;
+        let rows = st.query_map(
+            params![session_id, after, upto.unwrap_or(i64::MAX), limit as i64],
+            |r| {
+                Ok(RawEvent::from_row(
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                ))
+            },
+        )?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// See [`Store::event_span`](crate::store::Store::event_span).
+    pub fn event_span(&self, session_id: &str, after: i64) -> Result<(u64, i64)> {
+        let conn = self.conn();
+        let (count, last): (i64, Option<i64>) = conn.query_row(
+            "SELECT COUNT(*), MAX(id) FROM events WHERE session_id = ?1 AND id > ?2",
+            params![session_id, after],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok((count as u64, last.unwrap_or(after)))
     }
 
     // ---- request log and cache ----
