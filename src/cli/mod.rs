@@ -242,6 +242,19 @@ impl App {
 
 /// Parses arguments, runs the command, and turns the outcome into an exit code.
 pub fn main() -> ExitCode {
+    // `clauded --version` as scripts and package checks run it: answered before the command
+    // line's whole tree is built (the same text as clap's)
+    if let [_, flag] = std::env::args_os().collect::<Vec<_>>().as_slice()
+        && (flag == "--version" || flag == "-V")
+    {
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stdout(),
+            "clauded {}",
+            env!("CLAUDED_LONG_VERSION")
+        );
+        return ExitCode::SUCCESS;
+    }
     // before anything holds a key: our environment and memory are not for our tools' eyes
     crate::procs::keep_to_ourselves();
     let cli = Cli::parse();
@@ -384,6 +397,14 @@ pub async fn run(cli: Cli) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_quick_version_is_clap_s() {
+        assert_eq!(
+            Cli::command().render_version(),
+            format!("clauded {}\n", env!("CLAUDED_LONG_VERSION"))
+        );
+    }
 
     #[test]
     fn help_lists_every_exit_status() {
