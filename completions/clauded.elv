@@ -440,6 +440,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand --port 'Port to bind (PORT; default 8000; 0 picks a free one)'
             cand --db 'The store: a path, sqlite:// or postgres:// URL (DATABASE_URL)'
             cand --lease-ttl 'Seconds a turn''s or run''s lease outlives its instance''s last heartbeat: when an instance dies, another one on the store closes its runs within this time (at least 3)'
+            cand --request-log-days 'Days each exchange''s request-log row is kept (0: all); usage per owner, day and model stays. The log is written off the requests'' path, in batches'
             cand --token 'Require `Authorization: Bearer TOKEN` (or x-api-key) on every route but /health. On the command line it is visible to other users in `ps`; prefer --token-file or CLAUDED_SERVER_TOKEN'
             cand --token-file 'Read the required token from FILE (surrounding whitespace and the newline are dropped)'
             cand --cors-origin 'Another allowed CORS origin (repeatable; `*` for any). Loopback origins are always allowed'

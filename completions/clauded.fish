@@ -257,6 +257,7 @@ complete -c clauded -n "__fish_clauded_using_subcommand serve" -l host -d 'Addre
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -l port -d 'Port to bind (PORT; default 8000; 0 picks a free one)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -l db -d 'The store: a path, sqlite:// or postgres:// URL (DATABASE_URL)' -r
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -l lease-ttl -d 'Seconds a turn\'s or run\'s lease outlives its instance\'s last heartbeat: when an instance dies, another one on the store closes its runs within this time (at least 3)' -r
+complete -c clauded -n "__fish_clauded_using_subcommand serve" -l request-log-days -d 'Days each exchange\'s request-log row is kept (0: all); usage per owner, day and model stays. The log is written off the requests\' path, in batches' -r
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -l token -d 'Require `Authorization: Bearer TOKEN` (or x-api-key) on every route but /health. On the command line it is visible to other users in `ps`; prefer --token-file or CLAUDED_SERVER_TOKEN' -r
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -l token-file -d 'Read the required token from FILE (surrounding whitespace and the newline are dropped)' -r -F
 complete -c clauded -n "__fish_clauded_using_subcommand serve" -l cors-origin -d 'Another allowed CORS origin (repeatable; `*` for any). Loopback origins are always allowed' -r

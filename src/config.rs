@@ -284,6 +284,10 @@ pub const ENV_VARS: &[(&str, &str)] = &[
         "Seconds before another instance closes the runs of one that stopped (default 30).",
     ),
     (
+        "CLAUDED_REQUEST_LOG_DAYS",
+        "Days the server keeps each exchange's request-log row (default 7; 0 keeps them all); usage per day stays.",
+    ),
+    (
         "CLAUDED_NO_MIGRATE",
         "`serve` leaves the schema alone (migrate in a job with `clauded db migrate`).",
     ),

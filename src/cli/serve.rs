@@ -32,6 +32,16 @@ pub struct Args {
         default_value_t = 30
     )]
     pub lease_ttl: u64,
+    /// Days each exchange's request-log row is kept (0: all); usage per owner, day and model
+    /// stays. The log is written off the requests' path, in batches.
+    #[arg(
+        long,
+        value_name = "DAYS",
+        env = "CLAUDED_REQUEST_LOG_DAYS",
+        hide_env_values = true,
+        default_value_t = 7
+    )]
+    pub request_log_days: u32,
     /// Require `Authorization: Bearer TOKEN` (or x-api-key) on every route but /health. On the
     /// command line it is visible to other users in `ps`; prefer --token-file or CLAUDED_SERVER_TOKEN.
     #[arg(long, env = "CLAUDED_SERVER_TOKEN", hide_env_values = true)]
@@ -149,7 +159,9 @@ pub async fn run(args: Args, g: &super::Globals) -> Result<()> {
         ));
     }
     crate::engine::lease::set_ttl(std::time::Duration::from_secs(args.lease_ttl));
-    let store = crate::store::Store::connect(&c.database, !args.no_migrate).await?;
+    let store = crate::store::Store::connect(&c.database, !args.no_migrate)
+        .await?
+        .with_request_log(args.request_log_days);
     if args.demo {
         let model = c.model.clone();
         let added = server::demo::seed(&store, &model).await?;

@@ -348,6 +348,8 @@ pub async fn serve(
     listener_task.abort();
     // MCP child processes end with the daemon
     state.tools().shutdown().await;
+    // the request log's last batch
+    state.store().flush_request_log().await;
     served
 }
 

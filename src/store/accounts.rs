@@ -238,6 +238,7 @@ impl UserUpdate {
 /// goes with a deleted user.
 pub(crate) const OWNED_TABLES: &[&str] = &[
     "request_log",
+    "usage_daily",
     "approvals",
     "responses",
     "tool_permissions",

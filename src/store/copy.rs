@@ -13,6 +13,7 @@ pub const TABLES: &[&str] = &[
     "messages",
     "events",
     "request_log",
+    "usage_daily",
     "cache",
     "mcp_servers",
     "session_servers",

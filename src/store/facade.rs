@@ -14,6 +14,8 @@ pub struct Store {
     /// What the store tells its readers (see [`Notice`]): sent here after SQLite's writes,
     /// forwarded from `LISTEN` on PostgreSQL.
     notices: broadcast::Sender<Notice>,
+    /// The request log's queue, when it is written in batches (`with_request_log`).
+    requests: Option<std::sync::Arc<requests::RequestLog>>,
 }
 
 /// How many notices a slow receiver may miss before it is told to re-read (`Lagged`).
@@ -49,6 +51,7 @@ impl Store {
         Self {
             engine,
             notices: broadcast::channel(NOTICES).0,
+            requests: None,
         }
     }
 
@@ -79,7 +82,11 @@ impl Store {
                 Engine::Postgres(postgres::Db::connect(url, migrate, notices.clone()).await?)
             }
         };
-        Ok(Self { engine, notices })
+        Ok(Self {
+            engine,
+            notices,
+            requests: None,
+        })
     }
 
     /// Notices from now on: events committed, approvals asked or answered, signals. On
@@ -718,32 +725,6 @@ impl Store {
         )
     }
 
-    /// Records one upstream exchange.
-    pub async fn log_request(&self, entry: &RequestLogEntry) -> Result<()> {
-        let entry = &RequestLogEntry {
-            session_id: self.stored_opt(&entry.session_id),
-            ..entry.clone()
-        };
-        on!(
-            self,
-            {
-                let entry_ = entry.to_owned();
-                move |d: &sqlite::Db| d.log_request(&entry_)
-            },
-            |p| p.log_request(entry)
-        )
-    }
-
-    /// The most recent request-log rows, newest first.
-    pub async fn recent_requests(&self, limit: usize) -> Result<Vec<RequestLogEntry>> {
-        on!(
-            self,
-            { move |d: &sqlite::Db| d.recent_requests(limit) },
-            |p| p.recent_requests(limit)
-        )
-        .map(|v| self.show(v))
-    }
-
     /// A cached value no older than `max_age`.
     pub async fn cache_get(&self, key: &str, max_age: Duration) -> Result<Option<String>> {
         on!(
@@ -1070,4 +1051,7 @@ impl Store {
 
 mod accounts;
 mod oauth;
+mod requests;
+#[cfg(test)]
+pub(crate) use requests::BATCH;
 mod spaces;

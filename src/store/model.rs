@@ -402,3 +402,68 @@ pub struct RequestLogEntry {
     /// The error, if it failed.
     pub error: Option<String>,
 }
+
+/// A request-log row as written: the entry with its owner and time (a batch holds several
+/// owners' rows).
+#[derive(Debug, Clone)]
+pub struct LoggedRequest {
+    /// Whose exchange it was.
+    pub owner: String,
+    /// When it was recorded (RFC 3339 UTC; its first ten characters are its usage day).
+    pub at: String,
+    /// The exchange.
+    pub entry: RequestLogEntry,
+}
+
+/// Usage summed per owner, UTC day, model and source: what the request log leaves behind
+/// when its rows expire.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UsageDay {
+    /// Whose.
+    pub owner: String,
+    /// `YYYY-MM-DD`, UTC.
+    pub day: String,
+    /// The model asked for (empty when none was named).
+    pub model: String,
+    /// Which front end.
+    pub source: String,
+    /// Exchanges.
+    pub requests: u64,
+    /// Exchanges that failed or were cancelled.
+    pub errors: u64,
+    /// Input tokens (cached included).
+    pub input_tokens: u64,
+    /// Output tokens.
+    pub output_tokens: u64,
+    /// Dollars.
+    pub cost_usd: f64,
+}
+
+/// The SQL both engines run to add a logged exchange to its day's usage.
+pub(crate) const USAGE_ADD: &str =
+    "INSERT INTO usage_daily (owner, day, model, source, requests, errors,
+        input_tokens, output_tokens, cost_usd)
+    VALUES ($1, $2, $3, $4, 1, $5, $6, $7, $8)
+    ON CONFLICT (owner, day, model, source) DO UPDATE SET
+        requests = usage_daily.requests + 1,
+        errors = usage_daily.errors + excluded.errors,
+        input_tokens = usage_daily.input_tokens + excluded.input_tokens,
+        output_tokens = usage_daily.output_tokens + excluded.output_tokens,
+        cost_usd = usage_daily.cost_usd + excluded.cost_usd";
+
+/// The SQL both engines run to read usage from a day on, for one owner or (NULL) all.
+pub(crate) const USAGE_SELECT: &str = "SELECT owner, day, model, source, requests, errors,
+        input_tokens, output_tokens, cost_usd
+    FROM usage_daily WHERE day >= $1 AND (CAST($2 AS TEXT) IS NULL OR owner = $2)
+    ORDER BY day DESC, owner, model, source";
+
+/// The usage day of a time (RFC 3339 UTC): its date.
+pub(crate) fn usage_day(at: &str) -> &str {
+    at.get(..10).unwrap_or(at)
+}
+
+/// The request log's insert, both engines.
+pub(crate) const REQUEST_LOG_INSERT: &str =
+    "INSERT INTO request_log (created_at, source, endpoint, session_id, model, status,
+        latency_ms, input_tokens, output_tokens, cost_usd, upstream_request_id, error, owner)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";

@@ -608,6 +608,102 @@ async fn request_log_newest_first() {
     }
 }
 
+fn exchange(model: &str, tokens: u64, error: Option<&str>) -> RequestLogEntry {
+    RequestLogEntry {
+        source: "openai".into(),
+        endpoint: "/v1/messages".into(),
+        session_id: None,
+        model: Some(model.into()),
+        status: Some(200),
+        latency_ms: 1,
+        input_tokens: tokens,
+        output_tokens: 2 * tokens,
+        cost_usd: tokens as f64 / 100.0,
+        upstream_request_id: None,
+        error: error.map(str::to_owned),
+    }
+}
+
+#[tokio::test]
+async fn a_batched_request_log_keeps_every_row_and_its_usage_and_expires_old_rows() {
+    for plain in stores().await {
+        let s = plain.with_request_log(7);
+        let (a, b) = (s.scoped("user-a"), s.scoped("user-b"));
+        // many loggers at once, two owners: every row lands, each with its owner
+        let mut tasks = Vec::new();
+        for i in 0..(2 * crate::store::facade::BATCH as u64 + 10) {
+            let who = if i % 2 == 0 { a.clone() } else { b.clone() };
+            tasks.push(tokio::spawn(async move {
+                let e = exchange("m", 1, (i % 10 == 0).then_some("boom"));
+                who.log_request(&e).await.unwrap();
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        // a reader sees what was queued before it, without waiting for a timer
+        let n = 2 * crate::store::facade::BATCH + 10;
+        assert_eq!(s.unscoped().recent_requests(10_000).await.unwrap().len(), n);
+        assert_eq!(a.recent_requests(10_000).await.unwrap().len(), n / 2);
+        let today = &now()[..10];
+        let usage = a.usage(today).await.unwrap();
+        assert_eq!(usage.len(), 1, "{}", s.engine_name());
+        let u = &usage[0];
+        assert_eq!(
+            (
+                u.owner.as_str(),
+                u.day.as_str(),
+                u.model.as_str(),
+                u.source.as_str()
+            ),
+            ("user-a", today, "m", "openai")
+        );
+        assert_eq!(
+            (u.requests, u.input_tokens, u.output_tokens),
+            (n as u64 / 2, n as u64 / 2, n as u64)
+        );
+        assert_eq!(
+            u.errors,
+            (0..n).filter(|i| i % 2 == 0 && i % 10 == 0).count() as u64
+        );
+        assert!((u.cost_usd - n as f64 / 200.0).abs() < 1e-9);
+        assert_eq!(s.unscoped().usage(today).await.unwrap().len(), 2);
+        assert!(a.usage("9999-01-01").await.unwrap().is_empty());
+
+        // rows past the retention go, their usage stays
+        let old = LoggedRequest {
+            owner: "user-a".into(),
+            at: "2020-01-02T03:04:05.000Z".into(),
+            entry: exchange("old-model", 5, None),
+        };
+        s.write_requests(vec![old], None).await.unwrap();
+        assert_eq!(a.recent_requests(10_000).await.unwrap().len(), n / 2 + 1);
+        s.write_requests(Vec::new(), Some("2021-01-01T00:00:00.000Z".into()))
+            .await
+            .unwrap();
+        let kept = a.recent_requests(10_000).await.unwrap();
+        assert_eq!(kept.len(), n / 2);
+        assert!(kept.iter().all(|e| e.model.as_deref() == Some("m")));
+        let all = a.usage("2020-01-01").await.unwrap();
+        assert_eq!(all.len(), 2);
+        assert_eq!(
+            (
+                all[1].day.as_str(),
+                all[1].model.as_str(),
+                all[1].input_tokens
+            ),
+            ("2020-01-02", "old-model", 5)
+        );
+        // the plain handle (the terminal's) writes at once, into the same log
+        plain
+            .scoped("user-b")
+            .log_request(&exchange("m", 1, None))
+            .await
+            .unwrap();
+        assert_eq!(b.recent_requests(10_000).await.unwrap().len(), n / 2 + 1);
+    }
+}
+
 #[tokio::test]
 async fn two_creators_of_one_id_get_a_conflict_not_a_database_error() {
     for s in stores().await {

@@ -24,6 +24,7 @@ impl Store {
                 Engine::Postgres(p) => Engine::Postgres(p.scoped(owner, spaced)),
             },
             notices: self.notices.clone(),
+            requests: self.requests.clone(),
         }
     }
 

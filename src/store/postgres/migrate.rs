@@ -44,6 +44,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0009_id_spaces",
         include_str!("../migrations/postgres/0009_id_spaces.sql"),
     ),
+    (
+        "0010_usage",
+        include_str!("../migrations/postgres/0010_usage.sql"),
+    ),
 ];
 
 /// The advisory lock migrations run under ("clauded" in ASCII): one key for every clauded

@@ -1039,30 +1039,95 @@ impl Db {
 
     /// See [`Store::log_request`](crate::store::Store::log_request).
     pub async fn log_request(&self, entry: &RequestLogEntry) -> Result<()> {
-        let c = self.client().await?;
-        exec(
-            &c,
-            "INSERT INTO request_log (created_at, source, endpoint, session_id, model, status,
-                latency_ms, input_tokens, output_tokens, cost_usd, upstream_request_id, error, owner)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-            &[
-                &now(),
-                &entry.source,
-                &entry.endpoint,
-                &entry.session_id,
-                &entry.model,
-                &entry.status,
-                &(entry.latency_ms as i64),
-                &(entry.input_tokens as i64),
-                &(entry.output_tokens as i64),
-                &entry.cost_usd,
-                &entry.upstream_request_id,
-                &entry.error,
-                &self.new_owner(),
-            ],
+        self.log_requests(
+            &[LoggedRequest {
+                owner: self.new_owner().to_owned(),
+                at: now(),
+                entry: entry.clone(),
+            }],
+            None,
         )
-        .await?;
-        Ok(())
+        .await
+    }
+
+    /// Writes a batch of request-log rows and their usage in one transaction; rows older
+    /// than `expire_before` (RFC 3339) go.
+    pub async fn log_requests(
+        &self,
+        rows: &[LoggedRequest],
+        expire_before: Option<&str>,
+    ) -> Result<()> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(pg)?;
+        for r in rows {
+            let e = &r.entry;
+            exec(
+                &tx,
+                REQUEST_LOG_INSERT,
+                &[
+                    &r.at,
+                    &e.source,
+                    &e.endpoint,
+                    &e.session_id,
+                    &e.model,
+                    &e.status,
+                    &(e.latency_ms as i64),
+                    &(e.input_tokens as i64),
+                    &(e.output_tokens as i64),
+                    &e.cost_usd,
+                    &e.upstream_request_id,
+                    &e.error,
+                    &r.owner,
+                ],
+            )
+            .await?;
+            exec(
+                &tx,
+                USAGE_ADD,
+                &[
+                    &r.owner,
+                    &usage_day(&r.at),
+                    &e.model.as_deref().unwrap_or(""),
+                    &e.source,
+                    &i64::from(e.error.is_some()),
+                    &(e.input_tokens as i64),
+                    &(e.output_tokens as i64),
+                    &e.cost_usd,
+                ],
+            )
+            .await?;
+        }
+        if let Some(before) = expire_before {
+            exec(
+                &tx,
+                "DELETE FROM request_log WHERE created_at < $1",
+                &[&before],
+            )
+            .await?;
+        }
+        tx.commit().await.map_err(pg)
+    }
+
+    /// See [`Store::usage`](crate::store::Store::usage).
+    pub async fn usage(&self, since_day: &str) -> Result<Vec<UsageDay>> {
+        let c = self.client().await?;
+        rows(&c, USAGE_SELECT, &[&since_day, &self.owner()])
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(UsageDay {
+                    owner: get(r, 0)?,
+                    day: get(r, 1)?,
+                    model: get(r, 2)?,
+                    source: get(r, 3)?,
+                    requests: get::<i64>(r, 4)? as u64,
+                    errors: get::<i64>(r, 5)? as u64,
+                    input_tokens: get::<i64>(r, 6)? as u64,
+                    output_tokens: get::<i64>(r, 7)? as u64,
+                    cost_usd: get(r, 8)?,
+                })
+            })
+            .collect()
     }
 
     /// See [`Store::recent_requests`](crate::store::Store::recent_requests).

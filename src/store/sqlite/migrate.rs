@@ -42,6 +42,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0009_id_spaces",
         include_str!("../migrations/sqlite/0009_id_spaces.sql"),
     ),
+    (
+        "0010_usage",
+        include_str!("../migrations/sqlite/0010_usage.sql"),
+    ),
 ];
 
 /// Brings the schema up to date; `PRAGMA user_version` counts applied migrations.

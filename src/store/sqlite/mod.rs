@@ -912,29 +912,75 @@ impl Db {
 
     /// See [`Store::log_request`](crate::store::Store::log_request).
     pub fn log_request(&self, entry: &RequestLogEntry) -> Result<()> {
+        self.log_requests(
+            &[LoggedRequest {
+                owner: self.new_owner().to_owned(),
+                at: now(),
+                entry: entry.clone(),
+            }],
+            None,
+        )
+    }
+
+    /// Writes a batch of request-log rows and their usage in one transaction; rows older
+    /// than `expire_before` (RFC 3339) go.
+    pub fn log_requests(&self, rows: &[LoggedRequest], expire_before: Option<&str>) -> Result<()> {
         self.write(|tx| {
-            tx.execute(
-                "INSERT INTO request_log (created_at, source, endpoint, session_id, model, status,
-                    latency_ms, input_tokens, output_tokens, cost_usd, upstream_request_id, error, owner)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-                params![
-                    now(),
-                    entry.source,
-                    entry.endpoint,
-                    entry.session_id,
-                    entry.model,
-                    entry.status,
-                    entry.latency_ms as i64,
-                    entry.input_tokens as i64,
-                    entry.output_tokens as i64,
-                    entry.cost_usd,
-                    entry.upstream_request_id,
-                    entry.error,
-                    self.new_owner()
-                ],
-            )?;
+            let mut insert = tx.prepare_cached(REQUEST_LOG_INSERT)?;
+            let mut usage = tx.prepare_cached(USAGE_ADD)?;
+            for r in rows {
+                let e = &r.entry;
+                insert.execute(params![
+                    r.at,
+                    e.source,
+                    e.endpoint,
+                    e.session_id,
+                    e.model,
+                    e.status,
+                    e.latency_ms as i64,
+                    e.input_tokens as i64,
+                    e.output_tokens as i64,
+                    e.cost_usd,
+                    e.upstream_request_id,
+                    e.error,
+                    r.owner
+                ])?;
+                usage.execute(params![
+                    r.owner,
+                    usage_day(&r.at),
+                    e.model.as_deref().unwrap_or(""),
+                    e.source,
+                    i64::from(e.error.is_some()),
+                    e.input_tokens as i64,
+                    e.output_tokens as i64,
+                    e.cost_usd
+                ])?;
+            }
+            if let Some(before) = expire_before {
+                tx.execute("DELETE FROM request_log WHERE created_at < ?1", [before])?;
+            }
             Ok(())
         })
+    }
+
+    /// See [`Store::usage`](crate::store::Store::usage).
+    pub fn usage(&self, since_day: &str) -> Result<Vec<UsageDay>> {
+        let conn = self.conn();
+        let mut st = conn.prepare_cached(USAGE_SELECT)?;
+        let rows = st.query_map(params![since_day, self.owner()], |r| {
+            Ok(UsageDay {
+                owner: r.get(0)?,
+                day: r.get(1)?,
+                model: r.get(2)?,
+                source: r.get(3)?,
+                requests: r.get::<_, i64>(4)? as u64,
+                errors: r.get::<_, i64>(5)? as u64,
+                input_tokens: r.get::<_, i64>(6)? as u64,
+                output_tokens: r.get::<_, i64>(7)? as u64,
+                cost_usd: r.get(8)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// See [`Store::recent_requests`](crate::store::Store::recent_requests).

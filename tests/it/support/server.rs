@@ -114,7 +114,10 @@ impl TestServer {
             ),
             (None, false) => Database::Sqlite(dir.path().join("clauded.db")),
         };
-        let store = Store::connect(&database, true).await.unwrap();
+        let store = Store::connect(&database, true)
+            .await
+            .unwrap()
+            .with_request_log(7);
         let client = Client::new(ClientConfig {
             base_url: fake.url(),
             api_key: if setup.has_key {
