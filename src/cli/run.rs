@@ -206,7 +206,7 @@ pub async fn run(args: Args, g: &super::Globals) -> Result<()> {
         .await
         .map_err(|e| Error::Usage(e.to_string()))?;
     // the run's own events, as stored, printed as they come (new ones only)
-    let after = Some(store.event_span(&session.id, 0).await?.1);
+    let after = Some(store.last_event_id(&session.id).await?);
     let mut events = Follower::new(&store, &session.id, after);
     let finished = tokio_util::sync::CancellationToken::new();
     let sink = EventSink::new(store.clone(), &session.id);

@@ -710,6 +710,21 @@ impl Store {
         )
     }
 
+    /// The id of a session's last event (0 when it has none): where a replay of what is
+    /// stored now ends, found from the index without counting.
+    pub async fn last_event_id(&self, session_id: &str) -> Result<i64> {
+        let session_id = self.stored_id(session_id);
+        let session_id = session_id.as_ref();
+        on!(
+            self,
+            {
+                let session_id_ = session_id.to_owned();
+                move |d: &sqlite::Db| d.last_event_id(&session_id_)
+            },
+            |p| p.last_event_id(session_id)
+        )
+    }
+
     /// How many of a session's events have an id above `after`, and the last one's id
     /// (`after` when there are none).
     pub async fn event_span(&self, session_id: &str, after: i64) -> Result<(u64, i64)> {

@@ -285,6 +285,9 @@ async fn events_are_append_only_and_replay_after_an_id() {
         assert_eq!(page.iter().map(|e| e.id).collect::<Vec<_>>(), ids[..2]);
         assert_eq!(s.event_span(&a.id, ids[0]).await.unwrap(), (2, ids[2]));
         assert_eq!(s.event_span(&a.id, ids[2]).await.unwrap(), (0, ids[2]));
+        assert_eq!(s.last_event_id(&a.id).await.unwrap(), ids[2]);
+        let b = session(&s, "b").await;
+        assert_eq!(s.last_event_id(&b.id).await.unwrap(), 0);
         // a session that is not there has no log to add to
         let e = s.append_event("no-such-session", "x", &json!({})).await;
         assert!(

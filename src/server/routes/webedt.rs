@@ -545,7 +545,16 @@ async fn replay_then_live(
         let _ = tx.send(Frame::Close);
     };
     // what is stored now is the replay: read a page at a time, written through as stored
-    let (total, upto) = match st.store().event_span(&session.id, after.unwrap_or(0)).await {
+    // the count only for the markers that say it (counting a long log costs milliseconds)
+    let span = if markers {
+        st.store().event_span(&session.id, after.unwrap_or(0)).await
+    } else {
+        st.store()
+            .last_event_id(&session.id)
+            .await
+            .map(|last| (0, last))
+    };
+    let (total, upto) = match span {
         Ok(span) => span,
         Err(e) => return unreadable(e),
     };
@@ -735,8 +744,8 @@ pub async fn events_json(
         .and_then(|v| v.parse().ok());
     // the span first: the list is what is stored now, however long it is; the answer's first
     // bytes go out at once and each page of rows follows as it is read, at the reader's pace
-    let (_, upto) = match st.store().event_span(&session.id, after.unwrap_or(0)).await {
-        Ok(span) => span,
+    let upto = match st.store().last_event_id(&session.id).await {
+        Ok(last) => last,
         Err(e) => return internal(e),
     };
     let row = session_row(&st, &session).await;

@@ -1020,6 +1020,18 @@ impl Db {
         .collect()
     }
 
+    /// See [`Store::last_event_id`](crate::store::Store::last_event_id).
+    pub async fn last_event_id(&self, session_id: &str) -> Result<i64> {
+        let c = self.client().await?;
+        let r = one(
+            &c,
+            "SELECT MAX(id) FROM events WHERE session_id = $1",
+            &[&session_id],
+        )
+        .await?;
+        Ok(get::<Option<i64>>(&r, 0)?.unwrap_or(0))
+    }
+
     /// See [`Store::event_span`](crate::store::Store::event_span).
     pub async fn event_span(&self, session_id: &str, after: i64) -> Result<(u64, i64)> {
         let c = self.client().await?;

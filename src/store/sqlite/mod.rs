@@ -897,6 +897,17 @@ impl Db {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// See [`Store::last_event_id`](crate::store::Store::last_event_id).
+    pub fn last_event_id(&self, session_id: &str) -> Result<i64> {
+        let conn = self.conn();
+        let last: Option<i64> = conn.query_row(
+            "SELECT MAX(id) FROM events WHERE session_id = ?1",
+            [session_id],
+            |r| r.get(0),
+        )?;
+        Ok(last.unwrap_or(0))
+    }
+
     /// See [`Store::event_span`](crate::store::Store::event_span).
     pub fn event_span(&self, session_id: &str, after: i64) -> Result<(u64, i64)> {
         let conn = self.conn();
