@@ -196,7 +196,11 @@ async fn execute(st: AppState, key: CallerKey, b: ExecuteBody) -> Response {
                         kind: "session-created",
                         website_session_id: &session.id,
                     };
-                    out.event(Some(created.kind), None, &json!(created).to_string());
+                    out.event(
+                        Some(created.kind),
+                        None,
+                        &serde_json::to_string(&created).unwrap_or_default(),
+                    );
                 }
             });
             if !out.is_empty() && tx.send_wait(out.frame()).await.is_err() {

@@ -37,15 +37,6 @@ pub(crate) struct RequestLog {
     tx: mpsc::Sender<Queued>,
 }
 
-impl std::fmt::Debug for Queued {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Queued::Row(_) => "Row",
-            Queued::Flush(_) => "Flush",
-        })
-    }
-}
-
 impl Store {
     /// This store with its request log written in batches by a task of its own (see the
     /// module), rows older than `keep_days` days deleted (never when 0). Call within a Tokio
