@@ -1,9 +1,10 @@
 //! `clauded serve` under load, as a separate process against a fast fake upstream on loopback:
 //! CPU per stateless chat request and requests per second (plain and streamed, 32 clients),
-//! added time to first token, session-mode turns per second (one growing session, and eight),
-//! project-mode requests per second as the project grows, memory per open SSE stream and after
-//! the burst, replay of 100,000 stored events (SSE and JSON, one client and ten), and the cost
-//! of starting the binary. The server is pinned to one CPU, the harness to the others.
+//! added time to first token, session-mode turns per second (ten-turn conversations with 1 and
+//! 8 clients, and one growing session), project-mode requests per second as the project grows,
+//! memory per open SSE stream and after the burst, replay of 100,000 stored events (SSE and
+//! JSON, one client and ten), and the cost of starting the binary. The server is pinned to one
+//! CPU, the harness to the others.
 //! Run with `cargo bench --bench load`; the table goes to stdout and target/load-report.md.
 //! Settings: LOAD_ONLY=stateless,ttft,session,project,streams,replay,version (default all),
 //! LOAD_SECS (each throughput phase, default 5), LOAD_STREAMS (default 2000),
@@ -1155,6 +1156,10 @@ async fn direct_latency(ctx: &Ctx, clients: usize, each: usize) -> Result<f64> {
     Ok(ms(total) / (clients * each) as f64)
 }
 
+/// Turns per conversation in the session-mode rows: a conversation of ten turns, then the
+/// next one (a session that grows without end is its own row).
+const CONVERSATION_TURNS: u64 = 10;
+
 async fn session(ctx: &Ctx, rows: &mut Vec<Row>) -> Result<()> {
     let home = tempfile::tempdir()?;
     let server = Server::start(ctx, home.path()).await?;
@@ -1163,35 +1168,44 @@ async fn session(ctx: &Ctx, rows: &mut Vec<Row>) -> Result<()> {
         let body = chat_body(false, &[("session_id", "load-warm")], "hi");
         chat(&http, &url, body, false).await?;
     }
-    for clients in [1, SESSION_CLIENTS] {
+    // (clients, grows): conversations of CONVERSATION_TURNS turns, or one session per client
+    // whose history grows by a turn per request for the whole phase
+    for (clients, grows) in [(1, false), (SESSION_CLIENTS, false), (1, true)] {
         let direct = direct_latency(ctx, clients, 300).await?;
-        let bodies: Vec<Bytes> = (0..clients)
-            .map(|c| {
-                let id = if clients == 1 {
-                    "load-1".to_owned()
-                } else {
-                    format!("load-{clients}-{c}")
-                };
-                chat_body(false, &[("session_id", id.as_str())], "hi")
-            })
-            .collect();
         let (http, url) = (http.clone(), url.clone());
-        // no warm-up: each session's history starts empty and grows by a turn per request
         let rate = run_load(
             server.pid,
             clients,
             Duration::ZERO,
             ctx.settings.secs,
-            move |c, _| {
-                let (http, url, body) = (http.clone(), url.clone(), bodies[c].clone());
+            move |c, n| {
+                let id = if grows {
+                    format!("load-grow-{c}")
+                } else {
+                    format!("load-{clients}-{c}-{}", n / CONVERSATION_TURNS)
+                };
+                let body = chat_body(false, &[("session_id", id.as_str())], "hi");
+                let (http, url) = (http.clone(), url.clone());
                 async move { chat(&http, &url, body, false).await }
             },
         )
         .await?;
-        let label = if clients == 1 {
-            "session mode, 1 client on one session".to_owned()
+        let label = match (clients, grows) {
+            (1, true) => "session mode, 1 client on one growing session".to_owned(),
+            (1, false) => {
+                format!("session mode, 1 client, conversations of {CONVERSATION_TURNS} turns")
+            }
+            _ => format!(
+                "session mode, {clients} clients, conversations of {CONVERSATION_TURNS} turns"
+            ),
+        };
+        let history = if grows {
+            format!(
+                "~{} turns of history at the end",
+                rate.done / clients as u64
+            )
         } else {
-            format!("session mode, {clients} clients on {clients} sessions")
+            format!("{} new sessions", rate.done.div_ceil(CONVERSATION_TURNS))
         };
         push(
             rows,
@@ -1202,9 +1216,8 @@ async fn session(ctx: &Ctx, rows: &mut Vec<Row>) -> Result<()> {
                 rate.mean_ms() - direct
             ),
             format!(
-                "mean {:.2} ms vs {direct:.3} ms upstream directly; ~{} turns of history per session at the end; {:.0} µs CPU/turn; {}",
+                "mean {:.2} ms vs {direct:.3} ms upstream directly; {history}; {:.0} µs CPU/turn; {}",
                 rate.mean_ms(),
-                rate.done / clients as u64,
                 rate.cpu_per_req_us(),
                 rate.usage()
             ),

@@ -185,6 +185,7 @@ async fn ask(app: &App, args: Args, quiet: bool) -> Result<()> {
         .await?,
         record_events: true,
         memory: super::memory(args.no_memory).await?.prompt(),
+        release_with_answer: true,
     };
     if args.json {
         output::print_ndjson(

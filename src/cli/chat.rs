@@ -400,6 +400,7 @@ impl Chat {
             .await?,
             record_events: true,
             memory: self.memory.prompt(),
+            release_with_answer: true,
         };
         self.announced = Some(session.id.clone());
         let answer = super::render::Answer::new(self.raw, true);

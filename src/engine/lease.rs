@@ -3,8 +3,9 @@
 //! A process that dies leaves a lease that lapses, or that others see is gone at once.
 
 use super::turn::TurnError;
-use crate::store::{Acquired, Lease, LeaseOwner, Store};
+use crate::store::{self, Acquired, Lease, LeaseOwner, NewEvent, NewMessage, Store, StoredMessage};
 use std::sync::OnceLock;
+use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
 /// A lease lapses this long after its last renewal, unless [`set_ttl`] says otherwise.
@@ -91,6 +92,8 @@ pub struct SessionLease {
     store: Store,
     session_id: String,
     renew: Option<tokio::task::JoinHandle<()>>,
+    /// Given back in the transaction of the turn's last message.
+    given_back: std::sync::atomic::AtomicBool,
 }
 
 /// Takes a session's lease, or says who holds it.
@@ -131,6 +134,7 @@ pub async fn acquire(store: &Store, session_id: &str) -> Result<SessionLease, Tu
         store: store.clone(),
         session_id: session_id.to_owned(),
         renew: Some(renew),
+        given_back: Default::default(),
     })
 }
 
@@ -157,12 +161,33 @@ impl SessionLease {
         self.release_now().await;
     }
 
+    /// Stores the turn's last message and gives the lease back with it, in one transaction;
+    /// releasing or dropping the handle later does nothing more.
+    pub async fn store_last(
+        &self,
+        message: &NewMessage,
+        event: Option<&NewEvent>,
+    ) -> Result<StoredMessage, store::Error> {
+        let stored = self
+            .store
+            .add_last_message(&self.session_id, message, event, &owner().id)
+            .await?;
+        self.given_back.store(true, Relaxed);
+        if let Some(r) = &self.renew {
+            r.abort();
+        }
+        Ok(stored)
+    }
+
     /// Gives the lease back now, keeping the handle (dropping it later does nothing more).
     pub async fn release_now(&mut self) {
         let Some(r) = self.renew.take() else {
             return;
         };
         r.abort();
+        if self.given_back.load(Relaxed) {
+            return;
+        }
         if let Err(e) = self
             .store
             .release_lease(&self.session_id, &owner().id)
@@ -179,6 +204,9 @@ impl Drop for SessionLease {
             return;
         };
         r.abort();
+        if self.given_back.load(Relaxed) {
+            return;
+        }
         let (store, sid) = (self.store.clone(), self.session_id.clone());
         match tokio::runtime::Handle::try_current() {
             Ok(h) => {

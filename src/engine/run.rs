@@ -472,6 +472,8 @@ async fn run_inner(
             .memory
             .then(|| super::memory::Memory::load(&workdir).prompt())
             .flatten(),
+        // the run still writes after its turn (commit, push, its end)
+        release_with_answer: false,
     };
     let started = Instant::now();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Value>();

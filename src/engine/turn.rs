@@ -49,6 +49,9 @@ pub struct TurnOptions {
     /// Project memory (`CLAUDE.md`, `AGENTS.md`) sent after the system prompt with every
     /// request, and not stored as the session's system prompt.
     pub memory: Option<String>,
+    /// Give the session's lease back with the answer, in its transaction, when the turn ends
+    /// well (a chat turn); else the caller gives it back (a run still writes after its turns).
+    pub release_with_answer: bool,
 }
 
 /// The tools of a turn and the rules for running them.
@@ -290,6 +293,19 @@ pub async fn run_turn(
         total.cache_creation_input_tokens += response.usage.cache_creation_input_tokens;
         total.cache_read_input_tokens += response.usage.cache_read_input_tokens;
         total_cost += cost_usd;
+        let uses: Vec<(String, String, serde_json::Value)> = response
+            .content
+            .iter()
+            .filter_map(|b| match b {
+                ContentBlock::ToolUse { id, name, input } => {
+                    Some((id.clone(), name.clone(), input.clone()))
+                }
+                _ => None,
+            })
+            .collect();
+        let goes_on = tooling
+            .filter(|_| !uses.is_empty() && response.stop_reason.as_deref() == Some("tool_use"));
+        let last = error.is_none() && goes_on.is_none() && opts.release_with_answer;
         let stored = if response.content.is_empty() {
             None
         } else {
@@ -309,11 +325,13 @@ pub async fn run_turn(
                     json!({"stop_reason": msg.stop_reason, "usage": msg.usage, "cost_usd": msg.cost_usd}),
                 )
             });
-            Some(
+            Some(if last {
+                lease.store_last(&msg, event.as_ref()).await?
+            } else {
                 ctx.store
                     .add_message_logged(&sid, &msg, event.as_ref(), None)
-                    .await?,
-            )
+                    .await?
+            })
         };
         log_exchange(
             ctx,
@@ -350,19 +368,7 @@ pub async fn run_turn(
             });
         }
 
-        let uses: Vec<(String, String, serde_json::Value)> = response
-            .content
-            .iter()
-            .filter_map(|b| match b {
-                ContentBlock::ToolUse { id, name, input } => {
-                    Some((id.clone(), name.clone(), input.clone()))
-                }
-                _ => None,
-            })
-            .collect();
-        let Some(t) = tooling
-            .filter(|_| !uses.is_empty() && response.stop_reason.as_deref() == Some("tool_use"))
-        else {
+        let Some(t) = goes_on else {
             // an empty answer is valid but cannot be stored (the API rejects empty turns)
             return Ok(TurnOutcome {
                 message: stored,

@@ -39,6 +39,14 @@ macro_rules! on {
             Engine::Postgres($p) => $pg.await,
         })
     };
+    // short work (an indexed read, a small write) that SQLite does on the calling thread when
+    // nothing has to wait: see `sqlite::Db::run_quick`
+    (quick $s:expr, $lite:block, |$p:ident| $pg:expr) => {
+        $s.counted(match &$s.engine {
+            Engine::Sqlite(db) => db.run_quick($lite).await,
+            Engine::Postgres($p) => $pg.await,
+        })
+    };
 }
 
 impl Store {
@@ -238,7 +246,7 @@ impl Store {
         let id = self.stored_id(id);
         let id = id.as_ref();
         on!(
-            self,
+            quick self,
             {
                 let id_ = id.to_owned();
                 move |d: &sqlite::Db| d.project(&id_)
@@ -321,7 +329,7 @@ impl Store {
         let id = self.stored_id(id);
         let id = id.as_ref();
         on!(
-            self,
+            quick self,
             {
                 let id_ = id.to_owned();
                 move |d: &sqlite::Db| d.session(&id_)
@@ -498,7 +506,7 @@ impl Store {
     pub async fn open_session(&self, new: &NewSession) -> Result<Session> {
         let new = &self.stored_session(new)?;
         on!(
-            self,
+            quick self,
             {
                 let n = new.clone();
                 move |d: &sqlite::Db| d.open_session(&n)
@@ -548,7 +556,7 @@ impl Store {
         let session_id = self.stored_id(session_id);
         let session_id = session_id.as_ref();
         on!(
-            self,
+            quick self,
             {
                 let session_id_ = session_id.to_owned();
                 let new_ = new.to_owned();
@@ -568,20 +576,52 @@ impl Store {
         event: Option<&NewEvent>,
         update: Option<&SessionUpdate>,
     ) -> Result<StoredMessage> {
+        self.store_message(session_id, new, event, update, None)
+            .await
+    }
+
+    /// Appends a turn's last message and its event, and gives back the session's lease held
+    /// by `lease_owner`, in one transaction: the turn's end is one write, not two.
+    pub async fn add_last_message(
+        &self,
+        session_id: &str,
+        new: &NewMessage,
+        event: Option<&NewEvent>,
+        lease_owner: &str,
+    ) -> Result<StoredMessage> {
+        self.store_message(session_id, new, event, None, Some(lease_owner))
+            .await
+    }
+
+    async fn store_message(
+        &self,
+        session_id: &str,
+        new: &NewMessage,
+        event: Option<&NewEvent>,
+        update: Option<&SessionUpdate>,
+        release_lease_of: Option<&str>,
+    ) -> Result<StoredMessage> {
         let session_id = self.stored_id(session_id);
         let session_id = session_id.as_ref();
         on!(
-            self,
+            quick self,
             {
                 let sid = session_id.to_owned();
                 let new_ = new.clone();
                 let event_ = event.cloned();
                 let update_ = update.cloned();
+                let release_ = release_lease_of.map(str::to_owned);
                 move |d: &sqlite::Db| {
-                    d.add_message_logged(&sid, &new_, event_.as_ref(), update_.as_ref())
+                    d.add_message_logged(
+                        &sid,
+                        &new_,
+                        event_.as_ref(),
+                        update_.as_ref(),
+                        release_.as_deref(),
+                    )
                 }
             },
-            |p| p.add_message_logged(session_id, new, event, update)
+            |p| p.add_message_logged(session_id, new, event, update, release_lease_of)
         )
         .inspect(|_| {
             if event.is_some() {
@@ -597,7 +637,7 @@ impl Store {
     /// Marks a user message as unanswered: its turn failed before any answer, so later turns leave it out of the history.
     pub async fn mark_unanswered(&self, message_id: i64) -> Result<()> {
         on!(
-            self,
+            quick self,
             { move |d: &sqlite::Db| d.mark_unanswered(message_id) },
             |p| p.mark_unanswered(message_id)
         )
@@ -608,7 +648,7 @@ impl Store {
         let session_id = self.stored_id(session_id);
         let session_id = session_id.as_ref();
         on!(
-            self,
+            quick self,
             {
                 let session_id_ = session_id.to_owned();
                 move |d: &sqlite::Db| d.messages(&session_id_)
@@ -628,7 +668,7 @@ impl Store {
         let session_id = self.stored_id(session_id);
         let session_id = session_id.as_ref();
         on!(
-            self,
+            quick self,
             {
                 let session_id_ = session_id.to_owned();
                 let kind_ = kind.to_owned();
@@ -716,7 +756,7 @@ impl Store {
         let session_id = self.stored_id(session_id);
         let session_id = session_id.as_ref();
         on!(
-            self,
+            quick self,
             {
                 let session_id_ = session_id.to_owned();
                 move |d: &sqlite::Db| d.last_event_id(&session_id_)
@@ -776,7 +816,7 @@ impl Store {
         let session_id = self.stored_id(session_id);
         let session_id = session_id.as_ref();
         on!(
-            self,
+            quick self,
             {
                 let session_id_ = session_id.to_owned();
                 let owner_ = owner.to_owned();
@@ -791,7 +831,7 @@ impl Store {
         let session_id = self.stored_id(session_id);
         let session_id = session_id.as_ref();
         on!(
-            self,
+            quick self,
             {
                 let session_id_ = session_id.to_owned();
                 let owner_id_ = owner_id.to_owned();
@@ -806,7 +846,7 @@ impl Store {
         let session_id = self.stored_id(session_id);
         let session_id = session_id.as_ref();
         on!(
-            self,
+            quick self,
             {
                 let session_id_ = session_id.to_owned();
                 let owner_id_ = owner_id.to_owned();
@@ -831,7 +871,7 @@ impl Store {
         let session_id = self.stored_id(session_id);
         let session_id = session_id.as_ref();
         on!(
-            self,
+            quick self,
             {
                 let session_id_ = session_id.to_owned();
                 move |d: &sqlite::Db| d.lease(&session_id_)
@@ -995,7 +1035,7 @@ impl Store {
         let session_id = self.stored_id(session_id);
         let session_id = session_id.as_ref();
         on!(
-            self,
+            quick self,
             {
                 let session_id_ = session_id.to_owned();
                 move |d: &sqlite::Db| d.session_servers(&session_id_)

@@ -204,6 +204,61 @@ async fn a_message_its_event_and_the_session_change_are_one_write() {
 }
 
 #[tokio::test]
+async fn a_turns_last_message_gives_its_lease_back_in_the_same_write() {
+    for s in stores().await {
+        let a = session(&s, "").await;
+        s.acquire_lease(&a.id, &owner("me"), 60_000, |_| false)
+            .await
+            .unwrap();
+        // a lease held by someone else is not given back by this holder's message
+        s.add_last_message(
+            &a.id,
+            &NewMessage::user(vec![ContentBlock::text("hi")]),
+            None,
+            "other",
+        )
+        .await
+        .unwrap();
+        assert!(
+            s.lease(&a.id).await.unwrap().is_some(),
+            "{}",
+            s.engine_name()
+        );
+        let answer = NewMessage {
+            role: Role::Assistant,
+            content: vec![ContentBlock::text("hello")],
+            model: Some("m".into()),
+            stop_reason: Some("end_turn".into()),
+            usage: Usage::default(),
+            cost_usd: 0.0,
+        };
+        let event = NewEvent::new("assistant_message", json!({}));
+        let m = s
+            .add_last_message(&a.id, &answer, Some(&event), "me")
+            .await
+            .unwrap();
+        assert!(
+            s.lease(&a.id).await.unwrap().is_none(),
+            "{}",
+            s.engine_name()
+        );
+        assert_eq!(s.messages(&a.id).await.unwrap().len(), 2);
+        let ev = s.events(&a.id, None).await.unwrap();
+        assert_eq!(ev[0].data, json!({"message_id": m.id}));
+        // no session: nothing stored, and the lease of another session stays
+        let b = session(&s, "").await;
+        s.acquire_lease(&b.id, &owner("me"), 60_000, |_| false)
+            .await
+            .unwrap();
+        assert!(missing(
+            s.add_last_message("missing", &answer, Some(&event), "me")
+                .await
+        ));
+        assert!(s.lease(&b.id).await.unwrap().is_some());
+    }
+}
+
+#[tokio::test]
 async fn resolve_by_prefix_and_ambiguity() {
     for s in stores().await {
         for id in ["abc-1", "abd-2"] {
@@ -512,6 +567,46 @@ async fn sqlite_file_is_private_and_two_handles_write_concurrently() {
         t.await.unwrap();
     }
     assert_eq!(a.events(&sess.id, None).await.unwrap().len(), 100);
+}
+
+#[tokio::test]
+async fn a_quick_write_that_meets_another_writer_waits_and_is_stored_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("clauded.db");
+    let s = Store::open(&path).unwrap();
+    let sess = session(&s, "busy").await;
+    // another process's writer holds the file's write lock for a while
+    let other = rusqlite::Connection::open(&path).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let (held, release) = std::sync::mpsc::channel::<()>();
+    let holder = std::thread::spawn(move || {
+        release.recv().unwrap();
+        other.execute_batch("COMMIT").unwrap();
+    });
+    let writing = {
+        let (s, id) = (s.clone(), sess.id.clone());
+        tokio::spawn(async move {
+            s.add_message_logged(
+                &id,
+                &NewMessage::user(vec![ContentBlock::text("waits")]),
+                Some(&NewEvent::new("user_message", json!({}))),
+                None,
+            )
+            .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // the quick attempt gave up and its retry waits on the blocking pool
+    assert!(!writing.is_finished());
+    // reads go on meanwhile
+    assert!(s.messages(&sess.id).await.unwrap().is_empty());
+    held.send(()).unwrap();
+    holder.join().unwrap();
+    let m = writing.await.unwrap().unwrap();
+    let msgs = s.messages(&sess.id).await.unwrap();
+    assert_eq!(msgs.len(), 1, "stored once");
+    assert_eq!(msgs[0].id, m.id);
+    assert_eq!(s.events(&sess.id, None).await.unwrap().len(), 1);
 }
 
 #[tokio::test]

@@ -213,6 +213,7 @@ async fn session_chat(st: AppState, key: CallerKey, req: ChatRequest) -> Respons
         tooling: None,
         record_events: true,
         memory: None,
+        release_with_answer: true,
     };
     let guard = match st.begin_turn(&sid).await {
         Ok(g) => g,

@@ -230,6 +230,7 @@ pub async fn post_message(
         tooling: None,
         record_events: true,
         memory: None,
+        release_with_answer: true,
     };
     let ctx = TurnContext {
         client,

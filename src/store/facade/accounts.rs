@@ -38,7 +38,8 @@ impl Store {
 
     /// How many users there are (none: local mode).
     pub async fn user_count(&self) -> Result<i64> {
-        on!(self, { move |d: &sqlite::Db| d.user_count() }, |p| p
+        on!(
+            quick self, { move |d: &sqlite::Db| d.user_count() }, |p| p
             .user_count())
     }
 
@@ -58,7 +59,7 @@ impl Store {
     /// One user by id.
     pub async fn user(&self, id: &str) -> Result<User> {
         on!(
-            self,
+            quick self,
             {
                 let id_ = id.to_owned();
                 move |d: &sqlite::Db| d.user(&id_)
@@ -132,7 +133,7 @@ impl Store {
     /// (unix milliseconds: the caller's clock).
     pub async fn login(&self, id: &str, now_ms: i64) -> Result<Option<(Login, User)>> {
         on!(
-            self,
+            quick self,
             {
                 let id_ = id.to_owned();
                 move |d: &sqlite::Db| d.login(&id_, now_ms)
@@ -249,7 +250,7 @@ impl Store {
     /// The user an API key (by its hash) belongs to; notes when it was used (to the minute).
     pub async fn api_key_user(&self, hash: &str) -> Result<Option<User>> {
         on!(
-            self,
+            quick self,
             {
                 let h = hash.to_owned();
                 move |d: &sqlite::Db| d.api_key_user(&h)

@@ -861,7 +861,8 @@ impl Db {
 
     /// See [`Store::add_message`](crate::store::Store::add_message).
     pub async fn add_message(&self, session_id: &str, new: &NewMessage) -> Result<StoredMessage> {
-        self.add_message_logged(session_id, new, None, None).await
+        self.add_message_logged(session_id, new, None, None, None)
+            .await
     }
 
     /// See [`Store::add_message_logged`](crate::store::Store::add_message_logged).
@@ -871,6 +872,7 @@ impl Db {
         new: &NewMessage,
         event: Option<&NewEvent>,
         update: Option<&SessionUpdate>,
+        release_lease_of: Option<&str>,
     ) -> Result<StoredMessage> {
         let content = new.content_json()?;
         let at = now();
@@ -915,6 +917,14 @@ impl Db {
             && update_session_in(&tx, self.owner(), session_id, up).await? == 0
         {
             return Err(not_found("session", session_id));
+        }
+        if let Some(holder) = release_lease_of {
+            exec(
+                &tx,
+                "DELETE FROM session_leases WHERE session_id = $1 AND owner = $2",
+                &[&session_id, &holder],
+            )
+            .await?;
         }
         tx.commit().await.map_err(pg)?;
         Ok(new.stored(id, session_id, at))

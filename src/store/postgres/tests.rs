@@ -246,6 +246,7 @@ async fn every_instance_hears_events_approvals_and_signals() {
         &NewMessage::user(vec![ContentBlock::text("hi")]),
         Some(&NewEvent::new("user_message", json!({}))),
         None,
+        None,
     )
     .await
     .unwrap();
@@ -305,6 +306,7 @@ async fn a_failed_write_tells_nobody() {
             "missing",
             &NewMessage::user(vec![]),
             Some(&NewEvent::new("x", json!({}))),
+            None,
             None,
         )
         .await

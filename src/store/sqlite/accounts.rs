@@ -1,6 +1,6 @@
 //! Users, logins and API keys in SQLite.
 
-use super::{Db, exists_as};
+use super::{Cached, Db, exists_as};
 use crate::store::accounts::{
     ACCOUNT_STATS, API_KEY_SELECT, NOT_FIRST, OWNED_TABLES, USER_INSERT, USER_SELECT, USER_UPDATE,
     keywords, last_used_is_stale,
@@ -51,19 +51,18 @@ impl Db {
     /// See [`Store::user_count`](crate::store::Store::user_count).
     pub fn user_count(&self) -> Result<i64> {
         Ok(self
-            .conn()
-            .query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))?)
+            .conn()?
+            .one("SELECT COUNT(*) FROM users", [], |r| r.get(0))?)
     }
 
     /// See [`Store::create_user`](crate::store::Store::create_user).
     pub fn create_user(&self, new: &NewUser) -> Result<User> {
         self.write(|tx| {
-            let first =
-                tx.query_row("SELECT COUNT(*) FROM users", [], |r| r.get::<_, i64>(0))? == 0;
+            let first = tx.one("SELECT COUNT(*) FROM users", [], |r| r.get::<_, i64>(0))? == 0;
             if new.first_only && !first {
                 return Err(crate::store::Error::Conflict(NOT_FIRST.into()));
             }
-            tx.execute(
+            tx.exec(
                 USER_INSERT,
                 params![
                     new.id,
@@ -78,7 +77,7 @@ impl Db {
             .map_err(|e| exists_as(e, "user", &new.email))?;
             if first {
                 for t in OWNED_TABLES {
-                    tx.execute(
+                    tx.exec(
                         &format!("UPDATE {t} SET owner = ?1 WHERE owner = ?2"),
                         params![new.id, LOCAL_OWNER],
                     )?;
@@ -91,8 +90,8 @@ impl Db {
 
     /// See [`Store::user`](crate::store::Store::user).
     pub fn user(&self, id: &str) -> Result<User> {
-        self.conn()
-            .query_row(&format!("{USER_SELECT} WHERE id = ?1"), [id], user_row)
+        self.conn()?
+            .one(&format!("{USER_SELECT} WHERE id = ?1"), [id], user_row)
             .optional()?
             .ok_or_else(|| not_found("user", id))
     }
@@ -100,8 +99,8 @@ impl Db {
     /// See [`Store::user_by_email`](crate::store::Store::user_by_email).
     pub fn user_by_email(&self, email: &str) -> Result<Option<User>> {
         Ok(self
-            .conn()
-            .query_row(
+            .conn()?
+            .one(
                 &format!("{USER_SELECT} WHERE email = ?1"),
                 [email],
                 user_row,
@@ -111,8 +110,8 @@ impl Db {
 
     /// See [`Store::users`](crate::store::Store::users).
     pub fn users(&self) -> Result<Vec<User>> {
-        let conn = self.conn();
-        let mut st = conn.prepare(&format!("{USER_SELECT} ORDER BY created_at, id"))?;
+        let conn = self.conn()?;
+        let mut st = conn.prepare_cached(&format!("{USER_SELECT} ORDER BY created_at, id"))?;
         let rows = st.query_map([], user_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -120,8 +119,8 @@ impl Db {
     /// See [`Store::first_admin`](crate::store::Store::first_admin).
     pub fn first_admin(&self) -> Result<Option<User>> {
         Ok(self
-            .conn()
-            .query_row(
+            .conn()?
+            .one(
                 &format!("{USER_SELECT} WHERE is_admin ORDER BY created_at, id LIMIT 1"),
                 [],
                 user_row,
@@ -132,7 +131,7 @@ impl Db {
     /// See [`Store::update_user`](crate::store::Store::update_user).
     pub fn update_user(&self, id: &str, up: &UserUpdate) -> Result<User> {
         let n = self.write(|tx| {
-            tx.execute(
+            tx.exec(
                 USER_UPDATE,
                 params![
                     up.email,
@@ -170,16 +169,16 @@ impl Db {
     pub fn delete_user(&self, id: &str) -> Result<bool> {
         self.write(|tx| {
             for t in OWNED_TABLES {
-                tx.execute(&format!("DELETE FROM {t} WHERE owner = ?1"), [id])?;
+                tx.exec(&format!("DELETE FROM {t} WHERE owner = ?1"), [id])?;
             }
-            Ok(tx.execute("DELETE FROM users WHERE id = ?1", [id])? > 0)
+            Ok(tx.exec("DELETE FROM users WHERE id = ?1", [id])? > 0)
         })
     }
 
     /// See [`Store::create_login`](crate::store::Store::create_login).
     pub fn create_login(&self, login: &Login) -> Result<()> {
         self.write(|tx| {
-            tx.execute(
+            tx.exec(
                 "INSERT INTO logins (id, user_id, created_at, expires_ms) VALUES (?1, ?2, ?3, ?4)",
                 params![login.id, login.user_id, login.created_at, login.expires_ms],
             )
@@ -190,9 +189,9 @@ impl Db {
 
     /// See [`Store::login`](crate::store::Store::login).
     pub fn login(&self, id: &str, now_ms: i64) -> Result<Option<(Login, User)>> {
-        let conn = self.conn();
+        let conn = self.conn()?;
         let login = conn
-            .query_row(
+            .one(
                 "SELECT id, user_id, created_at, expires_ms FROM logins WHERE id = ?1 AND expires_ms > ?2",
                 params![id, now_ms],
                 |r| {
@@ -209,7 +208,7 @@ impl Db {
             return Ok(None);
         };
         let user = conn
-            .query_row(
+            .one(
                 &format!("{USER_SELECT} WHERE id = ?1"),
                 [&login.user_id],
                 user_row,
@@ -221,7 +220,7 @@ impl Db {
     /// See [`Store::extend_login`](crate::store::Store::extend_login).
     pub fn extend_login(&self, id: &str, expires_ms: i64) -> Result<()> {
         self.write(|tx| {
-            tx.execute(
+            tx.exec(
                 "UPDATE logins SET expires_ms = ?2 WHERE id = ?1",
                 params![id, expires_ms],
             )?;
@@ -232,7 +231,7 @@ impl Db {
     /// See [`Store::delete_login`](crate::store::Store::delete_login).
     pub fn delete_login(&self, id: &str, now_ms: i64) -> Result<bool> {
         self.write(|tx| {
-            Ok(tx.execute(
+            Ok(tx.exec(
                 "DELETE FROM logins WHERE id = ?1 OR expires_ms <= ?2",
                 params![id, now_ms],
             )? > 0)
@@ -242,7 +241,7 @@ impl Db {
     /// See [`Store::count_attempt`](crate::store::Store::count_attempt).
     pub fn count_attempt(&self, key: &str, window_ms: i64, now_ms: i64) -> Result<(i64, i64)> {
         self.write(|tx| {
-            Ok(tx.query_row(
+            Ok(tx.one(
                 "INSERT INTO login_attempts (key, window_ms, count) VALUES (?1, ?3, 1)
                  ON CONFLICT(key) DO UPDATE SET
                     count = CASE WHEN window_ms <= ?3 - ?2 THEN 1 ELSE count + 1 END,
@@ -257,7 +256,7 @@ impl Db {
     /// See [`Store::clear_attempts`](crate::store::Store::clear_attempts).
     pub fn clear_attempts(&self, key: &str, older_than_ms: i64) -> Result<()> {
         self.write(|tx| {
-            tx.execute(
+            tx.exec(
                 "DELETE FROM login_attempts WHERE key = ?1 OR window_ms < ?2",
                 params![key, older_than_ms],
             )?;
@@ -267,13 +266,13 @@ impl Db {
 
     /// See [`Store::delete_logins_of`](crate::store::Store::delete_logins_of).
     pub fn delete_logins_of(&self, user_id: &str) -> Result<usize> {
-        self.write(|tx| Ok(tx.execute("DELETE FROM logins WHERE user_id = ?1", [user_id])?))
+        self.write(|tx| Ok(tx.exec("DELETE FROM logins WHERE user_id = ?1", [user_id])?))
     }
 
     /// See [`Store::create_api_key`](crate::store::Store::create_api_key).
     pub fn create_api_key(&self, new: &NewApiKey) -> Result<ApiKey> {
         self.write(|tx| {
-            tx.execute(
+            tx.exec(
                 "INSERT INTO api_keys (id, user_id, name, prefix, hash, created_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![new.id, new.user_id, new.name, new.prefix, new.hash, now()],
@@ -281,8 +280,8 @@ impl Db {
             .map_err(|e| exists_as(e, "api key", &new.id))?;
             Ok(())
         })?;
-        self.conn()
-            .query_row(
+        self.conn()?
+            .one(
                 &format!("{API_KEY_SELECT} WHERE id = ?1"),
                 [&new.id],
                 key_row,
@@ -293,8 +292,8 @@ impl Db {
 
     /// See [`Store::api_keys`](crate::store::Store::api_keys).
     pub fn api_keys(&self, user_id: &str) -> Result<Vec<ApiKey>> {
-        let conn = self.conn();
-        let mut st = conn.prepare(&format!(
+        let conn = self.conn()?;
+        let mut st = conn.prepare_cached(&format!(
             "{API_KEY_SELECT} WHERE user_id = ?1 ORDER BY created_at DESC, id"
         ))?;
         let rows = st.query_map([user_id], key_row)?;
@@ -304,7 +303,7 @@ impl Db {
     /// See [`Store::delete_api_key`](crate::store::Store::delete_api_key).
     pub fn delete_api_key(&self, user_id: &str, id: &str) -> Result<bool> {
         self.write(|tx| {
-            Ok(tx.execute(
+            Ok(tx.exec(
                 "DELETE FROM api_keys WHERE id = ?1 AND user_id = ?2",
                 params![id, user_id],
             )? > 0)
@@ -314,8 +313,8 @@ impl Db {
     /// See [`Store::api_key_user`](crate::store::Store::api_key_user).
     pub fn api_key_user(&self, hash: &str) -> Result<Option<User>> {
         let found: Option<(String, Option<String>)> = self
-            .conn()
-            .query_row(
+            .conn()?
+            .one(
                 "SELECT user_id, last_used_at FROM api_keys WHERE hash = ?1",
                 [hash],
                 |r| Ok((r.get(0)?, r.get(1)?)),
@@ -328,7 +327,7 @@ impl Db {
         let at = now();
         if last_used_is_stale(last_used.as_deref(), &at) {
             self.write(|tx| {
-                tx.execute(
+                tx.exec(
                     "UPDATE api_keys SET last_used_at = ?2 WHERE hash = ?1",
                     params![hash, at],
                 )?;
@@ -340,7 +339,7 @@ impl Db {
 
     /// See [`Store::account_stats`](crate::store::Store::account_stats).
     pub fn account_stats(&self, now_ms: i64) -> Result<AccountStats> {
-        Ok(self.conn().query_row(ACCOUNT_STATS, [now_ms], |r| {
+        Ok(self.conn()?.one(ACCOUNT_STATS, [now_ms], |r| {
             Ok(AccountStats {
                 total_users: r.get(0)?,
                 total_admins: r.get(1)?,

@@ -1,6 +1,6 @@
 //! The approval hub's rows in SQLite.
 
-use super::Db;
+use super::{Cached, Db};
 use crate::store::approvals::{APPROVAL_SELECT as SELECT, refused};
 use crate::store::{Approval, ApprovalEvent, NewApproval, Result, not_found, now, unix_ms};
 use rusqlite::{OptionalExtension, params};
@@ -35,7 +35,7 @@ impl Db {
         let at = now();
         let expires = unix_ms() + new.ttl_ms;
         self.write(|tx| {
-            tx.execute(
+            tx.exec(
                 "INSERT INTO approvals (id, session_id, tool_use_id, source, tool, input, cwd,
                     created_at, expires_ms, owner) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 params![
@@ -51,7 +51,7 @@ impl Db {
                     self.new_owner()
                 ],
             )?;
-            tx.execute(
+            tx.exec(
                 "INSERT INTO approval_events (approval_id, kind, created_at)
                  VALUES (?1, 'approval_request', ?2)",
                 params![id, at],
@@ -71,14 +71,14 @@ impl Db {
         let at = now();
         let ms = unix_ms();
         self.write(|tx| {
-            let n = tx.execute(
+            let n = tx.exec(
                 "UPDATE approvals SET decision = ?2, message = ?3, decided_at = ?4
                  WHERE id = ?1 AND decision IS NULL AND expires_ms > ?5 AND (?6 IS NULL OR owner = ?6)",
                 params![id, decision, message, at, ms, self.owner()],
             )?;
             if n == 0 {
                 let known: Option<Option<String>> = tx
-                    .query_row(
+                    .one(
                         "SELECT decision FROM approvals WHERE id = ?1 AND (?2 IS NULL OR owner = ?2)",
                         params![id, self.owner()],
                         |r| r.get(0),
@@ -86,7 +86,7 @@ impl Db {
                     .optional()?;
                 return Err(refused(id, known));
             }
-            tx.execute(
+            tx.exec(
                 "INSERT INTO approval_events (approval_id, kind, created_at)
                  VALUES (?1, 'approval_resolved', ?2)",
                 params![id, at],
@@ -98,8 +98,8 @@ impl Db {
 
     /// See [`Store::approval`](crate::store::Store::approval).
     pub fn approval(&self, id: &str) -> Result<Approval> {
-        let conn = self.conn();
-        conn.query_row(
+        let conn = self.conn()?;
+        conn.one(
             &format!("{SELECT} WHERE id = ?1 AND (?2 IS NULL OR owner = ?2)"),
             params![id, self.owner()],
             row,
@@ -114,9 +114,9 @@ impl Db {
         session_id: &str,
         tool_use_id: &str,
     ) -> Result<Option<Approval>> {
-        let conn = self.conn();
+        let conn = self.conn()?;
         Ok(conn
-            .query_row(
+            .one(
                 &format!(
                     "{SELECT} WHERE session_id = ?1 AND tool_use_id = ?2 AND (?3 IS NULL OR owner = ?3)
                      ORDER BY created_at DESC LIMIT 1"
@@ -129,8 +129,8 @@ impl Db {
 
     /// See [`Store::pending_approvals`](crate::store::Store::pending_approvals).
     pub fn pending_approvals(&self) -> Result<Vec<Approval>> {
-        let conn = self.conn();
-        let mut st = conn.prepare(&format!(
+        let conn = self.conn()?;
+        let mut st = conn.prepare_cached(&format!(
             "{SELECT} WHERE decision IS NULL AND expires_ms > ?1 AND (?2 IS NULL OR owner = ?2)
              ORDER BY created_at DESC, id"
         ))?;
@@ -140,8 +140,8 @@ impl Db {
 
     /// The log after event `after`, oldest first.
     pub fn approval_events(&self, after: i64) -> Result<Vec<ApprovalEvent>> {
-        let conn = self.conn();
-        let mut st = conn.prepare(
+        let conn = self.conn()?;
+        let mut st = conn.prepare_cached(
             "SELECT e.id, e.kind, a.id, a.session_id, a.tool_use_id, a.source, a.tool, a.input,
                     a.cwd, a.created_at, a.expires_ms, a.decision, a.message, a.decided_at
              FROM approval_events e JOIN approvals a ON a.id = e.approval_id

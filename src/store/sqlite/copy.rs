@@ -1,6 +1,6 @@
 //! `db copy` on SQLite: every table read in one transaction, written in one.
 
-use super::Db;
+use super::{Cached, Db};
 use crate::store::Result;
 use crate::store::copy::{
     Cell, Dump, Report, TABLES, Table, check_table, held_rows_sql, refuse_held,
@@ -10,7 +10,7 @@ use rusqlite::types::{Value, ValueRef};
 impl Db {
     /// Every row of every table, in primary-key order, from one snapshot.
     pub fn export_all(&self) -> Result<Dump> {
-        let conn = self.conn();
+        let conn = self.conn()?;
         conn.execute_batch("BEGIN DEFERRED")?;
         let out = (|| {
             let mut tables = Vec::new();
@@ -18,7 +18,8 @@ impl Db {
                 // sessions in insertion order (the tie-break of their listing), the rest by key,
                 // as the PostgreSQL engine gives them
                 let order = if *name == "sessions" { "rowid" } else { "1, 2" };
-                let mut st = conn.prepare(&format!("SELECT * FROM {name} ORDER BY {order}"))?;
+                let mut st =
+                    conn.prepare_cached(&format!("SELECT * FROM {name} ORDER BY {order}"))?;
                 let columns: Vec<String> = st.column_names().map(str::to_owned).collect();
                 let n = columns.len();
                 let rows = st
@@ -56,12 +57,11 @@ impl Db {
     pub fn import_all(&self, dump: &Dump, force: bool) -> Result<Report> {
         self.write(|tx| {
             if !force {
-                let held: i64 =
-                    tx.query_row(&format!("SELECT {}", held_rows_sql()), [], |r| r.get(0))?;
+                let held: i64 = tx.one(&format!("SELECT {}", held_rows_sql()), [], |r| r.get(0))?;
                 refuse_held(held)?;
             }
             for name in TABLES.iter().rev() {
-                tx.execute(&format!("DELETE FROM {name}"), [])?;
+                tx.exec(&format!("DELETE FROM {name}"), [])?;
             }
             let mut report = Report::default();
             for t in &dump.tables {
@@ -71,8 +71,8 @@ impl Db {
                     .map(|i| format!("?{i}"))
                     .collect::<Vec<_>>()
                     .join(", ");
-                let mut st =
-                    tx.prepare(&format!("INSERT INTO {} ({cols}) VALUES ({marks})", t.name))?;
+                let mut st = tx
+                    .prepare_cached(&format!("INSERT INTO {} ({cols}) VALUES ({marks})", t.name))?;
                 for row in &t.rows {
                     let values: Vec<Value> = row
                         .iter()

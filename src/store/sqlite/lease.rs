@@ -1,6 +1,6 @@
 //! Session leases in SQLite.
 
-use super::Db;
+use super::{Cached, Db};
 use crate::store::lease::LEASE_SELECT as SELECT;
 use crate::store::{Acquired, Lease, LeaseOwner, Result, now, unix_ms};
 use rusqlite::{OptionalExtension, params};
@@ -31,7 +31,7 @@ impl Db {
         let at = unix_ms();
         self.write(|tx| {
             let held = tx
-                .query_row(&format!("{SELECT} WHERE session_id = ?1"), [session_id], row)
+                .one(&format!("{SELECT} WHERE session_id = ?1"), [session_id], row)
                 .optional()?;
             if let Some(l) = held
                 && l.expires_ms > at
@@ -40,7 +40,7 @@ impl Db {
                 return Ok(Acquired::Held(l));
             }
             // the session must exist: a lease never creates one
-            tx.execute(
+            tx.exec(
                 "INSERT INTO session_leases (session_id, owner, pid, host, acquired_at, heartbeat_ms, expires_ms)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                  ON CONFLICT(session_id) DO UPDATE SET owner = ?2, pid = ?3, host = ?4,
@@ -55,7 +55,7 @@ impl Db {
     pub fn renew_lease(&self, session_id: &str, owner_id: &str, ttl_ms: i64) -> Result<bool> {
         let at = unix_ms();
         self.write(|tx| {
-            Ok(tx.execute(
+            Ok(tx.exec(
                 "UPDATE session_leases SET heartbeat_ms = ?3, expires_ms = ?4
                  WHERE session_id = ?1 AND owner = ?2",
                 params![session_id, owner_id, at, at + ttl_ms],
@@ -66,7 +66,7 @@ impl Db {
     /// See [`Store::release_lease`](crate::store::Store::release_lease).
     pub fn release_lease(&self, session_id: &str, owner_id: &str) -> Result<()> {
         self.write(|tx| {
-            tx.execute(
+            tx.exec(
                 "DELETE FROM session_leases WHERE session_id = ?1 AND owner = ?2",
                 params![session_id, owner_id],
             )?;
@@ -83,7 +83,7 @@ impl Db {
     ) -> Result<Option<i64>> {
         self.write(|tx| {
             let status: Option<String> = tx
-                .query_row(
+                .one(
                     "SELECT status FROM sessions WHERE id = ?1",
                     [session_id],
                     |r| r.get(0),
@@ -97,12 +97,12 @@ impl Db {
                     &event.kind,
                     &event.data,
                 )?);
-                tx.execute(
+                tx.exec(
                     "UPDATE sessions SET status = 'error', updated_at = ?2 WHERE id = ?1",
                     params![session_id, now()],
                 )?;
             }
-            tx.execute(
+            tx.exec(
                 "DELETE FROM session_leases WHERE session_id = ?1 AND owner = ?2",
                 params![session_id, holder_id],
             )?;
@@ -112,8 +112,8 @@ impl Db {
 
     /// See [`Store::expired_leases`](crate::store::Store::expired_leases).
     pub fn expired_leases(&self, now_ms: i64) -> Result<Vec<Lease>> {
-        let conn = self.conn();
-        let mut st = conn.prepare(&format!(
+        let conn = self.conn()?;
+        let mut st = conn.prepare_cached(&format!(
             "{SELECT} WHERE expires_ms <= ?1 ORDER BY expires_ms"
         ))?;
         let rows = st.query_map([now_ms], row)?;
@@ -122,9 +122,9 @@ impl Db {
 
     /// See [`Store::lease`](crate::store::Store::lease).
     pub fn lease(&self, session_id: &str) -> Result<Option<Lease>> {
-        let conn = self.conn();
+        let conn = self.conn()?;
         Ok(conn
-            .query_row(
+            .one(
                 &format!("{SELECT} WHERE session_id = ?1"),
                 [session_id],
                 row,

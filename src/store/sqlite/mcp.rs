@@ -1,6 +1,6 @@
 //! The MCP registry in SQLite.
 
-use super::Db;
+use super::{Cached, Db};
 use crate::store::mcp::{MCP_SELECT as SELECT, name_taken};
 use crate::store::{McpServerRow, NewMcpServer, Result, new_id, not_found, now};
 use rusqlite::{OptionalExtension, params};
@@ -24,7 +24,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<McpServerRow> {
 }
 
 fn session_exists(tx: &rusqlite::Transaction<'_>, owner: Option<&str>, id: &str) -> Result<()> {
-    tx.query_row(
+    tx.one(
         "SELECT 1 FROM sessions WHERE id = ?1 AND (?2 IS NULL OR owner = ?2)",
         params![id, owner],
         |_| Ok(()),
@@ -36,16 +36,17 @@ fn session_exists(tx: &rusqlite::Transaction<'_>, owner: Option<&str>, id: &str)
 impl Db {
     /// See [`Store::mcp_servers`](crate::store::Store::mcp_servers).
     pub fn mcp_servers(&self) -> Result<Vec<McpServerRow>> {
-        let conn = self.conn();
-        let mut st = conn.prepare(&format!("{SELECT} ORDER BY transport != 'builtin', name"))?;
+        let conn = self.conn()?;
+        let mut st =
+            conn.prepare_cached(&format!("{SELECT} ORDER BY transport != 'builtin', name"))?;
         let rows = st.query_map([], row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// See [`Store::mcp_server`](crate::store::Store::mcp_server).
     pub fn mcp_server(&self, id_or_name: &str) -> Result<McpServerRow> {
-        let conn = self.conn();
-        conn.query_row(
+        let conn = self.conn()?;
+        conn.one(
             &format!("{SELECT} WHERE id = ?1 OR name = ?1"),
             [id_or_name],
             row,
@@ -62,13 +63,13 @@ impl Db {
         let (args, env, headers) = new.json_columns()?;
         self.write(|tx| {
             let taken: bool = tx
-                .query_row("SELECT 1 FROM mcp_servers WHERE name = ?1", [&new.name], |_| Ok(true))
+                .one("SELECT 1 FROM mcp_servers WHERE name = ?1", [&new.name], |_| Ok(true))
                 .optional()?
                 .unwrap_or(false);
             if taken {
                 return Err(name_taken(&new.name));
             }
-            tx.execute(
+            tx.exec(
                 "INSERT INTO mcp_servers (id, name, transport, command, args, env, url, headers, scope, project_id, created_at, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
                 params![id, new.name, new.transport, new.command, args, env, new.url, headers, scope, new.project_id, at],
@@ -81,7 +82,7 @@ impl Db {
     /// See [`Store::delete_mcp_server`](crate::store::Store::delete_mcp_server).
     pub fn delete_mcp_server(&self, id: &str) -> Result<bool> {
         self.write(|tx| {
-            Ok(tx.execute(
+            Ok(tx.exec(
                 "DELETE FROM mcp_servers WHERE id = ?1 AND transport != 'builtin'",
                 [id],
             )? > 0)
@@ -91,7 +92,7 @@ impl Db {
     /// See [`Store::set_mcp_enabled`](crate::store::Store::set_mcp_enabled).
     pub fn set_mcp_enabled(&self, id: &str, on: bool) -> Result<()> {
         let n = self.write(|tx| {
-            Ok(tx.execute(
+            Ok(tx.exec(
                 "UPDATE mcp_servers SET enabled = ?2, updated_at = ?3 WHERE id = ?1",
                 params![id, on, now()],
             )?)
@@ -104,8 +105,8 @@ impl Db {
 
     /// See [`Store::session_servers`](crate::store::Store::session_servers).
     pub fn session_servers(&self, session_id: &str) -> Result<Vec<McpServerRow>> {
-        let conn = self.conn();
-        let mut st = conn.prepare(&format!(
+        let conn = self.conn()?;
+        let mut st = conn.prepare_cached(&format!(
             "{SELECT} WHERE enabled = 1 AND id IN (SELECT server_id FROM session_servers WHERE session_id = ?1) ORDER BY name"
         ))?;
         let rows = st.query_map([session_id], row)?;
@@ -117,12 +118,12 @@ impl Db {
         self.write(|tx| {
             session_exists(tx, self.owner(), session_id)?;
             if on {
-                tx.execute(
+                tx.exec(
                     "INSERT OR IGNORE INTO session_servers (session_id, server_id) VALUES (?1, ?2)",
                     params![session_id, server_id],
                 )?;
             } else {
-                tx.execute(
+                tx.exec(
                     "DELETE FROM session_servers WHERE session_id = ?1 AND server_id = ?2",
                     params![session_id, server_id],
                 )?;
@@ -142,10 +143,10 @@ impl Db {
             let mut on = Vec::new();
             for name in names {
                 let found = tx
-                    .query_row(&format!("{SELECT} WHERE id = ?1 OR name = ?1"), [name], row)
+                    .one(&format!("{SELECT} WHERE id = ?1 OR name = ?1"), [name], row)
                     .optional()?;
                 if let Some(r) = found {
-                    tx.execute(
+                    tx.exec(
                         "INSERT OR IGNORE INTO session_servers (session_id, server_id) VALUES (?1, ?2)",
                         params![session_id, r.id],
                     )?;
@@ -160,9 +161,9 @@ impl Db {
 
     /// See [`Store::tool_permission`](crate::store::Store::tool_permission).
     pub fn tool_permission(&self, tool: &str) -> Result<Option<String>> {
-        let conn = self.conn();
+        let conn = self.conn()?;
         Ok(conn
-            .query_row(
+            .one(
                 "SELECT decision FROM tool_permissions WHERE owner = ?1 AND tool = ?2",
                 params![self.new_owner(), tool],
                 |r| r.get(0),
@@ -173,7 +174,7 @@ impl Db {
     /// See [`Store::set_tool_permission`](crate::store::Store::set_tool_permission).
     pub fn set_tool_permission(&self, tool: &str, decision: &str) -> Result<()> {
         self.write(|tx| {
-            tx.execute(
+            tx.exec(
                 "INSERT INTO tool_permissions (owner, tool, decision, updated_at) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT(owner, tool) DO UPDATE SET decision = excluded.decision, updated_at = excluded.updated_at",
                 params![self.new_owner(), tool, decision, now()],

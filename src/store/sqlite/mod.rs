@@ -9,6 +9,7 @@ mod lease;
 mod mcp;
 pub(super) mod migrate;
 mod oauth;
+mod quick;
 mod responses;
 mod search;
 mod trash;
@@ -25,6 +26,39 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
+
+/// How long a statement waits for another process's lock before it fails.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Statements kept compiled per connection: enough for every statement a turn runs, so the hot
+/// paths never parse SQL twice.
+const STATEMENT_CACHE: usize = 128;
+
+/// `execute` and `query_row` through the connection's statement cache: SQLite compiles each
+/// statement once per connection instead of once per call.
+pub(super) trait Cached {
+    /// Runs one statement; the rows it changed.
+    fn exec<P: rusqlite::Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize>;
+    /// The first row of a query, mapped.
+    fn one<T, P, F>(&self, sql: &str, params: P, f: F) -> rusqlite::Result<T>
+    where
+        P: rusqlite::Params,
+        F: FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>;
+}
+
+impl Cached for Connection {
+    fn exec<P: rusqlite::Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize> {
+        self.prepare_cached(sql)?.execute(params)
+    }
+
+    fn one<T, P, F>(&self, sql: &str, params: P, f: F) -> rusqlite::Result<T>
+    where
+        P: rusqlite::Params,
+        F: FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    {
+        self.prepare_cached(sql)?.query_row(params, f)
+    }
+}
 
 /// A primary-key clash as a conflict (two creators of one id race), anything else as is.
 fn exists_as(e: rusqlite::Error, kind: &str, id: &str) -> Error {
@@ -86,7 +120,7 @@ fn update_session_in(
     if let Some(patch) = &up.metadata {
         merge_metadata_in(tx, id, patch)?;
     }
-    Ok(tx.execute(
+    Ok(tx.exec(
         "UPDATE sessions SET
             title = COALESCE(?2, title),
             model = COALESCE(?3, model),
@@ -109,7 +143,7 @@ fn update_session_in(
 /// Whether the session exists and `owner` (None: anyone) owns it.
 fn session_is_theirs(tx: &Transaction<'_>, owner: Option<&str>, id: &str) -> Result<bool> {
     Ok(tx
-        .query_row(
+        .one(
             "SELECT 1 FROM sessions WHERE id = ?1 AND (?2 IS NULL OR owner = ?2)",
             params![id, owner],
             |_| Ok(()),
@@ -126,14 +160,14 @@ fn insert_default_project(
     at: &str,
 ) -> Result<String> {
     let taken: Option<String> = tx
-        .query_row(
+        .one(
             "SELECT owner FROM projects WHERE id = ?1",
             [DEFAULT_PROJECT_ID],
             |r| r.get(0),
         )
         .optional()?;
     let id = crate::store::accounts::default_project_id(owner, taken.as_deref(), spaced);
-    tx.execute(
+    tx.exec(
         "INSERT OR IGNORE INTO projects (id, name, description, path, created_at, updated_at, owner)
          VALUES (?1, 'Default', 'Sessions without a project', NULL, ?2, ?2, ?3)",
         params![id, at, owner],
@@ -143,12 +177,12 @@ fn insert_default_project(
 
 fn merge_metadata_in(tx: &Transaction<'_>, id: &str, patch: &serde_json::Value) -> Result<()> {
     let text: String = tx
-        .query_row("SELECT metadata FROM sessions WHERE id = ?1", [id], |r| {
+        .one("SELECT metadata FROM sessions WHERE id = ?1", [id], |r| {
             r.get(0)
         })
         .optional()?
         .ok_or_else(|| not_found("session", id))?;
-    tx.execute(
+    tx.exec(
         "UPDATE sessions SET metadata = ?2, updated_at = ?3 WHERE id = ?1",
         params![id, meta::merged(id, &text, patch)?, now()],
     )?;
@@ -161,7 +195,7 @@ fn append_event_in(
     kind: &str,
     data: &serde_json::Value,
 ) -> Result<i64> {
-    tx.execute(
+    tx.exec(
         "INSERT INTO events (session_id, kind, data, created_at) VALUES (?1, ?2, ?3, ?4)",
         params![session_id, kind, data.to_string(), now()],
     )?;
@@ -173,7 +207,8 @@ fn open_reader(path: &Path) -> rusqlite::Result<Connection> {
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
-    c.busy_timeout(Duration::from_secs(10))?;
+    c.busy_timeout(BUSY_TIMEOUT)?;
+    c.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(c)
 }
 /// A handle to the database. Cheap to clone. One writer connection per process, serialised,
@@ -273,10 +308,11 @@ impl Db {
     }
 
     fn setup(conn: Connection, path: Option<PathBuf>, migrate: bool) -> Result<Self> {
-        conn.busy_timeout(Duration::from_secs(10))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         let mut conn = conn;
         if migrate {
             migrate::run(&mut conn, path.as_deref())?;
@@ -319,7 +355,7 @@ impl Db {
     /// The schema version of the file and the one this build writes; equal once migrated.
     pub fn schema_version(&self) -> Result<SchemaVersion> {
         let found = self
-            .conn()
+            .conn()?
             .pragma_query_value(None, "user_version", |r| r.get(0))?;
         Ok(SchemaVersion {
             found,
@@ -332,23 +368,30 @@ impl Db {
         self.path.as_deref()
     }
 
-    fn writer(&self) -> MutexGuard<'_, Connection> {
+    fn writer(&self) -> Result<MutexGuard<'_, Connection>> {
         // a panic while holding the lock leaves a usable connection; keep going
-        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+        if quick::on() {
+            return match self.conn.try_lock() {
+                Ok(g) => Ok(g),
+                Err(std::sync::TryLockError::Poisoned(p)) => Ok(p.into_inner()),
+                Err(std::sync::TryLockError::WouldBlock) => Err(quick::blocked()),
+            };
+        }
+        Ok(self.conn.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
     /// A connection for reads: a pooled read-only one for a file (opened on first need, at
     /// most [`READERS`]), else the writer. A reader that cannot be opened falls back to the
     /// writer, so reads still work, only serialised.
-    fn conn(&self) -> Reader<'_> {
+    fn conn(&self) -> Result<Reader<'_>> {
         let Some(path) = &self.path else {
-            return Reader::Shared(self.writer());
+            return Ok(Reader::Shared(self.writer()?));
         };
         let pool = &*self.readers;
         let mut idle = pool.idle.lock().unwrap_or_else(|p| p.into_inner());
         loop {
             if let Some(c) = idle.pop() {
-                return Reader::Pooled(Some(c), pool);
+                return Ok(Reader::Pooled(Some(c), pool));
             }
             {
                 let mut opened = pool.opened.lock().unwrap_or_else(|p| p.into_inner());
@@ -357,14 +400,17 @@ impl Db {
                     drop(opened);
                     drop(idle);
                     return match open_reader(path) {
-                        Ok(c) => Reader::Pooled(Some(c), pool),
+                        Ok(c) => Ok(Reader::Pooled(Some(c), pool)),
                         Err(e) => {
                             tracing::warn!("cannot open a reader on {}: {e}", path.display());
                             *pool.opened.lock().unwrap_or_else(|p| p.into_inner()) -= 1;
-                            Reader::Shared(self.writer())
+                            Ok(Reader::Shared(self.writer()?))
                         }
                     };
                 }
+            }
+            if quick::on() {
+                return Err(quick::blocked());
             }
             idle = pool.freed.wait(idle).unwrap_or_else(|p| p.into_inner());
         }
@@ -382,14 +428,52 @@ impl Db {
             .map_err(|e| Error::Task(e.to_string()))?
     }
 
+    /// Runs short work (an indexed read, or one small write transaction) on the calling
+    /// thread when nothing has to wait for it: a free connection, the process's writer lock,
+    /// the file's write lock. When something would wait, it gives up before changing
+    /// anything and runs `f` again on the blocking pool, as [`Db::run`] does. A turn's store
+    /// calls are tens of microseconds of SQLite each; the two thread switches of a trip
+    /// through the blocking pool cost more than that.
+    pub(super) async fn run_quick<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: Fn(&Db) -> Result<T> + Send + 'static,
+    {
+        match quick::attempt(|| f(self)) {
+            Some(done) => done,
+            None => self.run(move |d| f(d)).await,
+        }
+    }
+
     /// A write transaction that takes the write lock at once, so two processes never
-    /// deadlock upgrading read locks (the busy timeout then covers the wait).
+    /// deadlock upgrading read locks (the busy timeout then covers the wait). In a quick
+    /// attempt it waits for nothing: another writer means trying again on the blocking pool;
+    /// once it commits, the attempt can no longer be given up (it changed the file).
     fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
-        let mut conn = self.writer();
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let out = f(&tx)?;
-        tx.commit()?;
-        Ok(out)
+        let mut conn = self.writer()?;
+        let quick = quick::on();
+        if quick {
+            conn.busy_timeout(Duration::ZERO)?;
+        }
+        let e = match conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate) {
+            Ok(tx) => {
+                if quick {
+                    tx.busy_timeout(BUSY_TIMEOUT)?;
+                }
+                let out = f(&tx)?;
+                tx.commit()?;
+                quick::committed();
+                return Ok(out);
+            }
+            Err(e) => e,
+        };
+        if quick {
+            conn.busy_timeout(BUSY_TIMEOUT)?;
+            if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) {
+                return Err(quick::blocked());
+            }
+        }
+        Err(e.into())
     }
 
     // ---- projects ----
@@ -402,7 +486,7 @@ impl Db {
         let id = new.id.clone().unwrap_or_else(new_id);
         let at = now();
         self.write(|tx| {
-            tx.execute(
+            tx.exec(
                 "INSERT INTO projects (id, name, description, path, created_at, updated_at, owner)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)",
                 params![
@@ -422,8 +506,8 @@ impl Db {
 
     /// See [`Store::projects`](crate::store::Store::projects).
     pub fn projects(&self) -> Result<Vec<Project>> {
-        let conn = self.conn();
-        let mut st = conn.prepare(&format!(
+        let conn = self.conn()?;
+        let mut st = conn.prepare_cached(&format!(
             "{PROJECT_SELECT} WHERE (?1 IS NULL OR p.owner = ?1) ORDER BY p.created_at DESC, p.id"
         ))?;
         let rows = st.query_map([self.owner()], project_row)?;
@@ -432,8 +516,8 @@ impl Db {
 
     /// See [`Store::project`](crate::store::Store::project).
     pub fn project(&self, id: &str) -> Result<Project> {
-        let conn = self.conn();
-        conn.query_row(
+        let conn = self.conn()?;
+        conn.one(
             &format!("{PROJECT_SELECT} WHERE p.id = ?1 AND (?2 IS NULL OR p.owner = ?2)"),
             params![id, self.owner()],
             project_row,
@@ -463,7 +547,7 @@ impl Db {
     /// See [`Store::delete_project`](crate::store::Store::delete_project).
     pub fn delete_project(&self, id: &str) -> Result<bool> {
         self.write(|tx| {
-            Ok(tx.execute(
+            Ok(tx.exec(
                 "DELETE FROM projects WHERE id = ?1 AND (?2 IS NULL OR owner = ?2)",
                 params![id, self.owner()],
             )? > 0)
@@ -482,7 +566,7 @@ impl Db {
         self.write(|tx| {
             let project_id = match &new.project_id {
                 Some(p) => tx
-                    .query_row(
+                    .one(
                         "SELECT id FROM projects WHERE id = ?1 AND (?2 IS NULL OR owner = ?2)",
                         params![p, self.owner()],
                         |r| r.get(0),
@@ -491,7 +575,7 @@ impl Db {
                     .ok_or_else(|| not_found("project", p))?,
                 None => insert_default_project(tx, self.new_owner(), self.spaced, &at)?,
             };
-            tx.execute(
+            tx.exec(
                 "INSERT INTO sessions (id, project_id, title, model, system_prompt, source, created_at, updated_at, owner, status, metadata)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, COALESCE(?9, 'idle'), COALESCE(?10, '{}'))",
                 params![id, project_id, new.title, new.model, new.system_prompt, new.source, at, self.new_owner(), new.status, new.metadata.as_ref().map(|m| m.to_string())],
@@ -504,8 +588,8 @@ impl Db {
 
     /// See [`Store::session`](crate::store::Store::session).
     pub fn session(&self, id: &str) -> Result<Session> {
-        let conn = self.conn();
-        conn.query_row(
+        let conn = self.conn()?;
+        conn.one(
             &format!("{SESSION_SELECT} WHERE s.id = ?1 AND (?2 IS NULL OR s.owner = ?2)"),
             params![id, self.owner()],
             session_row,
@@ -522,9 +606,9 @@ impl Db {
 
     /// See [`Store::latest_session`](crate::store::Store::latest_session).
     pub fn latest_session(&self) -> Result<Option<Session>> {
-        let conn = self.conn();
+        let conn = self.conn()?;
         Ok(conn
-            .query_row(
+            .one(
                 &format!(
                     "{SESSION_SELECT} WHERE (?1 IS NULL OR s.owner = ?1) AND s.deleted_at IS NULL
                      ORDER BY s.updated_at DESC, s.rowid DESC LIMIT 1"
@@ -537,8 +621,8 @@ impl Db {
 
     /// See [`Store::sessions`](crate::store::Store::sessions).
     pub fn sessions(&self, filter: &SessionFilter) -> Result<Vec<Session>> {
-        let conn = self.conn();
-        let mut st = conn.prepare(&format!(
+        let conn = self.conn()?;
+        let mut st = conn.prepare_cached(&format!(
             "{SESSION_SELECT} WHERE (?1 IS NULL OR s.project_id = ?1) AND (?3 IS NULL OR s.status = ?3)
                 AND (?4 IS NULL OR s.owner = ?4) AND ((s.deleted_at IS NOT NULL) = ?5)
              ORDER BY s.updated_at DESC, s.rowid DESC LIMIT ?2 OFFSET ?6"
@@ -561,8 +645,9 @@ impl Db {
 
     /// See [`Store::session_ids`](crate::store::Store::session_ids).
     pub fn session_ids(&self) -> Result<Vec<String>> {
-        let conn = self.conn();
-        let mut st = conn.prepare("SELECT id FROM sessions WHERE (?1 IS NULL OR owner = ?1)")?;
+        let conn = self.conn()?;
+        let mut st =
+            conn.prepare_cached("SELECT id FROM sessions WHERE (?1 IS NULL OR owner = ?1)")?;
         let rows = st.query_map([self.owner()], |r| r.get(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -577,9 +662,9 @@ impl Db {
 
     /// See [`Store::session_metadata`](crate::store::Store::session_metadata).
     pub fn session_metadata(&self, id: &str) -> Result<serde_json::Value> {
-        let conn = self.conn();
+        let conn = self.conn()?;
         let text: String = conn
-            .query_row(
+            .one(
                 "SELECT metadata FROM sessions WHERE id = ?1 AND (?2 IS NULL OR owner = ?2)",
                 params![id, self.owner()],
                 |r| r.get(0),
@@ -597,9 +682,9 @@ impl Db {
 
     /// See [`Store::session_by_metadata`](crate::store::Store::session_by_metadata).
     pub fn session_by_metadata(&self, key: &str, value: &str) -> Result<Option<Session>> {
-        let conn = self.conn();
+        let conn = self.conn()?;
         Ok(conn
-            .query_row(
+            .one(
                 &format!(
                     "{SESSION_SELECT} WHERE json_extract(s.metadata, '$.' || json_quote(?1)) = ?2
                         AND (?3 IS NULL OR s.owner = ?3)
@@ -617,7 +702,7 @@ impl Db {
     pub fn session_root(&self, session_id: &str, new_folder: &str) -> Result<String> {
         self.write(|tx| {
             let (path, meta): (Option<String>, String) = tx
-                .query_row(
+                .one(
                     "SELECT p.path, s.metadata FROM sessions s JOIN projects p ON p.id = s.project_id
                      WHERE s.id = ?1 AND (?2 IS NULL OR s.owner = ?2)",
                     params![session_id, self.owner()],
@@ -651,13 +736,13 @@ impl Db {
         self.write(|tx| {
             let project_id = match &new.project_id {
                 Some(p) => {
-                    tx.execute(
+                    tx.exec(
                         "INSERT OR IGNORE INTO projects (id, name, description, path, created_at, updated_at, owner)
                          VALUES (?1, ?4, '', NULL, ?2, ?2, ?3)",
                         params![p, at, self.new_owner(), client_id(p)],
                     )?;
                     // another owner's project of that name is not theirs to fill
-                    tx.query_row(
+                    tx.one(
                         "SELECT id FROM projects WHERE id = ?1 AND owner = ?2",
                         params![p, self.new_owner()],
                         |r| r.get::<_, String>(0),
@@ -667,7 +752,7 @@ impl Db {
                 }
                 None => insert_default_project(tx, self.new_owner(), self.spaced, &at)?,
             };
-            tx.execute(
+            tx.exec(
                 "INSERT OR IGNORE INTO sessions (id, project_id, title, model, system_prompt, source, created_at, updated_at, owner)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
                 params![id, project_id, new.title, new.model, new.system_prompt, new.source, at, self.new_owner()],
@@ -697,7 +782,7 @@ impl Db {
     /// See [`Store::delete_session`](crate::store::Store::delete_session).
     pub fn delete_session(&self, id: &str) -> Result<bool> {
         self.write(|tx| {
-            Ok(tx.execute(
+            Ok(tx.exec(
                 "DELETE FROM sessions WHERE id = ?1 AND (?2 IS NULL OR owner = ?2)",
                 params![id, self.owner()],
             )? > 0)
@@ -706,8 +791,8 @@ impl Db {
 
     /// See [`Store::session_stats`](crate::store::Store::session_stats).
     pub fn session_stats(&self) -> Result<SessionStats> {
-        let conn = self.conn();
-        Ok(conn.query_row(SESSION_STATS, [self.owner()], |r| {
+        let conn = self.conn()?;
+        Ok(conn.one(SESSION_STATS, [self.owner()], |r| {
             Ok(SessionStats {
                 total_sessions: r.get(0)?,
                 running_sessions: r.get(1)?,
@@ -722,7 +807,7 @@ impl Db {
 
     /// See [`Store::add_message`](crate::store::Store::add_message).
     pub fn add_message(&self, session_id: &str, new: &NewMessage) -> Result<StoredMessage> {
-        self.add_message_logged(session_id, new, None, None)
+        self.add_message_logged(session_id, new, None, None, None)
     }
 
     /// See [`Store::add_message_logged`](crate::store::Store::add_message_logged).
@@ -732,6 +817,7 @@ impl Db {
         new: &NewMessage,
         event: Option<&NewEvent>,
         update: Option<&SessionUpdate>,
+        release_lease_of: Option<&str>,
     ) -> Result<StoredMessage> {
         let content = new.content_json()?;
         let at = now();
@@ -739,7 +825,7 @@ impl Db {
             if !session_is_theirs(tx, self.owner(), session_id)? {
                 return Err(not_found("session", session_id));
             }
-            tx.execute(
+            tx.exec(
                 "INSERT INTO messages (session_id, role, content, model, stop_reason, input_tokens,
                     output_tokens, cache_creation_tokens, cache_read_tokens, cost_usd, created_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
@@ -758,7 +844,7 @@ impl Db {
                 ],
             )?;
             let id = tx.last_insert_rowid();
-            tx.execute(
+            tx.exec(
                 "UPDATE sessions SET updated_at = ?2 WHERE id = ?1",
                 params![session_id, at],
             )?;
@@ -770,6 +856,12 @@ impl Db {
             {
                 return Err(not_found("session", session_id));
             }
+            if let Some(holder) = release_lease_of {
+                tx.exec(
+                    "DELETE FROM session_leases WHERE session_id = ?1 AND owner = ?2",
+                    params![session_id, holder],
+                )?;
+            }
             Ok(id)
         })?;
         Ok(new.stored(id, session_id, at))
@@ -779,7 +871,7 @@ impl Db {
     /// leave it out of the history (it stays stored and shown).
     pub fn mark_unanswered(&self, message_id: i64) -> Result<()> {
         self.write(|tx| {
-            tx.execute(
+            tx.exec(
                 "UPDATE messages SET unanswered = 1 WHERE id = ?1 AND role = 'user'",
                 [message_id],
             )?;
@@ -789,8 +881,8 @@ impl Db {
 
     /// See [`Store::messages`](crate::store::Store::messages).
     pub fn messages(&self, session_id: &str) -> Result<Vec<StoredMessage>> {
-        let conn = self.conn();
-        let mut st = conn.prepare(
+        let conn = self.conn()?;
+        let mut st = conn.prepare_cached(
             "SELECT id, session_id, role, content, model, stop_reason, input_tokens, output_tokens,
                     cache_creation_tokens, cache_read_tokens, cost_usd, created_at, unanswered
              FROM messages WHERE session_id = ?1 ORDER BY id",
@@ -852,8 +944,8 @@ impl Db {
 
     /// See [`Store::events`](crate::store::Store::events).
     pub fn events(&self, session_id: &str, after: Option<i64>) -> Result<Vec<Event>> {
-        let conn = self.conn();
-        let mut st = conn.prepare(
+        let conn = self.conn()?;
+        let mut st = conn.prepare_cached(
             "SELECT id, session_id, kind, data, created_at FROM events
              WHERE session_id = ?1 AND id > ?2 ORDER BY id",
         )?;
@@ -878,7 +970,7 @@ impl Db {
         upto: Option<i64>,
         limit: usize,
     ) -> Result<Vec<RawEvent>> {
-        let conn = self.conn();
+        let conn = self.conn()?;
         let mut st = conn.prepare_cached(
             "SELECT id, kind, data, created_at FROM events
              WHERE session_id = ?1 AND id > ?2 AND id <= ?3 ORDER BY id LIMIT ?4",
@@ -899,8 +991,8 @@ impl Db {
 
     /// See [`Store::last_event_id`](crate::store::Store::last_event_id).
     pub fn last_event_id(&self, session_id: &str) -> Result<i64> {
-        let conn = self.conn();
-        let last: Option<i64> = conn.query_row(
+        let conn = self.conn()?;
+        let last: Option<i64> = conn.one(
             "SELECT MAX(id) FROM events WHERE session_id = ?1",
             [session_id],
             |r| r.get(0),
@@ -910,8 +1002,8 @@ impl Db {
 
     /// See [`Store::event_span`](crate::store::Store::event_span).
     pub fn event_span(&self, session_id: &str, after: i64) -> Result<(u64, i64)> {
-        let conn = self.conn();
-        let (count, last): (i64, Option<i64>) = conn.query_row(
+        let conn = self.conn()?;
+        let (count, last): (i64, Option<i64>) = conn.one(
             "SELECT COUNT(*), MAX(id) FROM events WHERE session_id = ?1 AND id > ?2",
             params![session_id, after],
             |r| Ok((r.get(0)?, r.get(1)?)),
@@ -968,7 +1060,7 @@ impl Db {
                 ])?;
             }
             if let Some(before) = expire_before {
-                tx.execute("DELETE FROM request_log WHERE created_at < ?1", [before])?;
+                tx.exec("DELETE FROM request_log WHERE created_at < ?1", [before])?;
             }
             Ok(())
         })
@@ -976,7 +1068,7 @@ impl Db {
 
     /// See [`Store::usage`](crate::store::Store::usage).
     pub fn usage(&self, since_day: &str) -> Result<Vec<UsageDay>> {
-        let conn = self.conn();
+        let conn = self.conn()?;
         let mut st = conn.prepare_cached(USAGE_SELECT)?;
         let rows = st.query_map(params![since_day, self.owner()], |r| {
             Ok(UsageDay {
@@ -996,8 +1088,8 @@ impl Db {
 
     /// See [`Store::recent_requests`](crate::store::Store::recent_requests).
     pub fn recent_requests(&self, limit: usize) -> Result<Vec<RequestLogEntry>> {
-        let conn = self.conn();
-        let mut st = conn.prepare(
+        let conn = self.conn()?;
+        let mut st = conn.prepare_cached(
             "SELECT source, endpoint, session_id, model, status, latency_ms, input_tokens,
                     output_tokens, cost_usd, upstream_request_id, error
              FROM request_log WHERE (?2 IS NULL OR owner = ?2) ORDER BY id DESC LIMIT ?1",
@@ -1022,10 +1114,10 @@ impl Db {
 
     /// See [`Store::cache_get`](crate::store::Store::cache_get).
     pub fn cache_get(&self, key: &str, max_age: Duration) -> Result<Option<String>> {
-        let conn = self.conn();
+        let conn = self.conn()?;
         let oldest = unix_now() - max_age.as_secs() as i64;
         Ok(conn
-            .query_row(
+            .one(
                 "SELECT value FROM cache WHERE key = ?1 AND stored_at >= ?2",
                 params![key, oldest],
                 |r| r.get(0),
@@ -1036,7 +1128,7 @@ impl Db {
     /// See [`Store::cache_put`](crate::store::Store::cache_put).
     pub fn cache_put(&self, key: &str, value: &str) -> Result<()> {
         self.write(|tx| {
-            tx.execute(
+            tx.exec(
                 "INSERT INTO cache (key, value, stored_at) VALUES (?1, ?2, ?3)
                  ON CONFLICT(key) DO UPDATE SET value = excluded.value, stored_at = excluded.stored_at",
                 params![key, value, unix_now()],
@@ -1052,9 +1144,9 @@ impl Db {
         given: &str,
         name_col: Option<&str>,
     ) -> Result<String> {
-        let conn = self.conn();
+        let conn = self.conn()?;
         let exact: Option<String> = conn
-            .query_row(
+            .one(
                 &format!("SELECT id FROM {table} WHERE id = ?1 AND (?2 IS NULL OR owner = ?2)"),
                 params![given, self.owner()],
                 |r| r.get(0),
@@ -1064,7 +1156,7 @@ impl Db {
             return Ok(id);
         }
         if let Some(col) = name_col {
-            let mut st = conn.prepare(&format!(
+            let mut st = conn.prepare_cached(&format!(
                 "SELECT id FROM {table} WHERE {col} = ?1 AND (?2 IS NULL OR owner = ?2)"
             ))?;
             let ids: Vec<String> = st
@@ -1077,7 +1169,7 @@ impl Db {
         if given.is_empty() {
             return Err(not_found(kind, given));
         }
-        let mut st = conn.prepare(&format!(
+        let mut st = conn.prepare_cached(&format!(
             "SELECT id FROM {table} WHERE id LIKE ?1 || '%' ESCAPE '\\'
                 AND (?2 IS NULL OR owner = ?2) LIMIT 10"
         ))?;
@@ -1097,7 +1189,7 @@ pub fn inspect(path: &Path) -> Result<Inspection> {
     conn.busy_timeout(Duration::from_secs(5))?;
     let found = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     let journal_mode = conn.pragma_query_value(None, "journal_mode", |r| r.get(0))?;
-    let mut st = conn.prepare("PRAGMA integrity_check(5)")?;
+    let mut st = conn.prepare_cached("PRAGMA integrity_check(5)")?;
     let problems: Vec<String> = st
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;

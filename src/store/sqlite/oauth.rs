@@ -1,6 +1,6 @@
 //! GitHub OAuth states and account links in SQLite.
 
-use super::{Db, exists_as};
+use super::{Cached, Db, exists_as};
 use crate::store::oauth::{
     GITHUB_LINK, GITHUB_UNLINK_OTHERS, KEEP_EXPIRED_MS, OAUTH_CLEAN, OAUTH_INSERT, OAUTH_TAKE,
 };
@@ -11,7 +11,7 @@ impl Db {
     /// See [`Store::put_oauth_state`](crate::store::Store::put_oauth_state).
     pub fn put_oauth_state(&self, s: &OAuthState) -> Result<()> {
         self.write(|tx| {
-            tx.execute(
+            tx.exec(
                 OAUTH_INSERT,
                 params![
                     s.id,
@@ -31,7 +31,7 @@ impl Db {
     pub fn take_oauth_state(&self, id: &str, now_ms: i64) -> Result<TakenState> {
         self.write(|tx| {
             let row = tx
-                .query_row(OAUTH_TAKE, [id], |r| {
+                .one(OAUTH_TAKE, [id], |r| {
                     Ok(OAuthState {
                         id: r.get(0)?,
                         user_id: r.get(1)?,
@@ -42,7 +42,7 @@ impl Db {
                     })
                 })
                 .optional()?;
-            tx.execute(OAUTH_CLEAN, [now_ms - KEEP_EXPIRED_MS])?;
+            tx.exec(OAUTH_CLEAN, [now_ms - KEEP_EXPIRED_MS])?;
             Ok(TakenState::judge(row, now_ms))
         })
     }
@@ -51,8 +51,8 @@ impl Db {
     pub fn link_github(&self, user_id: &str, github_id: &str, sealed_token: &str) -> Result<()> {
         self.write(|tx| {
             let at = now();
-            tx.execute(GITHUB_UNLINK_OTHERS, params![at, github_id, user_id])?;
-            let n = tx.execute(GITHUB_LINK, params![github_id, sealed_token, at, user_id])?;
+            tx.exec(GITHUB_UNLINK_OTHERS, params![at, github_id, user_id])?;
+            let n = tx.exec(GITHUB_LINK, params![github_id, sealed_token, at, user_id])?;
             if n == 0 {
                 return Err(not_found("user", user_id));
             }

@@ -1,6 +1,6 @@
 //! Stored Responses API objects in SQLite.
 
-use super::Db;
+use super::{Cached, Db};
 use crate::store::responses::RESPONSE_SELECT;
 use crate::store::{Result, StoredResponse, now};
 use rusqlite::{OptionalExtension, params};
@@ -15,7 +15,7 @@ impl Db {
         response: &serde_json::Value,
     ) -> Result<()> {
         self.write(|tx| {
-            tx.execute(
+            tx.exec(
                 "INSERT INTO responses (id, created_at, model, input, response, owner) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![id, now(), model, input.to_string(), response.to_string(), self.new_owner()],
             )
@@ -26,9 +26,9 @@ impl Db {
 
     /// A stored response, if there is one with this id.
     pub fn stored_response(&self, id: &str) -> Result<Option<StoredResponse>> {
-        let conn = self.conn();
+        let conn = self.conn()?;
         let row = conn
-            .query_row(
+            .one(
                 &format!("{RESPONSE_SELECT} WHERE id = ?1 AND (?2 IS NULL OR owner = ?2)"),
                 params![id, self.owner()],
                 |r| {

@@ -1,6 +1,6 @@
 //! Full-text search in SQLite: an FTS5 index over a view of each message's text.
 
-use super::Db;
+use super::{Cached, Db};
 use crate::store::search::{terms, unmark};
 use crate::store::{Result, SearchHit, SearchResults};
 use rusqlite::params;
@@ -29,9 +29,9 @@ impl Db {
                 total: 0,
             });
         };
-        let conn = self.conn();
+        let conn = self.conn()?;
         // marked with MARK_OPEN and MARK_CLOSE, which unmark reads
-        let mut st = conn.prepare(
+        let mut st = conn.prepare_cached(
             "SELECT m.id, m.session_id, s.title, m.role, m.created_at,
                     snippet(messages_fts, 0, char(2), char(3), '…', 20)
              FROM messages_fts
@@ -55,7 +55,7 @@ impl Db {
             })
         })?;
         let hits = rows.collect::<rusqlite::Result<Vec<_>>>()?;
-        let total = conn.query_row(
+        let total = conn.one(
             "SELECT count(*) FROM messages_fts
              JOIN messages m ON m.id = messages_fts.rowid
              JOIN sessions s ON s.id = m.session_id
