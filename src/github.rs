@@ -7,7 +7,6 @@ use crate::config::SecretValue;
 use crate::git::{TokenHosts, TokenRefused};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 /// The public API.
 pub const DEFAULT_API_URL: &str = "https://api.github.com";
@@ -152,6 +151,21 @@ pub struct PrRef {
     /// Its head commit, when GitHub said.
     #[serde(default)]
     pub sha: String,
+}
+
+/// What `POST /repos/{owner}/{repo}/pulls` is sent.
+#[derive(Debug, Clone, Serialize)]
+pub struct NewPullRequest<'a> {
+    /// Its title.
+    pub title: &'a str,
+    /// The branch it merges.
+    pub head: &'a str,
+    /// The branch it merges into.
+    pub base: &'a str,
+    /// Its description (Markdown).
+    pub body: &'a str,
+    /// Opened as a draft: not ready for review (and not mergeable) until marked so.
+    pub draft: bool,
 }
 
 /// A pull request as GitHub answers it (a fake or an old server may leave fields out).
@@ -437,18 +451,17 @@ impl GitHub {
         }
     }
 
-    /// Opens a pull request from `head` into `base`, or returns the open one for `head`.
+    /// Opens a pull request (`POST /repos/{owner}/{repo}/pulls`), or returns the open one for
+    /// its head.
     pub async fn create_or_find_pr(
         &self,
         owner: &str,
         repo: &str,
-        head: &str,
-        base: &str,
-        title: &str,
-        body: &str,
+        new: &NewPullRequest<'_>,
     ) -> Result<PullRequest, Error> {
+        let (head, base) = (new.head, new.base);
         let url = format!("{}/repos/{owner}/{repo}/pulls", self.api);
-        let create = json!({"title": title, "head": head, "base": base, "body": body});
+        let create = serde_json::to_value(new).unwrap_or_default();
         match self.call(reqwest::Method::POST, &url, Some(create)).await {
             Ok(a) => Ok(parsed::<Pr>(a.status, a.body)?.into_pull(head, base, false)),
             Err(Error::Api {
@@ -556,12 +569,22 @@ impl OAuthApp {
 mod tests {
     use super::*;
 
+    fn pull<'a>(head: &'a str, base: &'a str) -> NewPullRequest<'a> {
+        NewPullRequest {
+            title: "t",
+            head,
+            base,
+            body: "",
+            draft: false,
+        }
+    }
+
     #[tokio::test]
     async fn the_token_never_leaves_over_plain_http_or_to_another_host() {
         let hosts = TokenHosts::new("http://github.invalid", &[]);
         let gh = GitHub::new("http://github.invalid", "ghp_secret", &hosts);
         let err = gh
-            .create_or_find_pr("o", "r", "b", "main", "t", "")
+            .create_or_find_pr("o", "r", &pull("b", "main"))
             .await
             .unwrap_err();
         assert!(
@@ -576,7 +599,7 @@ mod tests {
             &TokenHosts::default(),
         );
         let err = gh
-            .create_or_find_pr("o", "r", "b", "main", "t", "")
+            .create_or_find_pr("o", "r", &pull("b", "main"))
             .await
             .unwrap_err();
         assert!(

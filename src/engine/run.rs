@@ -10,7 +10,7 @@ use super::tools::{Policy, ToolHost};
 use super::turn::{Tooling, TurnContext, TurnError, TurnEvent, TurnOptions, run_turn};
 use crate::anthropic::{ContentBlock, Usage, text_of};
 use crate::git;
-use crate::github::GitHub;
+use crate::github::{GitHub, NewPullRequest};
 use crate::store::{NewSession, Session, SessionUpdate};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -42,6 +42,8 @@ pub struct RunSpec {
     pub push: bool,
     /// Open a pull request (needs push).
     pub pr: bool,
+    /// Open it as a draft (runs do, unless asked for one ready for review).
+    pub draft: bool,
     /// In place: commit the user's uncommitted changes first instead of refusing.
     pub allow_dirty: bool,
     /// The model.
@@ -163,6 +165,16 @@ pub fn sweep_workspaces(dir: &Path, ttl: Duration) {
 /// `1 file`, `2 files`.
 fn files(n: usize) -> String {
     format!("{n} file{}", if n == 1 { "" } else { "s" })
+}
+
+/// A run's pull request description: the repository's template first, when it has one, then
+/// the request and where it came from.
+fn pr_body(template: Option<&str>, request: &str, session_id: &str) -> String {
+    let ours = format!("{request}\n\n---\nMade with clauded (session `{session_id}`).");
+    match template {
+        Some(t) => format!("{t}\n\n{ours}"),
+        None => ours,
+    }
 }
 
 /// Git work on the blocking pool.
@@ -668,8 +680,16 @@ async fn run_inner(
         match (target, &env.github_token) {
             (Some((owner, repo)), Some(tok)) => {
                 let gh = GitHub::new(&env.github_api, tok, &env.remotes.token_hosts);
-                let body = format!("{request}\n\n---\nMade with clauded (session `{}`).", session.id);
-                match gh.create_or_find_pr(&owner, &repo, &branch, &base, &summary.title, &body).await {
+                let (wd, b) = (workdir.clone(), base.clone());
+                let template = blocking(move || git::pr_template(&git2::Repository::open(&wd)?, &b))
+                    .await
+                    .unwrap_or_else(|e| {
+                        tracing::warn!("cannot read the pull request template: {e}");
+                        None
+                    });
+                let body = pr_body(template.as_deref(), &request, &session.id);
+                let new = NewPullRequest { title: &summary.title, head: &branch, base: &base, body: &body, draft: spec.draft };
+                match gh.create_or_find_pr(&owner, &repo, &new).await {
                     Ok(pr) => {
                         emit(json!({"type": "pull_request", "message": format!("{} pull request #{}", if pr.reused { "Reusing" } else { "Opened" }, pr.number),
                             "data": {"number": pr.number, "htmlUrl": pr.html_url, "reused": pr.reused}}))

@@ -561,6 +561,7 @@ async fn a_pull_request_is_opened_or_the_open_one_returned() {
         .clone();
     assert_eq!(sent["title"], json!("Merge feature/a into main"));
     assert_eq!(sent["body"], json!(""));
+    assert_eq!(sent["draft"], json!(false), "asked for by a person: ready");
 
     // again: GitHub says it exists (422), and the open one is the answer
     let r = post(

@@ -1,6 +1,6 @@
 //! A fake GitHub: the REST routes runs and WebEDT's pages use (the user, repositories and
-//! branches paged by `Link` headers, pull requests: create, already exists, bad token) and an
-//! OAuth app's authorize and token endpoints, with PKCE checked as GitHub does.
+//! branches paged by `Link` headers, pull requests: create (draft or not), already exists, bad
+//! token) and an OAuth app's authorize and token endpoints, with PKCE checked as GitHub does.
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -382,11 +382,20 @@ async fn branches(
 }
 
 /// A pull request as GitHub answers it.
-fn pull(owner: &str, repo: &str, number: u64, title: &str, head: &str, base: &str) -> Value {
+fn pull(
+    owner: &str,
+    repo: &str,
+    number: u64,
+    title: &str,
+    head: &str,
+    base: &str,
+    draft: bool,
+) -> Value {
     json!({
         "number": number,
         "title": title,
         "state": "open",
+        "draft": draft,
         "html_url": format!("https://github.example/{owner}/{repo}/pull/{number}"),
         "head": {"ref": head, "sha": "a".repeat(40), "label": format!("{owner}:{head}")},
         "base": {"ref": base, "sha": "b".repeat(40), "label": format!("{owner}:{base}")},
@@ -431,6 +440,8 @@ async fn create(
         body["title"].as_str().unwrap_or_default(),
         &head,
         body["base"].as_str().unwrap_or_default(),
+        // GitHub's default
+        body["draft"].as_bool().unwrap_or(false),
     );
     s.pulls.push((key, pr.clone()));
     (StatusCode::CREATED, Json(pr)).into_response()
@@ -466,5 +477,8 @@ async fn list(
         return Json(Value::from(mine)).into_response();
     }
     let head = head.unwrap_or_else(|| "feature".into());
-    Json(json!([pull(&owner, &repo, 7, "Existing", &head, "main")])).into_response()
+    Json(json!([pull(
+        &owner, &repo, 7, "Existing", &head, "main", false
+    )]))
+    .into_response()
 }
