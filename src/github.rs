@@ -1,7 +1,7 @@
 //! GitHub: its REST API as runs and WebEDT's routes need it (the user, repositories and
-//! branches, all pages; open a pull request or find the open one), and the OAuth app's code
-//! exchange. The token goes only to `TokenHosts`, never through a redirect elsewhere, and the
-//! client secret only to `GITHUB_URL` itself.
+//! branches, all pages; open a pull request or find the open one; delete a branch), and the
+//! OAuth app's code exchange. The token goes only to `TokenHosts`, never through a redirect
+//! elsewhere, and the client secret only to `GITHUB_URL` itself.
 
 use crate::config::SecretValue;
 use crate::git::{TokenHosts, TokenRefused};
@@ -50,6 +50,9 @@ pub enum Error {
     /// The API base, or a redirect, points at a host the token may not go to.
     #[error(transparent)]
     TokenRefused(#[from] TokenRefused),
+    /// A name GitHub could not have made (an owner, a repository, a branch); nothing was sent.
+    #[error("{0}")]
+    BadName(String),
     /// No answer.
     #[error("cannot reach GitHub at {url}: {reason}")]
     Connect {
@@ -231,6 +234,16 @@ pub fn check_repo_name(owner: &str, repo: &str) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// Whether `branch` is a branch name git accepts (no `..`, no component starting with `.`, no
+/// spaces, `~^:?*[\`, `@{` or control characters), so it stays one path in a URL.
+pub fn check_branch_name(branch: &str) -> Result<(), String> {
+    if git2::Reference::is_valid_name(&format!("refs/heads/{branch}")) {
+        Ok(())
+    } else {
+        Err(format!("{branch:?} is not a git branch name"))
+    }
 }
 
 /// The refusal a redirect policy stopped a request with, if that is why it failed.
@@ -451,6 +464,31 @@ impl GitHub {
         }
     }
 
+    /// Deletes a branch (`DELETE /repos/{owner}/{repo}/git/refs/heads/{branch}`); one GitHub
+    /// does not have is already gone. The names are checked first: a branch such as `../..`
+    /// never becomes another URL.
+    pub async fn delete_branch(
+        &self,
+        owner: &str,
+        repo: &str,
+        branch: &str,
+    ) -> Result<BranchDeletion, Error> {
+        check_repo_name(owner, repo).map_err(Error::BadName)?;
+        check_branch_name(branch).map_err(Error::BadName)?;
+        let url = format!(
+            "{}/repos/{owner}/{repo}/git/refs/heads/{}",
+            self.api,
+            enc(branch)
+        );
+        match self.call(reqwest::Method::DELETE, &url, None).await {
+            Ok(_) => Ok(BranchDeletion::Deleted),
+            Err(Error::Api {
+                status: 404 | 422, ..
+            }) => Ok(BranchDeletion::AlreadyGone),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Opens a pull request (`POST /repos/{owner}/{repo}/pulls`), or returns the open one for
     /// its head.
     pub async fn create_or_find_pr(
@@ -482,6 +520,15 @@ impl GitHub {
             Err(e) => Err(e),
         }
     }
+}
+
+/// What deleting a branch found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BranchDeletion {
+    /// It was there and is gone.
+    Deleted,
+    /// GitHub did not have it (404, or 422 `Reference does not exist`).
+    AlreadyGone,
 }
 
 /// A successful answer's body as `T`, or why it is not one.
@@ -634,6 +681,12 @@ mod tests {
             ("o", ""),
         ] {
             assert!(check_repo_name(o, r).is_err(), "{o}/{r}");
+        }
+        assert!(check_branch_name("clauded/dark-mode-1a2b3c4d").is_ok());
+        for b in [
+            "", "../..", "a/../b", ".hidden", "a b", "a..b", "x.lock", "a@{1}", "a//b",
+        ] {
+            assert!(check_branch_name(b).is_err(), "{b}");
         }
         let mut h = reqwest::header::HeaderMap::new();
         h.insert(

@@ -144,6 +144,61 @@ pub async fn open_session(
     .map_err(|e| RunError::Refused(e.to_string()))
 }
 
+/// A session's GitHub repository as `(owner, name)`: from its repository's GitHub URL, else
+/// the `repositoryOwner` and `repositoryName` a code session was made with.
+pub fn github_repo_of(meta: &Value) -> Option<(String, String)> {
+    let named = |k: &str| {
+        meta[k]
+            .as_str()
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    meta["repoUrl"]
+        .as_str()
+        .and_then(git::github_repo)
+        .or_else(|| Some((named("repositoryOwner")?, named("repositoryName")?)))
+}
+
+/// How long a deleted session's branch deletion may take before the delete answers anyway.
+const BRANCH_DELETE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Deletes a session's run branch on GitHub, as WebEDT does when a session is deleted: the
+/// `branch` of `meta` in the session's GitHub repository, with `token` (the caller's). Nothing
+/// is asked without a token, a GitHub repository or a branch, nor for the branch the work
+/// started from. Best effort: a branch already gone is fine, any other failure is logged.
+pub async fn delete_run_branch(
+    meta: &Value,
+    github_api: &str,
+    hosts: &git::TokenHosts,
+    token: Option<&str>,
+) {
+    let branch = meta["branch"].as_str().filter(|b| !b.is_empty());
+    let (Some(token), Some((owner, repo)), Some(branch)) = (token, github_repo_of(meta), branch)
+    else {
+        return;
+    };
+    if meta["baseBranch"].as_str() == Some(branch) {
+        return;
+    }
+    let gh = GitHub::new(github_api, token, hosts);
+    match tokio::time::timeout(
+        BRANCH_DELETE_TIMEOUT,
+        gh.delete_branch(&owner, &repo, branch),
+    )
+    .await
+    {
+        Ok(Ok(crate::github::BranchDeletion::Deleted)) => {
+            tracing::info!("deleted the branch {branch} of {owner}/{repo}");
+        }
+        Ok(Ok(crate::github::BranchDeletion::AlreadyGone)) => {}
+        Ok(Err(e)) => tracing::warn!("cannot delete the branch {branch} of {owner}/{repo}: {e}"),
+        Err(_) => tracing::warn!(
+            "cannot delete the branch {branch} of {owner}/{repo}: GitHub did not answer in {}s",
+            BRANCH_DELETE_TIMEOUT.as_secs()
+        ),
+    }
+}
+
 /// Removes workspaces older than `ttl` (best effort).
 pub fn sweep_workspaces(dir: &Path, ttl: Duration) {
     let Ok(entries) = std::fs::read_dir(dir) else {

@@ -5,7 +5,7 @@
 //! branches (every page, links only to GitHub's hosts), pull requests opened or found, a
 //! refused token, disconnecting.
 
-use crate::support::fake_github::FakeGitHub;
+use crate::support::fake_github::{FakeGitHub, RefDeletion};
 use crate::support::server::{Setup, TestServer};
 use crate::support::users::*;
 use clauded::config::SecretValue;
@@ -675,5 +675,146 @@ async fn disconnecting_forgets_the_account_and_its_token() {
     // and it can be connected again
     connect(&s, &gh, &a.who, "alice-gh").await;
     assert_eq!(me(&s, &a.who).await["githubConnected"], json!(true));
+    s.stop().await;
+}
+
+/// `who`'s code session on `owner/repo` at `branch` (from main): its id.
+async fn code_session(s: &TestServer, who: &As, owner: &str, repo: &str, branch: &str) -> String {
+    let r = post(
+        s,
+        "/api/sessions/create-code-session",
+        who,
+        json!({"repositoryOwner": owner, "repositoryName": repo, "baseBranch": "main",
+            "branch": branch}),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{r:?}");
+    r.json()["session"]["id"].as_str().unwrap().to_owned()
+}
+
+/// `DELETE /api/sessions/{id}` as `who`: its answer, without the id it names.
+async fn deleted(s: &TestServer, who: &As, id: &str) -> Value {
+    let r = delete(s, &format!("/api/sessions/{id}"), who).await;
+    assert_eq!(r.status, 200, "{r:?}");
+    let mut v = r.json();
+    assert_eq!(v["data"]["id"], json!(id), "{v}");
+    v["data"].as_object_mut().unwrap().remove("id");
+    v
+}
+
+/// The ids in `who`'s trash.
+async fn binned(s: &TestServer, who: &As) -> Vec<String> {
+    let r = get(s, "/api/sessions/deleted", who).await;
+    r.json()["data"]["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn deleting_a_session_deletes_its_branch_on_github_with_the_callers_own_token() {
+    let gh = FakeGitHub::start(false).await;
+    let mut setup = with_github(&gh);
+    // the server's own token is there, and must not stand in for a user's
+    setup.options.github_token = Some(FakeGitHub::TOKEN.into());
+    let s = TestServer::start_with(setup).await;
+    let a = register(&s, "a@x.io").await;
+    let token = connect(&s, &gh, &a.who, "alice-gh").await;
+    let b = register(&s, "b@x.io").await;
+    gh.state.lock().unwrap().refs.extend(
+        ["clauded/dark-mode-1a2b", "feature/b", "feature/c"]
+            .map(|b| format!("alice-gh/repo-1:{b}")),
+    );
+    let deletions = || gh.state.lock().unwrap().ref_deletions.clone();
+
+    let one = code_session(&s, &a.who, "alice-gh", "repo-1", "clauded/dark-mode-1a2b").await;
+    let answer = deleted(&s, &a.who, &one).await;
+    assert_eq!(
+        answer,
+        json!({"success": true, "data": {"message": "Session deleted",
+            "cleanup": {"runStopped": false}}})
+    );
+    assert_eq!(
+        deletions(),
+        vec![RefDeletion {
+            branch: "alice-gh/repo-1:clauded/dark-mode-1a2b".into(),
+            authorization: Some(format!("Bearer {token}")),
+            status: 204,
+        }],
+        "DELETE /repos/alice-gh/repo-1/git/refs/heads/clauded/dark-mode-1a2b with A's token"
+    );
+    assert!(binned(&s, &a.who).await.contains(&one));
+
+    // a branch GitHub does not have: 422, and the delete answers as before
+    let gone = code_session(&s, &a.who, "alice-gh", "repo-1", "clauded/gone").await;
+    assert_eq!(deleted(&s, &a.who, &gone).await, answer);
+    assert_eq!(deletions().len(), 2);
+    assert_eq!(deletions()[1].status, 422, "{:?}", deletions());
+    assert!(binned(&s, &a.who).await.contains(&gone));
+
+    // no call: a user without a token (the server's is not theirs), a session on its base
+    // branch, one whose branch is no branch name, one with no repository or branch
+    let theirs = code_session(&s, &b.who, "alice-gh", "repo-1", "feature/b").await;
+    assert_eq!(deleted(&s, &b.who, &theirs).await, answer);
+    let on_base = code_session(&s, &a.who, "alice-gh", "repo-1", "main").await;
+    assert_eq!(deleted(&s, &a.who, &on_base).await, answer);
+    let odd = code_session(&s, &a.who, "alice-gh", "repo-1", "odd").await;
+    let r = send(
+        request(&s, Method::PATCH, &format!("/api/sessions/{odd}"), &a.who)
+            .json(&json!({"branch": "../../.."})),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(deleted(&s, &a.who, &odd).await, answer);
+    let r = post(&s, "/v1/sessions", &a.who, json!({"title": "a chat"})).await;
+    let chat = r.json()["id"].as_str().unwrap().to_owned();
+    assert_eq!(deleted(&s, &a.who, &chat).await, answer);
+    assert_eq!(deletions().len(), 2, "{:?}", deletions());
+    let deletes: Vec<_> = (gh.state.lock().unwrap().requests.iter())
+        .filter(|r| r.0 == "DELETE")
+        .cloned()
+        .collect();
+    assert!(deletes.is_empty(), "no other DELETE: {deletes:?}");
+    assert!(
+        gh.state
+            .lock()
+            .unwrap()
+            .refs
+            .contains("alice-gh/repo-1:feature/b")
+    );
+
+    // a refused token: logged, and the delete answers as before
+    gh.state.lock().unwrap().revoked = true;
+    let refused = code_session(&s, &a.who, "alice-gh", "repo-1", "feature/c").await;
+    assert_eq!(deleted(&s, &a.who, &refused).await, answer);
+    assert_eq!(deletions().last().unwrap().status, 401);
+    assert!(binned(&s, &a.who).await.contains(&refused));
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn without_accounts_the_servers_token_deletes_the_branch() {
+    let gh = FakeGitHub::start(false).await;
+    let mut setup = with_github(&gh);
+    setup.options.github_token = Some(FakeGitHub::TOKEN.into());
+    let s = TestServer::start_with(setup).await;
+    gh.state
+        .lock()
+        .unwrap()
+        .refs
+        .insert("octo-fixture/app:clauded/x".into());
+    let id = code_session(&s, &As::Nobody, "octo-fixture", "app", "clauded/x").await;
+    deleted(&s, &As::Nobody, &id).await;
+    let seen = gh.state.lock().unwrap().ref_deletions.clone();
+    assert_eq!(
+        seen,
+        vec![RefDeletion {
+            branch: "octo-fixture/app:clauded/x".into(),
+            authorization: Some(format!("Bearer {}", FakeGitHub::TOKEN)),
+            status: 204,
+        }]
+    );
     s.stop().await;
 }
