@@ -3,11 +3,14 @@
 //! (missing, unknown, reused, expired, refused, another browser's login), linking one GitHub
 //! account to one user, the token sealed at rest and never shown; then repositories and
 //! branches (every page, links only to GitHub's hosts), pull requests opened or found, a
-//! refused token, disconnecting.
+//! refused token, disconnecting; a deleted session's branch deleted with the caller's token,
+//! and a user's run pushing with their own token to a remote behind HTTP Basic auth.
 
 use crate::support::fake_github::{FakeGitHub, RefDeletion};
+use crate::support::git_http::{GitHttp, free_port};
 use crate::support::server::{Setup, TestServer};
 use crate::support::users::*;
+use crate::support::{bare_remote, git, sse_frames};
 use clauded::config::SecretValue;
 use clauded::engine::accounts::Clock;
 use reqwest::{Method, Url};
@@ -815,6 +818,76 @@ async fn without_accounts_the_servers_token_deletes_the_branch() {
             authorization: Some(format!("Bearer {}", FakeGitHub::TOKEN)),
             status: 204,
         }]
+    );
+    s.stop().await;
+}
+
+/// `POST /api/execute-remote` by `who` on `repo_url`'s main, read to its end: the frames.
+async fn run_on(
+    s: &TestServer,
+    who: &As,
+    repo_url: &str,
+) -> Vec<(Option<String>, Option<i64>, Value)> {
+    let body = request(s, Method::POST, "/api/execute-remote", who)
+        .json(&json!({"userRequest": "Add dark mode",
+            "github": {"repoUrl": repo_url, "branch": "main"}}))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    sse_frames(&body)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_users_run_clones_and_pushes_with_their_own_github_token() {
+    let gh = FakeGitHub::start(false).await;
+    let port = free_port();
+    let mut setup = with_github(&gh);
+    // the server has a token of its own: a user's run must never use it
+    setup.options.github_token = Some("ghp_the_servers_own".into());
+    setup.options.github_hosts = vec![format!("http://127.0.0.1:{port}")];
+    let s = TestServer::start_with(setup).await;
+    let a = register(&s, "a@x.io").await;
+    let token = connect(&s, &gh, &a.who, "alice-gh").await;
+    let b = register(&s, "b@x.io").await;
+    let remote = bare_remote(s.dir.path());
+    git(&remote, &["config", "http.receivepack", "true"]);
+    // the remote takes A's GitHub token, and only it
+    let server = GitHttp::start_on(s.dir.path(), &token, port);
+
+    crate::webedt::script(&s, false);
+    let frames = run_on(&s, &a.who, &server.url).await;
+    let end = &frames.last().unwrap().2;
+    assert_eq!(end["type"], json!("completed"), "{frames:?}");
+    assert_eq!(end["pushed"], json!(true), "{end}");
+    let branch = end["branch"].as_str().unwrap();
+    assert_eq!(
+        git(&remote, &["log", "-1", "--format=%s", branch]).trim(),
+        "Add dark mode stylesheet",
+        "pushed over HTTP"
+    );
+    let log = server.auth_log();
+    assert!(log.contains(&"ok".to_owned()), "{log:?}");
+    assert!(
+        !log.contains(&"bad".to_owned()),
+        "no other token was ever offered (the server's): {log:?}"
+    );
+
+    // B has no GitHub link: the clone is offered no token at all, not the server's
+    server.clear_auth_log();
+    let frames = run_on(&s, &b.who, &server.url).await;
+    let end = &frames.last().unwrap().2;
+    assert_eq!(end["type"], json!("error"), "{frames:?}");
+    assert!(
+        end["error"].as_str().unwrap().contains("clone failed"),
+        "{end}"
+    );
+    let log = server.auth_log();
+    assert!(
+        !log.is_empty() && log.iter().all(|l| l == "none"),
+        "{log:?}"
     );
     s.stop().await;
 }

@@ -2,6 +2,7 @@
 
 use crate::support::fake_anthropic::tool_use_events;
 use crate::support::fake_github::FakeGitHub;
+use crate::support::git_http::GitHttp;
 use crate::support::{Home, Reply, bare_remote, git, run_cmd, run_in};
 use serde_json::{Value, json};
 
@@ -475,52 +476,13 @@ async fn the_title_falls_back_to_a_local_slug_and_a_configured_co_author_is_adde
     );
 }
 
-/// `tests/compat/git_http.py` serving `dir` on a free loopback port; killed on drop.
-struct GitHttp {
-    child: std::process::Child,
-    url: String,
-}
-
-impl Drop for GitHttp {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn git_http(dir: &std::path::Path, token: &str) -> GitHttp {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/compat/git_http.py");
-    let child = std::process::Command::new("python3")
-        .arg(script)
-        .arg(dir)
-        .arg(token)
-        .arg(port.to_string())
-        .spawn()
-        .unwrap();
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    GitHttp {
-        child,
-        url: format!("http://127.0.0.1:{port}/origin.git"),
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn git_over_http_uses_the_token_once_and_a_wrong_one_is_one_clear_error() {
     let h = Home::new();
     identity(&h);
     let remote = bare_remote(h.path());
     git(&remote, &["config", "http.receivepack", "true"]);
-    let server = git_http(h.path(), "ghp_right");
+    let server = GitHttp::start(h.path(), "ghp_right");
     // the backend is on loopback: the token goes there only when it is a configured GitHub host
     let cfg = std::fs::read_to_string(h.path().join("config.toml")).unwrap();
     std::fs::write(
@@ -542,14 +504,14 @@ async fn git_over_http_uses_the_token_once_and_a_wrong_one_is_one_clear_error() 
         "{r:?}"
     );
     assert!(!r.stderr.contains("ghp_wrong"));
-    let log = std::fs::read_to_string(h.path().join("auth.log")).unwrap();
+    let log = server.auth_log();
     assert_eq!(
-        log.lines().filter(|l| *l == "bad").count(),
+        log.iter().filter(|l| *l == "bad").count(),
         1,
-        "one try with the token, no replay loop: {log}"
+        "one try with the token, no replay loop: {log:?}"
     );
 
-    std::fs::remove_file(h.path().join("auth.log")).unwrap();
+    server.clear_auth_log();
     script_dark_mode(&h);
     let r = run_in(
         &h,
@@ -574,9 +536,5 @@ async fn git_over_http_uses_the_token_once_and_a_wrong_one_is_one_clear_error() 
         branch.trim().starts_with("clauded/dark-mode-toggle-"),
         "pushed over HTTP with the token: {branch:?}"
     );
-    assert!(
-        !std::fs::read_to_string(h.path().join("auth.log"))
-            .unwrap()
-            .contains("bad")
-    );
+    assert!(!server.auth_log().contains(&"bad".to_owned()));
 }
