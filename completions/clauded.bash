@@ -2916,7 +2916,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__run)
-            opts="-m -y -q -v -h -V --repo --base --push --pr --pr-repo --no-commit --allow-dirty --session --model --json --yes --max-turns --raw --no-memory --quiet --verbose --env-file --help --version"
+            opts="-m -y -q -v -h -V --repo --base --push --pr --ready --pr-repo --no-commit --allow-dirty --session --model --json --yes --max-turns --raw --no-memory --quiet --verbose --env-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -76,7 +76,8 @@ complete -c clauded -n "__fish_clauded_using_subcommand run" -s m -l model -d 'M
 complete -c clauded -n "__fish_clauded_using_subcommand run" -l max-turns -d 'Requests to Claude, at most' -r
 complete -c clauded -n "__fish_clauded_using_subcommand run" -l env-file -d 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours' -r -F
 complete -c clauded -n "__fish_clauded_using_subcommand run" -l push -d 'Push the branch (with upstream tracking)'
-complete -c clauded -n "__fish_clauded_using_subcommand run" -l pr -d 'Open a pull request (implies --push)'
+complete -c clauded -n "__fish_clauded_using_subcommand run" -l pr -d 'Open a pull request (implies --push); a draft unless --ready'
+complete -c clauded -n "__fish_clauded_using_subcommand run" -l ready -d 'Open the pull request ready for review instead of as a draft'
 complete -c clauded -n "__fish_clauded_using_subcommand run" -l no-commit -d 'Leave the changes uncommitted'
 complete -c clauded -n "__fish_clauded_using_subcommand run" -l allow-dirty -d 'Commit your uncommitted changes first (separately, under your name) instead of refusing'
 complete -c clauded -n "__fish_clauded_using_subcommand run" -l json -d 'Print NDJSON events'

@@ -1,13 +1,12 @@
 //! GitHub: its REST API as runs and WebEDT's routes need it (the user, repositories and
-//! branches, all pages; open a pull request or find the open one), and the OAuth app's code
-//! exchange. The token goes only to `TokenHosts`, never through a redirect elsewhere, and the
-//! client secret only to `GITHUB_URL` itself.
+//! branches, all pages; open a pull request or find the open one; delete a branch), and the
+//! OAuth app's code exchange. The token goes only to `TokenHosts`, never through a redirect
+//! elsewhere, and the client secret only to `GITHUB_URL` itself.
 
 use crate::config::SecretValue;
 use crate::git::{TokenHosts, TokenRefused};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 /// The public API.
 pub const DEFAULT_API_URL: &str = "https://api.github.com";
@@ -51,6 +50,9 @@ pub enum Error {
     /// The API base, or a redirect, points at a host the token may not go to.
     #[error(transparent)]
     TokenRefused(#[from] TokenRefused),
+    /// A name GitHub could not have made (an owner, a repository, a branch); nothing was sent.
+    #[error("{0}")]
+    BadName(String),
     /// No answer.
     #[error("cannot reach GitHub at {url}: {reason}")]
     Connect {
@@ -154,6 +156,21 @@ pub struct PrRef {
     pub sha: String,
 }
 
+/// What `POST /repos/{owner}/{repo}/pulls` is sent.
+#[derive(Debug, Clone, Serialize)]
+pub struct NewPullRequest<'a> {
+    /// Its title.
+    pub title: &'a str,
+    /// The branch it merges.
+    pub head: &'a str,
+    /// The branch it merges into.
+    pub base: &'a str,
+    /// Its description (Markdown).
+    pub body: &'a str,
+    /// Opened as a draft: not ready for review (and not mergeable) until marked so.
+    pub draft: bool,
+}
+
 /// A pull request as GitHub answers it (a fake or an old server may leave fields out).
 #[derive(Deserialize)]
 struct Pr {
@@ -217,6 +234,16 @@ pub fn check_repo_name(owner: &str, repo: &str) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// Whether `branch` is a branch name git accepts (no `..`, no component starting with `.`, no
+/// spaces, `~^:?*[\`, `@{` or control characters), so it stays one path in a URL.
+pub fn check_branch_name(branch: &str) -> Result<(), String> {
+    if git2::Reference::is_valid_name(&format!("refs/heads/{branch}")) {
+        Ok(())
+    } else {
+        Err(format!("{branch:?} is not a git branch name"))
+    }
 }
 
 /// The refusal a redirect policy stopped a request with, if that is why it failed.
@@ -437,18 +464,42 @@ impl GitHub {
         }
     }
 
-    /// Opens a pull request from `head` into `base`, or returns the open one for `head`.
+    /// Deletes a branch (`DELETE /repos/{owner}/{repo}/git/refs/heads/{branch}`); one GitHub
+    /// does not have is already gone. The names are checked first: a branch such as `../..`
+    /// never becomes another URL.
+    pub async fn delete_branch(
+        &self,
+        owner: &str,
+        repo: &str,
+        branch: &str,
+    ) -> Result<BranchDeletion, Error> {
+        check_repo_name(owner, repo).map_err(Error::BadName)?;
+        check_branch_name(branch).map_err(Error::BadName)?;
+        let url = format!(
+            "{}/repos/{owner}/{repo}/git/refs/heads/{}",
+            self.api,
+            enc(branch)
+        );
+        match self.call(reqwest::Method::DELETE, &url, None).await {
+            Ok(_) => Ok(BranchDeletion::Deleted),
+            Err(Error::Api {
+                status: 404 | 422, ..
+            }) => Ok(BranchDeletion::AlreadyGone),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Opens a pull request (`POST /repos/{owner}/{repo}/pulls`), or returns the open one for
+    /// its head.
     pub async fn create_or_find_pr(
         &self,
         owner: &str,
         repo: &str,
-        head: &str,
-        base: &str,
-        title: &str,
-        body: &str,
+        new: &NewPullRequest<'_>,
     ) -> Result<PullRequest, Error> {
+        let (head, base) = (new.head, new.base);
         let url = format!("{}/repos/{owner}/{repo}/pulls", self.api);
-        let create = json!({"title": title, "head": head, "base": base, "body": body});
+        let create = serde_json::to_value(new).unwrap_or_default();
         match self.call(reqwest::Method::POST, &url, Some(create)).await {
             Ok(a) => Ok(parsed::<Pr>(a.status, a.body)?.into_pull(head, base, false)),
             Err(Error::Api {
@@ -469,6 +520,15 @@ impl GitHub {
             Err(e) => Err(e),
         }
     }
+}
+
+/// What deleting a branch found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BranchDeletion {
+    /// It was there and is gone.
+    Deleted,
+    /// GitHub did not have it (404, or 422 `Reference does not exist`).
+    AlreadyGone,
 }
 
 /// A successful answer's body as `T`, or why it is not one.
@@ -556,12 +616,22 @@ impl OAuthApp {
 mod tests {
     use super::*;
 
+    fn pull<'a>(head: &'a str, base: &'a str) -> NewPullRequest<'a> {
+        NewPullRequest {
+            title: "t",
+            head,
+            base,
+            body: "",
+            draft: false,
+        }
+    }
+
     #[tokio::test]
     async fn the_token_never_leaves_over_plain_http_or_to_another_host() {
         let hosts = TokenHosts::new("http://github.invalid", &[]);
         let gh = GitHub::new("http://github.invalid", "ghp_secret", &hosts);
         let err = gh
-            .create_or_find_pr("o", "r", "b", "main", "t", "")
+            .create_or_find_pr("o", "r", &pull("b", "main"))
             .await
             .unwrap_err();
         assert!(
@@ -576,7 +646,7 @@ mod tests {
             &TokenHosts::default(),
         );
         let err = gh
-            .create_or_find_pr("o", "r", "b", "main", "t", "")
+            .create_or_find_pr("o", "r", &pull("b", "main"))
             .await
             .unwrap_err();
         assert!(
@@ -611,6 +681,12 @@ mod tests {
             ("o", ""),
         ] {
             assert!(check_repo_name(o, r).is_err(), "{o}/{r}");
+        }
+        assert!(check_branch_name("clauded/dark-mode-1a2b3c4d").is_ok());
+        for b in [
+            "", "../..", "a/../b", ".hidden", "a b", "a..b", "x.lock", "a@{1}", "a//b",
+        ] {
+            assert!(check_branch_name(b).is_err(), "{b}");
         }
         let mut h = reqwest::header::HeaderMap::new();
         h.insert(

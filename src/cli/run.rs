@@ -22,6 +22,8 @@ use std::time::Duration;
 Without --repo, works on a new branch of the repository in the current directory (a dirty
 working tree is refused unless --allow-dirty, which first commits your changes under your name).
 With --repo, clones it into a workspace. The branch is clauded/<slug>-<8 chars of the session id>.
+--pr opens a draft pull request (--ready: one ready for review) whose description starts with the
+repository's pull request template when it has one.
 Every run is a session: `clauded sessions show ID` replays it. --json prints the run's events as
 NDJSON (the same events the server streams).")]
 pub struct Args {
@@ -36,9 +38,12 @@ pub struct Args {
     /// Push the branch (with upstream tracking).
     #[arg(long)]
     pub push: bool,
-    /// Open a pull request (implies --push).
+    /// Open a pull request (implies --push); a draft unless --ready.
     #[arg(long)]
     pub pr: bool,
+    /// Open the pull request ready for review instead of as a draft.
+    #[arg(long, requires = "pr")]
+    pub ready: bool,
     /// OWNER/REPO for the pull request when the remote is not a GitHub URL.
     #[arg(long, value_name = "OWNER/REPO")]
     pub pr_repo: Option<String>,
@@ -178,6 +183,7 @@ pub async fn run(args: Args, g: &super::Globals) -> Result<()> {
         auto_commit: !args.no_commit,
         push: args.push || args.pr,
         pr: args.pr,
+        draft: !args.ready,
         allow_dirty: args.allow_dirty,
         model: c.model.clone(),
         max_tokens: c.max_tokens,

@@ -10,7 +10,7 @@ use super::tools::{Policy, ToolHost};
 use super::turn::{Tooling, TurnContext, TurnError, TurnEvent, TurnOptions, run_turn};
 use crate::anthropic::{ContentBlock, Usage, text_of};
 use crate::git;
-use crate::github::GitHub;
+use crate::github::{GitHub, NewPullRequest};
 use crate::store::{NewSession, Session, SessionUpdate};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -42,6 +42,8 @@ pub struct RunSpec {
     pub push: bool,
     /// Open a pull request (needs push).
     pub pr: bool,
+    /// Open it as a draft (runs do, unless asked for one ready for review).
+    pub draft: bool,
     /// In place: commit the user's uncommitted changes first instead of refusing.
     pub allow_dirty: bool,
     /// The model.
@@ -142,6 +144,61 @@ pub async fn open_session(
     .map_err(|e| RunError::Refused(e.to_string()))
 }
 
+/// A session's GitHub repository as `(owner, name)`: from its repository's GitHub URL, else
+/// the `repositoryOwner` and `repositoryName` a code session was made with.
+pub fn github_repo_of(meta: &Value) -> Option<(String, String)> {
+    let named = |k: &str| {
+        meta[k]
+            .as_str()
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    meta["repoUrl"]
+        .as_str()
+        .and_then(git::github_repo)
+        .or_else(|| Some((named("repositoryOwner")?, named("repositoryName")?)))
+}
+
+/// How long a deleted session's branch deletion may take before the delete answers anyway.
+const BRANCH_DELETE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Deletes a session's run branch on GitHub, as WebEDT does when a session is deleted: the
+/// `branch` of `meta` in the session's GitHub repository, with `token` (the caller's). Nothing
+/// is asked without a token, a GitHub repository or a branch, nor for the branch the work
+/// started from. Best effort: a branch already gone is fine, any other failure is logged.
+pub async fn delete_run_branch(
+    meta: &Value,
+    github_api: &str,
+    hosts: &git::TokenHosts,
+    token: Option<&str>,
+) {
+    let branch = meta["branch"].as_str().filter(|b| !b.is_empty());
+    let (Some(token), Some((owner, repo)), Some(branch)) = (token, github_repo_of(meta), branch)
+    else {
+        return;
+    };
+    if meta["baseBranch"].as_str() == Some(branch) {
+        return;
+    }
+    let gh = GitHub::new(github_api, token, hosts);
+    match tokio::time::timeout(
+        BRANCH_DELETE_TIMEOUT,
+        gh.delete_branch(&owner, &repo, branch),
+    )
+    .await
+    {
+        Ok(Ok(crate::github::BranchDeletion::Deleted)) => {
+            tracing::info!("deleted the branch {branch} of {owner}/{repo}");
+        }
+        Ok(Ok(crate::github::BranchDeletion::AlreadyGone)) => {}
+        Ok(Err(e)) => tracing::warn!("cannot delete the branch {branch} of {owner}/{repo}: {e}"),
+        Err(_) => tracing::warn!(
+            "cannot delete the branch {branch} of {owner}/{repo}: GitHub did not answer in {}s",
+            BRANCH_DELETE_TIMEOUT.as_secs()
+        ),
+    }
+}
+
 /// Removes workspaces older than `ttl` (best effort).
 pub fn sweep_workspaces(dir: &Path, ttl: Duration) {
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -163,6 +220,16 @@ pub fn sweep_workspaces(dir: &Path, ttl: Duration) {
 /// `1 file`, `2 files`.
 fn files(n: usize) -> String {
     format!("{n} file{}", if n == 1 { "" } else { "s" })
+}
+
+/// A run's pull request description: the repository's template first, when it has one, then
+/// the request and where it came from.
+fn pr_body(template: Option<&str>, request: &str, session_id: &str) -> String {
+    let ours = format!("{request}\n\n---\nMade with clauded (session `{session_id}`).");
+    match template {
+        Some(t) => format!("{t}\n\n{ours}"),
+        None => ours,
+    }
 }
 
 /// Git work on the blocking pool.
@@ -670,8 +737,16 @@ async fn run_inner(
         match (target, &env.github_token) {
             (Some((owner, repo)), Some(tok)) => {
                 let gh = GitHub::new(&env.github_api, tok, &env.remotes.token_hosts);
-                let body = format!("{request}\n\n---\nMade with clauded (session `{}`).", session.id);
-                match gh.create_or_find_pr(&owner, &repo, &branch, &base, &summary.title, &body).await {
+                let (wd, b) = (workdir.clone(), base.clone());
+                let template = blocking(move || git::pr_template(&git2::Repository::open(&wd)?, &b))
+                    .await
+                    .unwrap_or_else(|e| {
+                        tracing::warn!("cannot read the pull request template: {e}");
+                        None
+                    });
+                let body = pr_body(template.as_deref(), &request, &session.id);
+                let new = NewPullRequest { title: &summary.title, head: &branch, base: &base, body: &body, draft: spec.draft };
+                match gh.create_or_find_pr(&owner, &repo, &new).await {
                     Ok(pr) => {
                         emit(json!({"type": "pull_request", "message": format!("{} pull request #{}", if pr.reused { "Reusing" } else { "Opened" }, pr.number),
                             "data": {"number": pr.number, "htmlUrl": pr.html_url, "reused": pr.reused}}))

@@ -353,6 +353,57 @@ pub fn push(
     Ok(())
 }
 
+/// The folders GitHub looks in for a pull request template, in the order taken here (the
+/// root is `""`).
+const PR_TEMPLATE_DIRS: [&str; 3] = [".github", "", "docs"];
+
+/// The template's file name, matched in any case.
+const PR_TEMPLATE_NAME: &str = "pull_request_template.md";
+
+/// The largest template taken, in bytes (GitHub's body holds 65,536 characters).
+const PR_TEMPLATE_MAX: usize = 32 * 1024;
+
+/// The repository's pull request template as committed on the local `branch` (else HEAD):
+/// `pull_request_template.md` in any case, in `.github/`, the root or `docs/`, the first
+/// found. Read from git's objects, not the work tree, so a symlink is never followed and what
+/// a run changed is not taken; an empty or oversized file is no template.
+pub fn pr_template(repo: &Repository, branch: &str) -> Result<Option<String>> {
+    let tree = match repo.find_branch(branch, git2::BranchType::Local) {
+        Ok(b) => b.get().peel_to_tree()?,
+        Err(_) => repo.head()?.peel_to_tree()?,
+    };
+    let odb = repo.odb()?;
+    for dir in PR_TEMPLATE_DIRS {
+        let folder = if dir.is_empty() {
+            tree.clone()
+        } else {
+            match tree.get_name(dir) {
+                Some(e) if e.kind() == Some(git2::ObjectType::Tree) => repo.find_tree(e.id())?,
+                _ => continue,
+            }
+        };
+        let file = folder.iter().find(|e| {
+            e.kind() == Some(git2::ObjectType::Blob)
+                && e.filemode() != i32::from(git2::FileMode::Link)
+                && e.name()
+                    .is_ok_and(|n| n.eq_ignore_ascii_case(PR_TEMPLATE_NAME))
+        });
+        let Some(file) = file else { continue };
+        let (size, _) = odb.read_header(file.id())?;
+        if size > PR_TEMPLATE_MAX {
+            continue;
+        }
+        let blob = repo.find_blob(file.id())?;
+        let text = String::from_utf8_lossy(blob.content())
+            .trim_end()
+            .to_owned();
+        if !text.trim().is_empty() {
+            return Ok(Some(text));
+        }
+    }
+    Ok(None)
+}
+
 /// `owner/repo` of a GitHub URL (https, ssh or `git@` form).
 pub fn github_repo(url: &str) -> Option<(String, String)> {
     let rest: String = if let Some(r) = url
@@ -402,6 +453,66 @@ mod tests {
         }
         assert_eq!(github_repo("/tmp/bare.git"), None);
         assert_eq!(github_repo("https://gitlab.com/o/r"), None);
+    }
+
+    /// A commit on `main` of `files` (path, content, mode), made from objects only.
+    fn committed(repo: &Repository, files: &[(&str, &str, i32)]) {
+        fn tree(repo: &Repository, files: &[(Vec<&str>, &str, i32)]) -> git2::Oid {
+            let mut b = repo.treebuilder(None).unwrap();
+            let mut dirs: Vec<&str> = files
+                .iter()
+                .filter(|f| f.0.len() > 1)
+                .map(|f| f.0[0])
+                .collect();
+            dirs.dedup();
+            for d in dirs {
+                let inner: Vec<_> = files
+                    .iter()
+                    .filter(|f| f.0.len() > 1 && f.0[0] == d)
+                    .map(|f| (f.0[1..].to_vec(), f.1, f.2))
+                    .collect();
+                b.insert(d, tree(repo, &inner), 0o040000).unwrap();
+            }
+            for (path, content, mode) in files.iter().filter(|f| f.0.len() == 1) {
+                let blob = repo.blob(content.as_bytes()).unwrap();
+                b.insert(path[0], blob, *mode).unwrap();
+            }
+            b.write().unwrap()
+        }
+        let split: Vec<_> = files
+            .iter()
+            .map(|(p, c, m)| (p.split('/').collect::<Vec<_>>(), *c, *m))
+            .collect();
+        let t = repo.find_tree(tree(repo, &split)).unwrap();
+        let sig = Signature::now("t", "t@example.com").unwrap();
+        repo.commit(Some("refs/heads/main"), &sig, &sig, "c", &t, &[])
+            .unwrap();
+    }
+
+    #[test]
+    fn the_pr_template_is_a_committed_file_never_a_symlink() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init_bare(dir.path()).unwrap();
+        repo.set_head("refs/heads/main").unwrap();
+        committed(
+            &repo,
+            &[
+                (".github/pull_request_template.md", "/etc/passwd", 0o120000),
+                ("PULL_REQUEST_TEMPLATE.md", "  \n", 0o100644),
+                ("docs/Pull_Request_Template.md", "## Why\n\n", 0o100644),
+                ("README.md", "# r\n", 0o100644),
+            ],
+        );
+        assert_eq!(
+            pr_template(&repo, "main").unwrap().as_deref(),
+            Some("## Why"),
+            "the link and the empty file are passed over"
+        );
+        assert_eq!(
+            pr_template(&repo, "no-such-branch").unwrap().as_deref(),
+            Some("## Why"),
+            "HEAD's when the branch is not there"
+        );
     }
 
     #[test]

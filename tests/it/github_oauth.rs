@@ -3,11 +3,14 @@
 //! (missing, unknown, reused, expired, refused, another browser's login), linking one GitHub
 //! account to one user, the token sealed at rest and never shown; then repositories and
 //! branches (every page, links only to GitHub's hosts), pull requests opened or found, a
-//! refused token, disconnecting.
+//! refused token, disconnecting; a deleted session's branch deleted with the caller's token,
+//! and a user's run pushing with their own token to a remote behind HTTP Basic auth.
 
-use crate::support::fake_github::FakeGitHub;
+use crate::support::fake_github::{FakeGitHub, RefDeletion};
+use crate::support::git_http::{GitHttp, free_port};
 use crate::support::server::{Setup, TestServer};
 use crate::support::users::*;
+use crate::support::{bare_remote, git, sse_frames};
 use clauded::config::SecretValue;
 use clauded::engine::accounts::Clock;
 use reqwest::{Method, Url};
@@ -561,6 +564,7 @@ async fn a_pull_request_is_opened_or_the_open_one_returned() {
         .clone();
     assert_eq!(sent["title"], json!("Merge feature/a into main"));
     assert_eq!(sent["body"], json!(""));
+    assert_eq!(sent["draft"], json!(false), "asked for by a person: ready");
 
     // again: GitHub says it exists (422), and the open one is the answer
     let r = post(
@@ -674,5 +678,216 @@ async fn disconnecting_forgets_the_account_and_its_token() {
     // and it can be connected again
     connect(&s, &gh, &a.who, "alice-gh").await;
     assert_eq!(me(&s, &a.who).await["githubConnected"], json!(true));
+    s.stop().await;
+}
+
+/// `who`'s code session on `owner/repo` at `branch` (from main): its id.
+async fn code_session(s: &TestServer, who: &As, owner: &str, repo: &str, branch: &str) -> String {
+    let r = post(
+        s,
+        "/api/sessions/create-code-session",
+        who,
+        json!({"repositoryOwner": owner, "repositoryName": repo, "baseBranch": "main",
+            "branch": branch}),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{r:?}");
+    r.json()["session"]["id"].as_str().unwrap().to_owned()
+}
+
+/// `DELETE /api/sessions/{id}` as `who`: its answer, without the id it names.
+async fn deleted(s: &TestServer, who: &As, id: &str) -> Value {
+    let r = delete(s, &format!("/api/sessions/{id}"), who).await;
+    assert_eq!(r.status, 200, "{r:?}");
+    let mut v = r.json();
+    assert_eq!(v["data"]["id"], json!(id), "{v}");
+    v["data"].as_object_mut().unwrap().remove("id");
+    v
+}
+
+/// The ids in `who`'s trash.
+async fn binned(s: &TestServer, who: &As) -> Vec<String> {
+    let r = get(s, "/api/sessions/deleted", who).await;
+    r.json()["data"]["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn deleting_a_session_deletes_its_branch_on_github_with_the_callers_own_token() {
+    let gh = FakeGitHub::start(false).await;
+    let mut setup = with_github(&gh);
+    // the server's own token is there, and must not stand in for a user's
+    setup.options.github_token = Some(FakeGitHub::TOKEN.into());
+    let s = TestServer::start_with(setup).await;
+    let a = register(&s, "a@x.io").await;
+    let token = connect(&s, &gh, &a.who, "alice-gh").await;
+    let b = register(&s, "b@x.io").await;
+    gh.state.lock().unwrap().refs.extend(
+        ["clauded/dark-mode-1a2b", "feature/b", "feature/c"]
+            .map(|b| format!("alice-gh/repo-1:{b}")),
+    );
+    let deletions = || gh.state.lock().unwrap().ref_deletions.clone();
+
+    let one = code_session(&s, &a.who, "alice-gh", "repo-1", "clauded/dark-mode-1a2b").await;
+    let answer = deleted(&s, &a.who, &one).await;
+    assert_eq!(
+        answer,
+        json!({"success": true, "data": {"message": "Session deleted",
+            "cleanup": {"runStopped": false}}})
+    );
+    assert_eq!(
+        deletions(),
+        vec![RefDeletion {
+            branch: "alice-gh/repo-1:clauded/dark-mode-1a2b".into(),
+            authorization: Some(format!("Bearer {token}")),
+            status: 204,
+        }],
+        "DELETE /repos/alice-gh/repo-1/git/refs/heads/clauded/dark-mode-1a2b with A's token"
+    );
+    assert!(binned(&s, &a.who).await.contains(&one));
+
+    // a branch GitHub does not have: 422, and the delete answers as before
+    let gone = code_session(&s, &a.who, "alice-gh", "repo-1", "clauded/gone").await;
+    assert_eq!(deleted(&s, &a.who, &gone).await, answer);
+    assert_eq!(deletions().len(), 2);
+    assert_eq!(deletions()[1].status, 422, "{:?}", deletions());
+    assert!(binned(&s, &a.who).await.contains(&gone));
+
+    // no call: a user without a token (the server's is not theirs), a session on its base
+    // branch, one whose branch is no branch name, one with no repository or branch
+    let theirs = code_session(&s, &b.who, "alice-gh", "repo-1", "feature/b").await;
+    assert_eq!(deleted(&s, &b.who, &theirs).await, answer);
+    let on_base = code_session(&s, &a.who, "alice-gh", "repo-1", "main").await;
+    assert_eq!(deleted(&s, &a.who, &on_base).await, answer);
+    let odd = code_session(&s, &a.who, "alice-gh", "repo-1", "odd").await;
+    let r = send(
+        request(&s, Method::PATCH, &format!("/api/sessions/{odd}"), &a.who)
+            .json(&json!({"branch": "../../.."})),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(deleted(&s, &a.who, &odd).await, answer);
+    let r = post(&s, "/v1/sessions", &a.who, json!({"title": "a chat"})).await;
+    let chat = r.json()["id"].as_str().unwrap().to_owned();
+    assert_eq!(deleted(&s, &a.who, &chat).await, answer);
+    assert_eq!(deletions().len(), 2, "{:?}", deletions());
+    let deletes: Vec<_> = (gh.state.lock().unwrap().requests.iter())
+        .filter(|r| r.0 == "DELETE")
+        .cloned()
+        .collect();
+    assert!(deletes.is_empty(), "no other DELETE: {deletes:?}");
+    assert!(
+        gh.state
+            .lock()
+            .unwrap()
+            .refs
+            .contains("alice-gh/repo-1:feature/b")
+    );
+
+    // a refused token: logged, and the delete answers as before
+    gh.state.lock().unwrap().revoked = true;
+    let refused = code_session(&s, &a.who, "alice-gh", "repo-1", "feature/c").await;
+    assert_eq!(deleted(&s, &a.who, &refused).await, answer);
+    assert_eq!(deletions().last().unwrap().status, 401);
+    assert!(binned(&s, &a.who).await.contains(&refused));
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn without_accounts_the_servers_token_deletes_the_branch() {
+    let gh = FakeGitHub::start(false).await;
+    let mut setup = with_github(&gh);
+    setup.options.github_token = Some(FakeGitHub::TOKEN.into());
+    let s = TestServer::start_with(setup).await;
+    gh.state
+        .lock()
+        .unwrap()
+        .refs
+        .insert("octo-fixture/app:clauded/x".into());
+    let id = code_session(&s, &As::Nobody, "octo-fixture", "app", "clauded/x").await;
+    deleted(&s, &As::Nobody, &id).await;
+    let seen = gh.state.lock().unwrap().ref_deletions.clone();
+    assert_eq!(
+        seen,
+        vec![RefDeletion {
+            branch: "octo-fixture/app:clauded/x".into(),
+            authorization: Some(format!("Bearer {}", FakeGitHub::TOKEN)),
+            status: 204,
+        }]
+    );
+    s.stop().await;
+}
+
+/// `POST /api/execute-remote` by `who` on `repo_url`'s main, read to its end: the frames.
+async fn run_on(
+    s: &TestServer,
+    who: &As,
+    repo_url: &str,
+) -> Vec<(Option<String>, Option<i64>, Value)> {
+    let body = request(s, Method::POST, "/api/execute-remote", who)
+        .json(&json!({"userRequest": "Add dark mode",
+            "github": {"repoUrl": repo_url, "branch": "main"}}))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    sse_frames(&body)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_users_run_clones_and_pushes_with_their_own_github_token() {
+    let gh = FakeGitHub::start(false).await;
+    let port = free_port();
+    let mut setup = with_github(&gh);
+    // the server has a token of its own: a user's run must never use it
+    setup.options.github_token = Some("ghp_the_servers_own".into());
+    setup.options.github_hosts = vec![format!("http://127.0.0.1:{port}")];
+    let s = TestServer::start_with(setup).await;
+    let a = register(&s, "a@x.io").await;
+    let token = connect(&s, &gh, &a.who, "alice-gh").await;
+    let b = register(&s, "b@x.io").await;
+    let remote = bare_remote(s.dir.path());
+    git(&remote, &["config", "http.receivepack", "true"]);
+    // the remote takes A's GitHub token, and only it
+    let server = GitHttp::start_on(s.dir.path(), &token, port);
+
+    crate::webedt::script(&s, false);
+    let frames = run_on(&s, &a.who, &server.url).await;
+    let end = &frames.last().unwrap().2;
+    assert_eq!(end["type"], json!("completed"), "{frames:?}");
+    assert_eq!(end["pushed"], json!(true), "{end}");
+    let branch = end["branch"].as_str().unwrap();
+    assert_eq!(
+        git(&remote, &["log", "-1", "--format=%s", branch]).trim(),
+        "Add dark mode stylesheet",
+        "pushed over HTTP"
+    );
+    let log = server.auth_log();
+    assert!(log.contains(&"ok".to_owned()), "{log:?}");
+    assert!(
+        !log.contains(&"bad".to_owned()),
+        "no other token was ever offered (the server's): {log:?}"
+    );
+
+    // B has no GitHub link: the clone is offered no token at all, not the server's
+    server.clear_auth_log();
+    let frames = run_on(&s, &b.who, &server.url).await;
+    let end = &frames.last().unwrap().2;
+    assert_eq!(end["type"], json!("error"), "{frames:?}");
+    assert!(
+        end["error"].as_str().unwrap().contains("clone failed"),
+        "{end}"
+    );
+    let log = server.auth_log();
+    assert!(
+        !log.is_empty() && log.iter().all(|l| l == "none"),
+        "{log:?}"
+    );
     s.stop().await;
 }

@@ -2,6 +2,7 @@
 
 use crate::support::fake_anthropic::tool_use_events;
 use crate::support::fake_github::FakeGitHub;
+use crate::support::git_http::GitHttp;
 use crate::support::{Home, Reply, bare_remote, git, run_cmd, run_in};
 use serde_json::{Value, json};
 
@@ -39,6 +40,29 @@ fn session_events(h: &Home) -> Vec<Value> {
         .collect()
 }
 
+/// `clauded run "Add dark mode toggle" --repo REMOTE --pr --pr-repo acme/widgets --yes` and
+/// `extra`, against the fake GitHub `gh` with `token`.
+async fn run_with_pr(
+    h: &Home,
+    remote: &std::path::Path,
+    gh: &FakeGitHub,
+    token: &str,
+    extra: &[&str],
+) -> crate::support::Run {
+    let mut args = vec![
+        "run",
+        "Add dark mode toggle",
+        "--repo",
+        remote.to_str().unwrap(),
+        "--pr",
+        "--pr-repo",
+        "acme/widgets",
+        "--yes",
+    ];
+    args.extend(extra);
+    run_in(h, &args, Some(&gh.url), Some(token)).await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_commits_pushes_and_opens_a_pull_request() {
     let h = Home::new();
@@ -46,22 +70,7 @@ async fn a_run_commits_pushes_and_opens_a_pull_request() {
     let remote = bare_remote(h.path());
     script_dark_mode(&h);
     let gh = FakeGitHub::start(false).await;
-    let r = run_in(
-        &h,
-        &[
-            "run",
-            "Add dark mode toggle",
-            "--repo",
-            remote.to_str().unwrap(),
-            "--pr",
-            "--pr-repo",
-            "acme/widgets",
-            "--yes",
-        ],
-        Some(&gh.url),
-        Some(FakeGitHub::TOKEN),
-    )
-    .await;
+    let r = run_with_pr(&h, &remote, &gh, FakeGitHub::TOKEN, &[]).await;
     assert_eq!(r.code, 0, "{r:?}");
     assert!(r.stdout.contains("Added a dark mode toggle."), "{r:?}");
     assert!(
@@ -116,6 +125,13 @@ async fn a_run_commits_pushes_and_opens_a_pull_request() {
         (json!(branch), json!("main"))
     );
     assert_eq!(prs[0].2["title"], json!("Add Dark Mode Toggle"));
+    assert_eq!(prs[0].2["draft"], json!(true), "a draft unless --ready");
+    let body = prs[0].2["body"].as_str().unwrap();
+    assert!(
+        body.starts_with("Add dark mode toggle\n\n---\nMade with clauded"),
+        "no template in this repository: {body:?}"
+    );
+    assert_eq!(gh.state.lock().unwrap().pulls[0].1["draft"], json!(true));
 
     let kinds: Vec<String> = session_events(&h)
         .iter()
@@ -151,28 +167,61 @@ async fn a_run_commits_pushes_and_opens_a_pull_request() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ready_opens_the_pull_request_for_review_and_it_starts_with_the_repos_template() {
+    let h = Home::new();
+    identity(&h);
+    let remote = bare_remote(h.path());
+    // the template on the remote's main, named in GitHub's upper-case spelling
+    let seed = h.path().join("seed");
+    std::fs::create_dir_all(seed.join(".github")).unwrap();
+    std::fs::write(
+        seed.join(".github/PULL_REQUEST_TEMPLATE.md"),
+        "## What changed\n\n## How it was tested\n",
+    )
+    .unwrap();
+    git(&seed, &["add", "."]);
+    git(
+        &seed,
+        &["commit", "-q", "-m", "Add a pull request template"],
+    );
+    git(&seed, &["push", "-q", remote.to_str().unwrap(), "main"]);
+
+    let r = h.run(&["run", "anything", "--ready"], None);
+    assert_eq!(r.code, 2, "--ready without --pr is a usage error: {r:?}");
+    assert!(r.stderr.contains("--pr"), "{r:?}");
+
+    script_dark_mode(&h);
+    let gh = FakeGitHub::start(false).await;
+    let r = run_with_pr(&h, &remote, &gh, FakeGitHub::TOKEN, &["--ready"]).await;
+    assert_eq!(r.code, 0, "{r:?}");
+    let st = gh.state.lock().unwrap();
+    assert_eq!(st.requests.len(), 1, "{:?}", st.requests);
+    let sent = &st.requests[0].2;
+    assert_eq!(sent["draft"], json!(false), "--ready: for review");
+    assert_eq!(st.pulls[0].1["draft"], json!(false));
+    let body = sent["body"].as_str().unwrap();
+    let sid = h.json(&["sessions", "list", "--json"])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        body,
+        format!(
+            "## What changed\n\n## How it was tested\n\nAdd dark mode toggle\n\n---\n\
+             Made with clauded (session `{sid}`)."
+        ),
+        "the template first, then what the body always says"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_existing_pr_is_reused_and_a_bad_token_is_one_clear_error() {
     let h = Home::new();
     identity(&h);
     let remote = bare_remote(h.path());
     script_dark_mode(&h);
     let gh = FakeGitHub::start(true).await;
-    let r = run_in(
-        &h,
-        &[
-            "run",
-            "Add dark mode toggle",
-            "--repo",
-            remote.to_str().unwrap(),
-            "--pr",
-            "--pr-repo",
-            "acme/widgets",
-            "--yes",
-        ],
-        Some(&gh.url),
-        Some(FakeGitHub::TOKEN),
-    )
-    .await;
+    let r = run_with_pr(&h, &remote, &gh, FakeGitHub::TOKEN, &[]).await;
     assert_eq!(r.code, 0, "{r:?}");
     assert!(r.stdout.contains("/pull/7"), "{r:?}");
 
@@ -181,22 +230,7 @@ async fn an_existing_pr_is_reused_and_a_bad_token_is_one_clear_error() {
     let remote2 = bare_remote(h2.path());
     script_dark_mode(&h2);
     let gh2 = FakeGitHub::start(false).await;
-    let r = run_in(
-        &h2,
-        &[
-            "run",
-            "Add dark mode toggle",
-            "--repo",
-            remote2.to_str().unwrap(),
-            "--pr",
-            "--pr-repo",
-            "acme/widgets",
-            "--yes",
-        ],
-        Some(&gh2.url),
-        Some("ghp_wrong"),
-    )
-    .await;
+    let r = run_with_pr(&h2, &remote2, &gh2, "ghp_wrong", &[]).await;
     assert_eq!(r.code, 1, "{r:?}");
     assert!(r.stderr.contains("GitHub refused the token (401)"), "{r:?}");
     assert_eq!(gh2.state.lock().unwrap().requests.len(), 1, "no retry loop");
@@ -442,52 +476,13 @@ async fn the_title_falls_back_to_a_local_slug_and_a_configured_co_author_is_adde
     );
 }
 
-/// `tests/compat/git_http.py` serving `dir` on a free loopback port; killed on drop.
-struct GitHttp {
-    child: std::process::Child,
-    url: String,
-}
-
-impl Drop for GitHttp {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn git_http(dir: &std::path::Path, token: &str) -> GitHttp {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/compat/git_http.py");
-    let child = std::process::Command::new("python3")
-        .arg(script)
-        .arg(dir)
-        .arg(token)
-        .arg(port.to_string())
-        .spawn()
-        .unwrap();
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    GitHttp {
-        child,
-        url: format!("http://127.0.0.1:{port}/origin.git"),
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn git_over_http_uses_the_token_once_and_a_wrong_one_is_one_clear_error() {
     let h = Home::new();
     identity(&h);
     let remote = bare_remote(h.path());
     git(&remote, &["config", "http.receivepack", "true"]);
-    let server = git_http(h.path(), "ghp_right");
+    let server = GitHttp::start(h.path(), "ghp_right");
     // the backend is on loopback: the token goes there only when it is a configured GitHub host
     let cfg = std::fs::read_to_string(h.path().join("config.toml")).unwrap();
     std::fs::write(
@@ -509,14 +504,14 @@ async fn git_over_http_uses_the_token_once_and_a_wrong_one_is_one_clear_error() 
         "{r:?}"
     );
     assert!(!r.stderr.contains("ghp_wrong"));
-    let log = std::fs::read_to_string(h.path().join("auth.log")).unwrap();
+    let log = server.auth_log();
     assert_eq!(
-        log.lines().filter(|l| *l == "bad").count(),
+        log.iter().filter(|l| *l == "bad").count(),
         1,
-        "one try with the token, no replay loop: {log}"
+        "one try with the token, no replay loop: {log:?}"
     );
 
-    std::fs::remove_file(h.path().join("auth.log")).unwrap();
+    server.clear_auth_log();
     script_dark_mode(&h);
     let r = run_in(
         &h,
@@ -541,9 +536,5 @@ async fn git_over_http_uses_the_token_once_and_a_wrong_one_is_one_clear_error() 
         branch.trim().starts_with("clauded/dark-mode-toggle-"),
         "pushed over HTTP with the token: {branch:?}"
     );
-    assert!(
-        !std::fs::read_to_string(h.path().join("auth.log"))
-            .unwrap()
-            .contains("bad")
-    );
+    assert!(!server.auth_log().contains(&"bad".to_owned()));
 }

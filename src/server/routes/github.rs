@@ -9,7 +9,7 @@
 use super::auth::{Envelope, Message, ok, said};
 use crate::crypto;
 use crate::engine::accounts::CookieLogin;
-use crate::github::{self, Branch, GitHub, OAuthApp, PullRequest, Repo};
+use crate::github::{self, Branch, GitHub, NewPullRequest, OAuthApp, PullRequest, Repo};
 use crate::server::AppState;
 use crate::server::error::ApiError;
 use crate::server::extract::ApiJson;
@@ -435,10 +435,14 @@ pub async fn create_pull(
         .create_or_find_pr(
             &owner,
             &repo,
-            head,
-            base,
-            &title,
-            b.body.as_deref().unwrap_or(""),
+            // asked for by a person: ready for review, as WebEDT opened it
+            &NewPullRequest {
+                title: &title,
+                head,
+                base,
+                body: b.body.as_deref().unwrap_or(""),
+                draft: false,
+            },
         )
         .await
         .map_err(gh_error)?;

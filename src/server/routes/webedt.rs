@@ -357,6 +357,8 @@ async fn start_run(st: &AppState, key: &CallerKey, b: ExecuteBody) -> Result<Sta
         auto_commit: truthy(&b.auto_commit),
         push: truthy(&b.auto_commit),
         pr: false,
+        // a run's pull request waits for its reviewer
+        draft: true,
         allow_dirty: false,
         model,
         max_tokens: st.options().max_tokens,

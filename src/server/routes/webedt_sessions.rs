@@ -4,7 +4,7 @@
 //! batch with one in it changes nothing (403).
 
 use super::auth::{Envelope, Message, ok, said};
-use crate::engine::naming;
+use crate::engine::{naming, run};
 use crate::server::AppState;
 use crate::server::error::ApiError;
 use crate::server::extract::{ApiJson, IdPath};
@@ -69,19 +69,7 @@ pub async fn session_row(st: &AppState, s: &Session) -> SessionRow {
         .session_metadata(&s.id)
         .await
         .unwrap_or(json!({}));
-    let repo = meta["repoUrl"].as_str().unwrap_or_default();
-    let (owner, name) = crate::git::github_repo(repo).unwrap_or_else(|| {
-        (
-            meta["repositoryOwner"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
-            meta["repositoryName"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
-        )
-    });
+    let (owner, name) = run::github_repo_of(&meta).unwrap_or_default();
     let running = st.is_running(&s.id);
     SessionRow {
         id: s.id.clone(),
@@ -290,13 +278,22 @@ pub struct Deleted {
     cleanup: Cleanup,
 }
 
-/// `DELETE /api/sessions/{id}`: stops its run and moves it to the trash.
+/// `DELETE /api/sessions/{id}`: stops its run, moves it to the trash and deletes its branch
+/// on GitHub when the caller's token can (best effort: the answer is the same either way).
 pub async fn remove(Me(st): Me, IdPath(id): IdPath) -> Result<Json<Envelope<Deleted>>, ApiError> {
     let s = theirs(&st, &id).await?;
     let run_stopped = st.stop_anywhere(&s.id, false).await;
+    let meta = st.store().session_metadata(&s.id).await?;
     st.store()
         .trash(std::slice::from_ref(&s.id), TrashOp::Trash)
         .await?;
+    let token = st.github_token().unwrap_or_else(|e| {
+        tracing::warn!("not deleting the branch of {}: {}", s.id, e.message);
+        None
+    });
+    let o = st.options();
+    let hosts = crate::git::TokenHosts::new(&o.github_api, &o.github_hosts);
+    run::delete_run_branch(&meta, &o.github_api, &hosts, token.as_deref()).await;
     Ok(ok(Deleted {
         message: "Session deleted",
         id: s.id,

@@ -1,14 +1,15 @@
 //! A fake GitHub: the REST routes runs and WebEDT's pages use (the user, repositories and
-//! branches paged by `Link` headers, pull requests: create, already exists, bad token) and an
-//! OAuth app's authorize and token endpoints, with PKCE checked as GitHub does.
+//! branches paged by `Link` headers, pull requests: create (draft or not), already exists, bad
+//! token; deleting a branch's ref) and an OAuth app's authorize and token endpoints, with PKCE
+//! checked as GitHub does.
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use serde_json::{Value, json};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 /// A GitHub account the fake knows.
@@ -49,9 +50,24 @@ pub struct GhState {
     pub pulls: Vec<(String, Value)>,
     /// The access tokens handed out, and whose.
     pub tokens: HashMap<String, GhAccount>,
+    /// Branches that exist, as `owner/repo:branch`; deleting another one answers 422.
+    pub refs: HashSet<String>,
+    /// Every `DELETE /repos/{owner}/{repo}/git/refs/heads/{branch}` seen.
+    pub ref_deletions: Vec<RefDeletion>,
     url: String,
     grants: HashMap<String, Grant>,
     issued: u32,
+}
+
+/// A request to delete a branch, as the fake saw and answered it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RefDeletion {
+    /// `owner/repo:branch`.
+    pub branch: String,
+    /// The `Authorization` header, as sent.
+    pub authorization: Option<String>,
+    /// What the fake answered.
+    pub status: u16,
 }
 
 /// The running fake.
@@ -117,15 +133,22 @@ impl FakeGitHub {
             url: url.clone(),
             grants: HashMap::new(),
             tokens: HashMap::new(),
+            refs: HashSet::new(),
+            ref_deletions: vec![],
             issued: 0,
         }));
         let app = axum::Router::new()
             .route("/repos/{owner}/{repo}/pulls", post(create).get(list))
             .route("/repos/{owner}/{repo}/branches", get(branches))
+            .route(
+                "/repos/{owner}/{repo}/git/refs/heads/{*branch}",
+                delete(delete_ref),
+            )
             .route("/user", get(user))
             .route("/user/repos", get(repos))
             .route("/login/oauth/authorize", get(authorize))
             .route("/login/oauth/access_token", post(access_token))
+            .fallback(unknown)
             .with_state(state.clone());
         tokio::spawn(async move { axum::serve(listener, app).await });
         Self { url, state }
@@ -381,12 +404,62 @@ async fn branches(
     paged(&s, &path, &q, all)
 }
 
+/// Any other request: recorded, and 404 as GitHub answers a route it does not have.
+async fn unknown(State(st): Shared, method: axum::http::Method, uri: axum::http::Uri) -> Response {
+    st.lock()
+        .unwrap()
+        .requests
+        .push((method.to_string(), uri.path().to_owned(), Value::Null));
+    (StatusCode::NOT_FOUND, Json(json!({"message": "Not Found"}))).into_response()
+}
+
+/// `DELETE /repos/{owner}/{repo}/git/refs/heads/{branch}`: 204 for a branch in `refs` (then
+/// gone), 422 `Reference does not exist` for any other, as GitHub answers.
+async fn delete_ref(
+    State(st): Shared,
+    Path((owner, repo, branch)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let mut s = st.lock().unwrap();
+    let key = format!("{owner}/{repo}:{branch}");
+    let authorization = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let status = if s.account(&headers).is_none() {
+        StatusCode::UNAUTHORIZED
+    } else if s.refs.remove(&key) {
+        StatusCode::NO_CONTENT
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    s.ref_deletions.push(RefDeletion {
+        branch: key,
+        authorization,
+        status: status.as_u16(),
+    });
+    match status {
+        StatusCode::NO_CONTENT => status.into_response(),
+        StatusCode::UNAUTHORIZED => bad_credentials(),
+        _ => (status, Json(json!({"message": "Reference does not exist"}))).into_response(),
+    }
+}
+
 /// A pull request as GitHub answers it.
-fn pull(owner: &str, repo: &str, number: u64, title: &str, head: &str, base: &str) -> Value {
+fn pull(
+    owner: &str,
+    repo: &str,
+    number: u64,
+    title: &str,
+    head: &str,
+    base: &str,
+    draft: bool,
+) -> Value {
     json!({
         "number": number,
         "title": title,
         "state": "open",
+        "draft": draft,
         "html_url": format!("https://github.example/{owner}/{repo}/pull/{number}"),
         "head": {"ref": head, "sha": "a".repeat(40), "label": format!("{owner}:{head}")},
         "base": {"ref": base, "sha": "b".repeat(40), "label": format!("{owner}:{base}")},
@@ -431,6 +504,8 @@ async fn create(
         body["title"].as_str().unwrap_or_default(),
         &head,
         body["base"].as_str().unwrap_or_default(),
+        // GitHub's default
+        body["draft"].as_bool().unwrap_or(false),
     );
     s.pulls.push((key, pr.clone()));
     (StatusCode::CREATED, Json(pr)).into_response()
@@ -466,5 +541,8 @@ async fn list(
         return Json(Value::from(mine)).into_response();
     }
     let head = head.unwrap_or_else(|| "feature".into());
-    Json(json!([pull(&owner, &repo, 7, "Existing", &head, "main")])).into_response()
+    Json(json!([pull(
+        &owner, &repo, 7, "Existing", &head, "main", false
+    )]))
+    .into_response()
 }

@@ -2,6 +2,7 @@
 
 pub mod fake_anthropic;
 pub mod fake_github;
+pub mod git_http;
 pub mod pg;
 pub mod server;
 pub mod users;
