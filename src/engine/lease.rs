@@ -1,9 +1,13 @@
 //! One turn or run per session across every process on the store: the store's lease, taken
-//! before the user's message is stored, renewed while the turn runs, given back at its end.
+//! before the user's message is stored (or with it, in its transaction), renewed while the turn
+//! runs, given back at its end (or with its answer).
 //! A process that dies leaves a lease that lapses, or that others see is gone at once.
 
 use super::turn::TurnError;
-use crate::store::{self, Acquired, Lease, LeaseOwner, NewEvent, NewMessage, Store, StoredMessage};
+use crate::store::{
+    self, Acquired, Lease, LeaseClaim, LeaseOwner, NewEvent, NewMessage, SessionUpdate, Store,
+    StoredMessage, TurnStart,
+};
 use std::sync::OnceLock;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
@@ -85,15 +89,64 @@ fn pid_alive(pid: u32) -> bool {
     }
 }
 
-/// A held lease. Renewed in the background; [`SessionLease::release`] gives it back (dropping
+/// A session's lease: held (renewed in the background), or pending (see [`pending`]) until
+/// the turn's first write takes it. [`SessionLease::release`] gives a held one back (dropping
 /// it does too, in the background).
 #[derive(Debug)]
 pub struct SessionLease {
     store: Store,
     session_id: String,
-    renew: Option<tokio::task::JoinHandle<()>>,
+    /// The renewal task while held; None while pending, and once given back.
+    renew: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// Taken by the turn's first write rather than already held.
+    pending: std::sync::atomic::AtomicBool,
     /// Given back in the transaction of the turn's last message.
     given_back: std::sync::atomic::AtomicBool,
+}
+
+/// A lease the turn's first write takes ([`SessionLease::start`]: the user's message and the
+/// lease in one transaction), for a turn that writes nothing before its message. A session
+/// someone else answers is then refused by that write, which stores nothing.
+pub fn pending(store: &Store, session_id: &str) -> SessionLease {
+    SessionLease {
+        store: store.clone(),
+        session_id: session_id.to_owned(),
+        renew: Default::default(),
+        pending: std::sync::atomic::AtomicBool::new(true),
+        given_back: Default::default(),
+    }
+}
+
+/// Keeps a held lease alive until aborted.
+fn renewal(store: &Store, session_id: &str) -> tokio::task::JoinHandle<()> {
+    let (store, sid) = (store.clone(), session_id.to_owned());
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(heartbeat());
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            match store
+                .renew_lease(&sid, &owner().id, ttl().as_millis() as i64)
+                .await
+            {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::warn!(
+                        "session {sid}: the lease was lost (taken over after it lapsed)"
+                    );
+                    return;
+                }
+                Err(e) => tracing::warn!("session {sid}: cannot renew the lease: {e}"),
+            }
+        }
+    })
+}
+
+fn busy(session_id: &str, l: &Lease) -> TurnError {
+    TurnError::Busy {
+        session_id: session_id.to_owned(),
+        holder: describe(l),
+    }
 }
 
 /// Takes a session's lease, or says who holds it.
@@ -102,38 +155,13 @@ pub async fn acquire(store: &Store, session_id: &str) -> Result<SessionLease, Tu
         .acquire_lease(session_id, owner(), ttl().as_millis() as i64, holder_gone)
         .await?;
     if let Acquired::Held(l) = got {
-        return Err(TurnError::Busy {
-            session_id: session_id.to_owned(),
-            holder: describe(&l),
-        });
+        return Err(busy(session_id, &l));
     }
-    let renew = {
-        let (store, sid) = (store.clone(), session_id.to_owned());
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(heartbeat());
-            tick.tick().await;
-            loop {
-                tick.tick().await;
-                match store
-                    .renew_lease(&sid, &owner().id, ttl().as_millis() as i64)
-                    .await
-                {
-                    Ok(true) => {}
-                    Ok(false) => {
-                        tracing::warn!(
-                            "session {sid}: the lease was lost (taken over after it lapsed)"
-                        );
-                        return;
-                    }
-                    Err(e) => tracing::warn!("session {sid}: cannot renew the lease: {e}"),
-                }
-            }
-        })
-    };
     Ok(SessionLease {
         store: store.clone(),
         session_id: session_id.to_owned(),
-        renew: Some(renew),
+        renew: std::sync::Mutex::new(Some(renewal(store, session_id))),
+        pending: Default::default(),
         given_back: Default::default(),
     })
 }
@@ -161,6 +189,44 @@ impl SessionLease {
         self.release_now().await;
     }
 
+    /// Starts the turn: stores the user's message (with its event and the session's change),
+    /// taking the lease in the same transaction when it is pending, and reads the session's
+    /// messages before it when `history` asks. A session someone else answers is `Busy`, and
+    /// nothing is stored.
+    pub async fn start(
+        &self,
+        message: &NewMessage,
+        event: Option<&NewEvent>,
+        update: Option<&SessionUpdate>,
+        history: bool,
+    ) -> Result<(Option<Vec<StoredMessage>>, StoredMessage), TurnError> {
+        let pending = self.pending.load(Relaxed);
+        let me = owner();
+        let claim = pending.then_some(LeaseClaim {
+            owner: me,
+            ttl_ms: ttl().as_millis() as i64,
+            is_gone: holder_gone,
+        });
+        let started = self
+            .store
+            .start_turn(&self.session_id, message, event, update, claim, history)
+            .await?;
+        match started {
+            TurnStart::Held(l) => Err(busy(&self.session_id, &l)),
+            TurnStart::Began { history, user } => {
+                if pending {
+                    self.pending.store(false, Relaxed);
+                    *self.renew_slot() = Some(renewal(&self.store, &self.session_id));
+                }
+                Ok((history, user))
+            }
+        }
+    }
+
+    fn renew_slot(&self) -> std::sync::MutexGuard<'_, Option<tokio::task::JoinHandle<()>>> {
+        self.renew.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// Stores the turn's last message and gives the lease back with it, in one transaction;
     /// releasing or dropping the handle later does nothing more.
     pub async fn store_last(
@@ -173,7 +239,7 @@ impl SessionLease {
             .add_last_message(&self.session_id, message, event, &owner().id)
             .await?;
         self.given_back.store(true, Relaxed);
-        if let Some(r) = &self.renew {
+        if let Some(r) = self.renew_slot().take() {
             r.abort();
         }
         Ok(stored)
@@ -181,7 +247,7 @@ impl SessionLease {
 
     /// Gives the lease back now, keeping the handle (dropping it later does nothing more).
     pub async fn release_now(&mut self) {
-        let Some(r) = self.renew.take() else {
+        let Some(r) = self.renew_slot().take() else {
             return;
         };
         r.abort();
@@ -200,7 +266,7 @@ impl SessionLease {
 
 impl Drop for SessionLease {
     fn drop(&mut self) {
-        let Some(r) = self.renew.take() else {
+        let Some(r) = self.renew_slot().take() else {
             return;
         };
         r.abort();

@@ -203,34 +203,34 @@ pub async fn run_turn(
     debug_assert_eq!(lease.session_id(), session.id);
     let _in_flight = crate::metrics::InFlight::start(crate::metrics::Kind::Turn);
     let sid = session.id.clone();
-    let stored_history = ctx.store.messages(&sid).await?;
-    let mut messages = match &opts.history {
-        Some(h) => h.clone(),
-        None => history_params(&stored_history),
-    };
     let user_text = anthropic::text_of(&user);
-    // the message, its event and the session's settings: one transaction
+    // the lease (when pending), the history, the message, its event and the session's
+    // settings: one transaction
     let event = opts
         .record_events
         .then(|| NewEvent::new("user_message", json!({"text": user_text})));
-    let stored_user = ctx
-        .store
-        .add_message_logged(
-            &sid,
+    let update = SessionUpdate {
+        title: session
+            .title
+            .is_empty()
+            .then(|| title_from(&user_text))
+            .filter(|t| !t.is_empty()),
+        model: Some(opts.model.clone()),
+        system_prompt: Some(opts.system.clone()),
+        ..Default::default()
+    };
+    let (stored_history, stored_user) = lease
+        .start(
             &NewMessage::user(user.clone()),
             event.as_ref(),
-            Some(&SessionUpdate {
-                title: session
-                    .title
-                    .is_empty()
-                    .then(|| title_from(&user_text))
-                    .filter(|t| !t.is_empty()),
-                model: Some(opts.model.clone()),
-                system_prompt: Some(opts.system.clone()),
-                ..Default::default()
-            }),
+            Some(&update),
+            opts.history.is_none(),
         )
         .await?;
+    let mut messages = match &opts.history {
+        Some(h) => h.clone(),
+        None => history_params(&stored_history.unwrap_or_default()),
+    };
     let stored_user_id = stored_user.id;
     on_event(TurnEvent::UserStored(stored_user));
     match messages.last_mut() {

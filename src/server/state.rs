@@ -394,9 +394,24 @@ impl AppState {
         self.inner.running.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Registers a turn for a session and takes its lease; `Busy` when a turn runs already,
-    /// in this process or another one on the store.
+    /// Registers a chat turn for a session, whose lease its first write takes (see
+    /// [`lease::pending`](crate::engine::lease::pending)); `Busy` at once when a turn runs
+    /// already in this process, and from that write when one runs in another.
     pub async fn begin_turn(&self, session_id: &str) -> Result<TurnGuard, TurnError> {
+        self.register_turn(session_id, false).await
+    }
+
+    /// Registers a run for a session and takes its lease now (a run writes before its first
+    /// turn); `Busy` when a turn runs already, in this process or another one on the store.
+    pub async fn begin_run(&self, session_id: &str) -> Result<TurnGuard, TurnError> {
+        self.register_turn(session_id, true).await
+    }
+
+    async fn register_turn(
+        &self,
+        session_id: &str,
+        lease_now: bool,
+    ) -> Result<TurnGuard, TurnError> {
         // keyed as stored: two users' sessions may share the id their clients know
         let key = self.store.stored_id(session_id).into_owned();
         let cancel = {
@@ -412,7 +427,11 @@ impl AppState {
             cancel
         };
         let mut unregister = Unregister(self, &key, false);
-        let lease = crate::engine::lease::acquire(self.store(), session_id).await?;
+        let lease = if lease_now {
+            crate::engine::lease::acquire(self.store(), session_id).await?
+        } else {
+            crate::engine::lease::pending(self.store(), session_id)
+        };
         unregister.2 = true;
         drop(unregister);
         // an interrupt belongs to the turn it stopped, never to the next one

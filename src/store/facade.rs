@@ -634,6 +634,58 @@ impl Store {
         .map(|v| self.show(v))
     }
 
+    /// Starts a turn in one transaction: takes the session's lease when `claim` asks for it
+    /// (when another holds it: says who, and changes nothing), reads the session's messages
+    /// when `history` asks, and stores the user's message with its event and the session's
+    /// change.
+    pub async fn start_turn(
+        &self,
+        session_id: &str,
+        new: &NewMessage,
+        event: Option<&NewEvent>,
+        update: Option<&SessionUpdate>,
+        claim: Option<LeaseClaim<'_>>,
+        history: bool,
+    ) -> Result<TurnStart> {
+        let session_id = self.stored_id(session_id);
+        let session_id = session_id.as_ref();
+        on!(
+            quick self,
+            {
+                let sid = session_id.to_owned();
+                let new_ = new.clone();
+                let event_ = event.cloned();
+                let update_ = update.cloned();
+                let claim_ = claim.map(|c| (c.owner.clone(), c.ttl_ms, c.is_gone));
+                move |d: &sqlite::Db| {
+                    let claim = claim_.as_ref().map(|(owner, ttl_ms, is_gone)| LeaseClaim {
+                        owner,
+                        ttl_ms: *ttl_ms,
+                        is_gone: *is_gone,
+                    });
+                    d.start_turn(
+                        &sid,
+                        &new_,
+                        event_.as_ref(),
+                        update_.as_ref(),
+                        claim.as_ref(),
+                        history,
+                    )
+                }
+            },
+            |p| p.start_turn(session_id, new, event, update, claim.as_ref(), history)
+        )
+        .inspect(|started| {
+            if event.is_some() && matches!(started, TurnStart::Began { .. }) {
+                self.local(|| Notice::Event {
+                    session_id: session_id.to_owned(),
+                    id: 0,
+                })
+            }
+        })
+        .map(|v| self.show(v))
+    }
+
     /// Marks a user message as unanswered: its turn failed before any answer, so later turns leave it out of the history.
     pub async fn mark_unanswered(&self, message_id: i64) -> Result<()> {
         on!(

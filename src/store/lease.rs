@@ -37,3 +37,28 @@ pub enum Acquired {
     /// Somebody else answers this session.
     Held(Lease),
 }
+
+/// A claim on a session's lease, made in the transaction that starts a turn.
+#[derive(Debug, Clone, Copy)]
+pub struct LeaseClaim<'a> {
+    /// Who asks.
+    pub owner: &'a LeaseOwner,
+    /// How long it lasts without renewal.
+    pub ttl_ms: i64,
+    /// Whether a holder is gone (a dead process on this machine), so its lease can be taken.
+    pub is_gone: fn(&Lease) -> bool,
+}
+
+/// What starting a turn did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TurnStart {
+    /// Nothing: somebody else answers this session.
+    Held(Lease),
+    /// The lease (if claimed) is ours and the user's message is stored.
+    Began {
+        /// The session's messages before this one, when asked for.
+        history: Option<Vec<crate::store::StoredMessage>>,
+        /// The user's message as stored.
+        user: crate::store::StoredMessage,
+    },
+}

@@ -28,7 +28,7 @@ pub use accounts::{
 };
 pub use approvals::{Approval, ApprovalEvent, NewApproval};
 pub use facade::{Engine, Store};
-pub use lease::{Acquired, Lease, LeaseOwner};
+pub use lease::{Acquired, Lease, LeaseClaim, LeaseOwner, TurnStart};
 pub use mcp::{McpServerRow, NewMcpServer};
 pub use model::*;
 pub use notice::{Notice, wire as notice_wire};

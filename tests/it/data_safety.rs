@@ -72,6 +72,24 @@ async fn one_turn_per_session_across_processes() {
         .await;
     assert_eq!(st, 409, "{body}");
     assert_eq!(body["error"]["code"], json!("session_busy"));
+    // streamed too: a 409 before any byte of a stream (the lease is claimed by the write
+    // that would store the message, and that write stores nothing)
+    let (st, body) = s
+        .post(
+            "/v1/chat/completions",
+            json!({"session_id": "shared-1", "stream": true,
+                   "messages": [{"role": "user", "content": "from the phone, streamed"}]}),
+        )
+        .await;
+    assert_eq!(st, 409, "{body}");
+    assert_eq!(body["error"]["code"], json!("session_busy"));
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("on this machine"),
+        "{body}"
+    );
     // and so is a terminal
     let r = cli(&s, &["ask", "--session", "shared-1", "from the terminal"]).await;
     assert_eq!(r.code, 6, "{r:?}");

@@ -329,7 +329,8 @@ pub(crate) async fn run_session_turn(
     }
     // the user's message is in the store before the first byte of the 200 goes out: a crash
     // after the client saw the stream start never loses what it sent
-    let (stored_tx, stored_rx) = tokio::sync::oneshot::channel::<()>();
+    // Err: refused before anything was stored (another process answers the session)
+    let (stored_tx, stored_rx) = tokio::sync::oneshot::channel::<Result<(), ApiError>>();
     let mut stored_tx = Some(stored_tx);
     tokio::spawn(async move {
         let cancel = guard.cancel.clone();
@@ -353,7 +354,7 @@ pub(crate) async fn run_session_turn(
             let mut on_event = |ev: TurnEvent| match ev {
                 TurnEvent::UserStored(_) => {
                     if let Some(t) = stored_tx.take() {
-                        let _ = t.send(());
+                        let _ = t.send(Ok(()));
                     }
                 }
                 TurnEvent::Text(t) => send(&tx, tr.text(&t)),
@@ -396,6 +397,14 @@ pub(crate) async fn run_session_turn(
             .await
         };
         watcher.abort();
+        let result = match (result, stored_tx.take()) {
+            (Err(e @ TurnError::Busy { .. }), Some(t)) => {
+                // nothing was stored: a real 409, as a turn refused here would get
+                let _ = t.send(Err(refused(e)));
+                return;
+            }
+            (r, _) => r,
+        };
         let ended = ended_ok(&result);
         let send_all = |frames: Vec<Value>| {
             for f in frames {
@@ -435,9 +444,11 @@ pub(crate) async fn run_session_turn(
         let _ = tx.send(Frame::Done);
         notify_end(&st, &session.id, ended).await;
     });
-    // Err: the turn ended before storing anything; its stream says why
-    let _ = stored_rx.await;
-    resp
+    match stored_rx.await {
+        Ok(Err(refusal)) => refusal.into_response(),
+        // Err: the turn ended before storing anything; its stream says why
+        _ => resp,
+    }
 }
 
 /// How a turn ended for a push notice: done, failed, or None when it was stopped (whoever

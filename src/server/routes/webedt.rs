@@ -345,7 +345,7 @@ async fn start_run(st: &AppState, key: &CallerKey, b: ExecuteBody) -> Result<Sta
         }
         Err(e) => return Err(internal(format!("opening a run session: {e}"))),
     };
-    let guard = match st.begin_turn(&session.id).await {
+    let guard = match st.begin_run(&session.id).await {
         Ok(g) => g,
         Err(e) => return Err(super::chat::refused(e).into_family_response(Family::Webedt)),
     };

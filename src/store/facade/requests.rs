@@ -3,8 +3,9 @@
 //! A server's exchanges are many and each is small, so a store made by
 //! [`Store::with_request_log`] writes them off the request's path: [`Store::log_request`]
 //! queues the row, and one task writes what has queued in one transaction (a batch of up to
-//! [`BATCH`] rows), adding each to its day's usage, and now and then deletes rows older than
-//! the retention. Reads of the log first wait for what this process queued before them, so a
+//! [`BATCH`] rows, gathered for up to 50 ms), adding each to its day's usage, and now and then
+//! deletes rows older than the retention. A process that is killed loses at most those 50 ms
+//! of log rows (never a message: those are written by the turn itself). Reads of the log first wait for what this process queued before them, so a
 //! reader never misses its own writes. A queue that is full makes the logger wait: rows are
 //! never dropped. Without it (the terminal), each row is its own write.
 
@@ -16,6 +17,9 @@ use tokio::sync::{mpsc, oneshot};
 
 /// Rows written in one transaction at most.
 pub const BATCH: usize = 512;
+
+/// How long a queued row waits for others before its batch is written.
+const LINGER: Duration = Duration::from_millis(50);
 
 /// Rows queued at most before a logger waits.
 const QUEUE: usize = 8192;
@@ -125,15 +129,26 @@ async fn write_batches(store: Store, mut rx: mpsc::Receiver<Queued>, keep_days: 
     let mut next_expiry = tokio::time::Instant::now();
     while let Some(first) = rx.recv().await {
         let (mut rows, mut flushed) = (Vec::new(), Vec::new());
+        // rows wait up to LINGER for company (one transaction for many turns, not one each);
+        // a flush is written at once
+        let deadline = tokio::time::Instant::now() + LINGER;
         let mut next = Some(first);
         while let Some(q) = next.take() {
             match q {
                 Queued::Row(r) => rows.push(r),
                 Queued::Flush(done) => flushed.push(done),
             }
-            if rows.len() < BATCH {
-                next = rx.try_recv().ok();
+            if rows.len() >= BATCH {
+                break;
             }
+            next = match rx.try_recv() {
+                Ok(q) => Some(q),
+                Err(_) if !flushed.is_empty() => None,
+                Err(_) => tokio::time::timeout_at(deadline, rx.recv())
+                    .await
+                    .ok()
+                    .flatten(),
+            };
         }
         let expire = (keep_days > 0 && tokio::time::Instant::now() >= next_expiry).then(|| {
             next_expiry = tokio::time::Instant::now() + EXPIRE_EVERY;

@@ -177,6 +177,18 @@ impl Shown for Lease {
     }
 }
 
+impl Shown for TurnStart {
+    fn shown(self) -> Self {
+        match self {
+            TurnStart::Held(l) => TurnStart::Held(l.shown()),
+            TurnStart::Began { history, user } => TurnStart::Began {
+                history: history.shown(),
+                user: user.shown(),
+            },
+        }
+    }
+}
+
 impl Shown for Approval {
     fn shown(mut self) -> Self {
         self.session_id = self.session_id.map(bare);

@@ -3,7 +3,8 @@
 
 use super::{Db, exec, get, pg, row, rows, unix_ms};
 use crate::store::lease::LEASE_SELECT as SELECT;
-use crate::store::{Acquired, Lease, LeaseOwner, Result, now};
+use crate::store::{Acquired, Lease, LeaseClaim, LeaseOwner, Result, now};
+use deadpool_postgres::Transaction;
 use tokio_postgres::Row;
 
 fn lease_row(r: &Row) -> Result<Lease> {
@@ -20,6 +21,69 @@ fn lease_row(r: &Row) -> Result<Lease> {
     })
 }
 
+/// Takes a session's lease in `tx` when it is free, lapsed or its holder is gone; else who
+/// holds it. Free or lapsed: ours in one statement. Otherwise the row is left locked by it (ON
+/// CONFLICT locks the row it does not update), so the holder read next cannot change before
+/// the transaction ends. The session must exist: a lease never creates one.
+pub(super) async fn take_lease_in(
+    tx: &Transaction<'_>,
+    session_id: &str,
+    claim: &LeaseClaim<'_>,
+) -> Result<Option<Lease>> {
+    let at = unix_ms();
+    let until = at + claim.ttl_ms;
+    let owner = claim.owner;
+    let pid = i64::from(owner.pid);
+    let acquired_at = now();
+    let took = row(
+        tx,
+        "INSERT INTO session_leases (session_id, owner, pid, host, acquired_at, heartbeat_ms, expires_ms)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (session_id) DO UPDATE SET owner = excluded.owner, pid = excluded.pid,
+            host = excluded.host, acquired_at = excluded.acquired_at,
+            heartbeat_ms = excluded.heartbeat_ms, expires_ms = excluded.expires_ms
+         WHERE session_leases.expires_ms <= $6
+         RETURNING session_id",
+        &[&session_id, &owner.id, &pid, &owner.host, &acquired_at, &at, &until],
+    )
+    .await?
+    .is_some();
+    if took {
+        return Ok(None);
+    }
+    let held = row(
+        tx,
+        &format!("{SELECT} WHERE session_id = $1 FOR UPDATE"),
+        &[&session_id],
+    )
+    .await?
+    .as_ref()
+    .map(lease_row)
+    .transpose()?;
+    match held {
+        Some(l) if !(claim.is_gone)(&l) => Ok(Some(l)),
+        _ => {
+            exec(
+                tx,
+                "UPDATE session_leases SET owner = $2, pid = $3, host = $4,
+                    acquired_at = $5, heartbeat_ms = $6, expires_ms = $7
+                 WHERE session_id = $1",
+                &[
+                    &session_id,
+                    &owner.id,
+                    &pid,
+                    &owner.host,
+                    &acquired_at,
+                    &at,
+                    &until,
+                ],
+            )
+            .await?;
+            Ok(None)
+        }
+    }
+}
+
 impl Db {
     /// See [`Store::acquire_lease`](crate::store::Store::acquire_lease).
     pub async fn acquire_lease(
@@ -29,62 +93,16 @@ impl Db {
         ttl_ms: i64,
         is_gone: fn(&Lease) -> bool,
     ) -> Result<Acquired> {
-        let at = unix_ms();
-        let until = at + ttl_ms;
-        let pid = i64::from(owner.pid);
-        let acquired_at = now();
+        let claim = LeaseClaim {
+            owner,
+            ttl_ms,
+            is_gone,
+        };
         let mut c = self.client().await?;
         let tx = c.transaction().await.map_err(pg)?;
-        // free or lapsed: ours in one statement. Otherwise the row is left locked by it (ON
-        // CONFLICT locks the row it does not update), so the holder read next cannot change
-        // before this transaction ends. The session must exist: a lease never creates one.
-        let took = row(
-            &tx,
-            "INSERT INTO session_leases (session_id, owner, pid, host, acquired_at, heartbeat_ms, expires_ms)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
-             ON CONFLICT (session_id) DO UPDATE SET owner = excluded.owner, pid = excluded.pid,
-                host = excluded.host, acquired_at = excluded.acquired_at,
-                heartbeat_ms = excluded.heartbeat_ms, expires_ms = excluded.expires_ms
-             WHERE session_leases.expires_ms <= $6
-             RETURNING session_id",
-            &[&session_id, &owner.id, &pid, &owner.host, &acquired_at, &at, &until],
-        )
-        .await?
-        .is_some();
-        let out = if took {
-            Acquired::Yes
-        } else {
-            let held = row(
-                &tx,
-                &format!("{SELECT} WHERE session_id = $1 FOR UPDATE"),
-                &[&session_id],
-            )
-            .await?
-            .as_ref()
-            .map(lease_row)
-            .transpose()?;
-            match held {
-                Some(l) if !is_gone(&l) => Acquired::Held(l),
-                _ => {
-                    exec(
-                        &tx,
-                        "UPDATE session_leases SET owner = $2, pid = $3, host = $4,
-                            acquired_at = $5, heartbeat_ms = $6, expires_ms = $7
-                         WHERE session_id = $1",
-                        &[
-                            &session_id,
-                            &owner.id,
-                            &pid,
-                            &owner.host,
-                            &acquired_at,
-                            &at,
-                            &until,
-                        ],
-                    )
-                    .await?;
-                    Acquired::Yes
-                }
-            }
+        let out = match take_lease_in(&tx, session_id, &claim).await? {
+            Some(l) => Acquired::Held(l),
+            None => Acquired::Yes,
         };
         tx.commit().await.map_err(pg)?;
         Ok(out)

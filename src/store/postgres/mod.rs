@@ -29,6 +29,7 @@ use super::{
     exists, like_escaped, meta, new_id, not_found, now, only_id, unix_ms, unix_now,
 };
 use crate::anthropic::Usage;
+use crate::store::{LeaseClaim, TurnStart};
 use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use std::path::Path;
 use std::sync::Arc;
@@ -878,46 +879,18 @@ impl Db {
         let at = now();
         let mut c = self.client().await?;
         let tx = c.transaction().await.map_err(pg)?;
-        // first, so the session's row lock is taken before any id (see append_event_in)
-        let n = exec(
+        lock_session_in(&tx, self.owner(), session_id, &at).await?;
+        let id = insert_message_in(
             &tx,
-            "UPDATE sessions SET updated_at = $2 WHERE id = $1 AND ($3::TEXT IS NULL OR owner = $3)",
-            &[&session_id, &at, &self.owner()],
+            self.owner(),
+            session_id,
+            new,
+            &content,
+            &at,
+            event,
+            update,
         )
         .await?;
-        if n == 0 {
-            return Err(not_found("session", session_id));
-        }
-        let r = one(
-            &tx,
-            "INSERT INTO messages (session_id, role, content, model, stop_reason, input_tokens,
-                output_tokens, cache_creation_tokens, cache_read_tokens, cost_usd, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-             RETURNING id",
-            &[
-                &session_id,
-                &new.role.as_str(),
-                &content,
-                &new.model,
-                &new.stop_reason,
-                &(new.usage.input_tokens as i64),
-                &(new.usage.output_tokens as i64),
-                &(new.usage.cache_creation_input_tokens as i64),
-                &(new.usage.cache_read_input_tokens as i64),
-                &new.cost_usd,
-                &at,
-            ],
-        )
-        .await?;
-        let id: i64 = get(&r, 0)?;
-        if let Some(ev) = event {
-            append_event_in(&tx, session_id, &ev.kind, &ev.with_message_id(id)).await?;
-        }
-        if let Some(up) = update
-            && update_session_in(&tx, self.owner(), session_id, up).await? == 0
-        {
-            return Err(not_found("session", session_id));
-        }
         if let Some(holder) = release_lease_of {
             exec(
                 &tx,
@@ -928,6 +901,49 @@ impl Db {
         }
         tx.commit().await.map_err(pg)?;
         Ok(new.stored(id, session_id, at))
+    }
+
+    /// See [`Store::start_turn`](crate::store::Store::start_turn).
+    pub async fn start_turn(
+        &self,
+        session_id: &str,
+        new: &NewMessage,
+        event: Option<&NewEvent>,
+        update: Option<&SessionUpdate>,
+        claim: Option<&LeaseClaim<'_>>,
+        history: bool,
+    ) -> Result<TurnStart> {
+        let content = new.content_json()?;
+        let at = now();
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(pg)?;
+        lock_session_in(&tx, self.owner(), session_id, &at).await?;
+        if let Some(claim) = claim
+            && let Some(held) = lease::take_lease_in(&tx, session_id, claim).await?
+        {
+            // nothing changes: the session's touch is rolled back with the transaction
+            return Ok(TurnStart::Held(held));
+        }
+        let history = match history {
+            true => Some(messages_in(&tx, session_id).await?),
+            false => None,
+        };
+        let id = insert_message_in(
+            &tx,
+            self.owner(),
+            session_id,
+            new,
+            &content,
+            &at,
+            event,
+            update,
+        )
+        .await?;
+        tx.commit().await.map_err(pg)?;
+        Ok(TurnStart::Began {
+            history,
+            user: new.stored(id, session_id, at),
+        })
     }
 
     /// Marks a user message as unanswered: its turn failed before any answer, so later turns
@@ -1269,4 +1285,70 @@ async fn resolve_id(
     )
     .await?;
     pick(ids)?.ok_or_else(|| not_found(kind, given))
+}
+
+/// Touches the session (taking its row lock before any message or event id is drawn, see
+/// `append_event_in`); not found unless it exists and is `owner`'s.
+async fn lock_session_in(
+    tx: &deadpool_postgres::Transaction<'_>,
+    owner: Option<&str>,
+    session_id: &str,
+    at: &str,
+) -> Result<()> {
+    let n = exec(
+        tx,
+        "UPDATE sessions SET updated_at = $2 WHERE id = $1 AND ($3::TEXT IS NULL OR owner = $3)",
+        &[&session_id, &at, &owner],
+    )
+    .await?;
+    if n == 0 {
+        return Err(not_found("session", session_id));
+    }
+    Ok(())
+}
+
+/// Inserts a message, its event and a change to its session in `tx` (whose session row is
+/// locked); the message's id.
+#[allow(clippy::too_many_arguments)]
+async fn insert_message_in(
+    tx: &deadpool_postgres::Transaction<'_>,
+    owner: Option<&str>,
+    session_id: &str,
+    new: &NewMessage,
+    content: &str,
+    at: &str,
+    event: Option<&NewEvent>,
+    update: Option<&SessionUpdate>,
+) -> Result<i64> {
+    let r = one(
+        tx,
+        "INSERT INTO messages (session_id, role, content, model, stop_reason, input_tokens,
+            output_tokens, cache_creation_tokens, cache_read_tokens, cost_usd, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+         RETURNING id",
+        &[
+            &session_id,
+            &new.role.as_str(),
+            &content,
+            &new.model,
+            &new.stop_reason,
+            &(new.usage.input_tokens as i64),
+            &(new.usage.output_tokens as i64),
+            &(new.usage.cache_creation_input_tokens as i64),
+            &(new.usage.cache_read_input_tokens as i64),
+            &new.cost_usd,
+            &at,
+        ],
+    )
+    .await?;
+    let id: i64 = get(&r, 0)?;
+    if let Some(ev) = event {
+        append_event_in(tx, session_id, &ev.kind, &ev.with_message_id(id)).await?;
+    }
+    if let Some(up) = update
+        && update_session_in(tx, owner, session_id, up).await? == 0
+    {
+        return Err(not_found("session", session_id));
+    }
+    Ok(id)
 }

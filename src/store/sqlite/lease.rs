@@ -2,7 +2,7 @@
 
 use super::{Cached, Db};
 use crate::store::lease::LEASE_SELECT as SELECT;
-use crate::store::{Acquired, Lease, LeaseOwner, Result, now, unix_ms};
+use crate::store::{Acquired, Lease, LeaseClaim, LeaseOwner, Result, now, unix_ms};
 use rusqlite::{OptionalExtension, params};
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Lease> {
@@ -19,6 +19,39 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Lease> {
     })
 }
 
+/// Takes a session's lease in `tx` when it is free, lapsed or its holder is gone; else who
+/// holds it (and nothing changed).
+pub(super) fn take_lease_in(
+    tx: &rusqlite::Transaction<'_>,
+    session_id: &str,
+    claim: &LeaseClaim<'_>,
+) -> Result<Option<Lease>> {
+    let at = unix_ms();
+    let held = tx
+        .one(
+            &format!("{SELECT} WHERE session_id = ?1"),
+            [session_id],
+            row,
+        )
+        .optional()?;
+    if let Some(l) = held
+        && l.expires_ms > at
+        && !(claim.is_gone)(&l)
+    {
+        return Ok(Some(l));
+    }
+    let owner = claim.owner;
+    // the session must exist: a lease never creates one
+    tx.exec(
+        "INSERT INTO session_leases (session_id, owner, pid, host, acquired_at, heartbeat_ms, expires_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT(session_id) DO UPDATE SET owner = ?2, pid = ?3, host = ?4,
+            acquired_at = ?5, heartbeat_ms = ?6, expires_ms = ?7",
+        params![session_id, owner.id, owner.pid, owner.host, now(), at, at + claim.ttl_ms],
+    )?;
+    Ok(None)
+}
+
 impl Db {
     /// See [`Store::acquire_lease`](crate::store::Store::acquire_lease).
     pub fn acquire_lease(
@@ -28,26 +61,16 @@ impl Db {
         ttl_ms: i64,
         is_gone: fn(&Lease) -> bool,
     ) -> Result<Acquired> {
-        let at = unix_ms();
+        let claim = LeaseClaim {
+            owner,
+            ttl_ms,
+            is_gone,
+        };
         self.write(|tx| {
-            let held = tx
-                .one(&format!("{SELECT} WHERE session_id = ?1"), [session_id], row)
-                .optional()?;
-            if let Some(l) = held
-                && l.expires_ms > at
-                && !is_gone(&l)
-            {
-                return Ok(Acquired::Held(l));
-            }
-            // the session must exist: a lease never creates one
-            tx.exec(
-                "INSERT INTO session_leases (session_id, owner, pid, host, acquired_at, heartbeat_ms, expires_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT(session_id) DO UPDATE SET owner = ?2, pid = ?3, host = ?4,
-                    acquired_at = ?5, heartbeat_ms = ?6, expires_ms = ?7",
-                params![session_id, owner.id, owner.pid, owner.host, now(), at, at + ttl_ms],
-            )?;
-            Ok(Acquired::Yes)
+            Ok(match take_lease_in(tx, session_id, &claim)? {
+                Some(l) => Acquired::Held(l),
+                None => Acquired::Yes,
+            })
         })
     }
 

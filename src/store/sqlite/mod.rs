@@ -18,8 +18,9 @@ pub use search::fts_query;
 
 use super::model::*;
 use super::{
-    Error, Inspection, LOCAL_OWNER, RequestLogEntry, Result, SchemaVersion, check_stored_id,
-    client_id, exists, like_escaped, meta, new_id, not_found, now, only_id, unix_now,
+    Error, Inspection, LOCAL_OWNER, LeaseClaim, RequestLogEntry, Result, SchemaVersion, TurnStart,
+    check_stored_id, client_id, exists, like_escaped, meta, new_id, not_found, now, only_id,
+    unix_now,
 };
 use crate::anthropic::{Role, Usage};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
@@ -138,6 +139,48 @@ fn update_session_in(
             now()
         ],
     )?)
+}
+
+/// A session's messages in order, read on `conn`.
+fn messages_in(conn: &Connection, session_id: &str) -> Result<Vec<StoredMessage>> {
+    let mut st = conn.prepare_cached(
+        "SELECT id, session_id, role, content, model, stop_reason, input_tokens, output_tokens,
+                cache_creation_tokens, cache_read_tokens, cost_usd, created_at, unanswered
+         FROM messages WHERE session_id = ?1 ORDER BY id",
+    )?;
+    let rows = st.query_map([session_id], |r| {
+        let role: String = r.get(2)?;
+        let content: String = r.get(3)?;
+        Ok((
+            role,
+            content,
+            StoredMessage {
+                id: r.get(0)?,
+                session_id: r.get(1)?,
+                role: Role::User,
+                content: vec![],
+                model: r.get(4)?,
+                stop_reason: r.get(5)?,
+                usage: Usage {
+                    input_tokens: r.get::<_, i64>(6)? as u64,
+                    output_tokens: r.get::<_, i64>(7)? as u64,
+                    cache_creation_input_tokens: r.get::<_, i64>(8)? as u64,
+                    cache_read_input_tokens: r.get::<_, i64>(9)? as u64,
+                },
+                cost_usd: r.get(10)?,
+                created_at: r.get(11)?,
+                unanswered: r.get(12)?,
+            },
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (role, content, mut m) = row?;
+        m.role = role_from(&role);
+        m.content = content_from(m.id, &content)?;
+        out.push(m);
+    }
+    Ok(out)
 }
 
 /// Whether the session exists and `owner` (None: anyone) owns it.
@@ -822,40 +865,7 @@ impl Db {
         let content = new.content_json()?;
         let at = now();
         let id = self.write(|tx| {
-            if !session_is_theirs(tx, self.owner(), session_id)? {
-                return Err(not_found("session", session_id));
-            }
-            tx.exec(
-                "INSERT INTO messages (session_id, role, content, model, stop_reason, input_tokens,
-                    output_tokens, cache_creation_tokens, cache_read_tokens, cost_usd, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                params![
-                    session_id,
-                    new.role.as_str(),
-                    content,
-                    new.model,
-                    new.stop_reason,
-                    new.usage.input_tokens as i64,
-                    new.usage.output_tokens as i64,
-                    new.usage.cache_creation_input_tokens as i64,
-                    new.usage.cache_read_input_tokens as i64,
-                    new.cost_usd,
-                    at
-                ],
-            )?;
-            let id = tx.last_insert_rowid();
-            tx.exec(
-                "UPDATE sessions SET updated_at = ?2 WHERE id = ?1",
-                params![session_id, at],
-            )?;
-            if let Some(ev) = event {
-                append_event_in(tx, session_id, &ev.kind, &ev.with_message_id(id))?;
-            }
-            if let Some(up) = update
-                && update_session_in(tx, self.owner(), session_id, up)? == 0
-            {
-                return Err(not_found("session", session_id));
-            }
+            let id = self.insert_message_in(tx, session_id, new, &content, &at, event, update)?;
             if let Some(holder) = release_lease_of {
                 tx.exec(
                     "DELETE FROM session_leases WHERE session_id = ?1 AND owner = ?2",
@@ -865,6 +875,88 @@ impl Db {
             Ok(id)
         })?;
         Ok(new.stored(id, session_id, at))
+    }
+
+    /// See [`Store::start_turn`](crate::store::Store::start_turn).
+    pub fn start_turn(
+        &self,
+        session_id: &str,
+        new: &NewMessage,
+        event: Option<&NewEvent>,
+        update: Option<&SessionUpdate>,
+        claim: Option<&LeaseClaim<'_>>,
+        history: bool,
+    ) -> Result<TurnStart> {
+        let content = new.content_json()?;
+        let at = now();
+        self.write(|tx| {
+            if !session_is_theirs(tx, self.owner(), session_id)? {
+                return Err(not_found("session", session_id));
+            }
+            if let Some(claim) = claim
+                && let Some(held) = lease::take_lease_in(tx, session_id, claim)?
+            {
+                return Ok(TurnStart::Held(held));
+            }
+            let history = match history {
+                true => Some(messages_in(tx, session_id)?),
+                false => None,
+            };
+            let id = self.insert_message_in(tx, session_id, new, &content, &at, event, update)?;
+            Ok(TurnStart::Began {
+                history,
+                user: new.stored(id, session_id, at.clone()),
+            })
+        })
+    }
+
+    /// Inserts a message, its event and a change to its session in `tx`; the message's id.
+    #[allow(clippy::too_many_arguments)]
+    fn insert_message_in(
+        &self,
+        tx: &Transaction<'_>,
+        session_id: &str,
+        new: &NewMessage,
+        content: &str,
+        at: &str,
+        event: Option<&NewEvent>,
+        update: Option<&SessionUpdate>,
+    ) -> Result<i64> {
+        if !session_is_theirs(tx, self.owner(), session_id)? {
+            return Err(not_found("session", session_id));
+        }
+        tx.exec(
+            "INSERT INTO messages (session_id, role, content, model, stop_reason, input_tokens,
+                output_tokens, cache_creation_tokens, cache_read_tokens, cost_usd, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            params![
+                session_id,
+                new.role.as_str(),
+                content,
+                new.model,
+                new.stop_reason,
+                new.usage.input_tokens as i64,
+                new.usage.output_tokens as i64,
+                new.usage.cache_creation_input_tokens as i64,
+                new.usage.cache_read_input_tokens as i64,
+                new.cost_usd,
+                at
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        tx.exec(
+            "UPDATE sessions SET updated_at = ?2 WHERE id = ?1",
+            params![session_id, at],
+        )?;
+        if let Some(ev) = event {
+            append_event_in(tx, session_id, &ev.kind, &ev.with_message_id(id))?;
+        }
+        if let Some(up) = update
+            && update_session_in(tx, self.owner(), session_id, up)? == 0
+        {
+            return Err(not_found("session", session_id));
+        }
+        Ok(id)
     }
 
     /// Marks a user message as unanswered: its turn failed before any answer, so later turns
@@ -881,45 +973,7 @@ impl Db {
 
     /// See [`Store::messages`](crate::store::Store::messages).
     pub fn messages(&self, session_id: &str) -> Result<Vec<StoredMessage>> {
-        let conn = self.conn()?;
-        let mut st = conn.prepare_cached(
-            "SELECT id, session_id, role, content, model, stop_reason, input_tokens, output_tokens,
-                    cache_creation_tokens, cache_read_tokens, cost_usd, created_at, unanswered
-             FROM messages WHERE session_id = ?1 ORDER BY id",
-        )?;
-        let rows = st.query_map([session_id], |r| {
-            let role: String = r.get(2)?;
-            let content: String = r.get(3)?;
-            Ok((
-                role,
-                content,
-                StoredMessage {
-                    id: r.get(0)?,
-                    session_id: r.get(1)?,
-                    role: Role::User,
-                    content: vec![],
-                    model: r.get(4)?,
-                    stop_reason: r.get(5)?,
-                    usage: Usage {
-                        input_tokens: r.get::<_, i64>(6)? as u64,
-                        output_tokens: r.get::<_, i64>(7)? as u64,
-                        cache_creation_input_tokens: r.get::<_, i64>(8)? as u64,
-                        cache_read_input_tokens: r.get::<_, i64>(9)? as u64,
-                    },
-                    cost_usd: r.get(10)?,
-                    created_at: r.get(11)?,
-                    unanswered: r.get(12)?,
-                },
-            ))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (role, content, mut m) = row?;
-            m.role = role_from(&role);
-            m.content = content_from(m.id, &content)?;
-            out.push(m);
-        }
-        Ok(out)
+        messages_in(&*self.conn()?, session_id)
     }
 
     // ---- events ----
