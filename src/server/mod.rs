@@ -11,6 +11,7 @@ mod error;
 mod extract;
 pub(crate) mod identity;
 mod layers;
+mod memory;
 mod routes;
 mod sse;
 mod state;
@@ -309,6 +310,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     // tool processes left by a daemon that was killed go before ours start
     state.tools().reap_orphans().await;
+    memory::start_trimming();
     // runs left running by a previous process are closed now; after that, lapsed leases
     // (a dead instance's) are looked for six times per lease time, every running session
     // once a minute
