@@ -259,6 +259,84 @@ async fn a_turns_last_message_gives_its_lease_back_in_the_same_write() {
 }
 
 #[tokio::test]
+async fn a_turn_starts_in_one_write_or_not_at_all() {
+    for s in stores().await {
+        let a = session(&s, "").await;
+        let me = owner("me");
+        let claim = LeaseClaim {
+            owner: &me,
+            ttl_ms: 60_000,
+            is_gone: |_| false,
+        };
+        let user = |t: &str| NewMessage::user(vec![ContentBlock::text(t)]);
+        let event = NewEvent::new("user_message", json!({}));
+        let TurnStart::Began {
+            history,
+            user: first,
+        } = s
+            .start_turn(&a.id, &user("one"), Some(&event), None, Some(claim), true)
+            .await
+            .unwrap()
+        else {
+            panic!("a free session starts")
+        };
+        assert_eq!(history, Some(vec![]));
+        assert_eq!(s.lease(&a.id).await.unwrap().unwrap().owner, me);
+        // somebody else's turn is refused, and nothing of it is stored
+        let other = owner("other");
+        let theirs = LeaseClaim {
+            owner: &other,
+            ttl_ms: 60_000,
+            is_gone: |_| false,
+        };
+        let refused = s
+            .start_turn(&a.id, &user("two"), Some(&event), None, Some(theirs), true)
+            .await
+            .unwrap();
+        assert!(
+            matches!(&refused, TurnStart::Held(l) if l.owner == me),
+            "{refused:?}"
+        );
+        assert_eq!(
+            s.messages(&a.id).await.unwrap().len(),
+            1,
+            "{}",
+            s.engine_name()
+        );
+        assert_eq!(s.events(&a.id, None).await.unwrap().len(), 1);
+        // the holder goes on (no claim: it holds the lease), and sees what changed since
+        s.mark_unanswered(first.id).await.unwrap();
+        let TurnStart::Began {
+            history,
+            user: second,
+        } = s
+            .start_turn(&a.id, &user("three"), None, None, None, true)
+            .await
+            .unwrap()
+        else {
+            panic!("the holder goes on")
+        };
+        let history = history.unwrap();
+        assert_eq!(history.len(), 1);
+        assert!(history[0].unanswered, "the history is read as it is now");
+        assert!(second.id > first.id);
+        // without asking for it, no history is read
+        let TurnStart::Began { history, .. } = s
+            .start_turn(&a.id, &user("four"), None, None, None, false)
+            .await
+            .unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(history, None);
+        assert!(missing(
+            s.start_turn("missing", &user("x"), None, None, None, true)
+                .await
+        ));
+    }
+}
+
+#[tokio::test]
 async fn resolve_by_prefix_and_ambiguity() {
     for s in stores().await {
         for id in ["abc-1", "abd-2"] {

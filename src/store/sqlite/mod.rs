@@ -141,6 +141,16 @@ fn update_session_in(
     )?)
 }
 
+/// What changes whenever a session's messages do (one added or deleted, one marked
+/// unanswered): their count, last id and how many are unanswered.
+fn messages_mark(conn: &Connection, session_id: &str) -> Result<(i64, Option<i64>, i64)> {
+    Ok(conn.one(
+        "SELECT COUNT(*), MAX(id), COALESCE(SUM(unanswered), 0) FROM messages WHERE session_id = ?1",
+        [session_id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?)
+}
+
 /// A session's messages in order, read on `conn`.
 fn messages_in(conn: &Connection, session_id: &str) -> Result<Vec<StoredMessage>> {
     let mut st = conn.prepare_cached(
@@ -889,6 +899,17 @@ impl Db {
     ) -> Result<TurnStart> {
         let content = new.content_json()?;
         let at = now();
+        // the history is read before the write lock is taken (a long one would hold every
+        // other writer back), and read again inside only if it changed in between
+        let read = match history {
+            true => {
+                let conn = self.conn()?;
+                // the mark first: a change after it makes the two differ, never agree
+                let mark = messages_mark(&conn, session_id)?;
+                Some((messages_in(&conn, session_id)?, mark))
+            }
+            false => None,
+        };
         self.write(|tx| {
             if !session_is_theirs(tx, self.owner(), session_id)? {
                 return Err(not_found("session", session_id));
@@ -898,9 +919,10 @@ impl Db {
             {
                 return Ok(TurnStart::Held(held));
             }
-            let history = match history {
-                true => Some(messages_in(tx, session_id)?),
-                false => None,
+            let history = match read {
+                Some((h, mark)) if messages_mark(tx, session_id)? == mark => Some(h),
+                Some(_) => Some(messages_in(tx, session_id)?),
+                None => None,
             };
             let id = self.insert_message_in(tx, session_id, new, &content, &at, event, update)?;
             Ok(TurnStart::Began {
