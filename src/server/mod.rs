@@ -338,6 +338,19 @@ pub async fn serve(
             }
         })
     };
+    // messages are indexed for search in batches (see Store::index_messages)
+    let indexer = {
+        let store = state.store().clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+            loop {
+                tick.tick().await;
+                if let Err(e) = store.index_messages().await {
+                    tracing::warn!("indexing messages for search: {e}");
+                }
+            }
+        })
+    };
     let listener_task = state.listen_for_signals();
     let app = router(state.clone());
     let stop = state.shutdown_token();
@@ -347,6 +360,7 @@ pub async fn serve(
     })
     .await;
     sweeper.abort();
+    indexer.abort();
     listener_task.abort();
     // MCP child processes end with the daemon
     state.tools().shutdown().await;

@@ -1142,6 +1142,16 @@ impl Store {
         )
     }
 
+    /// Indexes for search what was stored since the last catch-up (SQLite indexes in batches,
+    /// not in each message's write; search catches up first, and a server every second).
+    /// How many messages. PostgreSQL's index is kept by each write: nothing to do.
+    pub async fn index_messages(&self) -> Result<usize> {
+        match &self.engine {
+            Engine::Sqlite(db) => self.counted(db.run(|d| d.index_messages()).await),
+            Engine::Postgres(_) => Ok(0),
+        }
+    }
+
     /// The messages containing every word of `text`, newest first.
     pub async fn search_messages(&self, text: &str, limit: usize) -> Result<SearchResults> {
         on!(

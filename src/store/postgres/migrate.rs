@@ -48,6 +48,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0010_usage",
         include_str!("../migrations/postgres/0010_usage.sql"),
     ),
+    (
+        "0011_search_later",
+        include_str!("../migrations/postgres/0011_search_later.sql"),
+    ),
 ];
 
 /// The advisory lock migrations run under ("clauded" in ASCII): one key for every clauded

@@ -87,6 +87,12 @@ impl Db {
                 }
                 report.tables.push((t.name.clone(), t.rows.len()));
             }
+            // the imported messages' ids say nothing of what was indexed: all of it again,
+            // at the next catch-up (see migration 0011)
+            tx.execute_batch(
+                "INSERT INTO messages_fts (messages_fts) VALUES ('delete-all');
+                 UPDATE search_progress SET upto = 0;",
+            )?;
             Ok(report)
         })
     }

@@ -46,6 +46,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0010_usage",
         include_str!("../migrations/sqlite/0010_usage.sql"),
     ),
+    (
+        "0011_search_later",
+        include_str!("../migrations/sqlite/0011_search_later.sql"),
+    ),
 ];
 
 /// Brings the schema up to date; `PRAGMA user_version` counts applied migrations.

@@ -21,8 +21,36 @@ pub fn fts_query(text: &str) -> Option<String> {
 }
 
 impl Db {
+    /// Indexes for search the messages stored since the last catch-up, in one transaction
+    /// (migration 0011: inserts no longer index each message); how many.
+    pub fn index_messages(&self) -> Result<usize> {
+        let waiting: bool = self.conn()?.one(
+            "SELECT EXISTS (SELECT 1 FROM messages WHERE id > (SELECT upto FROM search_progress))",
+            [],
+            |r| r.get(0),
+        )?;
+        if !waiting {
+            return Ok(0);
+        }
+        self.write(|tx| {
+            let upto: i64 = tx.one("SELECT upto FROM search_progress", [], |r| r.get(0))?;
+            let last: i64 = tx.one("SELECT COALESCE(MAX(id), ?1) FROM messages", [upto], |r| {
+                r.get(0)
+            })?;
+            let n = tx.exec(
+                "INSERT INTO messages_fts (rowid, text)
+                 SELECT id, text FROM message_text WHERE id > ?1 AND id <= ?2",
+                params![upto, last],
+            )?;
+            tx.exec("UPDATE search_progress SET upto = ?1", [last])?;
+            Ok(n)
+        })
+    }
+
     /// The messages containing every word of `text` (see [`fts_query`]), newest first.
     pub fn search_messages(&self, text: &str, limit: usize) -> Result<SearchResults> {
+        // whatever was stored since the last catch-up is found too
+        self.index_messages()?;
         let Some(query) = fts_query(text) else {
             return Ok(SearchResults {
                 hits: vec![],
@@ -114,6 +142,60 @@ mod tests {
         assert_eq!(r.hits[0].session_id, "s");
     }
 
+    #[test]
+    fn messages_are_indexed_in_batches_and_only_what_was_indexed_leaves_the_index() {
+        let db = Db::open_in_memory().unwrap();
+        let session = |title: &str| {
+            db.create_session(&NewSession {
+                title: title.into(),
+                model: "m".into(),
+                ..Default::default()
+            })
+            .unwrap()
+        };
+        let add = |sid: &str, text: &str| {
+            db.add_message(sid, &NewMessage::user(vec![ContentBlock::text(text)]))
+                .unwrap()
+        };
+        let indexed = || -> i64 {
+            db.conn()
+                .unwrap()
+                .one("SELECT count(*) FROM messages_fts_docsize", [], |r| {
+                    r.get(0)
+                })
+                .unwrap()
+        };
+        let intact = || {
+            db.conn()
+                .unwrap()
+                .execute_batch(
+                    "INSERT INTO messages_fts (messages_fts) VALUES ('integrity-check')",
+                )
+                .expect("the index matches the messages");
+        };
+        let a = session("a");
+        add(&a.id, "a question about vacuum");
+        assert_eq!(indexed(), 0, "a message's write does not index it");
+        // a search catches up first
+        let r = db.search_messages("vacuum", 10).unwrap();
+        assert_eq!((r.total, indexed()), (1, 1));
+        assert_eq!(db.index_messages().unwrap(), 0, "nothing waits");
+        // a message deleted before it was indexed is not taken out of the index
+        let b = session("b");
+        add(&b.id, "vacuum again, never indexed");
+        db.delete_session(&b.id).unwrap();
+        intact();
+        assert_eq!(db.index_messages().unwrap(), 0);
+        // one indexed is
+        add(&a.id, "and a second vacuum question");
+        assert_eq!(db.index_messages().unwrap(), 1);
+        assert_eq!(db.search_messages("vacuum", 10).unwrap().total, 2);
+        db.delete_session(&a.id).unwrap();
+        intact();
+        assert_eq!(indexed(), 0);
+        assert_eq!(db.search_messages("vacuum", 10).unwrap().total, 0);
+    }
+
     /// `cargo test --release --lib search_speed -- --ignored --nocapture`: a search over a
     /// store of 20,000 messages.
     #[test]
@@ -163,6 +245,9 @@ mod tests {
             }
         }
         eprintln!("stored 20000 messages in {:?}", started.elapsed());
+        let t = std::time::Instant::now();
+        let n = s.index_messages().unwrap();
+        eprintln!("indexed {n} messages in one catch-up in {:?}", t.elapsed());
         for q in ["needle", "sqlite tokio", "render*", "\"async tokio\""] {
             let t = std::time::Instant::now();
             let r = s.search_messages(q, 20).unwrap();
