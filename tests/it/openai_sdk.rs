@@ -21,12 +21,17 @@ pub fn python() -> PathBuf {
 /// Runs one of the SDK suites in `tests/compat/` against `base` and checks that all of its
 /// `cases` passed.
 pub async fn run_suite(python: &std::path::Path, script: &str, base: &str, cases: usize) {
+    run_suite_with(python, script, &[base], cases).await
+}
+
+/// [`run_suite`] with more arguments after the base URL (a server token, …).
+pub async fn run_suite_with(python: &std::path::Path, script: &str, args: &[&str], cases: usize) {
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/compat")
         .join(script);
     let out = tokio::process::Command::new(python)
         .arg(&script)
-        .arg(base)
+        .args(args)
         .env("OPENAI_LOG", "")
         .output()
         .await
