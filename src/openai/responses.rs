@@ -93,6 +93,9 @@ pub struct MappedResponses {
     pub dropped_tools: Vec<String>,
     /// Whether Claude's thinking goes out as `reasoning` items with `encrypted_content`.
     pub reasoning_out: bool,
+    /// Whether `reasoning.summary` asked for a summary (`auto`, `concise` or `detailed`):
+    /// Claude's thinking text goes out as the reasoning item's `summary_text`.
+    pub summary: bool,
 }
 
 /// Claude's thinking block as an opaque string for a `reasoning` item, and back.
@@ -385,6 +388,14 @@ pub fn responses_to_anthropic(
             .include
             .iter()
             .any(|i| i == "reasoning.encrypted_content"),
+        // from Claude 4 on the API returns its thinking already summarised, so every level
+        // gets that same text; without thinking (no `reasoning.effort`) there is nothing to
+        // summarise and no reasoning item
+        summary: req
+            .reasoning
+            .as_ref()
+            .and_then(|r| r["summary"].as_str())
+            .is_some_and(|s| matches!(s, "auto" | "concise" | "detailed")),
     })
 }
 
@@ -417,6 +428,8 @@ impl ResponseUsage {
                 cached_tokens: u.cache_read_input_tokens,
             },
             output_tokens: u.output_tokens,
+            // Claude's thinking tokens are inside `output_tokens`; the usage we read has no
+            // split, so this stays 0 rather than a guess (never estimated from the text)
             output_tokens_details: OutputDetails {
                 reasoning_tokens: 0,
             },
@@ -453,12 +466,13 @@ pub enum OutputItem {
         /// `in_progress|completed`.
         status: &'static str,
     },
-    /// Claude's thinking, sealed: sent back, it is restored as it was.
+    /// Claude's thinking: its text as the summary (when asked for), and sealed (when
+    /// `include` asks), so that sent back it is restored as it was.
     Reasoning {
         /// `rs_…`.
         id: String,
-        /// No summary is made.
-        summary: Vec<Value>,
+        /// The thinking text as one part, when `reasoning.summary` asked for it.
+        summary: Vec<SummaryText>,
         /// The sealed thinking block.
         encrypted_content: Option<String>,
     },
@@ -496,6 +510,50 @@ impl OutputText {
     }
 }
 
+/// A `summary_text` part of a reasoning item's summary.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SummaryText {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    text: String,
+}
+
+impl SummaryText {
+    fn new(text: String) -> Self {
+        Self {
+            kind: "summary_text",
+            text,
+        }
+    }
+}
+
+/// `response.reasoning_summary_part.added` and `.done`.
+#[derive(Debug, Serialize)]
+struct SummaryPartEvent {
+    item_id: String,
+    output_index: usize,
+    summary_index: usize,
+    part: SummaryText,
+}
+
+/// `response.reasoning_summary_text.delta`.
+#[derive(Debug, Serialize)]
+struct SummaryTextDelta<'a> {
+    item_id: String,
+    output_index: usize,
+    summary_index: usize,
+    delta: &'a str,
+}
+
+/// `response.reasoning_summary_text.done`.
+#[derive(Debug, Serialize)]
+struct SummaryTextDone {
+    item_id: String,
+    output_index: usize,
+    summary_index: usize,
+    text: String,
+}
+
 /// A response object (`object: "response"`).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ResponseObject {
@@ -528,9 +586,20 @@ pub struct ResponseEvent {
 
 /// What an item being streamed is.
 enum Open {
-    Text { item: usize, text: String },
-    Call { item: usize, json: String },
-    Thinking { item: usize, block: ContentBlock },
+    Text {
+        item: usize,
+        text: String,
+    },
+    Call {
+        item: usize,
+        json: String,
+    },
+    /// `summarizing`: the summary part is open (its first text went out).
+    Thinking {
+        item: usize,
+        block: ContentBlock,
+        summarizing: bool,
+    },
     Other,
 }
 
@@ -542,6 +611,7 @@ pub struct ResponsesTranslator {
     json_mode: bool,
     custom: Vec<String>,
     reasoning_out: bool,
+    summary: bool,
     output: Vec<OutputItem>,
     open: Vec<Open>,
     usage: Usage,
@@ -559,6 +629,7 @@ impl ResponsesTranslator {
             json_mode: mapped.mapped.json_mode,
             custom: mapped.custom_tools.clone(),
             reasoning_out: mapped.reasoning_out,
+            summary: mapped.summary,
             output: vec![],
             open: vec![],
             usage: Usage::default(),
@@ -632,13 +703,11 @@ impl ResponsesTranslator {
         let mut text = String::new();
         let mut calls = Vec::new();
         for b in &msg.content {
-            if self.reasoning_out
-                && let Some(sealed) = seal(b)
-            {
+            if self.wants_reasoning(b) {
                 self.output.push(OutputItem::Reasoning {
                     id: format!("rs_{}", uuid::Uuid::new_v4().simple()),
-                    summary: vec![],
-                    encrypted_content: Some(sealed),
+                    summary: self.summary_of(b),
+                    encrypted_content: if self.reasoning_out { seal(b) } else { None },
                 });
                 continue;
             }
@@ -666,6 +735,65 @@ impl ResponsesTranslator {
         self.output.extend(calls);
         let status = self.status();
         self.object(status)
+    }
+
+    /// Whether a block goes out as a reasoning item: any thinking when it is sealed, readable
+    /// thinking (not redacted) when only the summary is asked for.
+    fn wants_reasoning(&self, b: &ContentBlock) -> bool {
+        match b {
+            ContentBlock::Thinking { .. } => self.reasoning_out || self.summary,
+            ContentBlock::RedactedThinking { .. } => self.reasoning_out,
+            _ => false,
+        }
+    }
+
+    /// A thinking block's summary: its text as one part, when asked for and not empty.
+    fn summary_of(&self, b: &ContentBlock) -> Vec<SummaryText> {
+        match b {
+            ContentBlock::Thinking { thinking, .. } if self.summary && !thinking.is_empty() => {
+                vec![SummaryText::new(thinking.clone())]
+            }
+            _ => vec![],
+        }
+    }
+
+    /// An event whose fields are a typed wire shape.
+    fn typed(&mut self, kind: &'static str, fields: &impl Serialize) -> ResponseEvent {
+        let fields = serde_json::to_value(fields).unwrap_or_default();
+        self.event(kind, fields)
+    }
+
+    /// The summary events for thinking text that arrived: the part opens at the first text.
+    fn summary_delta(&mut self, index: usize, text: &str) -> Vec<ResponseEvent> {
+        let mut out = Vec::new();
+        let Some(Open::Thinking {
+            item, summarizing, ..
+        }) = self.open.get_mut(index)
+        else {
+            return out;
+        };
+        if !self.summary || text.is_empty() {
+            return out;
+        }
+        let (item, opened) = (*item, std::mem::replace(summarizing, true));
+        let item_id = self.item_id(item);
+        if !opened {
+            let added = SummaryPartEvent {
+                item_id: item_id.clone(),
+                output_index: item,
+                summary_index: 0,
+                part: SummaryText::new(String::new()),
+            };
+            out.push(self.typed("response.reasoning_summary_part.added", &added));
+        }
+        let delta = SummaryTextDelta {
+            item_id,
+            output_index: item,
+            summary_index: 0,
+            delta: text,
+        };
+        out.push(self.typed("response.reasoning_summary_text.delta", &delta));
+        out
     }
 
     fn event(&mut self, kind: &'static str, fields: Value) -> ResponseEvent {
@@ -748,7 +876,7 @@ impl ResponsesTranslator {
                         }
                     }
                     ContentBlock::Thinking { .. } | ContentBlock::RedactedThinking { .. }
-                        if self.reasoning_out =>
+                        if self.wants_reasoning(content_block) =>
                     {
                         let item = self.output.len();
                         self.output.push(OutputItem::Reasoning {
@@ -764,6 +892,7 @@ impl ResponsesTranslator {
                         Open::Thinking {
                             item,
                             block: content_block.clone(),
+                            summarizing: false,
                         }
                     }
                     _ => Open::Other,
@@ -772,6 +901,10 @@ impl ResponsesTranslator {
                     self.open.resize_with(*index + 1, || Open::Other);
                 }
                 self.open[*index] = open;
+                // a start that carries thinking text already (the API's is empty)
+                if let ContentBlock::Thinking { thinking, .. } = content_block {
+                    out.extend(self.summary_delta(*index, thinking));
+                }
             }
             StreamEvent::ContentBlockDelta { index, delta } => {
                 if let Some(Open::Thinking {
@@ -784,7 +917,10 @@ impl ResponsesTranslator {
                 }) = self.open.get_mut(*index)
                 {
                     match delta {
-                        BlockDelta::ThinkingDelta { thinking: t } => thinking.push_str(t),
+                        BlockDelta::ThinkingDelta { thinking: t } => {
+                            thinking.push_str(t);
+                            out.extend(self.summary_delta(*index, t));
+                        }
                         BlockDelta::SignatureDelta { signature: s } => signature.push_str(s),
                         _ => {}
                     }
@@ -848,12 +984,42 @@ impl ResponsesTranslator {
                             json!({"output_index": item, "item": it}),
                         ));
                     }
-                    Some(Open::Thinking { item, block }) => {
+                    Some(Open::Thinking {
+                        item,
+                        block,
+                        summarizing,
+                    }) => {
+                        let parts = self.summary_of(&block);
+                        if summarizing && let Some(part) = parts.first() {
+                            let item_id = self.item_id(item);
+                            let done = SummaryTextDone {
+                                item_id: item_id.clone(),
+                                output_index: item,
+                                summary_index: 0,
+                                text: part.text.clone(),
+                            };
+                            out.push(self.typed("response.reasoning_summary_text.done", &done));
+                            let done = SummaryPartEvent {
+                                item_id,
+                                output_index: item,
+                                summary_index: 0,
+                                part: part.clone(),
+                            };
+                            out.push(self.typed("response.reasoning_summary_part.done", &done));
+                        }
+                        let sealed = if self.reasoning_out {
+                            seal(&block)
+                        } else {
+                            None
+                        };
                         if let OutputItem::Reasoning {
-                            encrypted_content, ..
+                            encrypted_content,
+                            summary,
+                            ..
                         } = &mut self.output[item]
                         {
-                            *encrypted_content = seal(&block);
+                            *encrypted_content = sealed;
+                            *summary = parts;
                         }
                         let it = serde_json::to_value(&self.output[item]).unwrap_or_default();
                         out.push(self.event(
@@ -1054,6 +1220,187 @@ mod tests {
         assert_eq!(done["response"]["usage"]["input_tokens"], 10);
         let seq: Vec<u64> = all.iter().map(|e| e.sequence_number).collect();
         assert!(seq.windows(2).all(|w| w[1] == w[0] + 1));
+    }
+
+    /// Ids made here are random: numbered in order of appearance, so a shape can be pinned.
+    fn stable_ids(v: &mut Value, seen: &mut Vec<String>) {
+        match v {
+            Value::String(s) => {
+                if let Some((prefix, rest)) = s.split_once('_')
+                    && matches!(prefix, "rs" | "msg" | "resp")
+                    && rest.len() == 32
+                {
+                    let n = match seen.iter().position(|x| x == s) {
+                        Some(n) => n,
+                        None => {
+                            seen.push(s.clone());
+                            seen.len() - 1
+                        }
+                    };
+                    *s = format!("{prefix}_{n}");
+                }
+            }
+            Value::Array(a) => a.iter_mut().for_each(|x| stable_ids(x, seen)),
+            Value::Object(o) => o.values_mut().for_each(|x| stable_ids(x, seen)),
+            _ => {}
+        }
+    }
+
+    fn thinking_then_text() -> Vec<StreamEvent> {
+        serde_json::from_value(json!([
+            {"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","model":"m","content":[],"usage":{"input_tokens":5,"output_tokens":1}}},
+            {"type":"content_block_start","index":0,"content_block":{"type":"thinking","thinking":"","signature":""}},
+            {"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"The user "}},
+            {"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"says hi."}},
+            {"type":"content_block_delta","index":0,"delta":{"type":"signature_delta","signature":"sig-1"}},
+            {"type":"content_block_stop","index":0},
+            {"type":"content_block_start","index":1,"content_block":{"type":"redacted_thinking","data":"opaque"}},
+            {"type":"content_block_stop","index":1},
+            {"type":"content_block_start","index":2,"content_block":{"type":"text","text":""}},
+            {"type":"content_block_delta","index":2,"delta":{"type":"text_delta","text":"Hello"}},
+            {"type":"content_block_stop","index":2},
+            {"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":9}},
+            {"type":"message_stop"}
+        ]))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_summary_streams_as_openai_sends_it() {
+        let r = req(json!({"model": "m", "input": "hi",
+            "reasoning": {"effort": "low", "summary": "auto"}}));
+        let m = responses_to_anthropic(&r, "d", 4000).unwrap();
+        assert!(m.summary && !m.reasoning_out);
+        assert!(m.mapped.request.thinking.is_some(), "effort thinks");
+        let mut t = ResponsesTranslator::new(&m, 1);
+        let mut all = t.start();
+        for e in &thinking_then_text() {
+            all.extend(t.on_event(e));
+        }
+        all.push(t.finish());
+        let kinds: Vec<&str> = all.iter().map(|e| e.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                "response.created",
+                "response.in_progress",
+                "response.output_item.added",
+                "response.reasoning_summary_part.added",
+                "response.reasoning_summary_text.delta",
+                "response.reasoning_summary_text.delta",
+                "response.reasoning_summary_text.done",
+                "response.reasoning_summary_part.done",
+                "response.output_item.done",
+                "response.output_item.added",
+                "response.content_part.added",
+                "response.output_text.delta",
+                "response.output_text.done",
+                "response.content_part.done",
+                "response.output_item.done",
+                "response.completed",
+            ],
+            "redacted thinking has no text to show: no item without `include`"
+        );
+        // the reasoning item's events, pinned as they go on the wire
+        let mut wire = serde_json::to_value(&all[2..9]).unwrap();
+        stable_ids(&mut wire, &mut vec![]);
+        assert_eq!(
+            wire,
+            json!([
+                {"type": "response.output_item.added", "sequence_number": 3, "output_index": 0,
+                 "item": {"type": "reasoning", "id": "rs_0", "summary": [], "encrypted_content": null}},
+                {"type": "response.reasoning_summary_part.added", "sequence_number": 4,
+                 "item_id": "rs_0", "output_index": 0, "summary_index": 0,
+                 "part": {"type": "summary_text", "text": ""}},
+                {"type": "response.reasoning_summary_text.delta", "sequence_number": 5,
+                 "item_id": "rs_0", "output_index": 0, "summary_index": 0, "delta": "The user "},
+                {"type": "response.reasoning_summary_text.delta", "sequence_number": 6,
+                 "item_id": "rs_0", "output_index": 0, "summary_index": 0, "delta": "says hi."},
+                {"type": "response.reasoning_summary_text.done", "sequence_number": 7,
+                 "item_id": "rs_0", "output_index": 0, "summary_index": 0,
+                 "text": "The user says hi."},
+                {"type": "response.reasoning_summary_part.done", "sequence_number": 8,
+                 "item_id": "rs_0", "output_index": 0, "summary_index": 0,
+                 "part": {"type": "summary_text", "text": "The user says hi."}},
+                {"type": "response.output_item.done", "sequence_number": 9, "output_index": 0,
+                 "item": {"type": "reasoning", "id": "rs_0",
+                          "summary": [{"type": "summary_text", "text": "The user says hi."}],
+                          "encrypted_content": null}},
+            ])
+        );
+        let done = serde_json::to_value(all.last().unwrap()).unwrap();
+        let out = &done["response"]["output"];
+        assert_eq!(out[0]["summary"][0]["text"], "The user says hi.");
+        assert_eq!(out[1]["content"][0]["text"], "Hello");
+        assert_eq!(
+            done["response"]["usage"]["output_tokens_details"],
+            json!({"reasoning_tokens": 0}),
+            "no split from Anthropic's usage, and no guess"
+        );
+    }
+
+    #[test]
+    fn a_whole_answer_has_the_same_summary_and_include_adds_the_seal() {
+        let msg = |t: &mut ResponsesTranslator| {
+            for e in &thinking_then_text() {
+                t.on_event(e);
+            }
+        };
+        let whole_msg: Message = serde_json::from_value(json!({
+            "id": "msg_1", "model": "m", "role": "assistant", "stop_reason": "end_turn",
+            "content": [
+                {"type": "thinking", "thinking": "The user says hi.", "signature": "sig-1"},
+                {"type": "redacted_thinking", "data": "opaque"},
+                {"type": "text", "text": "Hello"}],
+            "usage": {"input_tokens": 5, "output_tokens": 9}}))
+        .unwrap();
+        for (extra, items) in [
+            (
+                json!({"reasoning": {"effort": "low", "summary": "detailed"}}),
+                2,
+            ),
+            (
+                json!({"reasoning": {"effort": "low", "summary": "concise"},
+                       "include": ["reasoning.encrypted_content"]}),
+                3,
+            ),
+            (json!({"reasoning": {"effort": "low"}}), 1),
+        ] {
+            let mut body = json!({"model": "m", "input": "hi"});
+            body.as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            let m = responses_to_anthropic(&req(body), "d", 4000).unwrap();
+            let whole =
+                serde_json::to_value(ResponsesTranslator::new(&m, 1).whole(&whole_msg)).unwrap();
+            let mut t = ResponsesTranslator::new(&m, 1);
+            msg(&mut t);
+            let streamed = serde_json::to_value(t.finish()).unwrap();
+            for (how, out) in [
+                ("whole", &whole["output"]),
+                ("streamed", &streamed["response"]["output"]),
+            ] {
+                let out = out.as_array().unwrap();
+                assert_eq!(out.len(), items, "{how} {extra}: {out:?}");
+                if items == 1 {
+                    assert_eq!(out[0]["type"], "message", "{how}: no summary, no item");
+                    continue;
+                }
+                assert_eq!(
+                    out[0]["summary"],
+                    json!([{"type": "summary_text", "text": "The user says hi."}]),
+                    "{how} {extra}"
+                );
+                let sealed = out[0]["encrypted_content"].as_str();
+                assert_eq!(sealed.is_some(), m.reasoning_out, "{how} {extra}");
+                if m.reasoning_out {
+                    // the redacted block goes out sealed, with nothing to summarise
+                    assert_eq!(out[1]["type"], "reasoning");
+                    assert_eq!(out[1]["summary"], json!([]));
+                    assert!(out[1]["encrypted_content"].is_string());
+                }
+            }
+        }
     }
 
     #[test]

@@ -133,14 +133,15 @@ impl ApiError {
         e
     }
 
-    /// 401 with a message that says how to provide a key.
+    /// 401 with a message that says how to provide a key (asking again without one is no use).
     pub fn no_key() -> Self {
         let mut e = Self::new(
             StatusCode::UNAUTHORIZED,
             "authentication_error",
-            "no Anthropic API key: send `Authorization: Bearer sk-ant-...`, or start the server with ANTHROPIC_API_KEY set (or after `clauded auth login`)",
+            "no Anthropic API key: send `Authorization: Bearer sk-ant-...` or `x-api-key: sk-ant-...`, or start the server with ANTHROPIC_API_KEY set (or after `clauded auth login`)",
         );
         e.code = Some("invalid_api_key".into());
+        e.no_retry = true;
         e
     }
 

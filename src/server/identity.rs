@@ -192,10 +192,12 @@ impl From<AccountError> for ApiError {
     }
 }
 
+/// 401: one answer, never worth retrying (the SDKs retry only what `x-should-retry` allows).
 fn unauthorized(why: &str, family: Family) -> Response {
-    ApiError::new(StatusCode::UNAUTHORIZED, "authentication_error", why)
-        .code("invalid_api_key")
-        .into_family_response(family)
+    let mut e = ApiError::new(StatusCode::UNAUTHORIZED, "authentication_error", why)
+        .code("invalid_api_key");
+    e.no_retry = true;
+    e.into_family_response(family)
 }
 
 /// Puts the [`Client`] on every request, and the [`Actor`] on those it can name one for:
@@ -305,10 +307,16 @@ pub async fn require(req: Request, next: Next) -> Response {
         return next.run(req).await;
     }
     let family = Family::of_request(req.uri().path(), req.headers());
-    unauthorized(
-        "log in (POST /api/auth/login), or send `Authorization: Bearer <key>`: a ck_ API key or the server's token",
-        family,
-    )
+    let why = match family {
+        // Claude Code and the Anthropic SDKs send ANTHROPIC_API_KEY as `x-api-key`
+        Family::Anthropic => {
+            "this server wants its token or a ck_ API key, sent as `x-api-key` (ANTHROPIC_API_KEY) or `Authorization: Bearer` (ANTHROPIC_AUTH_TOKEN)"
+        }
+        _ => {
+            "log in (POST /api/auth/login), or send `Authorization: Bearer <key>`: a ck_ API key or the server's token"
+        }
+    };
+    unauthorized(why, family)
 }
 
 /// On the admin routes: a user who is not an admin is refused (403).

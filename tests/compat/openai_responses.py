@@ -103,8 +103,49 @@ def stored_and_continued():
         assert e.body["param"] == "previous_response_id", e.body
 
 
+THOUGHT = "The user greets me; a short greeting back will do."
+REASONING = {"effort": "low", "summary": "auto"}
+
+
+def reasoning_summary_streamed():
+    kinds, deltas, done = [], [], None
+    with client.responses.stream(model=MODEL, input="hi", reasoning=REASONING) as s:
+        for ev in s:
+            kinds.append(ev.type)
+            if ev.type == "response.reasoning_summary_text.delta":
+                assert ev.summary_index == 0 and ev.output_index == 0, ev
+                deltas.append(ev.delta)
+            elif ev.type == "response.reasoning_summary_text.done":
+                done = ev
+        final = s.get_final_response()
+    assert "".join(deltas) == THOUGHT and len(deltas) > 1, deltas
+    assert done is not None and done.text == THOUGHT, done
+    item = final.output[0]
+    assert item.type == "reasoning" and done.item_id == item.id, final.output
+    assert [(p.type, p.text) for p in item.summary] == [("summary_text", THOUGHT)], item
+    assert final.output_text == "Hi! How can I help?", final
+    # the summary's events sit inside the reasoning item's added/done, in OpenAI's order
+    want = ["response.output_item.added", "response.reasoning_summary_part.added",
+            "response.reasoning_summary_text.delta", "response.reasoning_summary_text.done",
+            "response.reasoning_summary_part.done", "response.output_item.done"]
+    firsts = [kinds.index(k) for k in want]
+    assert firsts == sorted(firsts), kinds
+    assert kinds.index("response.reasoning_summary_part.done") < kinds.index("response.output_text.delta"), kinds
+    # Anthropic's usage has no thinking split: 0, never a guess
+    assert final.usage.output_tokens_details.reasoning_tokens == 0, final.usage
+
+
+def reasoning_summary_whole():
+    r = client.responses.create(model=MODEL, input="hi", reasoning=REASONING)
+    item = r.output[0]
+    assert item.type == "reasoning", r.output
+    assert [(p.type, p.text) for p in item.summary] == [("summary_text", THOUGHT)], item
+    assert item.encrypted_content is None, "sealed only when include asks"
+    assert r.output_text == "Hi! How can I help?", r
+
+
 CASES = [create, stream, function_call_round_trip, streamed_function_call, structured_output, bad_request,
-         stored_and_continued]
+         stored_and_continued, reasoning_summary_streamed, reasoning_summary_whole]
 
 if __name__ == "__main__":
     suite.main(CASES, f"openai {openai.__version__}")

@@ -21,12 +21,17 @@ pub fn python() -> PathBuf {
 /// Runs one of the SDK suites in `tests/compat/` against `base` and checks that all of its
 /// `cases` passed.
 pub async fn run_suite(python: &std::path::Path, script: &str, base: &str, cases: usize) {
+    run_suite_with(python, script, &[base], cases).await
+}
+
+/// [`run_suite`] with more arguments after the base URL (a server token, …).
+pub async fn run_suite_with(python: &std::path::Path, script: &str, args: &[&str], cases: usize) {
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/compat")
         .join(script);
     let out = tokio::process::Command::new(python)
         .arg(&script)
-        .arg(base)
+        .args(args)
         .env("OPENAI_LOG", "")
         .output()
         .await
@@ -197,12 +202,18 @@ async fn the_official_python_sdk_responses_api() {
     f.push(Reply::text("Your name is Ada."));
     f.push(Reply::text("You are welcome."));
     f.push(Reply::text("Forgotten."));
-    run_suite(&python, "openai_responses.py", &s.base, 7).await;
+    let thought = "The user greets me; a short greeting back will do.";
+    for _ in 0..2 {
+        f.push(Reply::Events(
+            crate::support::fake_anthropic::thinking_events(thought, "Hi! How can I help?"),
+        ));
+    }
+    run_suite(&python, "openai_responses.py", &s.base, 9).await;
 
     let reqs = f.message_requests();
     assert_eq!(
         reqs.len(),
-        10,
+        12,
         "one upstream request per exchange, none for the 400s"
     );
     // the continuations carried the stored turns, and only this request's instructions
@@ -254,4 +265,11 @@ async fn the_official_python_sdk_responses_api() {
         msgs[2]["content"][0],
         json!({"type":"tool_result","tool_use_id":"toolu_W","content":"18C and sunny"})
     );
+    // a summary asked with an effort: Claude was asked to think, streamed and not
+    for r in &reqs[10..12] {
+        assert_eq!(r.body["thinking"]["type"], json!("enabled"), "{}", r.body);
+        assert!(r.body["thinking"]["budget_tokens"].as_u64().unwrap() >= 1024);
+    }
+    assert_eq!(reqs[10].body["stream"], json!(true));
+    assert_ne!(reqs[11].body["stream"], json!(true));
 }

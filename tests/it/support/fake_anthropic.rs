@@ -134,6 +134,39 @@ pub fn text_events(model: &str, text: &str) -> Vec<(String, Value)> {
     ev
 }
 
+/// An answer that thinks first: a signed `thinking` block streamed in pieces, then the text.
+pub fn thinking_events(thought: &str, text: &str) -> Vec<(String, Value)> {
+    let mut ev = text_events("claude-test", text);
+    // the text block moves to index 1, after the thinking
+    for (_, d) in ev.iter_mut() {
+        if d.get("index").is_some() {
+            d["index"] = json!(1);
+        }
+    }
+    let mut thinking = vec![(
+        "content_block_start".to_string(),
+        json!({"type":"content_block_start","index":0,"content_block":{"type":"thinking","thinking":"","signature":""}}),
+    )];
+    let chars: Vec<char> = thought.chars().collect();
+    for piece in chars.chunks(7) {
+        let s: String = piece.iter().collect();
+        thinking.push((
+            "content_block_delta".into(),
+            json!({"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":s}}),
+        ));
+    }
+    thinking.push((
+        "content_block_delta".into(),
+        json!({"type":"content_block_delta","index":0,"delta":{"type":"signature_delta","signature":"EqSig-fake"}}),
+    ));
+    thinking.push((
+        "content_block_stop".into(),
+        json!({"type":"content_block_stop","index":0}),
+    ));
+    ev.splice(1..1, thinking);
+    ev
+}
+
 /// One assistant message that calls tools: `(id, name, input)` each, stop reason `tool_use`.
 pub fn tool_use_events(calls: &[(&str, &str, Value)]) -> Vec<(String, Value)> {
     let mut ev = vec![(
@@ -500,7 +533,8 @@ async fn serve_conn(mut sock: TcpStream, state: Arc<Mutex<State>>) {
     }
 }
 
-/// A non-streaming body for scripted events: text and tool_use blocks, stop reason, usage.
+/// A non-streaming body for scripted events: text, thinking and tool_use blocks, stop reason,
+/// usage.
 fn fold(events: &[(String, Value)]) -> Value {
     let mut msg = json!({"id":"msg_fake01","type":"message","role":"assistant","model":"claude-test","content":[],
         "stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":0,"output_tokens":0}});
@@ -526,6 +560,12 @@ fn fold(events: &[(String, Value)]) -> Value {
                 }
                 if let Some(p) = d["delta"]["partial_json"].as_str() {
                     partial[i].push_str(p);
+                }
+                for field in ["thinking", "signature"] {
+                    if let Some(t) = d["delta"][field].as_str() {
+                        let cur = msg["content"][i][field].as_str().unwrap_or("").to_owned();
+                        msg["content"][i][field] = json!(cur + t);
+                    }
                 }
             }
             Some("content_block_stop") => {
