@@ -146,3 +146,44 @@ fn piped_the_answer_is_byte_identical_to_what_the_api_sent() {
     let r = h.ok(&["ask", "how do I store sessions?"], None);
     assert_eq!(r.stdout, ANSWER);
 }
+
+#[test]
+fn search_hits_and_long_notes_wrap_at_words_on_a_terminal() {
+    let h = Home::new();
+    let answer = format!(
+        "{} needle {}",
+        "the words before the match run on and on for quite a while".repeat(2),
+        "and the words after it go on just as long until the snippet is cut".repeat(2)
+    );
+    h.fake.push(Reply::text(&answer));
+    h.ok(&["ask", "where is the needle?"], None);
+    let (code, shown) = on_terminal(h.cmd(&["sessions", "search", "needle"]), 80, false);
+    assert_eq!(code, 0, "{shown}");
+    assert!(
+        shown.contains("\x1b[1;7mneedle"),
+        "the match marked: {shown:?}"
+    );
+    let text = plain(&shown);
+    let rows: Vec<&str> = text.lines().collect();
+    for row in &rows {
+        let w = unicode_width::UnicodeWidthStr::width(*row);
+        assert!(w <= 80, "a row of {w} columns: {row:?}\n{text}");
+    }
+    // the first hit's snippet: rows under its head, cut between words
+    let snippet: Vec<&str> = rows[1..]
+        .iter()
+        .take_while(|r| r.starts_with("  "))
+        .copied()
+        .collect();
+    assert!(snippet.len() >= 2, "the snippet wrapped: {text}");
+    for word in snippet.iter().flat_map(|r| r.split_whitespace()) {
+        let word = word.trim_matches('…');
+        assert!(answer.split(' ').any(|w| w == word), "{word:?}: {text}");
+    }
+    // a note wider than the terminal (mcp list's footer) wraps at words too
+    let (code, shown) = on_terminal(h.cmd(&["mcp", "list"]), 80, false);
+    assert_eq!(code, 0, "{shown}");
+    let text = plain(&shown);
+    assert!(text.lines().all(|r| r.chars().count() <= 80), "{text}");
+    assert!(text.contains("clauded run always has filesystem"), "{text}");
+}
