@@ -305,7 +305,8 @@ impl Chat {
             "search" => {
                 let (found, all) = super::sessions::search(&self.store, arg.to_owned(), 10).await?;
                 let mut err = std::io::stderr().lock();
-                super::sessions::print_hits(&found, &all, &mut err, output::stderr_styled())?;
+                let width = output::stderr_width().filter(|_| output::stderr_styled());
+                super::sessions::print_hits(&found, &all, &mut err, width)?;
                 note(
                     false,
                     &format!(

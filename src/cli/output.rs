@@ -11,11 +11,6 @@ pub fn stderr_styled() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
-/// True when stdout is a terminal that accepts colour.
-pub fn stdout_styled() -> bool {
-    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-}
-
 /// Wraps text in the dim style when stderr is styled.
 pub fn dim(text: &str) -> String {
     if stderr_styled() {
@@ -25,11 +20,35 @@ pub fn dim(text: &str) -> String {
     }
 }
 
-/// Prints a dim note on stderr unless quiet.
+/// Prints a dim note on stderr unless quiet; on a terminal, a line wider than it wraps at
+/// words (the terminal would cut it mid-word).
 pub fn note(quiet: bool, text: &str) {
-    if !quiet {
-        eprintln!("{}", dim(text));
+    if quiet {
+        return;
     }
+    let Some(cols) = stderr_width() else {
+        eprintln!("{}", dim(text));
+        return;
+    };
+    for line in text.split('\n') {
+        if width(line) <= cols {
+            eprintln!("{}", dim(line));
+        } else {
+            for row in super::render::marked_rows(line, &[], cols, 0) {
+                eprintln!("{}", dim(&row));
+            }
+        }
+    }
+}
+
+/// The columns of stderr, when it is a terminal.
+pub fn stderr_width() -> Option<usize> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    terminal_size::terminal_size_of(std::io::stderr())
+        .map(|(w, _)| usize::from(w.0))
+        .filter(|w| *w > 0)
 }
 
 /// A spinner on stderr, hidden when stderr is not a terminal or with `--quiet`.

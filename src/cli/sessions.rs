@@ -179,7 +179,8 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
                 return Ok(output::print_json(&found)?);
             }
             let mut out = std::io::stdout().lock();
-            print_hits(&found, &all, &mut out, output::stdout_styled())?;
+            let width = super::render::terminal_width(false);
+            print_hits(&found, &all, &mut out, width)?;
             output::note(
                 quiet,
                 &format!(
@@ -282,13 +283,14 @@ pub(super) fn summary(found: &SearchResults, text: &str) -> String {
     }
 }
 
-/// Hits as two lines each: the session (id, time, who, title) and the snippet with the
-/// matched words in reverse video when `styled`.
+/// Hits as two lines each: the session (id, time, who, title) and the snippet; styled on a
+/// terminal `width` columns wide: the head faint, the snippet's white space runs made one and
+/// its rows wrapped at words, the matched words in reverse video.
 pub(super) fn print_hits(
     found: &SearchResults,
     all: &[String],
     out: &mut dyn Write,
-    styled: bool,
+    width: Option<usize>,
 ) -> std::io::Result<()> {
     let len = output::unique_len(found.hits.iter().map(|h| h.session_id.as_str()), all);
     for h in &found.hits {
@@ -299,32 +301,16 @@ pub(super) fn print_hits(
             when(&h.created_at),
             h.session_title
         );
-        if styled {
-            writeln!(out, "\x1b[2m{head}\x1b[0m")?;
-        } else {
-            writeln!(out, "{head}")?;
+        let Some(width) = width else {
+            writeln!(out, "{head}\n  {}", h.snippet)?;
+            continue;
+        };
+        writeln!(out, "\x1b[2m{}\x1b[0m", output::clip(&head, width))?;
+        for row in super::render::marked_rows(&h.snippet, &h.highlights, width, 2) {
+            writeln!(out, "{row}")?;
         }
-        writeln!(out, "  {}", marked(&h.snippet, &h.highlights, styled))?;
     }
     Ok(())
-}
-
-/// The snippet with its matches in reverse video (plain text when not styled).
-fn marked(snippet: &str, highlights: &[(usize, usize)], styled: bool) -> String {
-    if !styled {
-        return snippet.to_owned();
-    }
-    let mut out = String::new();
-    for (i, c) in snippet.chars().enumerate() {
-        if highlights.iter().any(|(s, _)| *s == i) {
-            out.push_str("\x1b[1;7m");
-        }
-        out.push(c);
-        if highlights.iter().any(|(_, e)| *e == i + 1) {
-            out.push_str("\x1b[0m");
-        }
-    }
-    out
 }
 
 /// A session (by id or prefix) with its messages.

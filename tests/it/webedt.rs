@@ -629,3 +629,33 @@ async fn a_long_log_is_replayed_in_pages_every_event_once_as_stored() {
     assert_eq!(tail, ids[n - 2..]);
     assert_eq!(v["data"]["total"], json!(2));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_reads_claude_md_from_the_clone() {
+    let s = TestServer::start().await;
+    let remote = bare_remote(s.dir.path());
+    let seed = s.dir.path().join("seed");
+    std::fs::write(seed.join("CLAUDE.md"), "Widgets use tabs, never spaces.\n").unwrap();
+    git(&seed, &["add", "CLAUDE.md"]);
+    git(&seed, &["commit", "-q", "-m", "Project memory"]);
+    git(&seed, &["push", "-q", remote.to_str().unwrap(), "main"]);
+    script(&s, false);
+    let body = start_run(&s, &remote).await.text().await.unwrap();
+    assert!(body.contains("event: completed"), "{body}");
+    // the agent loop's requests (not the title's) carry the clone's CLAUDE.md in the system prompt
+    let systems: Vec<String> = s
+        .fake
+        .message_requests()
+        .iter()
+        .map(|r| r.body["system"].to_string())
+        .collect();
+    let with = systems
+        .iter()
+        .filter(|sys| sys.contains("Widgets use tabs, never spaces."))
+        .count();
+    assert!(with >= 2, "{systems:#?}");
+    assert!(
+        systems.iter().any(|sys| sys.contains("CLAUDE.md")),
+        "named: {systems:#?}"
+    );
+}

@@ -521,6 +521,40 @@ pub fn terminal_width(raw: bool) -> Option<usize> {
     Some(width)
 }
 
+/// `text` wrapped at words to `width` columns under `indent` spaces, runs of white space made
+/// one space and the characters in `marks` (ranges of char indexes) bold in reverse video:
+/// a search's snippet, a note longer than the terminal.
+pub fn marked_rows(
+    text: &str,
+    marks: &[(usize, usize)],
+    width: usize,
+    indent: usize,
+) -> Vec<String> {
+    let mut spans: Vec<inline::Span> = Vec::new();
+    let mut space = false;
+    for (i, c) in text.chars().enumerate() {
+        let c = if c.is_whitespace() { ' ' } else { c };
+        if c == ' ' && space {
+            continue;
+        }
+        space = c == ' ';
+        let style = if marks.iter().any(|(s, e)| (*s..*e).contains(&i)) {
+            Style::default().with_bold().with_reverse()
+        } else {
+            Style::default()
+        };
+        match spans.last_mut() {
+            Some(s) if s.style == style => s.text.push(c),
+            _ => spans.push(inline::Span {
+                text: c.to_string(),
+                style,
+            }),
+        }
+    }
+    let pad = Prefix::spaces(indent);
+    wrap(&spans, width, &pad, &pad)
+}
+
 /// An answer written to stdout as it streams: rendered when [`terminal_width`] says so, else
 /// byte for byte as the API sent it. A closed stdout stops the writing, not the turn.
 pub struct Answer {

@@ -18,6 +18,8 @@ pub struct Style {
     pub code: bool,
     /// A link's text.
     pub link: bool,
+    /// Reverse video (a search's matches).
+    pub reverse: bool,
     /// A foreground colour (an SGR code, 30-37 or 90-97), over the one `code`/`link` give.
     pub color: Option<u8>,
 }
@@ -91,6 +93,14 @@ impl Style {
         }
     }
 
+    /// This style in reverse video.
+    pub fn with_reverse(self) -> Self {
+        Self {
+            reverse: true,
+            ..self
+        }
+    }
+
     /// This style as inline code.
     pub fn with_code(self) -> Self {
         Self { code: true, ..self }
@@ -109,6 +119,7 @@ impl Style {
             (self.dim, "2"),
             (self.italic, "3"),
             (self.underline || self.link, "4"),
+            (self.reverse, "7"),
             (self.strike, "9"),
         ];
         codes.extend(

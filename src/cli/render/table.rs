@@ -3,7 +3,7 @@
 
 use super::inline;
 use super::style::{Style, paint};
-use super::wrap::{Prefix, wrap};
+use super::wrap::{Prefix, wrap_exact};
 use unicode_width::UnicodeWidthStr;
 
 /// A column's alignment.
@@ -119,9 +119,15 @@ pub fn render(
                 .unwrap_or(1)
         })
         .collect();
-    // narrow the widest column until the table fits, no column under 6 (or its own width)
+    // narrow the widest column until the table fits, no column under 6 (or its own width);
+    // when even that is too wide, under an equal share of the room (at least 1)
     let room = width.saturating_sub(3 * n + 1);
-    let floor: Vec<usize> = widths.iter().map(|w| (*w).min(6)).collect();
+    let least = if widths.iter().map(|w| (*w).min(6)).sum::<usize>() > room {
+        (room / n).max(1)
+    } else {
+        6
+    };
+    let floor: Vec<usize> = widths.iter().map(|w| (*w).min(least)).collect();
     while widths.iter().sum::<usize>() > room {
         let Some((i, _)) = widths
             .iter()
@@ -143,7 +149,7 @@ pub fn render(
         let wrapped: Vec<Vec<String>> = cells
             .iter()
             .zip(&widths)
-            .map(|(c, w)| wrap(c, *w, &Prefix::default(), &Prefix::default()))
+            .map(|(c, w)| wrap_exact(c, *w, &Prefix::default(), &Prefix::default()))
             .collect();
         let height = wrapped.iter().map(Vec::len).max().unwrap_or(1);
         for line in 0..height {
@@ -199,5 +205,22 @@ mod tests {
         assert!(out.len() > 5, "the long cell wrapped: {out:#?}");
         let wide = render(&header, &[Align::Left, Align::Left], &rows, 200);
         assert_eq!(wide.len(), 5, "{wide:#?}");
+    }
+
+    #[test]
+    fn a_table_of_many_columns_stays_aligned_and_inside_the_width() {
+        let words = [
+            "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
+            "lambda", "mu",
+        ];
+        let header: Vec<String> = ('a'..='l').map(String::from).collect();
+        let rows = vec![words.iter().map(|w| w.to_string()).collect::<Vec<_>>()];
+        for width in [80, 60] {
+            let out = render(&header, &[Align::Left; 12], &rows, width);
+            let top = visible_width(&out[0]);
+            assert!(top <= width, "{width}: {out:#?}");
+            // every row as wide as the top rule: no cell wider than its column
+            assert!(out.iter().all(|r| visible_width(r) == top), "{out:#?}");
+        }
     }
 }

@@ -91,10 +91,21 @@ fn width_of(p: &Pieces) -> usize {
     p.iter().map(|(t, _)| t.width()).sum()
 }
 
-/// Wraps `spans` at spaces to `width` columns; a word longer than a row is cut. Rows carry
-/// no newline and end in plain style.
+/// Wraps `spans` at spaces to `width` columns (at least 8 past the prefixes, so deep lists
+/// keep room for words); a word longer than a row is cut. Rows carry no newline and end in
+/// plain style.
 pub fn wrap(spans: &[Span], width: usize, first: &Prefix, rest: &Prefix) -> Vec<String> {
-    let width = width.max(first.width.max(rest.width) + 8);
+    wrap_exact(
+        spans,
+        width.max(first.width.max(rest.width) + 8),
+        first,
+        rest,
+    )
+}
+
+/// [`wrap`] to exactly `width` columns, however narrow (a table's cells, which must never be
+/// wider than their column).
+pub fn wrap_exact(spans: &[Span], width: usize, first: &Prefix, rest: &Prefix) -> Vec<String> {
     let mut rows: Vec<String> = Vec::new();
     let mut cur: Pieces = Vec::new();
     let mut cur_w = first.width;
