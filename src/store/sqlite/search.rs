@@ -168,9 +168,7 @@ mod tests {
         let intact = || {
             db.conn()
                 .unwrap()
-                .execute_batch(
-                    "INSERT INTO messages_fts (messages_fts) VALUES ('integrity-check')",
-                )
+                .execute_batch("INSERT INTO messages_fts (messages_fts) VALUES ('integrity-check')")
                 .expect("the index matches the messages");
         };
         let a = session("a");
