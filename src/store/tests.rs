@@ -1355,6 +1355,36 @@ async fn total(s: &Store, q: &str) -> i64 {
 }
 
 #[tokio::test]
+async fn search_finds_the_newest_of_many_matches_and_of_few() {
+    // more matches than PostgreSQL reads whole from its index (2,000), and a few rare ones
+    for s in stores().await {
+        let sess = session(&s, "many").await;
+        let mut ids = Vec::new();
+        for i in 0..2_050 {
+            let text = match i % 1_000 {
+                7 => format!("common words and a rare needle {i}"),
+                _ => format!("common words number {i}"),
+            };
+            let m = s
+                .add_message(&sess.id, &NewMessage::user(vec![ContentBlock::text(text)]))
+                .await
+                .unwrap();
+            ids.push(m.id);
+        }
+        let many = s.search_messages("common", 3).await.unwrap();
+        assert_eq!(many.total, 2_050, "{}", s.engine_name());
+        let got: Vec<i64> = many.hits.iter().map(|h| h.message_id).collect();
+        assert_eq!(got, ids[2_047..].iter().rev().copied().collect::<Vec<_>>());
+        let few = s.search_messages("needle", 10).await.unwrap();
+        assert_eq!(few.total, 3);
+        let got: Vec<i64> = few.hits.iter().map(|h| h.message_id).collect();
+        assert_eq!(got, [ids[2_007], ids[1_007], ids[7]], "{}", s.engine_name());
+        assert!(few.hits[0].snippet.contains("needle"), "{:?}", few.hits[0]);
+        assert_eq!(s.search_messages("absent", 10).await.unwrap().total, 0);
+    }
+}
+
+#[tokio::test]
 async fn search_newest_first_with_a_marked_snippet_and_the_total() {
     for s in stores_with(&[
         ("first", "SQLite uses a write-ahead log in WAL mode"),

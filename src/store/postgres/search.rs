@@ -6,6 +6,10 @@ use crate::store::search::{MARK_CLOSE, MARK_OPEN, Term, terms, unmark};
 use crate::store::{Result, SearchHit, SearchResults};
 use tokio_postgres::types::ToSql;
 
+/// At most this many matches are read whole from the GIN index and sorted; more are read
+/// newest first, where the first page of hits comes at once.
+const SPARSE: i64 = 2_000;
+
 /// The text search configuration of migration 0005: English stems, no stop words.
 const CONFIG: &str = "'clauded_english'::regconfig";
 
@@ -61,31 +65,62 @@ impl Db {
                 total: 0,
             });
         }
+        let owner = self.owner();
+        let mut c = self.client().await?;
+        let tx = read_tx(&mut c).await?;
+        // the count first, through the GIN index: it decides how the hits are read
+        let (query, words) = tsquery(&terms, 1);
+        let mut params: Vec<&(dyn ToSql + Sync)> =
+            words.iter().map(|w| w as &(dyn ToSql + Sync)).collect();
+        params.push(&owner);
+        let own = params.len();
+        let total = rows(
+            &tx,
+            &format!(
+                "SELECT count(*) FROM messages m JOIN sessions o ON o.id = m.session_id
+                 WHERE m.search @@ ({query}) AND (${own}::TEXT IS NULL OR o.owner = ${own})"
+            ),
+            &params,
+        )
+        .await?;
+        let total: i64 = total.first().map(|r| get(r, 0)).transpose()?.unwrap_or(0);
+        if total == 0 {
+            tx.commit().await.map_err(pg)?;
+            return Ok(SearchResults {
+                hits: vec![],
+                total: 0,
+            });
+        }
         let (query, words) = tsquery(&terms, 3);
         let options = format!(
             "StartSel={MARK_OPEN}, StopSel={MARK_CLOSE}, MaxWords=20, MinWords=5, ShortWord=0, MaxFragments=1"
         );
         let limit = row_limit(limit);
-        let owner = self.owner();
         let mut params: Vec<&(dyn ToSql + Sync)> = vec![&limit, &options];
         params.extend(words.iter().map(|w| w as &(dyn ToSql + Sync)));
         params.push(&owner);
         let own = params.len();
-        let mut c = self.client().await?;
-        let tx = read_tx(&mut c).await?;
-        // the newest hits first, and only theirs get a headline
+        let matching = format!(
+            "SELECT m.id, m.session_id, m.role, m.created_at, m.content
+             FROM messages m JOIN sessions o ON o.id = m.session_id
+             WHERE m.search @@ ({query}) AND (${own}::TEXT IS NULL OR o.owner = ${own})"
+        );
+        // few matches: all of them from the GIN index (the fence keeps the planner from
+        // walking every message newest first, testing each, which it picks for any query
+        // because it guesses 100 matches), then the newest; many: newest first, the limit
+        // found at once
+        let newest = if total <= SPARSE {
+            format!("SELECT * FROM ({matching} OFFSET 0) f ORDER BY f.id DESC LIMIT $1")
+        } else {
+            format!("{matching} ORDER BY m.id DESC LIMIT $1")
+        };
+        // only the hits shown get a headline
         let found = rows(
             &tx,
             &format!(
-                "WITH q AS (SELECT {query} AS q)
-                 SELECT h.id, h.session_id, s.title, h.role, h.created_at,
-                        ts_headline({CONFIG}, coalesce(clauded_message_text(h.content), ''), q.q, $2)
-                 FROM q, LATERAL (
-                     SELECT m.id, m.session_id, m.role, m.created_at, m.content
-                     FROM messages m JOIN sessions o ON o.id = m.session_id
-                     WHERE m.search @@ q.q AND (${own}::TEXT IS NULL OR o.owner = ${own})
-                     ORDER BY m.id DESC LIMIT $1
-                 ) h
+                "SELECT h.id, h.session_id, s.title, h.role, h.created_at,
+                        ts_headline({CONFIG}, coalesce(clauded_message_text(h.content), ''), ({query}), $2)
+                 FROM ({newest}) h
                  JOIN sessions s ON s.id = h.session_id
                  ORDER BY h.id DESC"
             ),
@@ -106,21 +141,6 @@ impl Db {
                 highlights,
             });
         }
-        let (query, words) = tsquery(&terms, 1);
-        let mut params: Vec<&(dyn ToSql + Sync)> =
-            words.iter().map(|w| w as &(dyn ToSql + Sync)).collect();
-        params.push(&owner);
-        let own = params.len();
-        let total = rows(
-            &tx,
-            &format!(
-                "SELECT count(*) FROM messages m JOIN sessions o ON o.id = m.session_id
-                 WHERE m.search @@ ({query}) AND (${own}::TEXT IS NULL OR o.owner = ${own})"
-            ),
-            &params,
-        )
-        .await?;
-        let total = total.first().map(|r| get(r, 0)).transpose()?.unwrap_or(0);
         tx.commit().await.map_err(pg)?;
         Ok(SearchResults { hits, total })
     }
