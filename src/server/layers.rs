@@ -7,7 +7,10 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, Uri, header};
 use axum::middleware::Next;
 use axum::response::Response;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll};
 use std::time::Instant;
 use tower_http::cors::{AllowCredentials, AllowHeaders, AllowOrigin, CorsLayer};
 
@@ -91,8 +94,43 @@ pub async fn note_route(req: Request, next: Next) -> Response {
     resp
 }
 
+/// A request body that notes when it was read to its end.
+struct Watched {
+    inner: axum::body::Body,
+    ended: Arc<AtomicBool>,
+}
+
+impl http_body::Body for Watched {
+    type Data = bytes::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        let polled = Pin::new(&mut self.inner).poll_frame(cx);
+        if matches!(polled, Poll::Ready(None)) || self.inner.is_end_stream() {
+            self.ended.store(true, Ordering::Relaxed);
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
 /// One line per request: method, path, status, latency, request id. Never headers or query.
 /// Also counts it by matched route (never the raw path, which would let clients add series).
+///
+/// An answer given before the request's body was read (a 401, a refused Host, a body over the
+/// limit) says `connection: close`: hyper closes such a connection rather than read the rest,
+/// and a client that was not told would send its next request into the closed socket and count
+/// the failure as a retry.
 pub async fn log_request(mut req: Request, next: Next) -> Response {
     let id = req
         .headers()
@@ -110,9 +148,22 @@ pub async fn log_request(mut req: Request, next: Next) -> Response {
     if let Ok(v) = HeaderValue::from_str(&id) {
         req.headers_mut().insert("x-request-id", v);
     }
+    let ended = Arc::new(AtomicBool::new(false));
+    let has_body = !http_body::Body::is_end_stream(req.body());
+    if has_body {
+        let inner = std::mem::take(req.body_mut());
+        *req.body_mut() = axum::body::Body::new(Watched {
+            inner,
+            ended: ended.clone(),
+        });
+    }
     let started = Instant::now();
     let mut resp = next.run(req).await;
     let elapsed = started.elapsed();
+    if has_body && !ended.load(Ordering::Relaxed) {
+        resp.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
     tracing::info!(
         target: "clauded::http",
         "{method} {path} {} {}ms {id}",

@@ -860,3 +860,74 @@ fn handlers_act_as_their_caller() {
     let mods = std::fs::read_to_string(dir.join("mod.rs")).unwrap();
     assert!(mods.contains("pub mod sessions;"), "read the real folder");
 }
+
+/// Reads one HTTP/1.1 answer with a `content-length` from a kept-alive connection: its head
+/// (lowercased) and whether the server then closed the connection.
+async fn one_answer(tcp: &mut tokio::net::TcpStream) -> (String, bool) {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let head_end = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        let n = tokio::time::timeout(Duration::from_secs(20), tcp.read(&mut chunk))
+            .await
+            .expect("an answer in time")
+            .unwrap();
+        assert!(n > 0, "closed before an answer: {buf:?}");
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
+    let len: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .map_or(0, |v| v.trim().parse().unwrap());
+    while buf.len() < head_end + len {
+        let n = tcp.read(&mut chunk).await.unwrap();
+        assert!(n > 0, "closed inside the body");
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    // closed now, or still open after a moment?
+    let closed = matches!(
+        tokio::time::timeout(Duration::from_millis(300), tcp.read(&mut chunk)).await,
+        Ok(Ok(0) | Err(_))
+    );
+    (head, closed)
+}
+
+#[tokio::test]
+async fn an_answer_before_the_body_was_read_says_the_connection_closes() {
+    let mut setup = Setup::default();
+    setup.options.token = Some("t0k3n-close".into());
+    let s = TestServer::start_with(setup).await;
+    let addr = s.base.trim_start_matches("http://").to_owned();
+    // a wrong key, and a body that is still on its way: refused before it is read, and told so
+    let mut tcp = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /v1/messages HTTP/1.1\r\nHost: {addr}\r\nx-api-key: sk-ant-wrong\r\n\
+         Content-Type: application/json\r\nContent-Length: 4000\r\n\r\n{{\"model\":"
+    );
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    let (answer, closed) = one_answer(&mut tcp).await;
+    assert!(answer.starts_with("http/1.1 401"), "{answer}");
+    assert!(answer.contains("\r\nconnection: close\r\n"), "{answer}");
+    assert!(closed, "the server closed the connection it said it would");
+    // the token and a whole body, read: the connection is kept and serves a second request
+    let mut tcp = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let body = json!({"tool_name": "bash__bash", "arguments": {"command": "true"}}).to_string();
+    let req = format!(
+        "POST /v1/tools/execute HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer t0k3n-close\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    for _ in 0..2 {
+        tcp.write_all(req.as_bytes()).await.unwrap();
+        let (answer, closed) = one_answer(&mut tcp).await;
+        assert!(answer.starts_with("http/1.1 200"), "{answer}");
+        assert!(!answer.contains("connection: close"), "{answer}");
+        assert!(
+            !closed,
+            "a request whose body was read keeps its connection"
+        );
+    }
+}
