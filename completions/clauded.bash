@@ -70,6 +70,9 @@ _clauded() {
             clauded,sessions)
                 cmd="clauded__subcmd__sessions"
                 ;;
+            clauded,usage)
+                cmd="clauded__subcmd__usage"
+                ;;
             clauded,users)
                 cmd="clauded__subcmd__users"
                 ;;
@@ -228,6 +231,9 @@ _clauded() {
                 ;;
             clauded__subcmd__help,sessions)
                 cmd="clauded__subcmd__help__subcmd__sessions"
+                ;;
+            clauded__subcmd__help,usage)
+                cmd="clauded__subcmd__help__subcmd__usage"
                 ;;
             clauded__subcmd__help,users)
                 cmd="clauded__subcmd__help__subcmd__users"
@@ -596,7 +602,7 @@ _clauded() {
 
     case "${cmd}" in
         clauded)
-            opts="-q -v -h -V --quiet --verbose --env-file --user --help --version ask run chat sessions projects models mcp serve db doctor service health hook hooks auth config users generate help"
+            opts="-q -v -h -V --quiet --verbose --env-file --user --help --version ask run chat sessions projects models mcp serve db doctor service health hook hooks auth config usage users generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1398,7 +1404,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__help)
-            opts="ask run chat sessions projects models mcp serve db doctor service health hook hooks auth config users generate help"
+            opts="ask run chat sessions projects models mcp serve db doctor service health hook hooks auth config usage users generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2114,6 +2120,20 @@ _clauded() {
         clauded__subcmd__help__subcmd__sessions__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__help__subcmd__usage)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -3396,6 +3416,32 @@ _clauded() {
                 return 0
             fi
             case "${prev}" in
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clauded__subcmd__usage)
+            opts="-q -v -h -V --days --since --all --json --quiet --verbose --env-file --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --days)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --env-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

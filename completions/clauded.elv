@@ -44,6 +44,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand hooks 'Install or remove clauded''s permission hook in an agent''s settings (Claude Code)'
             cand auth 'Store, check or remove the Anthropic API key'
             cand config 'Show or create the configuration'
+            cand usage 'Tokens and cost per day, model and source: yours, or with --all every account''s'
             cand users 'Manage the accounts of the server and their API keys (on the store, as its owner)'
             cand generate 'Write shell completions or the man page'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -876,6 +877,21 @@ set edit:completion:arg-completer[clauded] = {|@words|
         }
         &'clauded;config;help;help'= {
         }
+        &'clauded;usage'= {
+            cand --days 'The last N UTC days, today included (default 30)'
+            cand --since 'From this UTC day on (YYYY-MM-DD)'
+            cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
+            cand --all 'Every account''s usage, each row with its account'
+            cand --json 'Print JSON'
+            cand -q 'Less output on stderr (no spinner, no usage lines)'
+            cand --quiet 'Less output on stderr (no spinner, no usage lines)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'clauded;users'= {
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
             cand -q 'Less output on stderr (no spinner, no usage lines)'
@@ -1115,6 +1131,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
             cand hooks 'Install or remove clauded''s permission hook in an agent''s settings (Claude Code)'
             cand auth 'Store, check or remove the Anthropic API key'
             cand config 'Show or create the configuration'
+            cand usage 'Tokens and cost per day, model and source: yours, or with --all every account''s'
             cand users 'Manage the accounts of the server and their API keys (on the store, as its owner)'
             cand generate 'Write shell completions or the man page'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -1243,6 +1260,8 @@ set edit:completion:arg-completer[clauded] = {|@words|
         &'clauded;help;config;show'= {
         }
         &'clauded;help;config;init'= {
+        }
+        &'clauded;help;usage'= {
         }
         &'clauded;help;users'= {
             cand add 'Add an account; the password is prompted for, or read as one line of piped stdin. The first account is an admin and takes the local sessions and projects'

@@ -20,6 +20,7 @@ mod serve;
 mod service;
 mod sessions;
 mod tools;
+mod usage;
 mod users;
 
 use crate::anthropic::Client;
@@ -118,6 +119,8 @@ pub enum Command {
     /// Show or create the configuration.
     #[command(subcommand)]
     Config(config_cmd::Command),
+    /// Tokens and cost per day, model and source: yours, or with --all every account's.
+    Usage(usage::Args),
     /// Manage the accounts of the server and their API keys (on the store, as its owner).
     #[command(subcommand)]
     Users(users::Command),
@@ -389,6 +392,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Service(c) => service::run(c).await,
         Command::Auth(c) => auth::run(c, g).await,
         Command::Config(c) => config_cmd::run(c, g).await,
+        Command::Usage(a) => usage::run(a, g).await,
         Command::Users(c) => users::run(c, g).await,
         Command::Generate(c) => generate::run(c, Cli::command()),
     }

@@ -13,6 +13,7 @@ pub mod passthrough;
 pub mod run;
 pub mod tools;
 mod turn;
+pub mod usage;
 
 pub use completion::{Completion, complete, open_completion};
 pub use lease::SessionLease;

@@ -101,6 +101,7 @@ pub fn router(state: AppState) -> Router {
             "/v1/sessions/{id}/approvals/{tool_use_id}",
             post(routes::mcp::approve),
         )
+        .route("/v1/usage", get(routes::usage::mine))
         .route("/v1/approvals", get(routes::approvals::list))
         .route("/v1/approvals/stream", get(routes::approvals::stream))
         .route("/v1/approvals/{id}", post(routes::approvals::answer))
@@ -257,6 +258,7 @@ pub fn router(state: AppState) -> Router {
             post(routes::admin::impersonate),
         )
         .route("/api/admin/stats", get(routes::admin::stats))
+        .route("/api/admin/usage", get(routes::usage::everyone))
         // the whole server's counts
         .route("/metrics", get(routes::metrics::scrape))
         .route_layer(axum::middleware::from_fn(identity::require_admin));

@@ -2391,3 +2391,94 @@ async fn a_project_path_is_for_admins() {
     .await;
     assert_eq!(r.status, 201, "{r:?}");
 }
+
+#[tokio::test]
+async fn usage_is_counted_per_account_and_the_admin_sees_everyone() {
+    let s = TestServer::start_with(setup(open())).await;
+    let (admin, a, b) = trio(&s).await;
+    let (key, _) = new_key(&s, &a.who, "usage").await;
+    s.fake.push(Reply::text("one"));
+    s.fake.push(Reply::text("two"));
+    for text in ["first", "second"] {
+        let r = post(
+            &s,
+            "/v1/chat/completions",
+            &As::Bearer(key.clone()),
+            json!({"model": "claude-sonnet-4-5", "messages": [{"role": "user", "content": text}]}),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{r:?}");
+    }
+    s.fake.push(Reply::text("three"));
+    let r = post(
+        &s,
+        "/v1/chat/completions",
+        &b.who,
+        json!({"model": "claude-sonnet-4-5", "messages": [{"role": "user", "content": "b's"}]}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{r:?}");
+
+    let mine = get(&s, "/v1/usage", &a.who).await;
+    assert_eq!(mine.status, 200, "{mine:?}");
+    let m = mine.json();
+    assert_eq!(m["total"]["requests"], json!(2), "{m}");
+    assert_eq!(m["total"]["errors"], json!(0), "{m}");
+    let rows = m["data"].as_array().unwrap();
+    assert!(
+        !rows.is_empty() && rows.iter().all(|r| r["owner"] == json!(a.id)),
+        "{m}"
+    );
+    let fake_in: u64 = rows
+        .iter()
+        .map(|r| r["input_tokens"].as_u64().unwrap())
+        .sum();
+    assert!(
+        fake_in > 0 && m["total"]["input_tokens"] == json!(fake_in),
+        "{m}"
+    );
+    assert!(m["total"]["cost_usd"].as_f64().unwrap() > 0.0, "{m}");
+    let theirs = get(&s, "/v1/usage?days=1", &b.who).await.json();
+    assert_eq!(theirs["total"]["requests"], json!(1), "{theirs}");
+    // the same key sees the same usage: it is A
+    let by_key = get(&s, "/v1/usage", &As::XApiKey(key.clone())).await.json();
+    assert_eq!(by_key["total"], m["total"]);
+
+    // the admin route: everyone's, with emails; a user is refused
+    get(&s, "/api/admin/usage", &a.who).await.refused(403);
+    let all = get(&s, "/api/admin/usage?days=7", &admin.who).await;
+    assert_eq!(all.status, 200, "{all:?}");
+    let all = all.json();
+    assert_eq!(all["data"]["total"]["requests"], json!(3), "{all}");
+    let emails: Vec<_> = all["data"]["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["email"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert!(
+        emails.contains(&"a@x.io".into()) && emails.contains(&"b@x.io".into()),
+        "{all}"
+    );
+
+    // a window from the future is empty; a bad window is a 400 naming its parameter
+    let later = get(&s, "/v1/usage?since=2999-01-01", &a.who).await.json();
+    assert_eq!(later["total"]["requests"], json!(0), "{later}");
+    for bad in [
+        "days=0",
+        "days=x",
+        "since=2026-02-30",
+        "days=3&since=2026-01-01",
+    ] {
+        let r = get(&s, &format!("/v1/usage?{bad}"), &a.who).await;
+        assert_eq!(r.status, 400, "{bad}: {r:?}");
+        let msg = r.json()["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(
+            msg.contains("days") || msg.contains("since"),
+            "{bad}: {r:?}"
+        );
+    }
+}

@@ -228,6 +228,42 @@ fn two_users_apart(h: &Home) {
     assert_eq!((ann.len(), bob.len()), (1, 1), "{ann:?} {bob:?}");
     assert_ne!(ann, bob);
     assert_eq!(session_ids(h, &["--user", "ann@example.com"]), ann);
+    // usage is each one's own; --all is everyone's, with their emails
+    let requests = |extra: &[&str]| {
+        let mut args = extra.to_vec();
+        args.extend(["usage", "--json"]);
+        let v = h.json(&args);
+        v["total"]["requests"].as_u64().unwrap()
+    };
+    assert_eq!(requests(&[]), 1);
+    assert_eq!(requests(&["--user", "bob@example.com"]), 1);
+    let v = h.json(&["usage", "--days", "2", "--json"]);
+    assert_eq!(
+        v["total"]["requests"], 1,
+        "without --all only the actor's: {v}"
+    );
+    let mut args = vec!["usage", "--all", "--json"];
+    let v = h.json(&args);
+    assert_eq!(v["total"]["requests"], 2, "{v}");
+    let emails: Vec<&str> = v["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["email"].as_str())
+        .collect();
+    assert!(
+        emails.contains(&"ann@example.com") && emails.contains(&"bob@example.com"),
+        "{v}"
+    );
+    args.truncate(2);
+    let table = h.ok(&args, None);
+    assert!(
+        table.stdout.contains("ACCOUNT") && table.stdout.contains("bob@example.com"),
+        "{table:?}"
+    );
+    assert!(table.stderr.contains("2 requests"), "{table:?}");
+    let r = h.run(&["usage", "--since", "last week"], None);
+    assert!(r.code == 2 && r.stderr.contains("YYYY-MM-DD"), "{r:?}");
     // CLAUDED_USER does what --user does
     let mut c = h.cmd(&["sessions", "list", "--json"]);
     c.env("CLAUDED_USER", "bob@example.com");

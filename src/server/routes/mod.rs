@@ -14,6 +14,7 @@ pub mod openapi;
 pub mod projects;
 pub mod responses;
 pub mod sessions;
+pub mod usage;
 pub mod user;
 pub mod webedt;
 pub mod webedt_sessions;
@@ -24,7 +25,9 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 /// The first path segments of the `/v1` routes, for "did you mean" on a path without `/v1`.
-const V1_ROOTS: &[&str] = &["models", "chat", "projects", "sessions", "mcp", "tools"];
+const V1_ROOTS: &[&str] = &[
+    "models", "chat", "projects", "sessions", "mcp", "tools", "usage",
+];
 
 /// 404 for unknown paths; a `/v1` path asked for without `/v1` says so (an OpenAI client whose
 /// base URL lacks it).
