@@ -7,7 +7,7 @@
 use crate::support::Reply;
 use crate::support::fake_anthropic::tool_use_events;
 use crate::support::server::TestServer;
-use serde_json::json;
+use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -256,4 +256,183 @@ env_key = "CLAUDED_CODEX_KEY"
             >= 3
     })
     .await;
+}
+
+#[test]
+fn claude_code_asks_the_phone_through_its_hook() {
+    in_loopback_netns("agents::claude_code_hook_inner");
+}
+
+/// A tmux server of the test's own (its socket in a temp dir), killed when dropped.
+struct Tmux {
+    sock: String,
+}
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> std::process::Output {
+        Command::new("tmux")
+            .args(["-f", "/dev/null", "-S", &self.sock])
+            .args(args)
+            .output()
+            .expect("tmux is installed (Debian's tmux; .ci/run installs it)")
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "cc"]).stdout).into_owned()
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.run(&["kill-server"]);
+    }
+}
+
+/// The phone: waits for the one approval Claude Code's hook opens, answers it, and returns it
+/// with the answer.
+async fn answer_the_next_approval(s: &TestServer, decision: Value) -> (Value, Value) {
+    for _ in 0..600 {
+        let (st, v) = s.get("/v1/approvals").await;
+        assert_eq!(st, 200, "{v}");
+        if let Some(a) = v["data"].as_array().and_then(|d| d.first()).cloned() {
+            let id = a["id"].as_str().unwrap().to_owned();
+            let (st, r) = s.post(&format!("/v1/approvals/{id}"), decision).await;
+            assert_eq!(st, 200, "{r}");
+            return (a, r);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("Claude Code's hook asked nothing in 60 s");
+}
+
+/// Claude Code's permission prompt: only its interactive mode asks (`-p` denies without a
+/// hook), so it runs on a terminal (tmux), its first-run screens answered in `~/.claude.json`
+/// as a user's would be. The phone allows one Bash call and denies the next.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "run by claude_code_asks_the_phone_through_its_hook inside a network namespace"]
+async fn claude_code_hook_inner() {
+    inside();
+    let claude = agent_bin("claude");
+    let s = TestServer::start().await;
+    let work = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let key = "sk-ant-claude-code-hook-0000000000000000";
+    let install = Command::new(env!("CARGO_BIN_EXE_clauded"))
+        .args(["hooks", "install", "claude-code", "--url", &s.base])
+        .env("HOME", home.path())
+        .env("CLAUDED_HOME", home.path().join("clauded"))
+        .env_remove("CLAUDE_CONFIG_DIR")
+        .output()
+        .unwrap();
+    assert!(install.status.success(), "{install:?}");
+    let work_dir = work.path().to_str().unwrap().to_owned();
+    std::fs::write(
+        home.path().join(".claude.json"),
+        json!({
+            "hasCompletedOnboarding": true,
+            "theme": "dark",
+            "customApiKeyResponses": {"approved": [&key[key.len() - 20..]], "rejected": []},
+            "projects": {work_dir.clone(): {"hasTrustDialogAccepted": true, "allowedTools": []}},
+        })
+        .to_string(),
+    )
+    .unwrap();
+    // its side requests (a title) offer no tools; the conversation's take the script
+    s.fake.answer_toolless("Write proof.txt");
+    s.fake.push(Reply::Events(tool_use_events(&[(
+        "toolu_hk1",
+        "Bash",
+        json!({"command": "echo approved-on-the-phone > proof.txt", "description": "write a file"}),
+    )])));
+    s.fake.push(Reply::text("Done after the phone said yes."));
+    s.fake.push(Reply::Events(tool_use_events(&[(
+        "toolu_hk2",
+        "Bash",
+        json!({"command": "rm proof.txt", "description": "remove the file"}),
+    )])));
+    s.fake
+        .push(Reply::text("The phone said no, so proof.txt stays."));
+    let tmux = Tmux {
+        sock: home.path().join("tmux.sock").to_str().unwrap().to_owned(),
+    };
+    let script = format!(
+        "cd '{work_dir}' && exec env -i PATH=\"$PATH\" HOME='{home}' TERM=xterm-256color \
+         ANTHROPIC_BASE_URL='{base}' ANTHROPIC_API_KEY='{key}' DISABLE_TELEMETRY=1 \
+         DISABLE_AUTOUPDATER=1 CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1 \
+         DISABLE_ERROR_REPORTING=1 '{claude}' --model claude-sonnet-4-5-20250929 'write proof.txt'",
+        home = home.path().display(),
+        base = s.base,
+        claude = claude.display(),
+    );
+    let started = tmux.run(&[
+        "new-session",
+        "-d",
+        "-x",
+        "160",
+        "-y",
+        "50",
+        "-s",
+        "cc",
+        &script,
+    ]);
+    assert!(started.status.success(), "{started:?}");
+    let until_shown = |text: &'static str| {
+        let tmux = &tmux;
+        async move {
+            for _ in 0..600 {
+                if tmux.screen().contains(text) {
+                    return;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            panic!("Claude Code never showed {text:?}:\n{}", tmux.screen());
+        }
+    };
+
+    // allowed on the phone: the command runs, and Claude Code says who allowed it
+    let (asked, answered) = answer_the_next_approval(&s, json!({"decision": "allow"})).await;
+    assert_eq!(asked["tool"], json!("Bash"), "{asked}");
+    assert_eq!(asked["source"], json!("claude-code"), "{asked}");
+    assert_eq!(
+        asked["input"]["command"],
+        json!("echo approved-on-the-phone > proof.txt")
+    );
+    assert_eq!(asked["cwd"], json!(work_dir), "{asked}");
+    assert_eq!(answered["decision"], json!("allow"), "{answered}");
+    until_shown("Done after the phone said yes.").await;
+    assert!(
+        tmux.screen().contains("Allowed by PermissionRequest hook"),
+        "{}",
+        tmux.screen()
+    );
+    assert_eq!(
+        std::fs::read_to_string(work.path().join("proof.txt")).unwrap(),
+        "approved-on-the-phone\n"
+    );
+
+    // denied on the phone, with a reason: nothing runs, and the reason reaches Claude
+    let typed = tmux.run(&["send-keys", "-t", "cc", "-l", "remove proof.txt"]);
+    assert!(typed.status.success(), "{typed:?}");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    tmux.run(&["send-keys", "-t", "cc", "Enter"]);
+    let (asked, answered) = answer_the_next_approval(
+        &s,
+        json!({"decision": "deny", "message": "not while I am away"}),
+    )
+    .await;
+    assert_eq!(asked["input"]["command"], json!("rm proof.txt"), "{asked}");
+    assert_eq!(asked["session_id"].as_str().map(str::is_empty), Some(false));
+    assert_eq!(answered["decision"], json!("deny"), "{answered}");
+    until_shown("The phone said no, so proof.txt stays.").await;
+    assert!(work.path().join("proof.txt").exists(), "a denied rm ran");
+    let reqs = s.fake.message_requests();
+    let denied = reqs
+        .iter()
+        .find(|r| r.raw.contains("toolu_hk2") && r.raw.contains("tool_result"))
+        .expect("the denial went back to Claude as the tool's result");
+    assert!(denied.raw.contains("not while I am away"), "{}", denied.raw);
+    assert!(denied.raw.contains(r#""is_error":true"#), "{}", denied.raw);
+    // both answered: nothing waits
+    let (_, pending) = s.get("/v1/approvals").await;
+    assert_eq!(pending["data"], json!([]), "{pending}");
 }

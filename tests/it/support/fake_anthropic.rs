@@ -263,6 +263,7 @@ struct State {
     models: Option<Value>,
     models_error: Option<(u16, String)>,
     disconnects: usize,
+    toolless: Option<String>,
 }
 
 /// The running fake; stops when dropped.
@@ -320,6 +321,12 @@ impl FakeAnthropic {
     pub fn push(&self, r: impl Into<Scripted>) -> &Self {
         self.state.lock().unwrap().script.push_back(r.into());
         self
+    }
+
+    /// Requests that offer no tools (an agent's side calls: a title, a summary) get this text
+    /// and leave the queue to the conversation's own requests.
+    pub fn answer_toolless(&self, text: &str) {
+        self.state.lock().unwrap().toolless = Some(text.to_owned());
     }
 
     /// Keys starting with this get 401 `authentication_error` on every route.
@@ -492,12 +499,17 @@ async fn serve_conn(mut sock: TcpStream, state: Arc<Mutex<State>>) {
         .await;
         return;
     }
-    let scripted = state
-        .lock()
-        .unwrap()
-        .script
-        .pop_front()
-        .unwrap_or_else(|| Reply::text("ok").into());
+    let scripted = {
+        let mut st = state.lock().unwrap();
+        let toolless = req.body["tools"].as_array().is_none_or(|t| t.is_empty());
+        match st.toolless.clone().filter(|_| toolless) {
+            Some(text) => Reply::Text(text).into(),
+            None => st
+                .script
+                .pop_front()
+                .unwrap_or_else(|| Reply::text("ok").into()),
+        }
+    };
     let model = req.body["model"]
         .as_str()
         .unwrap_or("claude-test")
