@@ -278,7 +278,43 @@ impl Tmux {
     }
 
     fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "cc"]).stdout).into_owned()
+        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "agent"]).stdout)
+            .into_owned()
+    }
+
+    /// Starts `script` (a shell command line) on a 160x50 terminal.
+    fn start(&self, script: &str) {
+        let started = self.run(&[
+            "new-session",
+            "-d",
+            "-x",
+            "160",
+            "-y",
+            "50",
+            "-s",
+            "agent",
+            script,
+        ]);
+        assert!(started.status.success(), "{started:?}");
+    }
+
+    /// Types a line and presses Enter, as a person would (the agent sees the text first).
+    async fn type_line(&self, text: &str) {
+        let typed = self.run(&["send-keys", "-t", "agent", "-l", text]);
+        assert!(typed.status.success(), "{typed:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        self.run(&["send-keys", "-t", "agent", "Enter"]);
+    }
+
+    /// Waits up to 60 s for `text` on the screen.
+    async fn until_shown(&self, text: &str) {
+        for _ in 0..600 {
+            if self.screen().contains(text) {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("the agent never showed {text:?}:\n{}", self.screen());
     }
 }
 
@@ -338,7 +374,7 @@ async fn claude_code_hook_inner() {
     )
     .unwrap();
     // its side requests (a title) offer no tools; the conversation's take the script
-    s.fake.answer_toolless("Write proof.txt");
+    s.fake.answer_aside("Write proof.txt");
     s.fake.push(Reply::Events(tool_use_events(&[(
         "toolu_hk1",
         "Bash",
@@ -364,30 +400,7 @@ async fn claude_code_hook_inner() {
         base = s.base,
         claude = claude.display(),
     );
-    let started = tmux.run(&[
-        "new-session",
-        "-d",
-        "-x",
-        "160",
-        "-y",
-        "50",
-        "-s",
-        "cc",
-        &script,
-    ]);
-    assert!(started.status.success(), "{started:?}");
-    let until_shown = |text: &'static str| {
-        let tmux = &tmux;
-        async move {
-            for _ in 0..600 {
-                if tmux.screen().contains(text) {
-                    return;
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-            }
-            panic!("Claude Code never showed {text:?}:\n{}", tmux.screen());
-        }
-    };
+    tmux.start(&script);
 
     // allowed on the phone: the command runs, and Claude Code says who allowed it
     let (asked, answered) = answer_the_next_approval(&s, json!({"decision": "allow"})).await;
@@ -399,7 +412,7 @@ async fn claude_code_hook_inner() {
     );
     assert_eq!(asked["cwd"], json!(work_dir), "{asked}");
     assert_eq!(answered["decision"], json!("allow"), "{answered}");
-    until_shown("Done after the phone said yes.").await;
+    tmux.until_shown("Done after the phone said yes.").await;
     assert!(
         tmux.screen().contains("Allowed by PermissionRequest hook"),
         "{}",
@@ -411,10 +424,7 @@ async fn claude_code_hook_inner() {
     );
 
     // denied on the phone, with a reason: nothing runs, and the reason reaches Claude
-    let typed = tmux.run(&["send-keys", "-t", "cc", "-l", "remove proof.txt"]);
-    assert!(typed.status.success(), "{typed:?}");
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    tmux.run(&["send-keys", "-t", "cc", "Enter"]);
+    tmux.type_line("remove proof.txt").await;
     let (asked, answered) = answer_the_next_approval(
         &s,
         json!({"decision": "deny", "message": "not while I am away"}),
@@ -423,7 +433,8 @@ async fn claude_code_hook_inner() {
     assert_eq!(asked["input"]["command"], json!("rm proof.txt"), "{asked}");
     assert_eq!(asked["session_id"].as_str().map(str::is_empty), Some(false));
     assert_eq!(answered["decision"], json!("deny"), "{answered}");
-    until_shown("The phone said no, so proof.txt stays.").await;
+    tmux.until_shown("The phone said no, so proof.txt stays.")
+        .await;
     assert!(work.path().join("proof.txt").exists(), "a denied rm ran");
     let reqs = s.fake.message_requests();
     let denied = reqs
@@ -433,6 +444,125 @@ async fn claude_code_hook_inner() {
     assert!(denied.raw.contains("not while I am away"), "{}", denied.raw);
     assert!(denied.raw.contains(r#""is_error":true"#), "{}", denied.raw);
     // both answered: nothing waits
+    let (_, pending) = s.get("/v1/approvals").await;
+    assert_eq!(pending["data"], json!([]), "{pending}");
+}
+
+#[test]
+fn codex_asks_the_phone_through_its_hook() {
+    in_loopback_netns("agents::codex_hook_inner");
+}
+
+/// Codex's PermissionRequest hook runs `clauded hook permission-request` (a command hook).
+/// `codex exec` never asks (its approval policy there is always `never`), so the TUI runs on
+/// a terminal: read-only, asking on request, the folder trusted in its config and the hook
+/// trusted for this run (`--dangerously-bypass-hook-trust`, for automation that vets its
+/// hooks; a person trusts it once in `/hooks`). Allowed, then denied, from the phone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "run by codex_asks_the_phone_through_its_hook inside a network namespace"]
+async fn codex_hook_inner() {
+    inside();
+    let codex = agent_bin("codex");
+    let s = TestServer::start().await;
+    let work = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let work_dir = work.path().to_str().unwrap().to_owned();
+    let hook = format!(
+        "{} hook permission-request --url {} --timeout 60",
+        env!("CARGO_BIN_EXE_clauded"),
+        s.base
+    );
+    std::fs::write(
+        home.path().join("config.toml"),
+        format!(
+            r#"model = "claude-sonnet-4-5"
+model_provider = "local"
+check_for_update_on_startup = false
+[projects.{work_dir:?}]
+trust_level = "trusted"
+[analytics]
+enabled = false
+[feedback]
+enabled = false
+[features]
+plugins = false
+[model_providers.local]
+name = "local"
+base_url = "{}/v1"
+wire_api = "responses"
+env_key = "CLAUDED_CODEX_KEY"
+[[hooks.PermissionRequest]]
+[[hooks.PermissionRequest.hooks]]
+type = "command"
+command = {hook:?}
+timeout = 60
+"#,
+            s.base
+        ),
+    )
+    .unwrap();
+    // its side request (a title, asked as a structured answer) leaves the script alone
+    s.fake.answer_aside("Write proof");
+    let escalated = |id: &str, cmd: &str| {
+        Reply::Events(tool_use_events(&[(
+            id,
+            "exec_command",
+            json!({"cmd": cmd, "sandbox_permissions": "require_escalated",
+                   "justification": "write outside the read-only sandbox"}),
+        )]))
+    };
+    s.fake.push(escalated(
+        "toolu_cxh1",
+        "echo approved-for-codex > proof.txt",
+    ));
+    s.fake.push(Reply::text("Done after the phone said yes."));
+    s.fake.push(escalated("toolu_cxh2", "rm proof.txt"));
+    s.fake
+        .push(Reply::text("The phone said no, so proof.txt stays."));
+    let tmux = Tmux {
+        sock: home.path().join("tmux.sock").to_str().unwrap().to_owned(),
+    };
+    tmux.start(&format!(
+        "cd '{work_dir}' && exec env -i PATH=\"$PATH\" HOME='{home}' CODEX_HOME='{home}' \
+         TERM=xterm-256color CLAUDED_CODEX_KEY=sk-ant-codex-0000 '{codex}' \
+         --dangerously-bypass-hook-trust -s read-only -a on-request 'write proof.txt'",
+        home = home.path().display(),
+        codex = codex.display(),
+    ));
+
+    let (asked, answered) = answer_the_next_approval(&s, json!({"decision": "allow"})).await;
+    assert_eq!(asked["tool"], json!("Bash"), "{asked}");
+    assert_eq!(asked["source"], json!("codex"), "{asked}");
+    assert_eq!(
+        asked["input"]["command"],
+        json!("echo approved-for-codex > proof.txt")
+    );
+    assert_eq!(asked["cwd"], json!(work_dir), "{asked}");
+    assert_eq!(answered["decision"], json!("allow"), "{answered}");
+    tmux.until_shown("Done after the phone said yes.").await;
+    assert_eq!(
+        std::fs::read_to_string(work.path().join("proof.txt")).unwrap(),
+        "approved-for-codex\n"
+    );
+
+    tmux.type_line("remove proof.txt").await;
+    let (asked, answered) = answer_the_next_approval(
+        &s,
+        json!({"decision": "deny", "message": "not while I am away"}),
+    )
+    .await;
+    assert_eq!(asked["input"]["command"], json!("rm proof.txt"), "{asked}");
+    assert_eq!(answered["decision"], json!("deny"), "{answered}");
+    tmux.until_shown("The phone said no, so proof.txt stays.")
+        .await;
+    assert!(work.path().join("proof.txt").exists(), "a denied rm ran");
+    let reqs = s.fake.message_requests();
+    let denied = reqs
+        .iter()
+        .find(|r| r.raw.contains("toolu_cxh2") && r.raw.contains("tool_result"))
+        .expect("the denial went back to Claude as the tool's result");
+    // Codex hands the phone's reason to the model
+    assert!(denied.raw.contains("not while I am away"), "{}", denied.raw);
     let (_, pending) = s.get("/v1/approvals").await;
     assert_eq!(pending["data"], json!([]), "{pending}");
 }

@@ -263,7 +263,7 @@ struct State {
     models: Option<Value>,
     models_error: Option<(u16, String)>,
     disconnects: usize,
-    toolless: Option<String>,
+    aside: Option<String>,
 }
 
 /// The running fake; stops when dropped.
@@ -323,10 +323,11 @@ impl FakeAnthropic {
         self
     }
 
-    /// Requests that offer no tools (an agent's side calls: a title, a summary) get this text
-    /// and leave the queue to the conversation's own requests.
-    pub fn answer_toolless(&self, text: &str) {
-        self.state.lock().unwrap().toolless = Some(text.to_owned());
+    /// An agent's side requests (a title, a summary: they offer no tools, or only the one a
+    /// structured answer is asked through) get this text and leave the queue to the
+    /// conversation's own requests.
+    pub fn answer_aside(&self, text: &str) {
+        self.state.lock().unwrap().aside = Some(text.to_owned());
     }
 
     /// Keys starting with this get 401 `authentication_error` on every route.
@@ -501,8 +502,11 @@ async fn serve_conn(mut sock: TcpStream, state: Arc<Mutex<State>>) {
     }
     let scripted = {
         let mut st = state.lock().unwrap();
-        let toolless = req.body["tools"].as_array().is_none_or(|t| t.is_empty());
-        match st.toolless.clone().filter(|_| toolless) {
+        // clauded asks for a structured answer (Responses' text.format) through one tool
+        let aside = req.body["tools"]
+            .as_array()
+            .is_none_or(|t| t.iter().all(|t| t["name"] == "json_tool_call"));
+        match st.aside.clone().filter(|_| aside) {
             Some(text) => Reply::Text(text).into(),
             None => st
                 .script
