@@ -8,7 +8,7 @@ use crate::support::Reply;
 use crate::support::fake_anthropic::tool_use_events;
 use crate::support::server::TestServer;
 use serde_json::{Value, json};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn agent_bin(name: &str) -> PathBuf {
@@ -57,6 +57,101 @@ fn inside() {
     );
 }
 
+/// An upstream 400 during `agent`'s run: the agent fails with Anthropic's message and asks
+/// once (a 400 is not worth retrying).
+fn refused_once(s: &TestServer, agent: impl FnOnce() -> std::process::Output) {
+    let before = s.fake.message_requests().len();
+    s.fake.push(Reply::error(
+        400,
+        "invalid_request_error",
+        "messages.0: text content blocks must be non-empty",
+    ));
+    let out = agent();
+    let shown = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !out.status.success() && shown.contains("text content blocks must be non-empty"),
+        "{:?}: {shown}",
+        out.status
+    );
+    assert_eq!(
+        s.fake.message_requests().len(),
+        before + 1,
+        "a 400 is not retried"
+    );
+}
+
+/// `claude -p PROMPT` in `dir` against `base` with `key`, in a clean environment.
+fn claude_p(dir: &Path, home: &Path, base: &str, key: &str, prompt: &str) -> Command {
+    let mut c = Command::new(agent_bin("claude"));
+    c.args([
+        "-p",
+        prompt,
+        "--output-format",
+        "text",
+        "--model",
+        "claude-sonnet-4-5-20250929",
+    ])
+    .current_dir(dir)
+    .env_clear()
+    .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+    .env("HOME", home)
+    .env("ANTHROPIC_BASE_URL", base)
+    .env("ANTHROPIC_API_KEY", key)
+    .env("DISABLE_TELEMETRY", "1")
+    .env("DISABLE_AUTOUPDATER", "1")
+    .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
+    .env("DISABLE_ERROR_REPORTING", "1")
+    .env("IS_SANDBOX", "1");
+    c
+}
+
+/// Codex's `config.toml` in `home`: clauded at `base` as its provider (the key from
+/// `CLAUDED_CODEX_KEY`), nothing that phones home, then `extra` lines.
+fn codex_config(home: &Path, base: &str, extra: &str) {
+    std::fs::write(
+        home.join("config.toml"),
+        format!(
+            r#"model = "claude-sonnet-4-5"
+model_provider = "local"
+check_for_update_on_startup = false
+{extra}
+[analytics]
+enabled = false
+[feedback]
+enabled = false
+[features]
+plugins = false
+[model_providers.local]
+name = "local"
+base_url = "{base}/v1"
+wire_api = "responses"
+env_key = "CLAUDED_CODEX_KEY"
+"#
+        ),
+    )
+    .unwrap();
+}
+
+/// `codex exec PROMPT` in `dir` with `key`, its config in `home`, stdin closed.
+fn codex_exec(dir: &Path, home: &Path, key: &str, extra: &[&str], prompt: &str) -> Command {
+    let mut c = Command::new(agent_bin("codex"));
+    c.args(["exec", "--skip-git-repo-check"])
+        .args(extra)
+        .arg(prompt)
+        .current_dir(dir)
+        .stdin(std::process::Stdio::null())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("CODEX_HOME", home)
+        .env("CLAUDED_CODEX_KEY", key);
+    c
+}
+
 #[test]
 fn claude_code_works_through_clauded() {
     in_loopback_netns("agents::claude_code_inner");
@@ -66,7 +161,6 @@ fn claude_code_works_through_clauded() {
 #[ignore = "run by claude_code_works_through_clauded inside a network namespace"]
 async fn claude_code_inner() {
     inside();
-    let claude = agent_bin("claude");
     let s = TestServer::start().await;
     let work = tempfile::tempdir().unwrap();
     let home = tempfile::tempdir().unwrap();
@@ -80,28 +174,16 @@ async fn claude_code_inner() {
     )])));
     s.fake.push(Reply::text("I wrote proof.txt."));
     let run = |prompt: &str, extra: &[&str]| {
-        let mut c = Command::new(&claude);
-        c.args([
-            "-p",
+        claude_p(
+            work.path(),
+            home.path(),
+            &s.base,
+            "sk-ant-claude-code-0000",
             prompt,
-            "--output-format",
-            "text",
-            "--model",
-            "claude-sonnet-4-5-20250929",
-        ])
+        )
         .args(extra)
-        .current_dir(work.path())
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home.path())
-        .env("ANTHROPIC_BASE_URL", &s.base)
-        .env("ANTHROPIC_API_KEY", "sk-ant-claude-code-0000")
-        .env("DISABLE_TELEMETRY", "1")
-        .env("DISABLE_AUTOUPDATER", "1")
-        .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
-        .env("DISABLE_ERROR_REPORTING", "1")
-        .env("IS_SANDBOX", "1");
-        c.output().unwrap()
+        .output()
+        .unwrap()
     };
     let out = run("say hello", &[]);
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -126,6 +208,8 @@ async fn claude_code_inner() {
             .trim(),
         "made-by-claude-code"
     );
+    // an upstream refusal is Claude Code's error: its message shown, a failed exit, no retry
+    refused_once(&s, || run("one more", &[]));
     // what went upstream was Claude Code's own request, untouched
     let reqs = s.fake.message_requests();
     let follow = reqs
@@ -175,32 +259,10 @@ fn codex_works_through_clauded() {
 #[ignore = "run by codex_works_through_clauded inside a network namespace"]
 async fn codex_inner() {
     inside();
-    let codex = agent_bin("codex");
     let s = TestServer::start().await;
     let work = tempfile::tempdir().unwrap();
     let home = tempfile::tempdir().unwrap();
-    std::fs::write(
-        home.path().join("config.toml"),
-        format!(
-            r#"model = "claude-sonnet-4-5"
-model_provider = "local"
-check_for_update_on_startup = false
-[analytics]
-enabled = false
-[feedback]
-enabled = false
-[features]
-plugins = false
-[model_providers.local]
-name = "local"
-base_url = "{}/v1"
-wire_api = "responses"
-env_key = "CLAUDED_CODEX_KEY"
-"#,
-            s.base
-        ),
-    )
-    .unwrap();
+    codex_config(home.path(), &s.base, "");
     s.fake.push(Reply::text("Hello from Claude, said to Codex"));
     s.fake.push(Reply::Events(tool_use_events(&[(
         "toolu_cx1",
@@ -209,18 +271,9 @@ env_key = "CLAUDED_CODEX_KEY"
     )])));
     s.fake.push(Reply::text("I wrote proof.txt."));
     let run = |prompt: &str, extra: &[&str]| {
-        let mut c = Command::new(&codex);
-        c.args(["exec", "--skip-git-repo-check"])
-            .args(extra)
-            .arg(prompt)
-            .current_dir(work.path())
-            .stdin(std::process::Stdio::null())
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", home.path())
-            .env("CODEX_HOME", home.path())
-            .env("CLAUDED_CODEX_KEY", "sk-ant-codex-0000");
-        c.output().unwrap()
+        codex_exec(work.path(), home.path(), "sk-ant-codex-0000", extra, prompt)
+            .output()
+            .unwrap()
     };
     let out = run("say hello", &[]);
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -256,6 +309,8 @@ env_key = "CLAUDED_CODEX_KEY"
             >= 3
     })
     .await;
+    // an upstream refusal ends Codex's turn with the message and a failed exit, unretried
+    refused_once(&s, || run("one more", &[]));
 }
 
 #[test]
@@ -472,35 +527,19 @@ async fn codex_hook_inner() {
         env!("CARGO_BIN_EXE_clauded"),
         s.base
     );
-    std::fs::write(
-        home.path().join("config.toml"),
-        format!(
-            r#"model = "claude-sonnet-4-5"
-model_provider = "local"
-check_for_update_on_startup = false
-[projects.{work_dir:?}]
+    codex_config(
+        home.path(),
+        &s.base,
+        &format!(
+            r#"[projects.{work_dir:?}]
 trust_level = "trusted"
-[analytics]
-enabled = false
-[feedback]
-enabled = false
-[features]
-plugins = false
-[model_providers.local]
-name = "local"
-base_url = "{}/v1"
-wire_api = "responses"
-env_key = "CLAUDED_CODEX_KEY"
 [[hooks.PermissionRequest]]
 [[hooks.PermissionRequest.hooks]]
 type = "command"
 command = {hook:?}
-timeout = 60
-"#,
-            s.base
+timeout = 60"#
         ),
-    )
-    .unwrap();
+    );
     // its side request (a title, asked as a structured answer) leaves the script alone
     s.fake.answer_aside("Write proof");
     let escalated = |id: &str, cmd: &str| {
@@ -565,4 +604,83 @@ timeout = 60
     assert!(denied.raw.contains("not while I am away"), "{}", denied.raw);
     let (_, pending) = s.get("/v1/approvals").await;
     assert_eq!(pending["data"], json!([]), "{pending}");
+}
+
+#[test]
+fn both_agents_with_a_users_key_are_that_users_usage() {
+    in_loopback_netns("agents::usage_inner");
+}
+
+/// A team server: A's `ck_` key in Claude Code and in Codex makes both A's requests, counted
+/// in A's usage and not B's, and the key never goes upstream.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "run by both_agents_with_a_users_key_are_that_users_usage inside a network namespace"]
+async fn usage_inner() {
+    use crate::support::users::{As, get, open, post, setup, trio};
+    inside();
+    let s = TestServer::start_with(setup(open())).await;
+    let (_, a, b) = trio(&s).await;
+    let r = post(&s, "/api/user/api-keys", &a.who, json!({"name": "agents"})).await;
+    assert_eq!(r.status, 201, "{r:?}");
+    let key = r.json()["data"]["key"].as_str().unwrap().to_owned();
+    let work = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    s.fake.push(Reply::text("Hello, A's Claude Code"));
+    let out = claude_p(work.path(), home.path(), &s.base, &key, "say hello")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("Hello, A's Claude Code"),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    codex_config(home.path(), &s.base, "");
+    s.fake.push(Reply::text("Hello, A's Codex"));
+    let out = codex_exec(work.path(), home.path(), &key, &[], "say hello")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("Hello, A's Codex"),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mine = get(&s, "/v1/usage?days=1", &As::Bearer(key.clone())).await;
+    assert_eq!(mine.status, 200, "{mine:?}");
+    let mine = mine.json();
+    let by_source = |source: &str| -> u64 {
+        mine["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["source"] == json!(source))
+            .map(|r| r["requests"].as_u64().unwrap())
+            .sum()
+    };
+    assert!(
+        by_source("claude-code") >= 1 && by_source("responses") >= 1,
+        "{mine}"
+    );
+    assert!(
+        mine["total"]["input_tokens"].as_u64().unwrap() > 0,
+        "{mine}"
+    );
+    assert!(
+        mine["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["owner"] == json!(a.id)),
+        "{mine}"
+    );
+    let theirs = get(&s, "/v1/usage?days=1", &b.who).await.json();
+    assert_eq!(theirs["total"]["requests"], json!(0), "{theirs}");
+    for r in s.fake.message_requests() {
+        assert!(!r.raw.contains(&key), "A's clauded key went upstream");
+        assert!(
+            r.headers.iter().all(|(_, v)| !v.contains(&key)),
+            "A's clauded key went upstream in a header"
+        );
+    }
 }
