@@ -6,7 +6,7 @@
 use crate::support::fake_anthropic::tool_use_events;
 use crate::support::server::TestServer;
 use crate::support::users::{
-    Account, Answer, As, delete, get, open, post, request, send, setup, trio,
+    Account, Answer, As, delete, get, open, post, request, request_with, send, setup, trio,
 };
 use crate::support::{Delivery, Home, Reply, bare_remote, git, pg, serve, sse_frames};
 use futures_util::StreamExt;
@@ -281,6 +281,28 @@ async fn a_code_session_is_pending_with_its_path_and_literal_routes_are_not_ids(
             let error = r.refused(400);
             assert!(error.contains(field), "{field}: {error}");
         }
+    }
+    // the repository is on the server's GitHub (GITHUB_URL: the tests' is 127.0.0.1:9)
+    assert_eq!(
+        row["repositoryUrl"],
+        json!("http://127.0.0.1:9/acme/web"),
+        "{v}"
+    );
+    for (owner, repo) in [
+        ("acme/../x", "web"),
+        ("acme", "web?x=1"),
+        ("-acme", "web"),
+        ("acme", ".."),
+    ] {
+        let r = post(
+            &s,
+            "/api/sessions/create-code-session",
+            &a.who,
+            code_body(owner, repo, "n"),
+        )
+        .await;
+        let error = r.refused(400);
+        assert!(error.contains("GitHub"), "{owner}/{repo}: {error}");
     }
     // the same path again, also from a branch that sanitises to it
     for branch in ["claude/fix x", "claude/fix-x", "claude fix?x"] {
@@ -1138,4 +1160,52 @@ async fn send_on_a_code_session_that_never_ran_is_refused_or_runs_in_a_clone() {
     if code == 200 {
         assert_eq!(status, json!("completed"), "the run worked: {text}");
     }
+}
+
+/// What WebEDT's chat page does with a session from its "new session" dialog: `GET
+/// /api/execute-remote?websiteSessionId=…` naming the repository as
+/// `https://github.com/OWNER/NAME` whatever GitHub the server is on. The run clones the
+/// session's own repository; a different repository is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_frontends_execute_of_a_code_session_runs_on_the_sessions_repository() {
+    let (s, a, _b) = two_users().await;
+    let remote = bare_remote(&s.dir.path().join("acme"));
+    let mut body = code_body("acme", "origin", "claude/session-1");
+    body["repositoryUrl"] = json!(remote.to_str().unwrap());
+    let r = post(&s, "/api/sessions/create-code-session", &a.who, body).await;
+    assert_eq!(r.status, 201, "{r:?}");
+    let id = id_of(&r.json()["session"]);
+    let execute = |repo: &str| {
+        let github = json!({"repoUrl": format!("https://github.com/{repo}")}).to_string();
+        let mut u = reqwest::Url::parse(&s.url("/api/execute-remote")).unwrap();
+        u.query_pairs_mut()
+            .append_pair("websiteSessionId", &id)
+            .append_pair("userRequest", "Add dark mode")
+            .append_pair("github", &github);
+        send(request_with(&s.http, Method::GET, u.as_str(), &a.who))
+    };
+    // another repository for this session: refused before anything runs
+    let r = execute("acme/other").await;
+    let error = r.refused(400);
+    assert!(error.contains("works on"), "{error}");
+
+    crate::webedt::script(&s, false);
+    let r = execute("acme/origin").await;
+    assert_eq!(r.status, 200, "{r:?}");
+    let frames = sse_frames(&r.text);
+    let cloning = frames
+        .iter()
+        .find(|f| f.2["stage"] == json!("cloning"))
+        .expect("a cloning step");
+    assert!(
+        cloning.2["message"]
+            .as_str()
+            .unwrap()
+            .contains(remote.to_str().unwrap()),
+        "{cloning:?}"
+    );
+    let end = &frames.last().unwrap();
+    assert_eq!(end.0.as_deref(), Some("completed"), "{frames:?}");
+    let row = get(&s, &format!("/api/sessions/{id}"), &a.who).await.json();
+    assert_eq!(row["session"]["status"], json!("completed"), "{row}");
 }

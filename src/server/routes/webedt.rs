@@ -257,6 +257,20 @@ pub async fn send(
 
 /// Checks an execute request and starts its run in a task of its own (a client that goes
 /// away stops its stream, not the run).
+/// Whether two repository URLs end in the same `OWNER/NAME` (any host; `.git` and case aside).
+fn same_repository(a: &str, b: &str) -> bool {
+    let tail = |u: &str| {
+        let u = u.trim_end_matches('/');
+        let u = u.strip_suffix(".git").unwrap_or(u);
+        let mut parts = u.rsplit('/');
+        let name = parts.next().unwrap_or_default().to_ascii_lowercase();
+        let owner = parts.next().unwrap_or_default().to_ascii_lowercase();
+        (owner, name)
+    };
+    let (ta, tb) = (tail(a), tail(b));
+    !ta.0.is_empty() && !ta.1.is_empty() && ta == tb
+}
+
 async fn start_run(st: &AppState, key: &CallerKey, b: ExecuteBody) -> Result<Started, Response> {
     let request = match &b.user_request {
         Some(v) => match request_blocks(v) {
@@ -285,20 +299,31 @@ async fn start_run(st: &AppState, key: &CallerKey, b: ExecuteBody) -> Result<Sta
         .and_then(|g| g["branch"].as_str())
         .filter(|s| !s.is_empty())
         .map(str::to_owned);
-    // a session that never ran (a code session) starts in a clone of its repository
+    // a session that never ran (a code session) starts in a clone of its own repository, on
+    // the server's GitHub: WebEDT's frontend names it again as https://github.com/OWNER/NAME,
+    // which is the same repository when the server's GitHub is another host
     let mut repo_url = repo_url;
-    if let (Some(sid), None) = (&b.website_session_id, &repo_url)
+    if let Some(sid) = &b.website_session_id
         && let Ok(meta) = st.store().session_metadata(sid).await
         && meta["workspace"].as_str().is_none_or(str::is_empty)
     {
-        repo_url = meta["repoUrl"].as_str().map(str::to_owned);
-        base = base.or_else(|| meta["baseBranch"].as_str().map(str::to_owned));
-        if repo_url.is_none() {
-            return Err(fail(
-                StatusCode::BAD_REQUEST,
-                "this session has no repository to run on",
-            ));
+        match (repo_url.as_deref(), meta["repoUrl"].as_str()) {
+            (None, None) => {
+                return Err(fail(
+                    StatusCode::BAD_REQUEST,
+                    "this session has no repository to run on",
+                ));
+            }
+            (Some(asked), Some(own)) if !same_repository(asked, own) => {
+                return Err(fail(
+                    StatusCode::BAD_REQUEST,
+                    format!("this session works on {own}, not {asked}"),
+                ));
+            }
+            (_, Some(own)) => repo_url = Some(own.to_owned()),
+            (Some(_), None) => {}
         }
+        base = base.or_else(|| meta["baseBranch"].as_str().map(str::to_owned));
     }
     if b.website_session_id.is_none() && repo_url.is_none() {
         return Err(fail(

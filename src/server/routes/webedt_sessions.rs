@@ -157,6 +157,8 @@ pub async fn create_code_session(
             ));
         }
     }
+    crate::github::check_repo_name(&b.repository_owner, &b.repository_name)
+        .map_err(|m| ApiError::bad_request(m, Some("repositoryName")))?;
     let path = naming::session_path(&b.repository_owner, &b.repository_name, &b.branch);
     if st
         .store()
@@ -170,10 +172,13 @@ pub async fn create_code_session(
             format!("a session for {path} exists"),
         ));
     }
+    // on the GitHub the server is configured for (GITHUB_URL: github.com, an Enterprise host)
     let url = b.repository_url.clone().unwrap_or_else(|| {
         format!(
-            "https://github.com/{}/{}",
-            b.repository_owner, b.repository_name
+            "{}/{}/{}",
+            st.options().github_url.trim_end_matches('/'),
+            b.repository_owner,
+            b.repository_name
         )
     });
     let title = b.title.filter(|t| !t.trim().is_empty()).unwrap_or_else(|| {
