@@ -1209,3 +1209,89 @@ async fn the_frontends_execute_of_a_code_session_runs_on_the_sessions_repository
     let row = get(&s, &format!("/api/sessions/{id}"), &a.who).await.json();
     assert_eq!(row["session"]["status"], json!("completed"), "{row}");
 }
+
+/// WebEDT's chat box: a follow-up sent the moment the run's stream said `completed` (the
+/// page closes it then) is taken, and the page's `events/stream`, opened after `/send`
+/// answered, shows the follow-up as live events (named, not replayed) even when the run
+/// stored them all before the stream began; what came before is replay, and the next stream
+/// replays it all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_follow_up_from_the_chat_box_streams_as_news_however_fast_it_ran() {
+    let (s, a, _b) = two_users().await;
+    let remote = bare_remote(&s.dir.path().join("acme"));
+    let mut body = code_body("acme", "origin", "claude/session-2");
+    body["repositoryUrl"] = json!(remote.to_str().unwrap());
+    let r = post(&s, "/api/sessions/create-code-session", &a.who, body).await;
+    assert_eq!(r.status, 201, "{r:?}");
+    let id = id_of(&r.json()["session"]);
+    crate::webedt::script(&s, false);
+    let github = json!({"repoUrl": "https://github.com/acme/origin"}).to_string();
+    let mut u = reqwest::Url::parse("http://x/api/execute-remote").unwrap();
+    u.query_pairs_mut()
+        .append_pair("websiteSessionId", &id)
+        .append_pair("userRequest", "Add dark mode")
+        .append_pair("github", &github);
+    let path = format!("{}?{}", u.path(), u.query().unwrap());
+    let mut run = Sse::open(&s, &path, &a.who).await;
+    run.until("completed", |f| f.0.as_deref() == Some("completed"))
+        .await;
+    let before = last_id(&s, &a.who, &id).await;
+    script_follow_up(&s);
+    let r = post(
+        &s,
+        &format!("/api/sessions/{id}/send"),
+        &a.who,
+        json!({"content": "Also a light theme"}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "a send at the stream's completed: {r:?}");
+    drop(run);
+    // the follow-up has run and stored everything before the page's stream opens
+    wait_status(&s, &a.who, &id, "completed").await;
+    let mut page = Sse::open(&s, &format!("/api/sessions/{id}/events/stream"), &a.who).await;
+    page.read_to_end().await;
+    let frames = sse_frames(&page.seen);
+    let (old, news): (Vec<_>, Vec<_>) = frames
+        .iter()
+        .filter(|f| f.1.is_some())
+        .partition(|f| f.1.unwrap() <= before);
+    assert!(!old.is_empty() && !news.is_empty(), "{frames:?}");
+    assert!(
+        old.iter()
+            .all(|f| f.0.is_none() && f.2["_replayed"] == json!(true)),
+        "the first run is replay: {old:?}"
+    );
+    assert!(
+        news.iter()
+            .all(|f| f.0.as_deref() == f.2["type"].as_str() && f.2["_replayed"].is_null()),
+        "the follow-up is news: {news:?}"
+    );
+    assert!(
+        news.iter()
+            .any(|f| f.2.to_string().contains("Added the light theme too")),
+        "{news:?}"
+    );
+    // once: a reload replays the follow-up like the rest
+    let mut again = Sse::open(&s, &format!("/api/sessions/{id}/events/stream"), &a.who).await;
+    again.read_to_end().await;
+    assert!(
+        sse_frames(&again.seen)
+            .iter()
+            .filter(|f| f.1.is_some())
+            .all(|f| f.2["_replayed"] == json!(true)),
+        "{}",
+        again.seen
+    );
+}
+
+/// The id of the session's last stored event.
+async fn last_id(s: &TestServer, who: &As, id: &str) -> i64 {
+    let r = get(s, &format!("/api/sessions/{id}/events"), who).await;
+    r.json()["data"]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["id"].as_i64())
+        .max()
+        .unwrap()
+}

@@ -222,6 +222,10 @@ async fn execute(st: AppState, key: CallerKey, b: ExecuteBody) -> Response {
     resp
 }
 
+/// The session metadata key `/send` leaves for the next events stream: the id after which the
+/// follow-up's events are new to the client (sent named, not as replay).
+const FOLLOW_UP_FROM: &str = "followUpFrom";
+
 /// WebEDT's bare `{success}` answer of `/send`.
 #[derive(serde::Serialize)]
 struct Sent {
@@ -250,13 +254,22 @@ pub async fn send(
         ..Default::default()
     };
     match start_run(&st, &key, body).await {
-        Ok(_) => Json(Sent { success: true }).into_response(),
+        Ok(started) => {
+            // the client follows the run on events/stream, opened once this answer is read:
+            // what the run stores after this id is news to it, however soon it is stored
+            let from = json!({FOLLOW_UP_FROM: started.after.unwrap_or(0)});
+            if let Err(e) = st.store().merge_session_metadata(&session.id, &from).await {
+                tracing::warn!(
+                    "session {}: noting where its follow-up starts: {e}",
+                    session.id
+                );
+            }
+            Json(Sent { success: true }).into_response()
+        }
         Err(r) => r,
     }
 }
 
-/// Checks an execute request and starts its run in a task of its own (a client that goes
-/// away stops its stream, not the run).
 /// Whether two repository URLs end in the same `OWNER/NAME` (any host; `.git` and case aside).
 fn same_repository(a: &str, b: &str) -> bool {
     let tail = |u: &str| {
@@ -271,6 +284,8 @@ fn same_repository(a: &str, b: &str) -> bool {
     !ta.0.is_empty() && !ta.1.is_empty() && ta == tb
 }
 
+/// Checks an execute request and starts its run in a task of its own (a client that goes
+/// away stops its stream, not the run).
 async fn start_run(st: &AppState, key: &CallerKey, b: ExecuteBody) -> Result<Started, Response> {
     let request = match &b.user_request {
         Some(v) => match request_blocks(v) {
@@ -370,7 +385,7 @@ async fn start_run(st: &AppState, key: &CallerKey, b: ExecuteBody) -> Result<Sta
         }
         Err(e) => return Err(internal(format!("opening a run session: {e}"))),
     };
-    let guard = match st.begin_run(&session.id).await {
+    let guard = match begin_after_last(st, &session.id).await {
         Ok(g) => g,
         Err(e) => return Err(super::chat::refused(e).into_family_response(Family::Webedt)),
     };
@@ -410,8 +425,8 @@ async fn start_run(st: &AppState, key: &CallerKey, b: ExecuteBody) -> Result<Sta
     let after = if new {
         None
     } else {
-        match st.store().events(&session.id, None).await {
-            Ok(e) => e.last().map(|e| e.id),
+        match st.store().last_event_id(&session.id).await {
+            Ok(last) => Some(last),
             Err(e) => return Err(internal(e)),
         }
     };
@@ -452,6 +467,38 @@ async fn start_run(st: &AppState, key: &CallerKey, b: ExecuteBody) -> Result<Sta
         after,
         finished,
     })
+}
+
+/// Takes a session for a run. A run that has stored its final event but not yet given the
+/// session back is waited for (up to [`RELEASE_WAIT`]): WebEDT's chat box sends a follow-up
+/// the moment its stream says `completed`.
+async fn begin_after_last(
+    st: &AppState,
+    session_id: &str,
+) -> Result<crate::server::state::TurnGuard, crate::engine::TurnError> {
+    let deadline = tokio::time::Instant::now() + RELEASE_WAIT;
+    loop {
+        match st.begin_run(session_id).await {
+            Err(crate::engine::TurnError::Busy { .. })
+                if tokio::time::Instant::now() < deadline
+                    && last_run_ended(st, session_id).await =>
+            {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            r => return r,
+        }
+    }
+}
+
+/// Whether the session's last stored event is a run's final one.
+async fn last_run_ended(st: &AppState, session_id: &str) -> bool {
+    let Ok(last) = st.store().last_event_id(session_id).await else {
+        return false;
+    };
+    st.store()
+        .events(session_id, Some(last - 1))
+        .await
+        .is_ok_and(|e| e.last().is_some_and(|e| is_terminal(&e.kind)))
 }
 
 /// Clone and push progress as `message` events, at most one per quarter.
@@ -565,6 +612,14 @@ async fn replay_then_live(
 ) {
     // subscribed before the first read: nothing committed after it is missed
     let mut follow = Follower::new(st.store(), &session.id, after);
+    // on events/stream, what the client has not seen is sent as live events are, named and
+    // not marked replayed, also what was stored before this stream began: everything after
+    // its Last-Event-ID, or after a `/send` the follow-up's events (once)
+    let news_after = match (markers, after) {
+        (true, _) => None,
+        (false, Some(after)) => Some(after),
+        (false, None) => follow_up_from(&st, &session.id).await,
+    };
     // never an empty replay that looks complete: an error frame, then the stream ends
     let unreadable = |e: crate::store::Error| {
         tracing::error!("replaying session {}: {e}", session.id);
@@ -611,7 +666,11 @@ async fn replay_then_live(
             } else if e.kind == "input_preview" {
                 ended = false;
             }
-            replayed(&mut out, e);
+            if news_after.is_some_and(|from| e.id > from) {
+                out.event(Some(e.kind.as_str()), Some(e.id), e.data.get());
+            } else {
+                replayed(&mut out, e);
+            }
         }
         // the reader's pace: a replay waits for the client instead of queueing it all
         if tx.send_wait(out.frame()).await.is_err() {
@@ -661,7 +720,8 @@ async fn replay_then_live(
                     return;
                 }
             };
-            let (out, terminal) = live_frames(&batch, false, |_| {});
+            // named on events/stream (WebEDT's chat page listens by name); bare on resume
+            let (out, terminal) = live_frames(&batch, !markers, |_| {});
             if !out.is_empty() && tx.send_wait(out.frame()).await.is_err() {
                 return;
             }
@@ -695,6 +755,17 @@ async fn replay_then_live(
         data: done,
     });
     let _ = tx.send(Frame::Close);
+}
+
+/// Where the follow-up `/send` started last begins, taken once (a later stream, a reload,
+/// replays it like the rest).
+async fn follow_up_from(st: &AppState, session_id: &str) -> Option<i64> {
+    let from = st.store().session_metadata(session_id).await.ok()?[FOLLOW_UP_FROM].as_i64()?;
+    let clear = json!({FOLLOW_UP_FROM: null});
+    if let Err(e) = st.store().merge_session_metadata(session_id, &clear).await {
+        tracing::warn!("session {session_id}: clearing where its follow-up starts: {e}");
+    }
+    Some(from)
 }
 
 /// `GET /api/sessions/{id}/events/stream` (and `/stream`).
