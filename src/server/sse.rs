@@ -77,6 +77,11 @@ impl Encoded {
         self.0.is_empty()
     }
 
+    /// The frames as bytes, for a body that is only these.
+    pub fn into_bytes(self) -> Bytes {
+        Bytes::from(self.0)
+    }
+
     /// The frames as one.
     pub fn frame(self) -> Frame {
         Frame::Encoded(Bytes::from(self.0))

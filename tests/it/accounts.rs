@@ -1365,6 +1365,8 @@ async fn claude_auth_and_anthropic_keys_are_taken_in_every_shape_and_never_shown
         json!({"claudeAuth": claude_auth(1)}),
         json!({"claudeAiOauth": claude_auth(2)}),
         claude_auth(3),
+        // WebEDT's settings page: the credentials file pasted whole, sent as claudeAuth
+        json!({"claudeAuth": {"claudeAiOauth": claude_auth(4)}}),
     ]
     .into_iter()
     .enumerate()

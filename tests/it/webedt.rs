@@ -659,3 +659,61 @@ async fn a_run_reads_claude_md_from_the_clone() {
         "named: {systems:#?}"
     );
 }
+
+/// An EventSource cannot read a refusal's body: a GET execute that asked for an event stream
+/// gets the refusal as its one `error` event (WebEDT's page shows it); other clients keep
+/// the plain answer with its status.
+#[tokio::test]
+async fn a_refused_execute_is_an_error_event_for_an_event_source() {
+    let s = TestServer::start().await;
+    let refused = [
+        ("/api/execute-remote?userRequest=hi", 400, "repoUrl"),
+        (
+            "/api/execute-remote?userRequest=hi&github=%7B%22repoUrl%22%3A%22ftp%3A%2F%2Fx%2Fy%22%7D",
+            400,
+            "ftp",
+        ),
+        ("/api/execute-remote?github=not-json", 400, "JSON"),
+        (
+            "/api/execute-remote?websiteSessionId=nope&userRequest=hi",
+            404,
+            "not found",
+        ),
+    ];
+    for (path, status, says) in refused {
+        let plain = s.http.get(s.url(path)).send().await.unwrap();
+        assert_eq!(plain.status().as_u16(), status, "{path}");
+        let v: Value = plain.json().await.unwrap();
+        assert_eq!(v["success"], json!(false), "{path}: {v}");
+
+        let es = s
+            .http
+            .get(s.url(path))
+            .header("accept", "text/event-stream")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(es.status().as_u16(), 200, "{path}");
+        assert!(
+            es.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/event-stream"),
+            "{path}"
+        );
+        let frames = frames(&es.text().await.unwrap());
+        assert_eq!(frames.len(), 1, "{path}: {frames:?}");
+        let (name, _, data) = &frames[0];
+        assert_eq!(name.as_deref(), Some("error"), "{path}");
+        assert_eq!(data["type"], json!("error"));
+        assert_eq!(data["status"], json!(status), "{path}: {data}");
+        assert!(
+            data["error"]
+                .as_str()
+                .unwrap()
+                .to_lowercase()
+                .contains(&says.to_lowercase()),
+            "{path}: {data}"
+        );
+    }
+}

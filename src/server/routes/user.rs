@@ -148,12 +148,11 @@ pub async fn voice_keywords(Me(st): Me, ApiJson(b): ApiJson<KeywordsBody>) -> Sa
 }
 
 /// `POST /api/user/claude-auth`: `{claudeAuth}`, `{claudeAiOauth}` (Claude Code's
-/// credentials file) or the bare object.
+/// credentials file) or the bare object, and `{claudeAuth: {claudeAiOauth}}`: what WebEDT's
+/// settings page sends when the credentials file is pasted whole.
 pub async fn set_claude_auth(Me(st): Me, ApiJson(b): ApiJson<Value>) -> Said {
-    let auth = b
-        .get("claudeAuth")
-        .or_else(|| b.get("claudeAiOauth"))
-        .unwrap_or(&b);
+    let auth = b.get("claudeAuth").unwrap_or(&b);
+    let auth = auth.get("claudeAiOauth").unwrap_or(auth);
     st.accounts().set_claude_auth(&me(&st)?.id, auth).await?;
     Ok(said("Claude authentication updated"))
 }

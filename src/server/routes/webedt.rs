@@ -126,8 +126,65 @@ pub async fn execute_post(
 pub async fn execute_get(
     Me(st): Me,
     Extension(key): Extension<CallerKey>,
+    headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
+    let answer = execute_query(st, key, q).await;
+    // an EventSource never sees the body of a refusal (only "error"): one that asked for an
+    // event stream gets the refusal as its stream's one `error` event, for WebEDT's page to show
+    let wants_stream = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/event-stream"));
+    if wants_stream && !answer.status().is_success() {
+        return refusal_as_event(answer).await;
+    }
+    answer
+}
+
+/// WebEDT's `error` event, for a run refused before it started.
+#[derive(serde::Serialize)]
+struct RefusedEvent<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    error: &'a str,
+    /// The status the refusal had as a plain answer.
+    status: u16,
+}
+
+/// A refusal (`{success:false,error}`) as an event stream: `event: error` with WebEDT's error
+/// event and the status the refusal had, then the end.
+async fn refusal_as_event(answer: Response) -> Response {
+    let status = answer.status();
+    let body = axum::body::to_bytes(answer.into_body(), 64 * 1024)
+        .await
+        .unwrap_or_default();
+    let error = serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|v| v["error"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| status.canonical_reason().unwrap_or("refused").to_owned());
+    let event = RefusedEvent {
+        kind: "error",
+        error: &error,
+        status: status.as_u16(),
+    };
+    let mut out = Encoded::default();
+    out.event(
+        Some(event.kind),
+        None,
+        &serde_json::to_string(&event).unwrap_or_default(),
+    );
+    (
+        [
+            (header::CONTENT_TYPE, "text/event-stream; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        Body::from(out.into_bytes()),
+    )
+        .into_response()
+}
+
+async fn execute_query(st: AppState, key: CallerKey, q: HashMap<String, String>) -> Response {
     let github = match q.get("github") {
         Some(g) => match serde_json::from_str::<Value>(g) {
             Ok(v) => Some(v),
