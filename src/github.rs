@@ -21,9 +21,7 @@ const MAX_PAGES: usize = 50;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// 401/403: the token is wrong or lacks scope.
-    #[error(
-        "GitHub refused the token ({status}): {message}; check GITHUB_TOKEN or `clauded auth github`"
-    )]
+    #[error("GitHub refused the token ({status}): {message}")]
     Auth {
         /// HTTP status.
         status: u16,
@@ -143,6 +141,9 @@ pub struct PullRequest {
     pub base: PrRef,
     /// True when it existed already (asked again, it is returned, not refused).
     pub reused: bool,
+    /// Asked for as a draft, opened ready: the repository has no drafts.
+    #[serde(skip)]
+    pub draft_refused: bool,
 }
 
 /// One side of a pull request.
@@ -202,6 +203,7 @@ impl Pr {
             head: side(self.head, head),
             base: side(self.base, base),
             reused,
+            draft_refused: false,
         }
     }
 }
@@ -450,7 +452,19 @@ impl GitHub {
         let status = resp.status().as_u16();
         let next = next_link(resp.headers());
         let body: serde_json::Value = resp.json().await.unwrap_or(serde_json::Value::Null);
-        let message = || body["message"].as_str().unwrap_or("no message").to_owned();
+        // GitHub's detail (a 422's reason) is in `errors[].message`
+        let message = || {
+            let top = body["message"].as_str().unwrap_or("no message");
+            let details: Vec<&str> = body["errors"]
+                .as_array()
+                .map(|e| e.iter().filter_map(|e| e["message"].as_str()).collect())
+                .unwrap_or_default();
+            if details.is_empty() {
+                top.to_owned()
+            } else {
+                format!("{top}: {}", details.join("; "))
+            }
+        };
         match status {
             200..=299 => Ok(Answer { status, body, next }),
             401 | 403 => Err(Error::Auth {
@@ -509,13 +523,30 @@ impl GitHub {
                 let q = format!("{url}?head={}:{}&state=open", enc(owner), enc(head));
                 let a = self.get(&q).await?;
                 let prs: Vec<Pr> = serde_json::from_value(a.body).unwrap_or_default();
-                prs.into_iter()
-                    .next()
-                    .map(|p| p.into_pull(head, base, true))
-                    .ok_or(Error::Api {
-                        status: 422,
-                        message,
-                    })
+                if let Some(p) = prs.into_iter().next() {
+                    return Ok(p.into_pull(head, base, true));
+                }
+                // a repository without drafts (a private one on GitHub Free) gets it ready
+                if new.draft && message.to_ascii_lowercase().contains("draft") {
+                    let ready = NewPullRequest {
+                        draft: false,
+                        ..new.clone()
+                    };
+                    let a = self
+                        .call(
+                            reqwest::Method::POST,
+                            &url,
+                            serde_json::to_value(&ready).ok(),
+                        )
+                        .await?;
+                    let mut pr = parsed::<Pr>(a.status, a.body)?.into_pull(head, base, false);
+                    pr.draft_refused = true;
+                    return Ok(pr);
+                }
+                Err(Error::Api {
+                    status: 422,
+                    message,
+                })
             }
             Err(e) => Err(e),
         }

@@ -173,6 +173,7 @@ pub async fn run(args: Args, g: &super::Globals) -> Result<()> {
         remotes: crate::git::RemotePolicy::new(true, &c.github_api_url, &c.github_hosts),
         // the terminal shows the end itself
         notifier: crate::engine::notify::Notifier::off(),
+        token_hint: "set GITHUB_TOKEN or run `clauded auth github`".into(),
     };
     let host = super::tools::host(&app.config);
     let policy = super::tools::tooling_policy(args.yes);

@@ -77,6 +77,9 @@ pub struct RunEnv {
     pub remotes: git::RemotePolicy,
     /// Says when the run ends (done or failed; a stopped run says nothing).
     pub notifier: Notifier,
+    /// How the person fixes a missing or refused GitHub token, from where they are (the
+    /// terminal's variable, the server's, a user's connected account).
+    pub token_hint: String,
 }
 
 /// What a finished run did.
@@ -235,11 +238,19 @@ fn pr_body(template: Option<&str>, request: &str, session_id: &str) -> String {
 /// Git work on the blocking pool.
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> git::Result<T> + Send + 'static,
-) -> Result<T, String> {
+) -> git::Result<T> {
     tokio::task::spawn_blocking(f)
         .await
-        .map_err(|e| format!("the git task failed: {e}"))?
-        .map_err(|e| e.to_string())
+        .map_err(|e| git::Error::Git(format!("the git task failed: {e}")))?
+}
+
+/// Why a clone or push failed, with how to fix a refused token where that was the cause
+/// (each front end knows where its token comes from).
+fn git_failure(e: &git::Error, env: &RunEnv) -> String {
+    match e {
+        git::Error::Auth(_) => format!("{e}; {}", env.token_hint),
+        _ => e.to_string(),
+    }
 }
 
 /// Network progress, reported to the front end (bars in the terminal).
@@ -426,7 +437,7 @@ async fn run_inner(
             .map(|_| ())
         })
         .await
-        .map_err(|e| RunError::Failed(format!("clone failed: {e}")))?;
+        .map_err(|e| RunError::Failed(format!("clone failed: {}", git_failure(&e, env))))?;
         emit(json!({"type": "message", "stage": "cloned", "message": "Repository cloned"})).await?;
     }
 
@@ -662,7 +673,7 @@ async fn run_inner(
         Ok((git::changed_files(&repo)?, git::diff_text(&repo, 4000)?))
     })
     .await
-    .map_err(RunError::Failed)?;
+    .map_err(|e| RunError::Failed(e.to_string()))?;
     emit(stage(
         "analysis_complete",
         format!("{} changed", self::files(files.len())),
@@ -726,8 +737,14 @@ async fn run_inner(
     })
     .await
     {
-        emit(stage("push_failed", format!("Push failed: {e}"), json!({}))).await?;
-        return Err(RunError::Failed(format!("push failed: {e}")));
+        let why = git_failure(&e, env);
+        emit(stage(
+            "push_failed",
+            format!("Push failed: {why}"),
+            json!({}),
+        ))
+        .await?;
+        return Err(RunError::Failed(format!("push failed: {why}")));
     }
     summary.pushed = true;
     emit(stage("pushed", format!("Pushed {branch}"), json!({}))).await?;
@@ -748,18 +765,20 @@ async fn run_inner(
                 let new = NewPullRequest { title: &summary.title, head: &branch, base: &base, body: &body, draft: spec.draft };
                 match gh.create_or_find_pr(&owner, &repo, &new).await {
                     Ok(pr) => {
-                        emit(json!({"type": "pull_request", "message": format!("{} pull request #{}", if pr.reused { "Reusing" } else { "Opened" }, pr.number),
+                        let how = if pr.draft_refused { " (ready for review: this repository has no draft pull requests)" } else { "" };
+                        emit(json!({"type": "pull_request", "message": format!("{} pull request #{}{how}", if pr.reused { "Reusing" } else { "Opened" }, pr.number),
                             "data": {"number": pr.number, "htmlUrl": pr.html_url, "reused": pr.reused}}))
                         .await?;
                         let (sid, url) = (session.id.clone(), pr.html_url.clone());
                         let _ = ctx.store.merge_session_metadata(&sid, &json!({"prUrl": url})).await;
                         summary.pr_url = Some(pr.html_url);
                     }
+                    Err(e @ crate::github::Error::Auth { .. }) => return Err(RunError::Failed(format!("the branch was pushed, but the pull request failed: {e}; {}", env.token_hint))),
                     Err(e) => return Err(RunError::Failed(format!("the branch was pushed, but the pull request failed: {e}"))),
                 }
             }
             (None, _) => return Err(RunError::Failed("cannot open a pull request: the remote is not a GitHub repository (use --pr-repo OWNER/REPO)".into())),
-            (_, None) => return Err(RunError::Failed("cannot open a pull request without a GitHub token: set GITHUB_TOKEN or run `clauded auth github`".into())),
+            (_, None) => return Err(RunError::Failed(format!("cannot open a pull request without a GitHub token: {}", env.token_hint))),
         }
     }
     Ok(summary)

@@ -154,8 +154,8 @@ pub fn check_remote_url(url: &str, allow_local: bool, hosts: &TokenHosts) -> Res
                 .ok_or_else(|| format!("{} is not a valid URL", crate::git::redact_url(url)))?;
             if a.userinfo {
                 return Err(
-                    "the URL carries credentials: remove them (the token comes from \
-                            GITHUB_TOKEN or `clauded auth github`)"
+                    "the URL carries credentials: remove them (clauded adds the token \
+                            itself)"
                         .into(),
                 );
             }

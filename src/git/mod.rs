@@ -18,9 +18,7 @@ use std::path::Path;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The remote refused the credentials (or asked for some we do not have).
-    #[error(
-        "authentication failed for {0}: check the token (GITHUB_TOKEN or `clauded auth github`)"
-    )]
+    #[error("authentication failed for {0}: the remote refused the token, or wanted one")]
     Auth(String),
     /// A host that is not GitHub's asked for credentials; the token was not sent.
     #[error(transparent)]

@@ -880,10 +880,12 @@ async fn a_users_run_clones_and_pushes_with_their_own_github_token() {
     let frames = run_on(&s, &b.who, &server.url).await;
     let end = &frames.last().unwrap().2;
     assert_eq!(end["type"], json!("error"), "{frames:?}");
+    let error = end["error"].as_str().unwrap();
     assert!(
-        end["error"].as_str().unwrap().contains("clone failed"),
-        "{end}"
+        error.contains("clone failed") && error.contains("connect your GitHub account"),
+        "a user's run says how that user fixes it: {end}"
     );
+    assert!(!error.contains("GITHUB_TOKEN"), "not the server's: {end}");
     let log = server.auth_log();
     assert!(
         !log.is_empty() && log.iter().all(|l| l == "none"),

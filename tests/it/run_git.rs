@@ -166,6 +166,42 @@ async fn a_run_commits_pushes_and_opens_a_pull_request() {
     assert_eq!(list[0]["title"], json!("Add Dark Mode Toggle"));
 }
 
+/// A repository without drafts (GitHub Free's private ones) refuses the draft with a 422: the
+/// pull request is opened ready instead, and the run says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repository_without_drafts_gets_the_pull_request_ready() {
+    let h = Home::new();
+    identity(&h);
+    let remote = bare_remote(h.path());
+    script_dark_mode(&h);
+    let gh = FakeGitHub::start(false).await;
+    gh.state.lock().unwrap().no_drafts = true;
+    let r = run_with_pr(&h, &remote, &gh, FakeGitHub::TOKEN, &[]).await;
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stdout.contains("/acme/widgets/pull/42"), "{r:?}");
+    let st = gh.state.lock().unwrap();
+    let posts: Vec<_> = st.requests.iter().filter(|q| q.0 == "POST").collect();
+    assert_eq!(posts.len(), 2, "a draft, then ready: {:?}", st.requests);
+    assert_eq!(
+        (posts[0].2["draft"].clone(), posts[1].2["draft"].clone()),
+        (json!(true), json!(false))
+    );
+    assert_eq!(st.pulls.len(), 1);
+    assert_eq!(st.pulls[0].1["draft"], json!(false));
+    drop(st);
+    let said = session_events(&h)
+        .into_iter()
+        .find(|e| e["type"] == json!("pull_request"))
+        .expect("a pull_request event");
+    assert!(
+        said["message"]
+            .as_str()
+            .unwrap()
+            .contains("no draft pull requests"),
+        "{said}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ready_opens_the_pull_request_for_review_and_it_starts_with_the_repos_template() {
     let h = Home::new();

@@ -477,6 +477,12 @@ async fn start_run(st: &AppState, key: &CallerKey, b: ExecuteBody) -> Result<Sta
         pr_repo: None,
         remotes: crate::git::RemotePolicy::new(o.allow_local_repos, &o.github_api, &o.github_hosts),
         notifier: st.notifier().clone(),
+        // a user's runs use their connected account's token; the server's only in local mode
+        token_hint: if st.actor().user.is_some() {
+            "connect your GitHub account again (Settings, GitHub)".into()
+        } else {
+            "give the server a token: GITHUB_TOKEN, or `clauded auth github` as its user".into()
+        },
     };
     // this request's stream: the run's events from here on, as stored
     let after = if new {

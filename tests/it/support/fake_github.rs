@@ -35,6 +35,9 @@ pub struct GhState {
     pub pr_exists: bool,
     /// Every token is refused (401 Bad credentials).
     pub revoked: bool,
+    /// The repositories have no draft pull requests (a private one on GitHub Free): a draft
+    /// is refused with GitHub's 422.
+    pub no_drafts: bool,
     /// The token endpoint refuses every code.
     pub refuse_codes: bool,
     /// The OAuth app's client id and secret.
@@ -123,6 +126,7 @@ impl FakeGitHub {
             requests: vec![],
             pr_exists,
             revoked: false,
+            no_drafts: false,
             refuse_codes: false,
             client_id: Self::CLIENT_ID.into(),
             client_secret: Self::CLIENT_SECRET.into(),
@@ -496,6 +500,14 @@ async fn create(
         )
             .into_response();
     }
+    if s.no_drafts && body["draft"] == json!(true) {
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(json!({"message": "Validation Failed", "errors": [{"resource": "PullRequest",
+                "code": "custom", "message": "Draft pull requests are not supported in this repository."}]})),
+        )
+            .into_response();
+    }
     let number = 42 + s.pulls.len() as u64;
     let pr = pull(
         &owner,
@@ -539,6 +551,9 @@ async fn list(
         .collect();
     if !mine.is_empty() {
         return Json(Value::from(mine)).into_response();
+    }
+    if !s.pr_exists {
+        return Json(json!([])).into_response();
     }
     let head = head.unwrap_or_else(|| "feature".into());
     Json(json!([pull(
