@@ -165,11 +165,34 @@ pub fn github_repo_of(meta: &Value) -> Option<(String, String)> {
 /// How long a deleted session's branch deletion may take before the delete answers anyway.
 const BRANCH_DELETE_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Whether a session's branch is one its own run made: the run notes `branchMade`; a run
+/// from before that note named its branch `clauded/<slug>-<the id's first 8 letters and
+/// digits>`. A branch a client only named (a code session's, perhaps one other work is on)
+/// is not the session's to delete.
+pub fn branch_is_the_runs(session_id: &str, meta: &Value) -> bool {
+    let Some(branch) = meta["branch"].as_str() else {
+        return false;
+    };
+    if meta["branchMade"] == json!(true) {
+        return true;
+    }
+    let suffix: String = session_id
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .take(8)
+        .collect();
+    meta["workspace"].as_str().is_some_and(|w| !w.is_empty())
+        && branch.starts_with("clauded/")
+        && branch.ends_with(&format!("-{suffix}"))
+}
+
 /// Deletes a session's run branch on GitHub, as WebEDT does when a session is deleted: the
 /// `branch` of `meta` in the session's GitHub repository, with `token` (the caller's). Nothing
-/// is asked without a token, a GitHub repository or a branch, nor for the branch the work
-/// started from. Best effort: a branch already gone is fine, any other failure is logged.
+/// is asked without a token, a GitHub repository or a branch, for the branch the work
+/// started from, or for a branch the session's run did not make. Best effort: a branch
+/// already gone is fine, any other failure is logged.
 pub async fn delete_run_branch(
+    session_id: &str,
     meta: &Value,
     github_api: &str,
     hosts: &git::TokenHosts,
@@ -180,7 +203,7 @@ pub async fn delete_run_branch(
     else {
         return;
     };
-    if meta["baseBranch"].as_str() == Some(branch) {
+    if meta["baseBranch"].as_str() == Some(branch) || !branch_is_the_runs(session_id, meta) {
         return;
     }
     let gh = GitHub::new(github_api, token, hosts);
@@ -200,6 +223,21 @@ pub async fn delete_run_branch(
             BRANCH_DELETE_TIMEOUT.as_secs()
         ),
     }
+}
+
+/// [`delete_run_branch`] for sessions deleted together, four at a time.
+pub async fn delete_run_branches(
+    sessions: &[(String, Value)],
+    github_api: &str,
+    hosts: &git::TokenHosts,
+    token: Option<&str>,
+) {
+    use futures_util::StreamExt;
+    futures_util::stream::iter(sessions)
+        .for_each_concurrent(4, |(id, meta)| {
+            delete_run_branch(id, meta, github_api, hosts, token)
+        })
+        .await;
 }
 
 /// Removes workspaces older than `ttl` (best effort).
@@ -503,7 +541,8 @@ async fn run_inner(
         };
         emit(json!({"type": "branch_created", "message": format!("Created branch {branch}"), "data": {"branchName": branch, "baseBranch": base, "sessionPath": session_path}})).await?;
         emit(json!({"type": "session_name", "sessionName": title, "data": {"sessionName": title, "branchName": branch}})).await?;
-        let patch = json!({"repoUrl": git::redact_url(&repo_url), "workspace": workdir, "inPlace": in_place, "baseBranch": base, "branch": branch, "sessionPath": session_path});
+        // branchMade: this branch is the run's own, for a delete of the session to remove
+        let patch = json!({"repoUrl": git::redact_url(&repo_url), "workspace": workdir, "inPlace": in_place, "baseBranch": base, "branch": branch, "branchMade": true, "sessionPath": session_path});
         ctx.store
             .update_session(
                 &session.id,
@@ -782,4 +821,34 @@ async fn run_inner(
         }
     }
     Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::branch_is_the_runs;
+    use serde_json::json;
+
+    #[test]
+    fn only_a_branch_the_sessions_run_made_is_its_to_delete() {
+        let id = "cs_1a2b3c4d5e6f";
+        // noted by the run
+        assert!(branch_is_the_runs(
+            id,
+            &json!({"branch": "anything", "branchMade": true})
+        ));
+        // an older run's: its name and a workspace
+        let older = json!({"branch": "clauded/dark-mode-cs1a2b3c", "workspace": "/w/x"});
+        assert!(branch_is_the_runs(id, &older));
+        // another session's run, or no run at all (a code session that only named it)
+        assert!(!branch_is_the_runs("cs_9z9z9z9z", &older));
+        assert!(!branch_is_the_runs(
+            id,
+            &json!({"branch": "clauded/dark-mode-cs1a2b3c"})
+        ));
+        assert!(!branch_is_the_runs(
+            id,
+            &json!({"branch": "dev", "workspace": "/w/x"})
+        ));
+        assert!(!branch_is_the_runs(id, &json!({})));
+    }
 }

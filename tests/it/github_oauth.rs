@@ -695,6 +695,28 @@ async fn code_session(s: &TestServer, who: &As, owner: &str, repo: &str, branch:
     r.json()["session"]["id"].as_str().unwrap().to_owned()
 }
 
+/// Notes in `who`'s session `id` what its run notes when it makes its branch (the
+/// session is then one whose branch is its own to delete).
+async fn branch_made(s: &TestServer, owner: Option<&str>, id: &str) {
+    let note = json!({"branchMade": true});
+    let Some(o) = owner else {
+        return s.store.merge_session_metadata(id, &note).await.unwrap();
+    };
+    // a user's ids are kept apart from other users' (spaced), or bare for older accounts
+    if s.store
+        .spaced(o)
+        .merge_session_metadata(id, &note)
+        .await
+        .is_err()
+    {
+        s.store
+            .scoped(o)
+            .merge_session_metadata(id, &note)
+            .await
+            .unwrap();
+    }
+}
+
 /// `DELETE /api/sessions/{id}` as `who`: its answer, without the id it names.
 async fn deleted(s: &TestServer, who: &As, id: &str) -> Value {
     let r = delete(s, &format!("/api/sessions/{id}"), who).await;
@@ -733,6 +755,7 @@ async fn deleting_a_session_deletes_its_branch_on_github_with_the_callers_own_to
     let deletions = || gh.state.lock().unwrap().ref_deletions.clone();
 
     let one = code_session(&s, &a.who, "alice-gh", "repo-1", "clauded/dark-mode-1a2b").await;
+    branch_made(&s, Some(&a.id), &one).await;
     let answer = deleted(&s, &a.who, &one).await;
     assert_eq!(
         answer,
@@ -752,6 +775,7 @@ async fn deleting_a_session_deletes_its_branch_on_github_with_the_callers_own_to
 
     // a branch GitHub does not have: 422, and the delete answers as before
     let gone = code_session(&s, &a.who, "alice-gh", "repo-1", "clauded/gone").await;
+    branch_made(&s, Some(&a.id), &gone).await;
     assert_eq!(deleted(&s, &a.who, &gone).await, answer);
     assert_eq!(deletions().len(), 2);
     assert_eq!(deletions()[1].status, 422, "{:?}", deletions());
@@ -760,10 +784,16 @@ async fn deleting_a_session_deletes_its_branch_on_github_with_the_callers_own_to
     // no call: a user without a token (the server's is not theirs), a session on its base
     // branch, one whose branch is no branch name, one with no repository or branch
     let theirs = code_session(&s, &b.who, "alice-gh", "repo-1", "feature/b").await;
+    branch_made(&s, Some(&b.id), &theirs).await;
     assert_eq!(deleted(&s, &b.who, &theirs).await, answer);
     let on_base = code_session(&s, &a.who, "alice-gh", "repo-1", "main").await;
+    branch_made(&s, Some(&a.id), &on_base).await;
+    // a branch the session only named, which other work may be on, is not the session's
+    let named = code_session(&s, &a.who, "alice-gh", "repo-1", "feature/b").await;
+    assert_eq!(deleted(&s, &a.who, &named).await, answer);
     assert_eq!(deleted(&s, &a.who, &on_base).await, answer);
     let odd = code_session(&s, &a.who, "alice-gh", "repo-1", "odd").await;
+    branch_made(&s, Some(&a.id), &odd).await;
     let r = send(
         request(&s, Method::PATCH, &format!("/api/sessions/{odd}"), &a.who)
             .json(&json!({"branch": "../../.."})),
@@ -788,9 +818,37 @@ async fn deleting_a_session_deletes_its_branch_on_github_with_the_callers_own_to
             .contains("alice-gh/repo-1:feature/b")
     );
 
+    // deleted together, each run's branch goes as with one delete
+    gh.state
+        .lock()
+        .unwrap()
+        .refs
+        .extend(["clauded/bulk-1", "clauded/bulk-2"].map(|b| format!("alice-gh/repo-1:{b}")));
+    let mut ids = vec![];
+    for b in ["clauded/bulk-1", "clauded/bulk-2"] {
+        let id = code_session(&s, &a.who, "alice-gh", "repo-1", b).await;
+        branch_made(&s, Some(&a.id), &id).await;
+        ids.push(id);
+    }
+    let r = post(&s, "/api/sessions/bulk-delete", &a.who, json!({"ids": ids})).await;
+    assert_eq!(r.status, 200, "{r:?}");
+    let mut bulk: Vec<_> = deletions()[2..]
+        .iter()
+        .map(|d| (d.branch.clone(), d.status))
+        .collect();
+    bulk.sort();
+    assert_eq!(
+        bulk,
+        vec![
+            ("alice-gh/repo-1:clauded/bulk-1".to_owned(), 204),
+            ("alice-gh/repo-1:clauded/bulk-2".to_owned(), 204)
+        ]
+    );
+
     // a refused token: logged, and the delete answers as before
     gh.state.lock().unwrap().revoked = true;
     let refused = code_session(&s, &a.who, "alice-gh", "repo-1", "feature/c").await;
+    branch_made(&s, Some(&a.id), &refused).await;
     assert_eq!(deleted(&s, &a.who, &refused).await, answer);
     assert_eq!(deletions().last().unwrap().status, 401);
     assert!(binned(&s, &a.who).await.contains(&refused));
@@ -809,6 +867,7 @@ async fn without_accounts_the_servers_token_deletes_the_branch() {
         .refs
         .insert("octo-fixture/app:clauded/x".into());
     let id = code_session(&s, &As::Nobody, "octo-fixture", "app", "clauded/x").await;
+    branch_made(&s, None, &id).await;
     deleted(&s, &As::Nobody, &id).await;
     let seen = gh.state.lock().unwrap().ref_deletions.clone();
     assert_eq!(

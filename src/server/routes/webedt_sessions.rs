@@ -292,18 +292,24 @@ pub async fn remove(Me(st): Me, IdPath(id): IdPath) -> Result<Json<Envelope<Dele
     st.store()
         .trash(std::slice::from_ref(&s.id), TrashOp::Trash)
         .await?;
-    let token = st.github_token().unwrap_or_else(|e| {
-        tracing::warn!("not deleting the branch of {}: {}", s.id, e.message);
-        None
-    });
-    let o = st.options();
-    let hosts = crate::git::TokenHosts::new(&o.github_api, &o.github_hosts);
-    run::delete_run_branch(&meta, &o.github_api, &hosts, token.as_deref()).await;
+    delete_branches(&st, &[(s.id.clone(), meta)]).await;
     Ok(ok(Deleted {
         message: "Session deleted",
         id: s.id,
         cleanup: Cleanup { run_stopped },
     }))
+}
+
+/// Deletes the run branches of sessions just trashed, with the caller's GitHub token (the
+/// server's in local mode), best effort.
+async fn delete_branches(st: &AppState, sessions: &[(String, Value)]) {
+    let token = st.github_token().unwrap_or_else(|e| {
+        tracing::warn!("not deleting run branches: {}", e.message);
+        None
+    });
+    let o = st.options();
+    let hosts = crate::git::TokenHosts::new(&o.github_api, &o.github_hosts);
+    run::delete_run_branches(sessions, &o.github_api, &hosts, token.as_deref()).await;
 }
 
 /// `POST /api/sessions/{id}/restore`.
@@ -343,6 +349,7 @@ async fn batch(
     for id in &ids {
         crate::store::check_id("session", id)?;
     }
+    let mut metas = Vec::new();
     if op == TrashOp::Trash {
         // runs stop only once the whole batch is known to be the caller's
         for id in &ids {
@@ -355,9 +362,12 @@ async fn batch(
         }
         for id in &ids {
             st.stop_anywhere(id, false).await;
+            metas.push((id.clone(), st.store().session_metadata(id).await?));
         }
     }
     let count = st.store().trash(&ids, op).await?;
+    // as one delete does: each run's branch on GitHub goes too
+    delete_branches(st, &metas).await;
     let what = match op {
         TrashOp::Trash => "deleted",
         TrashOp::Restore => "restored",
