@@ -1295,3 +1295,64 @@ async fn last_id(s: &TestServer, who: &As, id: &str) -> i64 {
         .max()
         .unwrap()
 }
+
+/// A session made with no task has a made-up title, which WebEDT's chat page executes at once
+/// as if it were the request: nothing runs (Claude is not asked to do "acme/origin on …"), the
+/// stream says the session is ready, and the first message sent is its first request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_made_without_a_task_waits_for_its_first_request() {
+    let (s, a, _b) = two_users().await;
+    let remote = bare_remote(&s.dir.path().join("acme"));
+    let mut body = code_body("acme", "origin", "claude/session-3");
+    body.as_object_mut().unwrap().remove("title");
+    body["repositoryUrl"] = json!(remote.to_str().unwrap());
+    let r = post(&s, "/api/sessions/create-code-session", &a.who, body).await;
+    assert_eq!(r.status, 201, "{r:?}");
+    let row = r.json()["session"].clone();
+    let id = id_of(&row);
+    let title = row["userRequest"].as_str().unwrap().to_owned();
+    assert_eq!(title, "acme/origin on claude/session-3");
+    let github = json!({"repoUrl": "https://github.com/acme/origin"}).to_string();
+    let mut u = reqwest::Url::parse(&s.url("/api/execute-remote")).unwrap();
+    u.query_pairs_mut()
+        .append_pair("websiteSessionId", &id)
+        .append_pair("userRequest", &title)
+        .append_pair("github", &github);
+    let r = send(request_with(&s.http, Method::GET, u.as_str(), &a.who)).await;
+    assert_eq!(r.status, 200, "{r:?}");
+    let frames = sse_frames(&r.text);
+    let names: Vec<_> = frames
+        .iter()
+        .map(|f| f.0.clone().unwrap_or_default())
+        .collect();
+    assert_eq!(names, ["message", "completed"], "{frames:?}");
+    assert!(frames[0].2["message"].as_str().unwrap().contains("ready"));
+    assert!(
+        s.fake.message_requests().is_empty(),
+        "Claude was not asked anything"
+    );
+    assert_eq!(status(&s, &a.who, &id).await, "pending");
+
+    // the first message is the first request: the run clones and does it
+    crate::webedt::script(&s, false);
+    let r = post(
+        &s,
+        &format!("/api/sessions/{id}/send"),
+        &a.who,
+        json!({"content": "Add dark mode"}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    wait_status(&s, &a.who, &id, "completed").await;
+    let asked = s.fake.message_requests();
+    assert!(
+        asked.iter().any(|q| q.raw.contains("Add dark mode")),
+        "the message went to Claude"
+    );
+    assert!(
+        asked
+            .iter()
+            .all(|q| !q.raw.contains("acme/origin on claude/session-3")),
+        "the made-up title never did"
+    );
+}

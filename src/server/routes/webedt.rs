@@ -222,7 +222,43 @@ struct Started {
     finished: tokio_util::sync::CancellationToken,
 }
 
+/// Whether an execute would only run a code session's made-up title: a session made with no
+/// task, never run, asked to do its own title (WebEDT's page executes a new session's
+/// `userRequest` at once). There is nothing to do until the person says what.
+async fn nothing_asked_yet(st: &AppState, b: &ExecuteBody) -> Option<Session> {
+    let id = b.website_session_id.as_deref()?;
+    let session = st.store().session(id).await.ok()?;
+    let meta = st.store().session_metadata(&session.id).await.ok()?;
+    let never_ran = meta["workspace"].as_str().is_none_or(str::is_empty);
+    let asked = b.user_request.as_ref()?.as_str()?;
+    (meta["titleDefaulted"] == json!(true) && never_ran && asked.trim() == session.title.trim())
+        .then_some(session)
+}
+
+/// The stream of an execute that had nothing to run: one `message` saying the session is
+/// ready for its first request, then `completed` (the session stays `pending`).
+fn ready_for_a_request(session: &Session) -> Response {
+    let mut out = Encoded::default();
+    let said = json!({"type": "message", "stage": "ready", "timestamp": crate::store::now(),
+        "message": "The session is ready: send what Claude should do"});
+    out.event(Some("message"), None, &said.to_string());
+    let done = json!({"type": "completed", "websiteSessionId": session.id, "completed": true,
+        "status": session.status});
+    out.event(Some("completed"), None, &done.to_string());
+    (
+        [
+            (header::CONTENT_TYPE, "text/event-stream; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        Body::from(out.into_bytes()),
+    )
+        .into_response()
+}
+
 async fn execute(st: AppState, key: CallerKey, b: ExecuteBody) -> Response {
+    if let Some(session) = nothing_asked_yet(&st, &b).await {
+        return ready_for_a_request(&session);
+    }
     let Started {
         session,
         new,

@@ -181,7 +181,10 @@ pub async fn create_code_session(
             b.repository_name
         )
     });
-    let title = b.title.filter(|t| !t.trim().is_empty()).unwrap_or_else(|| {
+    let asked = b.title.filter(|t| !t.trim().is_empty());
+    // no task given: the title is a name, not a request (WebEDT's page runs the title)
+    let title_defaulted = asked.is_none();
+    let title = asked.unwrap_or_else(|| {
         format!(
             "{}/{} on {}",
             b.repository_owner, b.repository_name, b.branch
@@ -195,7 +198,7 @@ pub async fn create_code_session(
     );
     let meta = json!({"repoUrl": url, "repositoryOwner": b.repository_owner,
         "repositoryName": b.repository_name, "baseBranch": b.base_branch, "branch": b.branch,
-        "sessionPath": path});
+        "sessionPath": path, "titleDefaulted": title_defaulted});
     // made pending with its repository in one write
     let s = match st
         .store()
