@@ -104,6 +104,12 @@ impl Parsed {
         out
     }
 
+    /// Whether something is left open that more text could close (an emphasis, a code span,
+    /// a link).
+    pub fn is_open(&self) -> bool {
+        self.open_at.is_some()
+    }
+
     /// How many bytes of the source are settled: more text after them cannot change how they
     /// look. Everything, when nothing is left open.
     pub fn stable_len(&self, len: usize) -> usize {

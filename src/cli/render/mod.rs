@@ -69,7 +69,28 @@ pub struct Markdown {
     lists: Vec<Item>,
     /// The last row written was empty, or nothing was written yet.
     blank: bool,
+    /// Text whose emphasis (or code span, or link) the next line of its paragraph may close:
+    /// it waits for that line, a few at most.
+    held: Option<Held>,
+    /// The last line was text of an open list item: an unindented line after it continues
+    /// the item (a lazy continuation), unless a blank line came between.
+    in_item_text: bool,
 }
+
+/// Paragraph text waiting for the line that closes what it opened.
+struct Held {
+    text: String,
+    first: Prefix,
+    rest: Prefix,
+    base: Style,
+    /// Its rows already written.
+    done: usize,
+    /// Source lines in it.
+    lines: usize,
+}
+
+/// Lines of one paragraph held at most for an opener to be closed.
+const HOLD_LINES: usize = 4;
 
 impl Markdown {
     /// A renderer for a terminal `width` columns wide.
@@ -83,6 +104,8 @@ impl Markdown {
             pending: None,
             lists: Vec::new(),
             blank: true,
+            held: None,
+            in_item_text: false,
         }
     }
 
@@ -112,6 +135,7 @@ impl Markdown {
         if let Some(p) = self.pending.take() {
             self.text_line(&p, &mut out);
         }
+        self.flush_held(&mut out);
         self.end_table(&mut out);
         if self.fence.take().is_some() {
             self.fence_rule(None, &mut out);
@@ -160,6 +184,8 @@ impl Markdown {
             self.text_line(&header, out);
         }
         if let Some((ch, len, indent, info)) = opens_fence(line) {
+            self.flush_held(out);
+            self.in_item_text = false;
             self.fence = Some(Fence {
                 ch,
                 len,
@@ -171,6 +197,7 @@ impl Markdown {
         }
         // a row written already cannot become a table's header
         if self.rows_done == 0 && line.trim_start().starts_with('|') {
+            self.flush_held(out);
             self.pending = Some(line.to_owned());
             return;
         }
@@ -181,7 +208,20 @@ impl Markdown {
     fn text_line(&mut self, line: &str, out: &mut String) {
         let done = std::mem::take(&mut self.rows_done);
         let (layout, lists) = self.layout(line);
+        self.in_item_text =
+            matches!(layout, Layout::Text { stream: true, .. }) && !lists.is_empty();
         self.lists = lists;
+        if let Layout::Text {
+            first,
+            rest,
+            text,
+            base,
+            stream: true,
+        } = layout
+        {
+            return self.paragraph_text(first, rest, text, base, done, out);
+        }
+        self.flush_held(out);
         match layout {
             Layout::Blank => {
                 if !self.blank {
@@ -211,6 +251,65 @@ impl Markdown {
         }
     }
 
+    /// A line of paragraph or item text: joined to the held text it continues (a soft break
+    /// is a space); held itself while it leaves an emphasis, code span or link open.
+    fn paragraph_text(
+        &mut self,
+        first: Prefix,
+        rest: Prefix,
+        text: String,
+        base: Style,
+        done: usize,
+        out: &mut String,
+    ) {
+        let mut h = match self.held.take() {
+            // the same paragraph goes on: same indentation, no new item
+            Some(h) if first == rest && rest == h.rest && base == h.base => Held {
+                text: format!("{} {}", h.text, text.trim_start()),
+                lines: h.lines + 1,
+                ..h
+            },
+            other => {
+                self.held = other;
+                self.flush_held(out);
+                Held {
+                    text,
+                    first,
+                    rest,
+                    base,
+                    done,
+                    lines: 1,
+                }
+            }
+        };
+        let parsed = inline::parse(&h.text, h.base);
+        if parsed.is_open() && h.lines < HOLD_LINES {
+            h.done = h.done.max(done);
+            self.held = Some(h);
+            return;
+        }
+        let spans = parsed.spans();
+        for row in wrap(&spans, self.width, &h.first, &h.rest)
+            .iter()
+            .skip(h.done)
+        {
+            self.row(row, out);
+        }
+    }
+
+    /// Writes held text as it is: its paragraph ended with what it opened still open.
+    fn flush_held(&mut self, out: &mut String) {
+        if let Some(h) = self.held.take() {
+            let spans = inline::parse(&h.text, h.base).spans();
+            for row in wrap(&spans, self.width, &h.first, &h.rest)
+                .iter()
+                .skip(h.done)
+            {
+                self.row(row, out);
+            }
+        }
+    }
+
     /// Writes the rows of the unfinished line that more text can no longer change.
     fn partial(&mut self, out: &mut String) {
         let line = &self.line;
@@ -223,6 +322,8 @@ impl Markdown {
                 .all(|c| matches!(c, '-' | '*' | '_' | '=' | ' '));
         if !worth_it
             || undecided
+            // a held line may join this one: their rows are written together
+            || self.held.is_some()
             || self.fence.is_some()
             || self.table.is_some()
             || self.pending.is_some()
@@ -345,9 +446,10 @@ impl Markdown {
             };
             return (text, lists);
         }
-        // more text of an item: under its text; else the lists are over
+        // more text of an item: under its text (or right after its text, unindented: a lazy
+        // continuation); else the lists are over
         while let Some(top) = lists.last() {
-            if indent >= top.content_at.min(top.marker_at + 2) {
+            if self.in_item_text || indent >= top.content_at.min(top.marker_at + 2) {
                 break;
             }
             lists.pop();

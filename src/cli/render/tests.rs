@@ -160,3 +160,44 @@ fn answer_escapes_are_dropped() {
     let out = render_all("evil \x1b]0;title\x07 text\n", 80);
     assert!(!out.contains('\x1b') && !out.contains('\x07'), "{out:?}");
 }
+
+#[test]
+fn emphasis_may_span_a_soft_line_break() {
+    let md = "Some *emphasis that goes\nacross a line* and **bold\nacross** too.\n\nafter\n";
+    let whole = render_all(md, 60);
+    assert_eq!(
+        visible(&whole),
+        "Some {3}emphasis that goes across a line{/} and {1}bold across{/} too.\n\nafter\n"
+    );
+    // streamed a character at a time: the same rows
+    let mut r = Markdown::new(60);
+    let mut out = String::new();
+    for c in md.chars() {
+        out.push_str(&r.push(&c.to_string()));
+    }
+    out.push_str(&r.finish());
+    assert_eq!(out, whole);
+    // an opener never closed waits a few lines at most, then shows as written
+    let open = "a *star\nb\nc\nd\ne\nf\n";
+    let mut r = Markdown::new(60);
+    let early = r.push(open);
+    assert!(early.contains("a *star b c d"), "{early:?}");
+    assert!(visible(&(early + &r.finish())).contains('f'));
+}
+
+#[test]
+fn an_unindented_line_after_an_item_continues_it() {
+    let out = visible(&render_all(
+        "- item one\ncontinued without indent\n- item two\n\nafter\n",
+        60,
+    ));
+    assert_eq!(
+        out,
+        "• item one\n  continued without indent\n• item two\n\nafter\n"
+    );
+    // not after a blank line, nor after a code block
+    let out = visible(&render_all("- item\n\nits own paragraph\n", 60));
+    assert!(out.ends_with("\nits own paragraph\n"), "{out}");
+    let out = render_all("- item\n```\ncode\n```\nafter\n", 60);
+    assert!(visible(&out).ends_with("\nafter\n"), "{out}");
+}
