@@ -409,10 +409,14 @@ impl Chat {
             text,
             piped_from: None,
         };
+        // what is typed while the answer is written waits, unshown, for the next prompt
+        let quiet_keys = super::tty::EchoOff::on_stdin();
         let result = terminal_turn(
             &self.ctx, &session, prompt, &opts, self.quiet, false, answer,
         )
-        .await?;
+        .await;
+        drop(quiet_keys);
+        let result = result?;
         let id = session.id.clone();
         self.session = Some(self.store.session(&id).await?);
         match result {

@@ -20,6 +20,7 @@ mod serve;
 mod service;
 mod sessions;
 mod tools;
+mod tty;
 mod usage;
 mod users;
 

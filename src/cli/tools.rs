@@ -61,6 +61,11 @@ fn prompt(req: &ApprovalRequest) -> Decision {
         );
         return Decision::Deny;
     };
+    // chat turns the echo off while it writes an answer: the answer to this is shown
+    let _shown = {
+        use std::os::fd::AsRawFd;
+        super::tty::EchoOn::on(tty.as_raw_fd())
+    };
     let mut out = &tty;
     let mut input = std::io::BufReader::new(&tty);
     let args = serde_json::to_string(&req.input).unwrap_or_default();

@@ -154,7 +154,7 @@ impl Typed {
     }
 }
 
-/// A slow answer of one short line every half second.
+/// A slow answer of forty short lines, a word every tenth of a second.
 fn slow_lines(h: &Home) -> String {
     let text: String = (1..=40)
         .map(|i| format!("line {i} of the answer\n"))
@@ -210,6 +210,53 @@ fn one_ctrl_c_typed_stops_ask_and_chat_and_keeps_the_part() {
     assert_eq!(stop, json!("cancelled"));
     assert!(kept.starts_with("line 1 of the answer\nline 2"), "{kept:?}");
     assert_eq!(h.fake.message_requests().len(), 1, "one turn, sent once");
+}
+
+/// A line typed and sent while an answer streams is not lost, and does not land in the
+/// answer: it waits, unshown, and is the next prompt.
+#[test]
+fn a_line_typed_while_chat_answers_is_sent_next() {
+    let h = Home::new();
+    let text: String = (1..=8)
+        .map(|i| format!("row {i} of the answer\n"))
+        .collect();
+    h.fake.push(Reply::text(&text).delivered(Delivery {
+        event_delay: Duration::from_millis(100),
+        ..Default::default()
+    }));
+    h.fake.push(Reply::text("The answer to what came next"));
+    let mut chat = Typed::spawn(h.cmd(&["chat"]));
+    let at = chat.wait_for("›", 0);
+    chat.press("count slowly\r");
+    let at = chat.wait_for("row 2 of the answer", at);
+    chat.press("and what next?\r");
+    let at = chat.wait_for("row 8 of the answer", at);
+    let at = chat.wait_for("The answer to what came next", at);
+    chat.wait_for("›", at);
+    chat.press("\x04");
+    assert_eq!(chat.exit_code(), Some(0), "{}", chat.shown());
+    let shown = chat.shown();
+    assert!(
+        shown.contains("row 2 of the answer\nrow 3 of the answer"),
+        "the typed line ran into the answer:\n{shown}"
+    );
+    // shown once it is the prompt, after the answer
+    assert!(
+        shown.find("row 8 of the answer") < shown.find("and what next?"),
+        "{shown}"
+    );
+    let asked = h.fake.message_requests();
+    assert_eq!(asked.len(), 2, "{}", chat.shown());
+    let last = asked[1].body["messages"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        crate::support::fake_anthropic::content_text(&last["content"]),
+        "and what next?"
+    );
 }
 
 /// What the terminal shows: the text without escape sequences, and of a line rewritten after
