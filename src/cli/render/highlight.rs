@@ -262,7 +262,12 @@ impl Highlighter {
                     }
                 }
             } else if lang.dollar_vars && rest.starts_with('$') {
-                let len = if rest.starts_with("${") {
+                // `$(` and `$((` open a command or arithmetic: marked, their insides as code
+                let len = if rest.starts_with("$((") {
+                    3
+                } else if rest.starts_with("$(") {
+                    2
+                } else if rest.starts_with("${") {
                     rest.find('}').map_or(rest.len(), |e| e + 1)
                 } else {
                     1 + rest[1..].bytes().take_while(|c| word_char(*c)).count()
@@ -438,6 +443,11 @@ mod tests {
         let out = h.line("cd $DIR && curl a#b");
         assert!(
             out.contains("\x1b[36m$DIR\x1b[0m") && out.ends_with("a#b"),
+            "{out:?}"
+        );
+        let out = h.line("echo $(date) $((1 + 2))");
+        assert!(
+            out.contains("\x1b[36m$(\x1b[0m") && out.contains("\x1b[36m$((\x1b[0m"),
             "{out:?}"
         );
         let mut h = Highlighter::new("diff");
