@@ -753,6 +753,7 @@ Register-ArgumentCompleter -Native -CommandName 'clauded' -ScriptBlock {
         'clauded;hooks;install' {
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'The daemon''s base URL (default: http://HOST:PORT from the configuration)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds the agent waits for the phone before it asks locally')
+            [CompletionResult]::new('--key-env', '--key-env', [CompletionResultType]::ParameterName, 'The variable in Claude Code''s environment whose value the HTTP hook sends as its bearer: the server''s token, or on a server with accounts your own `ck_` key (the approvals are then yours)')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours')
             [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'This project''s `./.claude/settings.json` instead of the user''s')
             [CompletionResult]::new('--command', '--command', [CompletionResultType]::ParameterName, 'A command hook (`clauded hook permission-request`) instead of the HTTP hook')

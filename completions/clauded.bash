@@ -2454,7 +2454,7 @@ _clauded() {
             return 0
             ;;
         clauded__subcmd__hooks__subcmd__install)
-            opts="-q -v -h -V --project --url --timeout --command --print --quiet --verbose --env-file --help --version claude-code"
+            opts="-q -v -h -V --project --url --timeout --command --print --key-env --quiet --verbose --env-file --help --version claude-code"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2465,6 +2465,10 @@ _clauded() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key-env)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

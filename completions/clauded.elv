@@ -681,6 +681,7 @@ set edit:completion:arg-completer[clauded] = {|@words|
         &'clauded;hooks;install'= {
             cand --url 'The daemon''s base URL (default: http://HOST:PORT from the configuration)'
             cand --timeout 'Seconds the agent waits for the phone before it asks locally'
+            cand --key-env 'The variable in Claude Code''s environment whose value the HTTP hook sends as its bearer: the server''s token, or on a server with accounts your own `ck_` key (the approvals are then yours)'
             cand --env-file 'Read variables from FILE, below the environment. Only `serve` reads ./.env by itself: the other commands run inside repositories that may not be yours'
             cand --project 'This project''s `./.claude/settings.json` instead of the user''s'
             cand --command 'A command hook (`clauded hook permission-request`) instead of the HTTP hook'

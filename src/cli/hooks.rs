@@ -58,6 +58,11 @@ pub struct InstallArgs {
     /// Print the hook's settings JSON instead of writing the file.
     #[arg(long)]
     pub print: bool,
+    /// The variable in Claude Code's environment whose value the HTTP hook sends as its bearer:
+    /// the server's token, or on a server with accounts your own `ck_` key (the approvals are
+    /// then yours).
+    #[arg(long, value_name = "NAME", default_value = "CLAUDED_SERVER_TOKEN")]
+    pub key_env: String,
 }
 
 /// `clauded hooks uninstall` arguments.
@@ -81,10 +86,22 @@ pub async fn run(cmd: Command, g: &super::Globals) -> Result<()> {
                 .url
                 .clone()
                 .unwrap_or_else(|| super::health::configured_url(&app.config));
+            let named = a
+                .key_env
+                .starts_with(|c: char| c.is_ascii_uppercase() || c == '_')
+                && a.key_env
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+            if !named {
+                return Err(Error::Usage(format!(
+                    "--key-env takes a variable's name (A-Z, 0-9, _), not {:?}",
+                    a.key_env
+                )));
+            }
             let entry = if a.command {
                 command_entry(&base, a.timeout)?
             } else {
-                http_entry(&base, a.timeout)
+                http_entry(&base, a.timeout, &a.key_env)
             };
             if a.print {
                 let shown = json!({"hooks": {EVENT: [group(entry)]}});
@@ -134,15 +151,16 @@ fn settings_path(env: &crate::config::Env, project: bool) -> Result<PathBuf> {
 }
 
 /// Claude Code's HTTP hook: the input POSTed to the daemon, which answers before `timeout`. The
-/// server token, when the daemon has one, comes from Claude Code's own environment at run time
-/// (only the variable's name is in the file); unset, the header is empty and ignored.
-fn http_entry(base: &str, timeout: u64) -> Value {
+/// bearer (the server's token, or a user's `ck_` key) comes from Claude Code's own environment
+/// at run time, from the variable `key_env` (only its name is in the file); unset, the header
+/// is empty and ignored.
+fn http_entry(base: &str, timeout: u64, key_env: &str) -> Value {
     json!({
         "type": "http",
         "url": format!("{}{ROUTE}?timeout={timeout}", base.trim_end_matches('/')),
         "timeout": timeout,
-        "headers": {"Authorization": "Bearer $CLAUDED_SERVER_TOKEN"},
-        "allowedEnvVars": ["CLAUDED_SERVER_TOKEN"],
+        "headers": {"Authorization": format!("Bearer ${key_env}")},
+        "allowedEnvVars": [key_env],
     })
 }
 
@@ -481,7 +499,7 @@ mod tests {
   },
   "alpha": true
 }"#;
-        let entry = http_entry("http://127.0.0.1:8000/", 600);
+        let entry = http_entry("http://127.0.0.1:8000/", 600, "CLAUDED_SERVER_TOKEN");
         let (changed, out) = round(text, |o| install(o, &entry));
         assert!(changed);
         let keys: Vec<String> = serde_json::from_str::<Object>(&out)
@@ -514,8 +532,12 @@ mod tests {
 
     #[test]
     fn a_new_url_replaces_the_old_entry_and_empty_containers_go() {
-        let (_, out) = round("{}", |o| install(o, &http_entry("http://a:1", 60)));
-        let (changed, out) = round(&out, |o| install(o, &http_entry("http://b:2", 60)));
+        let (_, out) = round("{}", |o| {
+            install(o, &http_entry("http://a:1", 60, "CLAUDED_SERVER_TOKEN"))
+        });
+        let (changed, out) = round(&out, |o| {
+            install(o, &http_entry("http://b:2", 60, "CLAUDED_SERVER_TOKEN"))
+        });
         assert!(changed);
         let v: Value = serde_json::from_str(&out).unwrap();
         assert_eq!(v["hooks"]["PermissionRequest"].as_array().unwrap().len(), 1);

@@ -633,3 +633,43 @@ async fn a_run_that_ends_is_pushed_with_its_title() {
     assert_eq!(got[0].body, "run done: Add Dark Mode");
     assert_eq!(header(&got[0], "title"), "clauded: done");
 }
+
+/// On a server with accounts, the hook authenticates as the user with their own `ck_` key,
+/// named by `--key-env` (only the name is written).
+#[test]
+fn hooks_install_can_send_a_users_own_key() {
+    let h = Home::new();
+    let user = h.path().join(".claude/settings.json");
+    let mut args = INSTALL.to_vec();
+    args.extend(["--key-env", "CLAUDED_API_KEY"]);
+    h.ok(&args, None);
+    let v = settings(&user);
+    let ours = &v["hooks"]["PermissionRequest"][0]["hooks"][0];
+    assert_eq!(
+        ours["headers"]["Authorization"],
+        json!("Bearer $CLAUDED_API_KEY"),
+        "{v}"
+    );
+    assert_eq!(ours["allowedEnvVars"], json!(["CLAUDED_API_KEY"]), "{v}");
+    // installed again with the default: ours is replaced, not doubled
+    h.ok(INSTALL, None);
+    let v = settings(&user);
+    assert_eq!(
+        v["hooks"]["PermissionRequest"].as_array().unwrap().len(),
+        1,
+        "{v}"
+    );
+    assert_eq!(
+        v["hooks"]["PermissionRequest"][0]["hooks"][0]["allowedEnvVars"],
+        json!(["CLAUDED_SERVER_TOKEN"])
+    );
+    for bad in ["ck_real_key_value", "lower", "A-B", "1ST", "$X"] {
+        let mut args = INSTALL.to_vec();
+        args.extend(["--key-env", bad]);
+        let r = h.run(&args, None);
+        assert!(
+            r.code == 2 && r.stderr.contains("--key-env"),
+            "{bad}: {r:?}"
+        );
+    }
+}
