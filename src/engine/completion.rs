@@ -13,6 +13,8 @@ pub struct Completion {
     acc: Accumulator,
     model: String,
     started: Instant,
+    /// An agent's session the answer is recorded in (see [`Completion::recorded_in`]).
+    session: Option<String>,
 }
 
 /// Opens a stream; an error here came before the first byte (the front end can still send a
@@ -29,6 +31,7 @@ pub async fn open_completion(
             acc: Accumulator::new(),
             model: req.model.clone(),
             started,
+            session: None,
         }),
         Err(e) => {
             log_exchange(
@@ -58,6 +61,13 @@ impl Completion {
         ev
     }
 
+    /// The answer goes into this agent's session when the exchange finishes (as far as it
+    /// got; a cancelled one says so).
+    pub fn recorded_in(mut self, session: Option<String>) -> Self {
+        self.session = session;
+        self
+    }
+
     /// Logs the exchange and returns the message as far as it got.
     pub async fn finish(self, error: Option<&anthropic::Error>, cancelled: bool) -> Message {
         let msg = self.acc.snapshot();
@@ -80,6 +90,18 @@ impl Completion {
             cancelled,
         )
         .await;
+        if let Some(sid) = &self.session {
+            let usage = msg.usage;
+            super::passthrough::record_answer(
+                &self.ctx,
+                sid,
+                &model,
+                msg.clone(),
+                usage,
+                cancelled,
+            )
+            .await;
+        }
         msg
     }
 }

@@ -136,29 +136,49 @@ impl Exchange {
     }
 }
 
+/// Records an agent's answer in its session, after its user turn (nothing for an empty one).
+pub async fn record_answer(
+    ctx: &TurnContext,
+    session: &str,
+    model: &str,
+    msg: Message,
+    usage: Usage,
+    cancelled: bool,
+) {
+    if msg.content.is_empty() {
+        return;
+    }
+    let new = NewMessage {
+        role: Role::Assistant,
+        content: msg.content,
+        model: Some(model.to_owned()),
+        stop_reason: if cancelled {
+            Some("cancelled".into())
+        } else {
+            msg.stop_reason
+        },
+        usage,
+        cost_usd: pricing::cost(model, &usage),
+    };
+    if let Err(e) = ctx.store.add_message(session, &new).await {
+        tracing::warn!("cannot record the answer in session {session}: {e}");
+    }
+}
+
 impl Record {
     async fn store_answer(&mut self) {
         let Some((sid, msg)) = self.answer.take() else {
             return;
         };
-        if msg.content.is_empty() {
-            return;
-        }
-        let new = NewMessage {
-            role: Role::Assistant,
-            content: msg.content,
-            model: Some(self.model.clone()),
-            stop_reason: if self.cancelled {
-                Some("cancelled".into())
-            } else {
-                msg.stop_reason
-            },
-            usage: self.usage,
-            cost_usd: pricing::cost(&self.model, &self.usage),
-        };
-        if let Err(e) = self.ctx.store.add_message(&sid, &new).await {
-            tracing::warn!("cannot record the answer in session {sid}: {e}");
-        }
+        record_answer(
+            &self.ctx,
+            &sid,
+            &self.model,
+            msg,
+            self.usage,
+            self.cancelled,
+        )
+        .await;
     }
 
     async fn log(self) {
@@ -226,16 +246,27 @@ fn new_user_turn(body: &[u8]) -> Option<Vec<ContentBlock>> {
         serde_json::Value::String(s) => vec![ContentBlock::text(s)],
         v => serde_json::from_value(v).ok()?,
     };
+    // the agents' own context, resent with turns: Claude Code's reminders, Codex's context
+    let theirs = |t: &str| {
+        let t = t.trim_start();
+        [
+            "<system-reminder>",
+            "<environment_context>",
+            "<user_instructions>",
+        ]
+        .iter()
+        .any(|tag| t.starts_with(tag))
+    };
     let kept: Vec<ContentBlock> = blocks
         .into_iter()
-        .filter(|b| !matches!(b, ContentBlock::Text { text, .. } if text.trim_start().starts_with("<system-reminder>")))
+        .filter(|b| !matches!(b, ContentBlock::Text { text, .. } if theirs(text)))
         .collect();
     (!kept.is_empty()).then_some(kept)
 }
 
-/// Records an agent's new user turn in its session (made on first sight), so its work shows
-/// in `sessions list` and on the phone. Recording never fails the exchange.
-async fn record_user_turn(ctx: &TurnContext, session: &str, model: &str, body: &[u8]) -> bool {
+/// Records an agent's new user turn in its session (made on first sight, of `ctx`'s source),
+/// so its work shows in `sessions list` and on the phone. Recording never fails the exchange.
+pub async fn record_user_turn(ctx: &TurnContext, session: &str, model: &str, body: &[u8]) -> bool {
     if store::check_id("session", session).is_err() {
         return false;
     }

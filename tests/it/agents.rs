@@ -309,6 +309,27 @@ async fn codex_inner() {
             >= 3
     })
     .await;
+    // Codex's conversations are sessions of source codex: the prompts and answers, turn by
+    // turn, without the context it resends
+    let mut texts = Vec::new();
+    for sess in s.store.sessions(&Default::default()).await.unwrap() {
+        if sess.source == "codex" {
+            let msgs = s.store.messages(&sess.id).await.unwrap();
+            texts.extend(msgs.iter().map(|m| m.text()));
+        }
+    }
+    assert!(
+        texts.iter().any(|t| t.contains("say hello"))
+            && texts
+                .iter()
+                .any(|t| t == "Hello from Claude, said to Codex")
+            && texts.iter().any(|t| t == "I wrote proof.txt."),
+        "{texts:?}"
+    );
+    assert!(
+        texts.iter().all(|t| !t.contains("<environment_context>")),
+        "{texts:?}"
+    );
     // an upstream refusal ends Codex's turn with the message and a failed exit, unretried
     refused_once(&s, || run("one more", &[]));
 }

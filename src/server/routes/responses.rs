@@ -25,6 +25,7 @@ fn frame(e: crate::openai::ResponseEvent) -> Frame {
 pub async fn create(
     Me(st): Me,
     Extension(key): Extension<CallerKey>,
+    headers: axum::http::HeaderMap,
     ApiJson(mut req): ApiJson<ResponsesRequest>,
 ) -> Result<Response, ApiError> {
     let opts = st.options();
@@ -56,11 +57,31 @@ pub async fn create(
         store: st.store().clone(),
         source: "responses".into(),
     };
+    // Codex names its conversation (`session-id`): its turns and answers are a session of
+    // source codex, as Claude Code's are of claude-code
+    let agent_session = match headers.get("session-id").and_then(|v| v.to_str().ok()) {
+        Some(sid) => {
+            let body = serde_json::to_vec(&mapped.mapped.request).unwrap_or_default();
+            let model = &mapped.mapped.request.model;
+            let rec = TurnContext {
+                source: "codex".into(),
+                ..ctx.clone()
+            };
+            engine::passthrough::record_user_turn(&rec, sid, model, &body)
+                .await
+                .then(|| sid.to_owned())
+        }
+        None => None,
+    };
     let mut tr = ResponsesTranslator::new(&mapped, unix_now());
     if !req.stream.unwrap_or(false) {
         let msg = engine::complete(&ctx, &mapped.mapped.request)
             .await
             .map_err(|e| ApiError::from(&e))?;
+        if let Some(sid) = &agent_session {
+            let (model, usage) = (msg.model.clone(), msg.usage);
+            engine::passthrough::record_answer(&ctx, sid, &model, msg.clone(), usage, false).await;
+        }
         let object = serde_json::to_value(tr.whole(&msg)).unwrap_or_default();
         if keep {
             keep_response(&st, &input, &object).await;
@@ -69,7 +90,8 @@ pub async fn create(
     }
     let comp = engine::open_completion(&ctx, &mapped.mapped.request)
         .await
-        .map_err(|e| ApiError::from(&e))?;
+        .map_err(|e| ApiError::from(&e))?
+        .recorded_in(agent_session);
     let (tx, resp) = sse::channel(opts.keepalive, Frame::Close);
     for e in tr.start() {
         let _ = tx.send(frame(e));
