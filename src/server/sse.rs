@@ -72,6 +72,12 @@ impl Encoded {
         write_event(&mut self.0, name, id, Joined(parts));
     }
 
+    /// Adds a frame named `name` whose data is `data` as JSON (a typed wire shape).
+    pub fn typed<T: serde::Serialize>(&mut self, name: &str, data: &T) {
+        let text = serde_json::to_string(data).unwrap_or_default();
+        self.event(Some(name), None, &text);
+    }
+
     /// Whether no frame was added.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
@@ -229,7 +235,17 @@ pub fn channel(keepalive: Duration, tail: Frame) -> (FrameTx, Response) {
         }
     })
     .boxed();
-    let mut resp = Response::new(Body::from_stream(body));
+    (FrameTx { tx, lag }, event_stream(Body::from_stream(body)))
+}
+
+/// An event stream that is only `frames`, sent whole (an answer known at once).
+pub fn whole(frames: Encoded) -> Response {
+    event_stream(Body::from(frames.into_bytes()))
+}
+
+/// A 200 of `body` with an event stream's headers (no caching, no proxy buffering).
+fn event_stream(body: Body) -> Response {
+    let mut resp = Response::new(body);
     *resp.status_mut() = StatusCode::OK;
     let h = resp.headers_mut();
     h.insert(
@@ -238,5 +254,5 @@ pub fn channel(keepalive: Duration, tail: Frame) -> (FrameTx, Response) {
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     h.insert("x-accel-buffering", HeaderValue::from_static("no"));
-    (FrameTx { tx, lag }, resp)
+    resp
 }

@@ -169,19 +169,8 @@ async fn refusal_as_event(answer: Response) -> Response {
         status: status.as_u16(),
     };
     let mut out = Encoded::default();
-    out.event(
-        Some(event.kind),
-        None,
-        &serde_json::to_string(&event).unwrap_or_default(),
-    );
-    (
-        [
-            (header::CONTENT_TYPE, "text/event-stream; charset=utf-8"),
-            (header::CACHE_CONTROL, "no-cache"),
-        ],
-        Body::from(out.into_bytes()),
-    )
-        .into_response()
+    out.typed(event.kind, &event);
+    sse::whole(out)
 }
 
 async fn execute_query(st: AppState, key: CallerKey, q: HashMap<String, String>) -> Response {
@@ -235,24 +224,46 @@ async fn nothing_asked_yet(st: &AppState, b: &ExecuteBody) -> Option<Session> {
         .then_some(session)
 }
 
+/// WebEDT's progress `message` event: the session is ready for its first request.
+#[derive(serde::Serialize)]
+struct ReadyMessage {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    stage: &'static str,
+    message: &'static str,
+    timestamp: String,
+}
+
+/// WebEDT's `completed` event of an execute that ran nothing.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct NothingRan<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    website_session_id: &'a str,
+    completed: bool,
+    status: &'a str,
+}
+
 /// The stream of an execute that had nothing to run: one `message` saying the session is
 /// ready for its first request, then `completed` (the session stays `pending`).
 fn ready_for_a_request(session: &Session) -> Response {
     let mut out = Encoded::default();
-    let said = json!({"type": "message", "stage": "ready", "timestamp": crate::store::now(),
-        "message": "The session is ready: send what Claude should do"});
-    out.event(Some("message"), None, &said.to_string());
-    let done = json!({"type": "completed", "websiteSessionId": session.id, "completed": true,
-        "status": session.status});
-    out.event(Some("completed"), None, &done.to_string());
-    (
-        [
-            (header::CONTENT_TYPE, "text/event-stream; charset=utf-8"),
-            (header::CACHE_CONTROL, "no-cache"),
-        ],
-        Body::from(out.into_bytes()),
-    )
-        .into_response()
+    let said = ReadyMessage {
+        kind: "message",
+        stage: "ready",
+        message: "The session is ready: send what Claude should do",
+        timestamp: crate::store::now(),
+    };
+    out.typed(said.kind, &said);
+    let done = NothingRan {
+        kind: "completed",
+        website_session_id: &session.id,
+        completed: true,
+        status: &session.status,
+    };
+    out.typed(done.kind, &done);
+    sse::whole(out)
 }
 
 async fn execute(st: AppState, key: CallerKey, b: ExecuteBody) -> Response {
