@@ -165,6 +165,15 @@ pub fn github_repo_of(meta: &Value) -> Option<(String, String)> {
 /// How long a deleted session's branch deletion may take before the delete answers anyway.
 const BRANCH_DELETE_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// What ends a run's branch name: the session id's first 8 letters and digits.
+fn branch_suffix(session_id: &str) -> String {
+    session_id
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .take(8)
+        .collect()
+}
+
 /// Whether a session's branch is one its own run made: the run notes `branchMade`; a run
 /// from before that note named its branch `clauded/<slug>-<the id's first 8 letters and
 /// digits>`. A branch a client only named (a code session's, perhaps one other work is on)
@@ -176,11 +185,7 @@ pub fn branch_is_the_runs(session_id: &str, meta: &Value) -> bool {
     if meta["branchMade"] == json!(true) {
         return true;
     }
-    let suffix: String = session_id
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .take(8)
-        .collect();
+    let suffix = branch_suffix(session_id);
     meta["workspace"].as_str().is_some_and(|w| !w.is_empty())
         && branch.starts_with("clauded/")
         && branch.ends_with(&format!("-{suffix}"))
@@ -511,15 +516,7 @@ async fn run_inner(
                 (title, slug)
             }
         };
-        let branch = format!(
-            "clauded/{slug}-{}",
-            session
-                .id
-                .chars()
-                .filter(|c| c.is_ascii_alphanumeric())
-                .take(8)
-                .collect::<String>()
-        );
+        let branch = format!("clauded/{slug}-{}", branch_suffix(&session.id));
         let (wd, br) = (workdir.clone(), branch.clone());
         let base = blocking(move || {
             let repo = git2::Repository::open(&wd)?;

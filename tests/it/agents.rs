@@ -512,16 +512,26 @@ async fn claude_code_hook_inner() {
     tmux.until_shown("The phone said no, so proof.txt stays.")
         .await;
     assert!(work.path().join("proof.txt").exists(), "a denied rm ran");
-    let reqs = s.fake.message_requests();
-    let denied = reqs
-        .iter()
-        .find(|r| r.raw.contains("toolu_hk2") && r.raw.contains("tool_result"))
+    let denied = denial_reached_the_model(&s, "toolu_hk2").await;
+    assert!(denied.raw.contains(r#""is_error":true"#), "{}", denied.raw);
+}
+
+/// The tool result that answered `tool_use_id` upstream carries the phone's reason for the
+/// denial, and nothing waits any more.
+async fn denial_reached_the_model(
+    s: &TestServer,
+    tool_use_id: &str,
+) -> crate::support::fake_anthropic::Recorded {
+    let denied = s
+        .fake
+        .message_requests()
+        .into_iter()
+        .find(|r| r.raw.contains(tool_use_id) && r.raw.contains("tool_result"))
         .expect("the denial went back to Claude as the tool's result");
     assert!(denied.raw.contains("not while I am away"), "{}", denied.raw);
-    assert!(denied.raw.contains(r#""is_error":true"#), "{}", denied.raw);
-    // both answered: nothing waits
     let (_, pending) = s.get("/v1/approvals").await;
     assert_eq!(pending["data"], json!([]), "{pending}");
+    denied
 }
 
 #[test]
@@ -616,15 +626,8 @@ timeout = 60"#
     tmux.until_shown("The phone said no, so proof.txt stays.")
         .await;
     assert!(work.path().join("proof.txt").exists(), "a denied rm ran");
-    let reqs = s.fake.message_requests();
-    let denied = reqs
-        .iter()
-        .find(|r| r.raw.contains("toolu_cxh2") && r.raw.contains("tool_result"))
-        .expect("the denial went back to Claude as the tool's result");
     // Codex hands the phone's reason to the model
-    assert!(denied.raw.contains("not while I am away"), "{}", denied.raw);
-    let (_, pending) = s.get("/v1/approvals").await;
-    assert_eq!(pending["data"], json!([]), "{pending}");
+    denial_reached_the_model(&s, "toolu_cxh2").await;
 }
 
 #[test]

@@ -244,9 +244,7 @@ impl Markdown {
                 ..
             } => {
                 let spans = inline::parse(&text, base).spans();
-                for row in wrap(&spans, self.width, &first, &rest).iter().skip(done) {
-                    self.row(row, out);
-                }
+                self.rows_after(&spans, &first, &rest, done, out);
             }
         }
     }
@@ -288,25 +286,29 @@ impl Markdown {
             self.held = Some(h);
             return;
         }
-        let spans = parsed.spans();
-        for row in wrap(&spans, self.width, &h.first, &h.rest)
-            .iter()
-            .skip(h.done)
-        {
-            self.row(row, out);
-        }
+        self.rows_after(&parsed.spans(), &h.first, &h.rest, h.done, out);
     }
 
     /// Writes held text as it is: its paragraph ended with what it opened still open.
     fn flush_held(&mut self, out: &mut String) {
         if let Some(h) = self.held.take() {
             let spans = inline::parse(&h.text, h.base).spans();
-            for row in wrap(&spans, self.width, &h.first, &h.rest)
-                .iter()
-                .skip(h.done)
-            {
-                self.row(row, out);
-            }
+            self.rows_after(&spans, &h.first, &h.rest, h.done, out);
+        }
+    }
+
+    /// Writes the rows of `spans` wrapped under `first` and `rest`, but the `done` ones
+    /// written already.
+    fn rows_after(
+        &mut self,
+        spans: &[inline::Span],
+        first: &Prefix,
+        rest: &Prefix,
+        done: usize,
+        out: &mut String,
+    ) {
+        for row in wrap(spans, self.width, first, rest).iter().skip(done) {
+            self.row(row, out);
         }
     }
 
