@@ -260,9 +260,22 @@ fn open_reader(path: &Path) -> rusqlite::Result<Connection> {
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
+    tune(&c)?;
+    Ok(c)
+}
+
+/// What every connection of ours is set to: the busy wait, the statement cache, and plans that
+/// never depend on a bound value (`SQLITE_DBCONFIG_ENABLE_QPSG`). Without that, a statement
+/// whose plan looked at a parameter (STAT4 is compiled in) is expired by each rebinding and
+/// compiled again on every call: the history read was, once per turn.
+fn tune(c: &Connection) -> rusqlite::Result<()> {
     c.busy_timeout(BUSY_TIMEOUT)?;
     c.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-    Ok(c)
+    c.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )?;
+    Ok(())
 }
 /// A handle to the database. Cheap to clone. One writer connection per process, serialised,
 /// and a few reader connections: in WAL mode reads never wait behind a write that waits for
@@ -361,11 +374,10 @@ impl Db {
     }
 
     fn setup(conn: Connection, path: Option<PathBuf>, migrate: bool) -> Result<Self> {
-        conn.busy_timeout(BUSY_TIMEOUT)?;
+        tune(&conn)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         let mut conn = conn;
         if migrate {
             migrate::run(&mut conn, path.as_deref())?;
