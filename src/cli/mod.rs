@@ -10,6 +10,7 @@ mod generate;
 mod health;
 mod hook;
 mod hooks;
+mod logsink;
 mod mcp;
 mod models;
 mod output;
@@ -281,6 +282,7 @@ pub fn main() -> ExitCode {
     let result = runtime.block_on(run(cli));
     // don't wait for lingering blocking reads (stdin) at exit
     runtime.shutdown_background();
+    logsink::flush();
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Error::Interrupted) => ExitCode::from(exit::INTERRUPTED),
@@ -358,7 +360,7 @@ fn init_tracing(verbose: u8, quiet: bool, serving: bool) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(logsink::Sink::new(serving))
         .with_target(verbose > 0)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     // a daemon's log wants timestamps; a terminal command's warnings do not
