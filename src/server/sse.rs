@@ -97,7 +97,14 @@ impl Encoded {
 impl Frame {
     fn encode(self) -> Bytes {
         match self {
-            Frame::Json(v) => Bytes::from(format!("data: {v}\n\n")),
+            Frame::Json(v) => {
+                // serde's writer, not Display's formatting machinery: the same compact text
+                let mut b = Vec::with_capacity(256);
+                b.extend_from_slice(b"data: ");
+                serde_json::to_writer(&mut b, &v).expect("a Value always serializes");
+                b.extend_from_slice(b"\n\n");
+                Bytes::from(b)
+            }
             Frame::Done => Bytes::from_static(b"data: [DONE]\n\n"),
             Frame::Event { name, id, data } => {
                 let mut s = String::new();
