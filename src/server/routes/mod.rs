@@ -150,7 +150,9 @@ pub async fn pump_completion(
             }
         }
     }
-    comp.finish(error.as_ref(), cancelled).await;
+    // boxed: its future (4.3 KB: the request log, the agent's session) would otherwise be
+    // held inside this one for the whole life of the stream
+    Box::pin(comp.finish(error.as_ref(), cancelled)).await;
 }
 
 /// Unix seconds now.
