@@ -6,9 +6,9 @@ ARG RUST_VERSION=1.89
 ARG DEBIAN=bookworm
 
 FROM rust:${RUST_VERSION}-slim-${DEBIAN} AS build
-# C for SQLite and libgit2, OpenSSL headers for git over https
+# C for SQLite, libgit2 and the OpenSSL built into it (perl runs its Configure)
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends gcc libc6-dev make pkg-config libssl-dev \
+    && apt-get install -y --no-install-recommends gcc libc6-dev make perl pkg-config \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 
@@ -33,9 +33,9 @@ RUN CLAUDED_BUILD_COMMIT="${CLAUDED_BUILD_COMMIT}" cargo build --release --locke
     && install -m 755 target/release/clauded /usr/local/bin/clauded
 
 FROM debian:${DEBIAN}-slim
-# only what the binary links and git over https needs: libssl3 and the CA certificates
+# only what git over https needs beside the binary: the CA certificates
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends ca-certificates libssl3 \
+    && apt-get install -y --no-install-recommends ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --user-group --home-dir /data --no-create-home \
         --shell /usr/sbin/nologin clauded \

@@ -13,7 +13,6 @@ class Clauded < Formula
 
   depends_on "pkgconf" => :build
   depends_on "rust" => :build
-  depends_on "openssl@3"
 
   def install
     # std_cargo_args is `--locked --root=#{prefix} --path=.`: the versions the tests ran
