@@ -233,13 +233,7 @@ async fn claude_code_inner() {
     .await;
     // Claude Code's conversations are sessions: the prompts and the answers, turn by turn
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    let mut texts = Vec::new();
-    for sess in s.store.sessions(&Default::default()).await.unwrap() {
-        if sess.source == "claude-code" {
-            let msgs = s.store.messages(&sess.id).await.unwrap();
-            texts.extend(msgs.iter().map(|m| m.text()));
-        }
-    }
+    let texts = texts_of_source(&s.store, "claude-code").await;
     assert!(
         texts.iter().any(|t| t.contains("say hello"))
             && texts
@@ -311,13 +305,7 @@ async fn codex_inner() {
     .await;
     // Codex's conversations are sessions of source codex: the prompts and answers, turn by
     // turn, without the context it resends
-    let mut texts = Vec::new();
-    for sess in s.store.sessions(&Default::default()).await.unwrap() {
-        if sess.source == "codex" {
-            let msgs = s.store.messages(&sess.id).await.unwrap();
-            texts.extend(msgs.iter().map(|m| m.text()));
-        }
-    }
+    let texts = texts_of_source(&s.store, "codex").await;
     assert!(
         texts.iter().any(|t| t.contains("say hello"))
             && texts
@@ -707,4 +695,16 @@ async fn usage_inner() {
             "A's clauded key went upstream in a header"
         );
     }
+}
+
+/// Every message text of the sessions an agent's conversations made (`source`), in order.
+async fn texts_of_source(store: &clauded::store::Store, source: &str) -> Vec<String> {
+    let mut texts = Vec::new();
+    for sess in store.sessions(&Default::default()).await.unwrap() {
+        if sess.source == source {
+            let msgs = store.messages(&sess.id).await.unwrap();
+            texts.extend(msgs.iter().map(|m| m.text()));
+        }
+    }
+    texts
 }
